@@ -1,0 +1,1 @@
+"""Checkout saga: the Lambda code of every step, compensation and API route."""

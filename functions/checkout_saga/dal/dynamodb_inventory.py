@@ -1,0 +1,163 @@
+"""Inventory table: products (pk PRODUCT#<sku>) and stock reservations (pk RESERVATION#<orderId>).
+
+Taking stock is one TransactWriteItems: the reservation is created with attribute_not_exists and every
+product is decremented with `available >= :q`. A retried reserve therefore finds the reservation and takes
+nothing twice, and concurrent reserves can never drive `available` below zero."""
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.errors import OutOfStock, UnknownProduct
+from checkout_saga.models import PricedItem, Product, Reservation, ReservationStatus
+
+_MAX_BATCH_GET = 100
+
+
+def product_key(sku: str) -> str:
+    return f"PRODUCT#{sku}"
+
+
+def reservation_key(order_id: str) -> str:
+    return f"RESERVATION#{order_id}"
+
+
+class DynamoDBInventory:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._client = table.meta.client
+
+    # ---------------------------------------------------------------- catalog
+    def get_products(self, skus: list[str]) -> dict[str, Product]:
+        found: dict[str, Product] = {}
+        unique = sorted(set(skus))
+        for start in range(0, len(unique), _MAX_BATCH_GET):
+            keys = [{"pk": product_key(sku)} for sku in unique[start : start + _MAX_BATCH_GET]]
+            request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for attributes in response["Responses"].get(self._table.name, []):
+                    product = _product(plain(attributes))
+                    found[product.sku] = product
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def put_product(self, product: Product) -> Product:
+        self._table.put_item(Item={"pk": product_key(product.sku), **product.to_payload()})
+        return product
+
+    # ----------------------------------------------------------- reservations
+    def get_reservation(self, order_id: str) -> Reservation | None:
+        item = self._table.get_item(Key={"pk": reservation_key(order_id)}, ConsistentRead=True).get("Item")
+        return _reservation(plain(item)) if item else None
+
+    def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
+        reservation = Reservation(order_id=order_id, status=ReservationStatus.RESERVED, items=items)
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": {"pk": reservation_key(order_id), **reservation.to_payload()},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        for item in items:
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": {"pk": product_key(item.sku)},
+                        "UpdateExpression": "SET available = available - :q",
+                        "ConditionExpression": "attribute_exists(pk) AND available >= :q",
+                        "ExpressionAttributeValues": {":q": item.quantity},
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+            return reservation
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+        # Nothing was written. Either this order already holds a reservation (a retry), or stock is short.
+        existing = self.get_reservation(order_id)
+        if existing is not None:
+            return existing
+        self._raise_shortage(items)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _raise_shortage(self, items: list[PricedItem]) -> None:
+        products = self.get_products([item.sku for item in items])
+        for item in items:
+            product = products.get(item.sku)
+            if product is None:
+                raise UnknownProduct(f"unknown sku {item.sku}")
+            if product.available < item.quantity:
+                raise OutOfStock(f"{item.sku}: {item.quantity} wanted, {product.available} available")
+        # Stock moved between the transaction and this read: still report it as a shortage.
+        raise OutOfStock("stock changed while reserving; not enough for every item")
+
+    def release(self, order_id: str) -> Reservation:
+        for _ in range(3):  # a concurrent reserve/release can win the race once; re-read and decide again
+            existing = self.get_reservation(order_id)
+            if existing is not None and existing.status is ReservationStatus.RELEASED:
+                return existing
+            try:
+                if existing is None:
+                    return self._record_release_without_reservation(order_id)
+                return self._release_reserved(existing)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in (
+                    "TransactionCanceledException",
+                    "ConditionalCheckFailedException",
+                ):
+                    raise
+        raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
+
+    def _record_release_without_reservation(self, order_id: str) -> Reservation:
+        tombstone = Reservation(order_id=order_id, status=ReservationStatus.RELEASED)
+        self._table.put_item(
+            Item={"pk": reservation_key(order_id), **tombstone.to_payload()},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        return tombstone
+
+    def _release_reserved(self, reservation: Reservation) -> Reservation:
+        writes: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": {"pk": reservation_key(reservation.order_id)},
+                    "UpdateExpression": "SET #status = :released",
+                    "ConditionExpression": "#status = :reserved",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":released": ReservationStatus.RELEASED.value,
+                        ":reserved": ReservationStatus.RESERVED.value,
+                    },
+                }
+            }
+        ]
+        for item in reservation.items:
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": {"pk": product_key(item.sku)},
+                        "UpdateExpression": "ADD available :q",
+                        "ExpressionAttributeValues": {":q": item.quantity},
+                    }
+                }
+            )
+        self._client.transact_write_items(TransactItems=writes)
+        return reservation.model_copy(update={"status": ReservationStatus.RELEASED})
+
+
+def _product(item: dict[str, Any]) -> Product:
+    return Product.model_validate({key: value for key, value in item.items() if key != "pk"})
+
+
+def _reservation(item: dict[str, Any]) -> Reservation:
+    return Reservation.model_validate({key: value for key, value in item.items() if key != "pk"})

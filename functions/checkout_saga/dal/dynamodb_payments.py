@@ -1,0 +1,68 @@
+"""Payments table: one item per order holding the attempt counter and the single outcome of the charge."""
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.models import Payment, PaymentStatus
+
+
+class DynamoDBPayments:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, order_id: str) -> Payment | None:
+        item = self._table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
+        return Payment.model_validate(plain(item)) if item else None
+
+    def count_attempt(self, order_id: str) -> int:
+        result = self._table.update_item(
+            Key={"orderId": order_id},
+            UpdateExpression="ADD attempts :one",
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["attempts"])
+
+    def settle(self, order_id: str, status: PaymentStatus, amount_cents: int, decline_reason: str | None) -> Payment:
+        # The first outcome wins: a capture can never overwrite a void, a decline or an earlier capture.
+        expression = "SET #status = :status, amountCents = :amount"
+        values: dict[str, Any] = {":status": status.value, ":amount": amount_cents}
+        if decline_reason is not None:
+            expression += ", declineReason = :reason"
+            values[":reason"] = decline_reason
+        return self._conditional_update(order_id, expression, "attribute_not_exists(#status)", values)
+
+    def refund(self, order_id: str) -> Payment:
+        current = self.get(order_id)
+        if current is None or current.status is None:
+            return self._conditional_update(
+                order_id, "SET #status = :status", "attribute_not_exists(#status)", {":status": "VOIDED"}
+            )
+        if current.status is PaymentStatus.CAPTURED:
+            return self._conditional_update(
+                order_id,
+                "SET #status = :status",
+                "#status = :captured",
+                {":status": "REFUNDED", ":captured": "CAPTURED"},
+            )
+        return current
+
+    def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
+        try:
+            result = self._table.update_item(
+                Key={"orderId": order_id},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+            return Payment.model_validate(plain(result["Attributes"]))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        stored = self.get(order_id)
+        assert stored is not None  # the condition failed, so the item exists
+        return stored

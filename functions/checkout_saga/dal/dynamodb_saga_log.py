@@ -1,0 +1,91 @@
+"""Saga log table: one item per saga with its current state, coarse status (indexed by `byStatus`),
+every transition with its time, and the failures. Appending a transition is conditional on the state not
+being in the `reached` set yet, so a step delivered twice records itself once."""
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState
+
+
+class DynamoDBSagaLog:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, saga_id: str) -> SagaRecord | None:
+        item = self._table.get_item(Key={"sagaId": saga_id}, ConsistentRead=True).get("Item")
+        return SagaRecord.model_validate(plain(item)) if item else None
+
+    def record(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: OrderStatus | None = None,
+        customer_id: str | None = None,
+    ) -> bool:
+        assignments = [
+            "#state = :state",
+            "updatedAt = :at",
+            "startedAt = if_not_exists(startedAt, :at)",
+            "history = list_append(if_not_exists(history, :empty), :entry)",
+            "#status = :status" if status else "#status = if_not_exists(#status, :status)",
+        ]
+        values: dict[str, Any] = {
+            ":state": state.value,
+            ":at": at,
+            ":empty": [],
+            ":entry": [{"state": state.value, "at": at}],
+            ":status": (status or OrderStatus.PENDING).value,
+            ":reached": {state.value},
+            ":stateName": state.value,
+        }
+        if customer_id is not None:
+            assignments.append("customerId = if_not_exists(customerId, :customer)")
+            values[":customer"] = customer_id
+        try:
+            self._table.update_item(
+                Key={"sagaId": saga_id},
+                UpdateExpression=f"SET {', '.join(assignments)} ADD reached :reached",
+                ConditionExpression="attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
+                ExpressionAttributeNames={"#state": "state", "#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+
+    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+        attribute = "compensationFailure" if compensation else "failure"
+        # A saga can fail before it logged anything (e.g. CreateOrder on an unknown sku): start its record too.
+        assignments = [
+            "#failure = :failure",
+            "updatedAt = :at",
+            "startedAt = if_not_exists(startedAt, :at)",
+            "#state = if_not_exists(#state, :started)",
+            "#status = if_not_exists(#status, :pending)",
+            "history = if_not_exists(history, :empty)",
+        ]
+        try:
+            self._table.update_item(
+                Key={"sagaId": saga_id},
+                UpdateExpression=f"SET {', '.join(assignments)}",
+                ConditionExpression="attribute_not_exists(#failure)",
+                ExpressionAttributeNames={"#failure": attribute, "#state": "state", "#status": "status"},
+                ExpressionAttributeValues={
+                    ":failure": failure.to_payload(),
+                    ":at": at,
+                    ":started": SagaState.STARTED.value,
+                    ":pending": OrderStatus.PENDING.value,
+                    ":empty": [],
+                },
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False

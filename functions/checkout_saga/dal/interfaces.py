@@ -1,0 +1,86 @@
+"""What the saga logic needs from storage. Each method is one atomic, idempotent operation: the
+DynamoDB implementations use conditional writes, the unit tests use in-memory fakes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from checkout_saga.models import (
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    PricedItem,
+    Product,
+    Reservation,
+    SagaFailureRecord,
+    SagaRecord,
+    SagaState,
+)
+
+
+class OrdersRepository(Protocol):
+    def get(self, order_id: str) -> Order | None: ...
+
+    def create(self, order: Order) -> Order:
+        """Store `order` unless its id exists; return what is stored under that id afterwards."""
+        ...
+
+    def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
+        """Set the status if the current one is in `allowed_from` (or already `to`); return the order as it is
+        afterwards, None if there is no such order."""
+        ...
+
+
+class InventoryRepository(Protocol):
+    def get_products(self, skus: list[str]) -> dict[str, Product]: ...
+
+    def put_product(self, product: Product) -> Product: ...
+
+    def get_reservation(self, order_id: str) -> Reservation | None: ...
+
+    def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
+        """All or nothing: take every item's quantity and record the reservation in one transaction.
+        Returns the existing reservation if the order already has one (RESERVED or RELEASED).
+        Raises OutOfStock or UnknownProduct, having changed nothing."""
+        ...
+
+    def release(self, order_id: str) -> Reservation:
+        """Give a RESERVED reservation's stock back and mark it RELEASED, atomically. With no reservation,
+        record a RELEASED one so that a late reserve cannot take stock any more."""
+        ...
+
+
+class PaymentsRepository(Protocol):
+    def get(self, order_id: str) -> Payment | None: ...
+
+    def count_attempt(self, order_id: str) -> int:
+        """Count one more charge attempt; return the count including this one."""
+        ...
+
+    def settle(self, order_id: str, status: PaymentStatus, amount_cents: int, decline_reason: str | None) -> Payment:
+        """Record the outcome of the first attempt that got one (CAPTURED or DECLINED); return what is stored."""
+        ...
+
+    def refund(self, order_id: str) -> Payment:
+        """CAPTURED -> REFUNDED; no outcome yet -> VOIDED (no capture may follow); otherwise unchanged."""
+        ...
+
+
+class SagaLogRepository(Protocol):
+    def get(self, saga_id: str) -> SagaRecord | None: ...
+
+    def record(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: OrderStatus | None = None,
+        customer_id: str | None = None,
+    ) -> bool:
+        """Append `state` to the saga's history unless it is there already; True if it was appended."""
+        ...
+
+    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+        """Keep the first failure of its kind (forward or compensation); True if this one was kept."""
+        ...

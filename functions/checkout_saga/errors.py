@@ -1,0 +1,48 @@
+"""Domain errors. A Lambda error's class name is the error name Step Functions matches in Retry and Catch,
+so these names are part of the state machine's contract (statemachine/checkout.asl.json)."""
+
+
+class SagaError(Exception):
+    """Base of every error the saga raises on purpose."""
+
+
+# ----------------------------------------------------------- business outcomes (not retried)
+class UnknownProduct(SagaError):
+    pass
+
+
+class OutOfStock(SagaError):
+    pass
+
+
+class PaymentDeclined(SagaError):
+    pass
+
+
+class InsufficientFunds(SagaError):
+    pass
+
+
+class OrderAlreadyExists(SagaError):
+    """Another order already holds this id: the saga must not touch it."""
+
+
+class SagaAlreadyCompensated(SagaError):
+    """A forward step arrived after its saga was undone (a late duplicate delivery): it must change nothing."""
+
+
+class InjectedFailure(SagaError):
+    """Fault injection, mode "fail"."""
+
+
+# --------------------------------------------------------------------- transient (retried)
+class TransientStepError(SagaError):
+    """A failure worth retrying (fault injection, mode "transient")."""
+
+
+class PaymentProviderUnavailable(SagaError):
+    """The payment provider did not answer; the charge may be retried."""
+
+
+class UnknownOrder(SagaError):
+    """A step that needs an existing order was invoked for an id that has none."""

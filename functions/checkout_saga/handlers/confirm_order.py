@@ -1,0 +1,12 @@
+"""ConfirmOrder: the last forward step; the order becomes CONFIRMED."""
+
+from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.step import saga_step
+from checkout_saga.logic.orders import confirm_order
+from checkout_saga.logic.results import StepResult
+from checkout_saga.models import SagaContext, StepName
+
+
+@saga_step(StepName.CONFIRM_ORDER, SagaContext, lambda context: context.order_id, on_transition="SagaConfirmed")
+def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
+    return confirm_order(context, repos.orders, repos.saga_log, now)

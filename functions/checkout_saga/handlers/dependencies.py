@@ -1,0 +1,82 @@
+"""Builds what the logic needs from the function's environment: the one place that wires boto3 in.
+Clients are cached per process (warm invocations reuse them); settings are re-read at every call."""
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+from pydantic import ValidationError
+
+from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
+from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
+from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.dal.interfaces import (
+    InventoryRepository,
+    OrdersRepository,
+    PaymentsRepository,
+    SagaLogRepository,
+)
+from checkout_saga.faults import FaultInjector, FaultPlan
+from checkout_saga.observability import logger
+from checkout_saga.settings import StepSettings, load_settings
+
+FAULTS_MAX_AGE_SECONDS = 2  # CONTRACT §6: a change of the faults parameter takes effect within 2 s
+
+
+@dataclass(frozen=True)
+class Repositories:
+    orders: OrdersRepository
+    inventory: InventoryRepository
+    payments: PaymentsRepository
+    saga_log: SagaLogRepository
+
+
+@lru_cache(maxsize=4)
+def _dynamodb(endpoint_url: str | None, region: str | None) -> Any:
+    return boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region)
+
+
+@lru_cache(maxsize=16)
+def _repositories(settings: StepSettings, endpoint_url: str | None, region: str | None) -> Repositories:
+    dynamodb = _dynamodb(endpoint_url, region)
+    return Repositories(
+        orders=DynamoDBOrders(dynamodb.Table(settings.orders_table)),
+        inventory=DynamoDBInventory(dynamodb.Table(settings.inventory_table)),
+        payments=DynamoDBPayments(dynamodb.Table(settings.payments_table)),
+        saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table)),
+    )
+
+
+def repositories(settings: StepSettings | None = None) -> Repositories:
+    settings = settings or load_settings(StepSettings)
+    return _repositories(settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+
+
+def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
+    settings = settings or load_settings(StepSettings)
+    try:
+        document = parameters.get_parameter(settings.faults_parameter, transform="json", max_age=FAULTS_MAX_AGE_SECONDS)
+    except parameters.exceptions.TransformParameterError as exc:
+        logger.warning("ignoring a fault plan that is not JSON", parameter=settings.faults_parameter, error=str(exc))
+        return FaultInjector({})
+    except parameters.exceptions.GetParameterError:
+        return FaultInjector({})  # no parameter: no faults
+    try:
+        return FaultInjector(FaultPlan.model_validate(document or {}).root)
+    except ValidationError as exc:
+        # A broken plan must not break checkouts: say so loudly and inject nothing.
+        logger.warning(
+            "ignoring invalid fault plan", parameter=settings.faults_parameter, errors=exc.errors(include_url=False)
+        )
+        return FaultInjector({})
+
+
+def reset_caches() -> None:
+    """For tests that recreate the cloud between cases."""
+    _dynamodb.cache_clear()
+    _repositories.cache_clear()
+    parameters.clear_caches()

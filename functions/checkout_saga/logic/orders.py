@@ -1,0 +1,135 @@
+"""The orders bounded context: CreateOrder, ConfirmOrder, CancelOrder, and the terminal
+COMPENSATION_FAILED mark."""
+
+from checkout_saga.dal.interfaces import InventoryRepository, OrdersRepository, SagaLogRepository
+from checkout_saga.errors import SagaAlreadyCompensated, UnknownOrder, UnknownProduct
+from checkout_saga.logic.results import StepResult
+from checkout_saga.models import (
+    CheckoutInput,
+    LineItem,
+    Order,
+    OrderStatus,
+    PricedItem,
+    SagaContext,
+    SagaFailureRecord,
+    SagaState,
+)
+
+_UNDONE = frozenset({OrderStatus.CANCELLED, OrderStatus.COMPENSATION_FAILED})
+
+
+def price_items(items: list[LineItem], catalog: InventoryRepository) -> list[PricedItem]:
+    """Keep the prices the API already fixed; take the others from the catalog."""
+    unpriced = [item.sku for item in items if item.unit_price_cents is None]
+    products = catalog.get_products(unpriced) if unpriced else {}
+    unknown = [sku for sku in unpriced if sku not in products]
+    if unknown:
+        raise UnknownProduct(f"unknown sku: {', '.join(unknown)}")
+    return [
+        PricedItem(
+            sku=item.sku,
+            quantity=item.quantity,
+            unit_price_cents=item.unit_price_cents
+            if item.unit_price_cents is not None
+            else products[item.sku].unit_price_cents,
+        )
+        for item in items
+    ]
+
+
+def create_order(
+    request: CheckoutInput,
+    catalog: InventoryRepository,
+    orders: OrdersRepository,
+    saga_log: SagaLogRepository,
+    now: str,
+) -> StepResult:
+    order_id = request.order_id
+    started = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
+    items = price_items(request.items, catalog)
+    order = orders.create(
+        Order(
+            order_id=order_id,
+            customer_id=request.customer_id,
+            status=OrderStatus.PENDING,
+            items=items,
+            total_cents=sum(item.subtotal_cents for item in items),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    if order.status in _UNDONE:
+        raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
+    saga_log.record(order_id, SagaState.ORDER_CREATED, now)
+    context = SagaContext(
+        order_id=order_id,
+        customer_id=order.customer_id,
+        items=[LineItem(**item.model_dump()) for item in order.items],
+        payment_token=request.payment_token,
+        total_cents=order.total_cents,
+    )
+    return StepResult(context, transitioned=started)
+
+
+def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
+    order = orders.transition(context.order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), now)
+    if order is None:
+        raise UnknownOrder(f"no order {context.order_id}")
+    if order.status is not OrderStatus.CONFIRMED:
+        raise SagaAlreadyCompensated(f"order {context.order_id} is {order.status.value}, it cannot be confirmed")
+    recorded = saga_log.record(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
+    return StepResult(context, transitioned=recorded)
+
+
+def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
+    order = orders.transition(
+        context.order_id,
+        OrderStatus.CANCELLED,
+        frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED}),
+        now,
+    )
+    if order is None and context.customer_id is not None:
+        # CreateOrder failed before storing the order: keep a CANCELLED record so GET /orders/{id} answers.
+        items = [
+            PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
+            for item in context.items
+        ]
+        orders.create(
+            Order(
+                order_id=context.order_id,
+                customer_id=context.customer_id,
+                status=OrderStatus.CANCELLED,
+                items=items,
+                total_cents=sum(item.subtotal_cents for item in items),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    recorded = saga_log.record(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
+    return StepResult(context, transitioned=recorded)
+
+
+def mark_compensation_failed(
+    context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str
+) -> StepResult:
+    if context.failed_compensation is not None and context.compensation_failure is not None:
+        saga_log.record_failure(
+            context.order_id,
+            SagaFailureRecord(
+                step=context.failed_compensation.value,
+                error=context.compensation_failure.Error,
+                cause=context.compensation_failure.message,
+            ),
+            now,
+            compensation=True,
+        )
+    orders.transition(
+        context.order_id,
+        OrderStatus.COMPENSATION_FAILED,
+        frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED}),
+        now,
+    )
+    recorded = saga_log.record(
+        context.order_id, SagaState.COMPENSATION_FAILED, now, status=OrderStatus.COMPENSATION_FAILED
+    )
+    return StepResult(context, transitioned=recorded)

@@ -1,0 +1,198 @@
+"""Models shared by the handlers, the logic and the data access: payloads, domain records, reusable types.
+
+Payloads are camelCase JSON (what Step Functions and the API carry); Python attributes are snake_case.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+# ----------------------------------------------------------------- reusable types
+OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
+CustomerId = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=64)]
+Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
+Cents = Annotated[int, Field(strict=True, ge=0)]
+PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class StepName(StrEnum):
+    """The saga's steps (CONTRACT §4): ASL state names, fault-injection keys, failure.step values."""
+
+    CREATE_ORDER = "CreateOrder"
+    RESERVE_STOCK = "ReserveStock"
+    CHARGE_PAYMENT = "ChargePayment"
+    CONFIRM_ORDER = "ConfirmOrder"
+    CANCEL_ORDER = "CancelOrder"
+    RELEASE_STOCK = "ReleaseStock"
+    REFUND_PAYMENT = "RefundPayment"
+
+
+class OrderStatus(StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    CANCELLED = "CANCELLED"
+    COMPENSATION_FAILED = "COMPENSATION_FAILED"
+
+
+class SagaState(StrEnum):
+    """Every transition a saga records in its log, in the order they can happen."""
+
+    STARTED = "STARTED"
+    ORDER_CREATED = "ORDER_CREATED"
+    STOCK_RESERVED = "STOCK_RESERVED"
+    PAYMENT_CHARGED = "PAYMENT_CHARGED"
+    CONFIRMED = "CONFIRMED"
+    PAYMENT_REFUNDED = "PAYMENT_REFUNDED"
+    STOCK_RELEASED = "STOCK_RELEASED"
+    CANCELLED = "CANCELLED"
+    COMPENSATION_FAILED = "COMPENSATION_FAILED"
+
+
+class PaymentStatus(StrEnum):
+    CAPTURED = "CAPTURED"
+    REFUNDED = "REFUNDED"
+    DECLINED = "DECLINED"
+    VOIDED = "VOIDED"  # a refund arrived before any capture: no capture may happen afterwards
+
+
+class ReservationStatus(StrEnum):
+    RESERVED = "RESERVED"
+    RELEASED = "RELEASED"
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    def to_payload(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ----------------------------------------------------------------------- payloads
+def _skus_unique(items: list[LineItem]) -> list[LineItem]:
+    skus = [item.sku for item in items]
+    duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if duplicates:
+        raise ValueError(f"each sku may appear once; repeated: {', '.join(duplicates)}")
+    return items
+
+
+class LineItem(CamelModel):
+    sku: Sku
+    quantity: Quantity
+    unit_price_cents: Cents | None = None  # filled from the catalog when the caller did not price it
+
+
+class PricedItem(CamelModel):
+    sku: Sku
+    quantity: Quantity
+    unit_price_cents: Cents
+
+    @property
+    def subtotal_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(_skus_unique)]
+
+
+class StepFailure(CamelModel):
+    """What Step Functions puts at ResultPath of a Catch: the error name and its cause."""
+
+    model_config = ConfigDict(alias_generator=None, populate_by_name=True, extra="ignore")
+
+    Error: str
+    Cause: str | None = None
+
+    @property
+    def message(self) -> str | None:
+        """A Lambda error's Cause is its JSON error document: keep just the message."""
+        try:
+            document = json.loads(self.Cause or "")
+        except ValueError:
+            return self.Cause
+        return str(document.get("errorMessage", self.Cause)) if isinstance(document, dict) else self.Cause
+
+
+class SagaContext(CamelModel):
+    """The document that flows from state to state through the state machine."""
+
+    order_id: OrderId
+    customer_id: CustomerId | None = None
+    items: list[LineItem] = Field(default_factory=list)
+    payment_token: PaymentToken | None = None
+    total_cents: Cents | None = None
+    failed_step: StepName | None = None
+    failure: StepFailure | None = None
+    failed_compensation: StepName | None = None
+    compensation_failure: StepFailure | None = None
+    resume_compensation: bool | None = None
+
+
+class CheckoutInput(CamelModel):
+    """CreateOrder's input: the execution's input, named after the execution when it had no orderId."""
+
+    order_id: OrderId
+    customer_id: CustomerId
+    items: LineItems
+    payment_token: PaymentToken
+
+
+# ------------------------------------------------------------------ domain records
+class Order(CamelModel):
+    order_id: OrderId
+    customer_id: CustomerId
+    status: OrderStatus
+    items: list[PricedItem]
+    total_cents: Cents
+    created_at: str
+    updated_at: str
+
+
+class Product(CamelModel):
+    sku: Sku
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    unit_price_cents: Cents
+    available: Annotated[int, Field(strict=True, ge=0)]
+
+
+class Reservation(CamelModel):
+    order_id: OrderId
+    status: ReservationStatus
+    items: list[PricedItem] = Field(default_factory=list)
+
+
+class Payment(CamelModel):
+    order_id: OrderId
+    status: PaymentStatus | None = None  # None: only attempts were counted so far
+    amount_cents: Cents = 0
+    attempts: int = 0
+    decline_reason: str | None = None
+
+
+class SagaTransition(CamelModel):
+    state: SagaState
+    at: str
+
+
+class SagaFailureRecord(CamelModel):
+    step: str
+    error: str
+    cause: str | None = None
+
+
+class SagaRecord(CamelModel):
+    saga_id: OrderId
+    status: OrderStatus
+    state: SagaState
+    started_at: str
+    updated_at: str
+    customer_id: str | None = None
+    history: list[SagaTransition] = Field(default_factory=list)
+    failure: SagaFailureRecord | None = None
+    compensation_failure: SagaFailureRecord | None = None

@@ -1,0 +1,32 @@
+"""Each function's environment (set in template.yaml), validated once per invocation, never at import:
+the local runtimes reuse one process for many calls and the tests change the environment between them."""
+
+import os
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_FAULTS_PARAMETER = "/checkout-saga/faults"
+
+
+class StepSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    orders_table: str = Field(alias="ORDERS_TABLE", min_length=1)
+    inventory_table: str = Field(alias="INVENTORY_TABLE", min_length=1)
+    payments_table: str = Field(alias="PAYMENTS_TABLE", min_length=1)
+    saga_log_table: str = Field(alias="SAGA_LOG_TABLE", min_length=1)
+    faults_parameter: str = Field(alias="FAULTS_PARAMETER", default=DEFAULT_FAULTS_PARAMETER)
+
+
+class ApiSettings(StepSettings):
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE", min_length=1)
+    state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", min_length=1)
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+def load_settings(model: type[SettingsT]) -> SettingsT:
+    """Raises pydantic's ValidationError naming every missing or invalid variable."""
+    return model.model_validate(dict(os.environ))
