@@ -1,0 +1,80 @@
+# The project's interface: `make demo` and `make test` are all a fresh clone needs (python3 >= 3.11, make, git).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+export PYTHONPATH := functions:infra:.
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+LOCAL_CLOUD_PORT ?= 4566
+export LOCAL_CLOUD_PORT
+ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
+STACK ?= checkout-saga
+LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
+
+.PHONY: help install demo up down outputs deploy seed test test-fast lint format openapi chaos bench clean
+
+help:
+	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
+	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud)"
+	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT)"
+	@echo "make outputs   the deployed stack's outputs as one JSON object"
+	@echo "make lint      ruff, mypy, sam validate --lint"
+
+# ---------------------------------------------------------------- environments
+$(VENV)/.installed: requirements-dev.txt functions/requirements.txt
+	@test -x $(PY) || { echo ">> creating $(VENV)" >&2; $(PYTHON) -m venv $(VENV); }
+	@echo ">> installing the pinned dependencies into $(VENV) (first time: about a minute)" >&2
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	@test -x $(SAM_VENV)/bin/python || { echo ">> creating $(SAM_VENV) (aws-sam-cli pins its own boto3)" >&2; $(PYTHON) -m venv $(SAM_VENV); }
+	@echo ">> installing aws-sam-cli into $(SAM_VENV)" >&2
+	@$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-sam.txt
+	@touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed
+
+# ---------------------------------------------------------------- local cloud
+demo: $(VENV)/.installed
+	@$(PY) -m saga_client demo --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+
+up: $(VENV)/.installed
+	@$(PY) -m local_cloud up --port $(LOCAL_CLOUD_PORT)
+	@$(MAKE) --no-print-directory deploy seed
+	@echo "API: $$($(PY) -m deployer outputs --endpoint-url $(ENDPOINT) --stack-name $(STACK) | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["ApiUrl"])')"
+
+deploy: $(VENV)/.installed
+	@$(PY) -m deployer deploy --endpoint-url $(ENDPOINT) --stack-name $(STACK) --parameter-overrides $(LOCAL_PARAMETERS) >/dev/null
+
+seed: $(VENV)/.installed
+	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)
+
+down: $(VENV)/.installed
+	@$(PY) -m local_cloud down --port $(LOCAL_CLOUD_PORT)
+
+outputs: $(VENV)/.installed
+	@$(PY) -m deployer outputs --endpoint-url $(ENDPOINT) --stack-name $(STACK)
+
+# ---------------------------------------------------------------- quality
+test: $(VENV)/.installed $(SAM_VENV)/.installed
+	@$(PY) -m pytest
+
+test-fast: $(VENV)/.installed
+	@$(PY) -m pytest tests/unit -q
+
+lint: $(VENV)/.installed $(SAM_VENV)/.installed
+	$(VENV)/bin/ruff check functions infra tests
+	$(VENV)/bin/ruff format --check functions infra tests
+	$(VENV)/bin/mypy
+	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format functions infra tests
+	$(VENV)/bin/ruff check --fix functions infra tests
+
+clean:
+	rm -rf .aws-sam .local-cloud .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""A small client of the checkout HTTP API (CONTRACT §3), as a store front end would use it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+TERMINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
+
+
+class ApiError(RuntimeError):
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"{response.request.method} {response.url} -> {response.status_code}: {response.text[:500]}")
+        self.status_code = response.status_code
+
+
+class CheckoutApi:
+    def __init__(self, api_url: str, timeout: float = 10.0) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._session = requests.Session()
+        self._timeout = timeout
+
+    def _call(self, method: str, path: str, expected: tuple[int, ...], **kwargs: Any) -> Any:
+        response = self._session.request(method, f"{self.api_url}{path}", timeout=self._timeout, **kwargs)
+        if response.status_code not in expected:
+            raise ApiError(response)
+        return response.json()
+
+    def put_product(self, product: dict[str, Any]) -> dict[str, Any]:
+        body = {key: product[key] for key in ("name", "unitPriceCents", "available")}
+        return dict(self._call("PUT", f"/products/{product['sku']}", (200,), json=body))
+
+    def product(self, sku: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/products/{sku}", (200,)))
+
+    def checkout(self, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return dict(self._call("POST", "/checkout", (200, 202), json=body, headers=headers))
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/orders/{order_id}", (200,)))
+
+    def wait_until_terminal(self, order_id: str, timeout: float = 60.0, poll: float = 0.02) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            order = self.order(order_id)
+            if order["status"] in TERMINAL_STATUSES:
+                return order
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"order {order_id} still {order['status']} after {timeout:.0f} s")
+            time.sleep(poll)

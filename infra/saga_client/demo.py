@@ -1,0 +1,89 @@
+"""`make demo`: start the local cloud, deploy template.yaml, seed the catalog, run one checkout that is
+CONFIRMED and one that is compensated (declined card), print both with their saga timeline, stop."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from saga_client.api_client import CheckoutApi
+from saga_client.seed import seed_catalog
+from saga_client.stack_access import deploy_stack
+from saga_client.timeline import render_order
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def local_cloud(port: int) -> Iterator[str]:
+    """Use the cloud already running on `port` (make up), or start one and stop it afterwards."""
+    endpoint = f"http://localhost:{port}"
+    if _port_open(port):
+        say(f"  using the local cloud already running on port {port} (it stays up)")
+        yield endpoint
+        return
+    command = [sys.executable, "-m", "local_cloud"]
+    subprocess.run([*command, "up", "--port", str(port)], check=True, cwd=ROOT)
+    try:
+        yield endpoint
+    finally:
+        subprocess.run([*command, "down", "--port", str(port)], check=False, cwd=ROOT)
+
+
+def run_demo(port: int, stack_name: str) -> int:
+    started = time.monotonic()
+    say(f"Checkout saga demo on the local cloud (port {port})")
+    with local_cloud(port) as endpoint:
+        say("[1/4] deploying template.yaml")
+        outputs = deploy_stack(endpoint, stack_name, log=lambda line: say(f"      {line}"))
+        api = CheckoutApi(outputs["ApiUrl"])
+        say(f"      API: {outputs['ApiUrl']}")
+        say("[2/4] seeding the catalog")
+        products = seed_catalog(api)
+        say(f"      {len(products)} products: {', '.join(p['sku'] for p in products)}")
+
+        scenarios = [
+            ("checkout paid with tok_visa", "tok_visa", "CONFIRMED"),
+            ("checkout paid with tok_declined", "tok_declined", "CANCELLED"),
+        ]
+        results = []
+        for number, (label, token, expected) in enumerate(scenarios, start=3):
+            say(f"[{number}/4] {label} (expecting {expected})")
+            body = {
+                "customerId": "c-42",
+                "items": [{"sku": "KB-001", "quantity": 1}, {"sku": "MS-001", "quantity": 2}],
+                "paymentToken": token,
+            }
+            accepted = api.checkout(body, idempotency_key=f"demo-{uuid.uuid4().hex[:16]}")
+            say(f"      202 {json.dumps(accepted)}")
+            order = api.wait_until_terminal(accepted["orderId"])
+            results.append((label, expected, order))
+
+        print()
+        for label, _expected, order in results:
+            print(render_order(order, label))
+            print()
+        stock = {sku: api.product(sku)["available"] for sku in ("KB-001", "MS-001")}
+        print(f"Stock now: {stock}  (the confirmed order took 1 + 2 units; the cancelled one gave its units back)")
+
+    ok = all(order["status"] == expected for _label, expected, order in results)
+    verdict = "both checkouts ended as expected" if ok else "UNEXPECTED outcome"
+    print(f"\n{verdict} in {time.monotonic() - started:.1f} s")
+    return 0 if ok else 1

@@ -1,0 +1,39 @@
+"""Readable rendering of an order and its saga timeline (GET /orders/{id})."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def money(cents: int) -> str:
+    return f"{cents / 100:,.2f}"
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def render_order(order: dict[str, Any], label: str) -> str:
+    payment = order["payment"]
+    saga = order["saga"]
+    lines = [
+        f"{label}: order {order['orderId']}  ->  {order['status']}",
+        f"  items   : "
+        + ", ".join(f"{item['quantity']} x {item['sku']} @ {money(item['unitPriceCents'])}" for item in order["items"]),
+        f"  total   : {money(order['totalCents'])}    payment: {payment['status']} {money(payment['amountCents'])}",
+    ]
+    if saga.get("failure"):
+        failure = saga["failure"]
+        lines.append(f"  failure : {failure['step']} raised {failure['error']}: {failure.get('cause') or ''}")
+    lines.append("  saga timeline (time spent reaching each state):")
+    history = saga["history"]
+    start = _instant(history[0]["at"]) if history else None
+    previous = start
+    for transition in history:
+        at = _instant(transition["at"])
+        since_start = (at - start).total_seconds() * 1000 if start else 0.0
+        step = (at - previous).total_seconds() * 1000 if previous else 0.0
+        lines.append(f"    +{since_start:7.0f} ms  {transition['state']:<20} ({step:.0f} ms)")
+        previous = at
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""The real template deployed into in-process moto, its real ASL executed by moto's Step Functions
+interpreter, every Task running the real handler in this process through the local cloud's Lambda seam."""
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+import deployer
+from checkout_saga.handlers.dependencies import reset_caches
+from checkout_saga.models import Product
+from local_cloud.lambda_runtime import InProcessRunner
+from local_cloud.moto_patches import install_lambda_runner
+from tests.support.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+# Short retries: the ASL's retry timings are template parameters (AWS's recommended values by default).
+TEST_PARAMETERS = {"RetryIntervalSeconds": "1", "RetryBackoffRate": "1", "StepMaxAttempts": "2", "CompensationMaxAttempts": "2"}
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        runner = InProcessRunner()
+        with install_lambda_runner(runner, endpoint_url=None):
+            outputs = deployer.deploy(
+                ROOT / "template.yaml",
+                stack_name="paths",
+                endpoint_url=None,
+                region="us-east-1",
+                parameter_overrides=TEST_PARAMETERS,
+            )
+            yield Stack(outputs)
+        runner.close()
+    reset_caches()
+
+
+@pytest.fixture(autouse=True)
+def no_faults(stack: Stack) -> Iterator[None]:
+    stack.set_faults({})
+    reset_caches()
+    yield
+    stack.set_faults({})
+    reset_caches()
+
+
+_skus = itertools.count(1)
+
+
+@pytest.fixture
+def products(stack: Stack):
+    """Fresh products for one test, so its stock assertions are exact: products(3) -> three skus with 10 each."""
+
+    def make(count: int, available: int = 10, price: int = 1000) -> list[str]:
+        skus = [f"T{next(_skus):04d}" for _ in range(count)]
+        stack.seed([Product(sku=sku, name=f"Product {sku}", unit_price_cents=price, available=available) for sku in skus])
+        return skus
+
+    return make

@@ -1,0 +1,67 @@
+"""The template as AWS's own tools see it: `sam validate --lint` (cfn-lint) and `sam build`, both offline
+and without Docker. aws-sam-cli lives in .venv-sam (it pins its own boto3 and pydantic)."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
+FUNCTIONS = [
+    "CreateOrderFunction",
+    "ReserveStockFunction",
+    "ChargePaymentFunction",
+    "ConfirmOrderFunction",
+    "CancelOrderFunction",
+    "ReleaseStockFunction",
+    "RefundPaymentFunction",
+    "MarkCompensationFailedFunction",
+    "ApiFunction",
+]
+
+
+def sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    if not SAM.exists():
+        pytest.fail(f"{SAM} is missing: run `make install` (make test installs it)")
+    env = {
+        **os.environ,
+        "SAM_CLI_TELEMETRY": "0",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+    return subprocess.run([str(SAM), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_sam_validate_lint_passes():
+    result = sam("validate", "--lint", "--template-file", "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_sam_build_packages_every_function_with_its_dependencies(tmp_path):
+    build_dir = tmp_path / "build"
+    result = sam("build", "--template-file", "template.yaml", "--build-dir", str(build_dir), "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    for function in FUNCTIONS:
+        artefact = build_dir / function
+        assert (artefact / "checkout_saga" / "handlers").is_dir(), function
+        assert (artefact / "aws_lambda_powertools").is_dir(), f"{function}: requirements.txt was not installed"
+        assert (artefact / "pydantic").is_dir(), function
+    built = (build_dir / "template.yaml").read_text()
+    assert "statemachine/checkout.asl.json" in built or "checkout.asl.json" in built
+
+
+def test_every_sample_event_names_an_existing_function_handler():
+    """events/<name>.json is the event of the function whose handler module is <name> (sam local invoke -e)."""
+    events = sorted(path.stem for path in (ROOT / "events").glob("*.json") if not path.stem.startswith(("api", "checkout")))
+    handlers = {path.stem for path in (ROOT / "functions" / "checkout_saga" / "handlers").glob("*.py")}
+    assert events, "no sample events"
+    assert set(events) <= handlers
+    for name in events:
+        json.loads((ROOT / "events" / f"{name}.json").read_text())

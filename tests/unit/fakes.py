@@ -1,0 +1,159 @@
+"""In-memory repositories with the same contracts as the DynamoDB ones (dal/interfaces.py), so the logic's
+unit tests run without sockets. Each method is atomic, as the conditional writes they stand for are."""
+
+from checkout_saga.errors import OrderAlreadyExists, OutOfStock, UnknownProduct
+from checkout_saga.models import (
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    PricedItem,
+    Product,
+    Reservation,
+    ReservationStatus,
+    SagaFailureRecord,
+    SagaRecord,
+    SagaState,
+    SagaTransition,
+)
+
+
+class FakeOrders:
+    def __init__(self) -> None:
+        self.items: dict[str, Order] = {}
+
+    def get(self, order_id: str) -> Order | None:
+        return self.items.get(order_id)
+
+    def create(self, order: Order) -> Order:
+        stored = self.items.setdefault(order.order_id, order)
+        if (stored.customer_id, stored.items) != (order.customer_id, order.items):
+            raise OrderAlreadyExists(order.order_id)
+        return stored
+
+    def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
+        order = self.items.get(order_id)
+        if order is not None and order.status in allowed_from | {to}:
+            order = self.items[order_id] = order.model_copy(update={"status": to, "updated_at": at})
+        return order
+
+
+class FakeInventory:
+    def __init__(self, products: list[Product] = ()) -> None:  # type: ignore[assignment]
+        self.products = {product.sku: product for product in products}
+        self.reservations: dict[str, Reservation] = {}
+
+    def get_products(self, skus: list[str]) -> dict[str, Product]:
+        return {sku: self.products[sku] for sku in skus if sku in self.products}
+
+    def put_product(self, product: Product) -> Product:
+        self.products[product.sku] = product
+        return product
+
+    def get_reservation(self, order_id: str) -> Reservation | None:
+        return self.reservations.get(order_id)
+
+    def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
+        if order_id in self.reservations:
+            return self.reservations[order_id]
+        for item in items:
+            product = self.products.get(item.sku)
+            if product is None:
+                raise UnknownProduct(item.sku)
+            if product.available < item.quantity:
+                raise OutOfStock(item.sku)
+        for item in items:
+            product = self.products[item.sku]
+            self.products[item.sku] = product.model_copy(update={"available": product.available - item.quantity})
+        reservation = self.reservations[order_id] = Reservation(
+            order_id=order_id, status=ReservationStatus.RESERVED, items=items
+        )
+        return reservation
+
+    def release(self, order_id: str) -> Reservation:
+        reservation = self.reservations.get(order_id)
+        if reservation is None:
+            reservation = Reservation(order_id=order_id, status=ReservationStatus.RELEASED)
+        elif reservation.status is ReservationStatus.RESERVED:
+            for item in reservation.items:
+                product = self.products[item.sku]
+                self.products[item.sku] = product.model_copy(update={"available": product.available + item.quantity})
+            reservation = reservation.model_copy(update={"status": ReservationStatus.RELEASED})
+        self.reservations[order_id] = reservation
+        return reservation
+
+
+class FakePayments:
+    def __init__(self) -> None:
+        self.items: dict[str, Payment] = {}
+
+    def get(self, order_id: str) -> Payment | None:
+        return self.items.get(order_id)
+
+    def count_attempt(self, order_id: str) -> int:
+        payment = self.items.get(order_id) or Payment(order_id=order_id)
+        self.items[order_id] = payment.model_copy(update={"attempts": payment.attempts + 1})
+        return payment.attempts + 1
+
+    def settle(self, order_id: str, status: PaymentStatus, amount_cents: int, decline_reason: str | None) -> Payment:
+        payment = self.items.get(order_id) or Payment(order_id=order_id)
+        if payment.status is None:
+            payment = self.items[order_id] = payment.model_copy(
+                update={"status": status, "amount_cents": amount_cents, "decline_reason": decline_reason}
+            )
+        return payment
+
+    def refund(self, order_id: str) -> Payment:
+        payment = self.items.get(order_id) or Payment(order_id=order_id)
+        if payment.status is None:
+            payment = payment.model_copy(update={"status": PaymentStatus.VOIDED})
+        elif payment.status is PaymentStatus.CAPTURED:
+            payment = payment.model_copy(update={"status": PaymentStatus.REFUNDED})
+        self.items[order_id] = payment
+        return payment
+
+
+class FakeSagaLog:
+    def __init__(self) -> None:
+        self.items: dict[str, SagaRecord] = {}
+
+    def get(self, saga_id: str) -> SagaRecord | None:
+        return self.items.get(saga_id)
+
+    def _ensure(self, saga_id: str, at: str) -> SagaRecord:
+        return self.items.get(saga_id) or SagaRecord(
+            saga_id=saga_id, status=OrderStatus.PENDING, state=SagaState.STARTED, started_at=at, updated_at=at
+        )
+
+    def record(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: OrderStatus | None = None,
+        customer_id: str | None = None,
+    ) -> bool:
+        record = self._ensure(saga_id, at)
+        if any(transition.state is state for transition in record.history):
+            return False
+        self.items[saga_id] = record.model_copy(
+            update={
+                "state": state,
+                "status": status or record.status,
+                "updated_at": at,
+                "customer_id": record.customer_id or customer_id,
+                "history": [*record.history, SagaTransition(state=state, at=at)],
+            }
+        )
+        return True
+
+    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+        record = self._ensure(saga_id, at)
+        field = "compensation_failure" if compensation else "failure"
+        if getattr(record, field) is not None:
+            return False
+        self.items[saga_id] = record.model_copy(update={field: failure})
+        return True
+
+    def states(self, saga_id: str) -> list[str]:
+        return [transition.state.value for transition in self.items[saga_id].history]

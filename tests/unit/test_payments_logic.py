@@ -1,0 +1,76 @@
+import pytest
+
+from checkout_saga.errors import InsufficientFunds, PaymentDeclined, PaymentProviderUnavailable, SagaAlreadyCompensated
+from checkout_saga.logic import payment_provider
+from checkout_saga.logic.payments import charge_payment, refund_payment
+from checkout_saga.models import PaymentStatus, SagaContext
+from tests.unit.conftest import NOW
+
+
+def context(token: str, order_id: str = "o-1") -> SagaContext:
+    return SagaContext(order_id=order_id, payment_token=token, total_cents=9998)
+
+
+def charge(ctx, payments, saga_log):
+    return charge_payment(ctx, payments, payment_provider.charge, saga_log, NOW)
+
+
+def test_visa_is_captured_once_however_often_the_step_runs(payments, saga_log):
+    assert charge(context("tok_visa"), payments, saga_log).transitioned
+    assert not charge(context("tok_visa"), payments, saga_log).transitioned
+
+    payment = payments.get("o-1")
+    assert (payment.status, payment.amount_cents, payment.attempts) == (PaymentStatus.CAPTURED, 9998, 1)
+    assert saga_log.states("o-1") == ["PAYMENT_CHARGED"]
+
+
+@pytest.mark.parametrize(("token", "error"), [("tok_declined", PaymentDeclined), ("tok_insufficient_funds", InsufficientFunds)])
+def test_a_decline_is_recorded_and_replayed_without_calling_the_provider_again(payments, saga_log, token, error):
+    for _ in range(2):
+        with pytest.raises(error):
+            charge(context(token), payments, saga_log)
+    payment = payments.get("o-1")
+    assert (payment.status, payment.attempts) == (PaymentStatus.DECLINED, 1)
+    assert "o-1" not in saga_log.items
+
+
+def test_a_flaky_card_fails_twice_then_is_captured(payments, saga_log):
+    for _ in range(payment_provider.FLAKY_FAILURES):
+        with pytest.raises(PaymentProviderUnavailable):
+            charge(context("tok_flaky"), payments, saga_log)
+        assert payments.get("o-1").status is None
+    charge(context("tok_flaky"), payments, saga_log)
+    assert (payments.get("o-1").status, payments.get("o-1").attempts) == (PaymentStatus.CAPTURED, 3)
+
+
+def test_refund_returns_a_capture_once(payments, saga_log):
+    charge(context("tok_visa"), payments, saga_log)
+    refund_payment(context("tok_visa"), payments, saga_log, NOW)
+    refund_payment(context("tok_visa"), payments, saga_log, NOW)
+    assert payments.get("o-1").status is PaymentStatus.REFUNDED
+    assert saga_log.states("o-1") == ["PAYMENT_CHARGED", "PAYMENT_REFUNDED"]
+
+
+def test_refund_before_any_charge_voids_it_so_a_late_charge_captures_nothing(payments, saga_log):
+    refund_payment(context("tok_visa"), payments, saga_log, NOW)
+    with pytest.raises(SagaAlreadyCompensated):
+        charge(context("tok_visa"), payments, saga_log)
+    assert payments.get("o-1").status is PaymentStatus.VOIDED
+
+
+def test_refund_of_a_declined_payment_leaves_it_declined(payments, saga_log):
+    with pytest.raises(PaymentDeclined):
+        charge(context("tok_declined"), payments, saga_log)
+    refund_payment(context("tok_declined"), payments, saga_log, NOW)
+    assert payments.get("o-1").status is PaymentStatus.DECLINED
+
+
+def test_charge_without_a_total_is_a_clear_error(payments, saga_log):
+    with pytest.raises(ValueError, match="totalCents"):
+        charge(SagaContext(order_id="o-1", payment_token="tok_visa"), payments, saga_log)
+    assert payments.get("o-1") is None
+
+
+def test_unknown_tokens_are_declined():
+    with pytest.raises(PaymentDeclined, match="unknown payment token"):
+        payment_provider.charge("tok_mystery", 100, 1)
