@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PYTHONPATH := functions:infra:.
 export AWS_DEFAULT_REGION ?= us-east-1
+# The local cloud accepts any credentials; these keep boto3 and the AWS CLI from looking for real ones.
+export AWS_ACCESS_KEY_ID ?= test
+export AWS_SECRET_ACCESS_KEY ?= test
 export SAM_CLI_TELEMETRY := 0
 LOCAL_CLOUD_PORT ?= 4566
 export LOCAL_CLOUD_PORT

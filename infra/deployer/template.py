@@ -82,9 +82,7 @@ def load_template(path: Path) -> dict[str, Any]:
     return parsed
 
 
-def translate(
-    path: Path, raw: Mapping[str, Any], parameter_values: Mapping[str, Any], region: str
-) -> Template:
+def translate(path: Path, raw: Mapping[str, Any], parameter_values: Mapping[str, Any], region: str) -> Template:
     """Return the CloudFormation form of `raw` (loaded from `path`)."""
     fragment = copy.deepcopy(dict(raw))
     transforms = fragment.get("Transform", [])
@@ -131,10 +129,10 @@ def _replace_local_paths(fragment: dict[str, Any], base_dir: Path) -> dict[str, 
     for logical_id, resource in fragment["Resources"].items():
         if not isinstance(resource, dict):
             raise TemplateError(f"resource {logical_id} is not a mapping")
-        props = resource.get("Properties")
+        properties = resource.get("Properties")
         for prop in _PACKAGEABLE.get(resource.get("Type", ""), ()):
-            if isinstance(props, dict):
-                swap(props, prop, logical_id)
+            if isinstance(properties, dict):
+                swap(properties, prop, logical_id)
     return artifacts
 
 

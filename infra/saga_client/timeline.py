@@ -19,7 +19,7 @@ def render_order(order: dict[str, Any], label: str) -> str:
     saga = order["saga"]
     lines = [
         f"{label}: order {order['orderId']}  ->  {order['status']}",
-        f"  items   : "
+        "  items   : "
         + ", ".join(f"{item['quantity']} x {item['sku']} @ {money(item['unitPriceCents'])}" for item in order["items"]),
         f"  total   : {money(order['totalCents'])}    payment: {payment['status']} {money(payment['amountCents'])}",
     ]

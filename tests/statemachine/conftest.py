@@ -13,12 +13,17 @@ import deployer
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
 from local_cloud.lambda_runtime import InProcessRunner
-from local_cloud.moto_patches import install_lambda_runner
+from local_cloud.moto_patches import install_all
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short retries: the ASL's retry timings are template parameters (AWS's recommended values by default).
-TEST_PARAMETERS = {"RetryIntervalSeconds": "1", "RetryBackoffRate": "1", "StepMaxAttempts": "2", "CompensationMaxAttempts": "2"}
+TEST_PARAMETERS = {
+    "RetryIntervalSeconds": "1",
+    "RetryBackoffRate": "1",
+    "StepMaxAttempts": "2",
+    "CompensationMaxAttempts": "2",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +31,7 @@ def stack() -> Iterator[Stack]:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         runner = InProcessRunner()
-        with install_lambda_runner(runner, endpoint_url=None):
+        with install_all(runner):
             outputs = deployer.deploy(
                 ROOT / "template.yaml",
                 stack_name="paths",
@@ -57,7 +62,9 @@ def products(stack: Stack):
 
     def make(count: int, available: int = 10, price: int = 1000) -> list[str]:
         skus = [f"T{next(_skus):04d}" for _ in range(count)]
-        stack.seed([Product(sku=sku, name=f"Product {sku}", unit_price_cents=price, available=available) for sku in skus])
+        stack.seed(
+            [Product(sku=sku, name=f"Product {sku}", unit_price_cents=price, available=available) for sku in skus]
+        )
         return skus
 
     return make

@@ -20,8 +20,8 @@ def checkout(skus: list[str], token: str = "tok_visa", quantity: int = 2) -> dic
     }
 
 
-def run(stack: Stack, document: dict) -> tuple[dict, list[str]]:
-    arn = stack.start(document, name=document.get("orderId"))
+def run(stack: Stack, document: dict, name: str | None = None) -> tuple[dict, list[str]]:
+    arn = stack.start(document, name=name or document.get("orderId"))
     return stack.wait(arn), stack.entered_states(arn)
 
 
@@ -43,9 +43,14 @@ def test_success_takes_stock_captures_payment_and_confirms(stack, products):
     order = stack.orders.get(document["orderId"])
     assert (order.status, order.total_cents) == (OrderStatus.CONFIRMED, 6000)
     saga = stack.saga_log.get(document["orderId"])
-    assert saga.status is OrderStatus.CONFIRMED and saga.failure is None
+    assert saga.status is OrderStatus.CONFIRMED
+    assert saga.failure is None
     assert saga_states(stack, document["orderId"]) == [
-        "STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED"
+        "STARTED",
+        "ORDER_CREATED",
+        "STOCK_RESERVED",
+        "PAYMENT_CHARGED",
+        "CONFIRMED",
     ]
 
 
@@ -61,7 +66,11 @@ def test_create_order_failure_cancels_without_touching_stock_or_money(stack, pro
     assert stack.payments.get(document["orderId"]) is None
     assert stack.orders.get(document["orderId"]).status is OrderStatus.CANCELLED
     saga = stack.saga_log.get(document["orderId"])
-    assert (saga.status, saga.failure.step, saga.failure.error) == (OrderStatus.CANCELLED, "CreateOrder", "UnknownProduct")
+    assert (saga.status, saga.failure.step, saga.failure.error) == (
+        OrderStatus.CANCELLED,
+        "CreateOrder",
+        "UnknownProduct",
+    )
     assert "NO-SUCH-SKU" in saga.failure.cause
 
 
@@ -74,7 +83,13 @@ def test_out_of_stock_on_the_second_of_three_items_takes_nothing(stack, products
 
     assert execution["status"] == "FAILED"
     assert states == [
-        "StartOrResume", "CreateOrder", "ReserveStock", "ReserveStockFailed", "ReleaseStock", "CancelOrder", "CheckoutCancelled"
+        "StartOrResume",
+        "CreateOrder",
+        "ReserveStock",
+        "ReserveStockFailed",
+        "ReleaseStock",
+        "CancelOrder",
+        "CheckoutCancelled",
     ]
     assert stack.available(*skus) == {skus[0]: 10, skus[1]: 1, skus[2]: 10}
     assert stack.payments.get(document["orderId"]) is None
@@ -98,7 +113,12 @@ def test_declined_card_gives_the_stock_back(stack, products):
     saga = stack.saga_log.get(document["orderId"])
     assert (saga.failure.step, saga.failure.error) == ("ChargePayment", "PaymentDeclined")
     assert saga_states(stack, document["orderId"]) == [
-        "STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_REFUNDED", "STOCK_RELEASED", "CANCELLED"
+        "STARTED",
+        "ORDER_CREATED",
+        "STOCK_RESERVED",
+        "PAYMENT_REFUNDED",
+        "STOCK_RELEASED",
+        "CANCELLED",
     ]
     assert stack.failed_task_attempts(execution["executionArn"]) == 1  # a decline is not retried
 
@@ -107,7 +127,7 @@ def test_insufficient_funds_is_a_decline_too(stack, products):
     skus = products(1)
     document = checkout(skus, token="tok_insufficient_funds")
 
-    execution, states = run(stack, document)
+    _execution, states = run(stack, document)
 
     assert states[-len(UNDO_ALL) - 1 :] == ["ChargePaymentFailed", *UNDO_ALL]
     assert stack.available(*skus) == {skus[0]: 10}
@@ -120,7 +140,7 @@ def test_confirm_failure_refunds_the_payment_and_returns_the_stock(stack, produc
     reset_caches()
     document = checkout(skus)
 
-    execution, states = run(stack, document)
+    _execution, states = run(stack, document)
 
     assert states == [*FORWARD[:-1], "ConfirmOrderFailed", *UNDO_ALL]
     assert stack.available(*skus) == {skus[0]: 10}
@@ -140,7 +160,13 @@ def test_a_step_that_keeps_failing_after_its_effect_is_undone_too(stack, product
     execution, states = run(stack, document)
 
     assert states == [
-        "StartOrResume", "CreateOrder", "ReserveStock", "ReserveStockFailed", "ReleaseStock", "CancelOrder", "CheckoutCancelled"
+        "StartOrResume",
+        "CreateOrder",
+        "ReserveStock",
+        "ReserveStockFailed",
+        "ReleaseStock",
+        "CancelOrder",
+        "CheckoutCancelled",
     ]
     assert stack.failed_task_attempts(execution["executionArn"]) == 3  # first try + StepMaxAttempts retries
     assert stack.available(*skus) == {skus[0]: 10}
@@ -172,8 +198,16 @@ def test_a_compensation_that_keeps_failing_ends_visible_then_can_be_resumed(stac
 
     assert execution["status"] == "FAILED"
     assert states == [
-        "StartOrResume", "CreateOrder", "ReserveStock", "ChargePayment", "ChargePaymentFailed",
-        "RefundPayment", "ReleaseStock", "ReleaseStockCompensationFailed", "MarkCompensationFailed", "CompensationFailed",
+        "StartOrResume",
+        "CreateOrder",
+        "ReserveStock",
+        "ChargePayment",
+        "ChargePaymentFailed",
+        "RefundPayment",
+        "ReleaseStock",
+        "ReleaseStockCompensationFailed",
+        "MarkCompensationFailed",
+        "CompensationFailed",
     ]
     order_id = document["orderId"]
     assert stack.orders.get(order_id).status is OrderStatus.COMPENSATION_FAILED
@@ -185,7 +219,7 @@ def test_a_compensation_that_keeps_failing_ends_visible_then_can_be_resumed(stac
     # The fault is gone: resuming the compensation finishes the undo.
     stack.set_faults({})
     reset_caches()
-    resumed, resumed_states = run(stack, {"orderId": order_id, "resumeCompensation": True})
+    _resumed, resumed_states = run(stack, {"orderId": order_id, "resumeCompensation": True}, name=f"{order_id}-resume")
 
     assert resumed_states == ["StartOrResume", *UNDO_ALL]
     assert stack.available(*skus) == {skus[0]: 10}
@@ -220,9 +254,11 @@ def test_every_compensation_that_keeps_failing_is_caught(stack, products):
         reset_caches()
         document = checkout(skus, token="tok_declined")
 
-        execution, states = run(stack, document)
+        _execution, states = run(stack, document)
 
-        assert states[4:] == ["ChargePaymentFailed", *tail, "MarkCompensationFailed", "CompensationFailed"], compensation
+        assert states[4:] == ["ChargePaymentFailed", *tail, "MarkCompensationFailed", "CompensationFailed"], (
+            compensation
+        )
         saga = stack.saga_log.get(document["orderId"])
         assert (saga.status, saga.compensation_failure.step) == (OrderStatus.COMPENSATION_FAILED, compensation)
         assert stack.orders.get(document["orderId"]).status is OrderStatus.COMPENSATION_FAILED

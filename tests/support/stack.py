@@ -108,4 +108,6 @@ class Stack:
         ]
 
     def failed_task_attempts(self, execution_arn: str) -> int:
-        return sum(1 for event in self.history(execution_arn) if event["type"] in ("LambdaFunctionFailed", "TaskFailed"))
+        return sum(
+            1 for event in self.history(execution_arn) if event["type"] in ("LambdaFunctionFailed", "TaskFailed")
+        )

@@ -45,7 +45,15 @@ def test_sam_validate_lint_passes():
 @pytest.mark.slow
 def test_sam_build_packages_every_function_with_its_dependencies(tmp_path):
     build_dir = tmp_path / "build"
-    result = sam("build", "--template-file", "template.yaml", "--build-dir", str(build_dir), "--cache-dir", str(tmp_path / "cache"))
+    result = sam(
+        "build",
+        "--template-file",
+        "template.yaml",
+        "--build-dir",
+        str(build_dir),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     for function in FUNCTIONS:
@@ -59,7 +67,9 @@ def test_sam_build_packages_every_function_with_its_dependencies(tmp_path):
 
 def test_every_sample_event_names_an_existing_function_handler():
     """events/<name>.json is the event of the function whose handler module is <name> (sam local invoke -e)."""
-    events = sorted(path.stem for path in (ROOT / "events").glob("*.json") if not path.stem.startswith(("api", "checkout")))
+    events = sorted(
+        path.stem for path in (ROOT / "events").glob("*.json") if not path.stem.startswith(("api", "checkout"))
+    )
     handlers = {path.stem for path in (ROOT / "functions" / "checkout_saga" / "handlers").glob("*.py")}
     assert events, "no sample events"
     assert set(events) <= handlers

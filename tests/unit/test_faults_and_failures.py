@@ -29,7 +29,11 @@ def test_rate_is_a_probability():
 
 @pytest.mark.parametrize(
     "document",
-    [{"Nope": {"mode": "fail", "rate": 1}}, {"ConfirmOrder": {"mode": "explode", "rate": 1}}, {"ConfirmOrder": {"mode": "fail", "rate": 2}}],
+    [
+        {"Nope": {"mode": "fail", "rate": 1}},
+        {"ConfirmOrder": {"mode": "explode", "rate": 1}},
+        {"ConfirmOrder": {"mode": "fail", "rate": 2}},
+    ],
 )
 def test_a_fault_plan_names_real_steps_modes_and_rates(document):
     with pytest.raises(ValidationError):
@@ -40,11 +44,17 @@ def test_the_forward_failure_is_kept_once_with_the_lambda_error_message(saga_log
     context = SagaContext(
         order_id="o-1",
         failed_step=StepName.CHARGE_PAYMENT,
-        failure=StepFailure(Error="PaymentDeclined", Cause='{"errorType": "PaymentDeclined", "errorMessage": "card declined"}'),
+        failure=StepFailure(
+            Error="PaymentDeclined", Cause='{"errorType": "PaymentDeclined", "errorMessage": "card declined"}'
+        ),
     )
     assert note_failure(context, saga_log, NOW) is not None
     assert note_failure(context, saga_log, NOW) is None
-    assert saga_log.get("o-1").failure.model_dump() == {"step": "ChargePayment", "error": "PaymentDeclined", "cause": "card declined"}
+    assert saga_log.get("o-1").failure.model_dump() == {
+        "step": "ChargePayment",
+        "error": "PaymentDeclined",
+        "cause": "card declined",
+    }
 
 
 def test_a_resumed_compensation_has_no_failure_to_keep(saga_log):

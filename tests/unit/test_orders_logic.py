@@ -105,4 +105,8 @@ def test_mark_compensation_failed_keeps_which_undo_failed(inventory, orders, sag
     assert orders.get("o-1").status is OrderStatus.COMPENSATION_FAILED
     record = saga_log.get("o-1")
     assert record.status is OrderStatus.COMPENSATION_FAILED
-    assert record.compensation_failure.model_dump() == {"step": "ReleaseStock", "error": "InjectedFailure", "cause": "boom"}
+    assert record.compensation_failure.model_dump() == {
+        "step": "ReleaseStock",
+        "error": "InjectedFailure",
+        "cause": "boom",
+    }

@@ -24,7 +24,9 @@ def test_visa_is_captured_once_however_often_the_step_runs(payments, saga_log):
     assert saga_log.states("o-1") == ["PAYMENT_CHARGED"]
 
 
-@pytest.mark.parametrize(("token", "error"), [("tok_declined", PaymentDeclined), ("tok_insufficient_funds", InsufficientFunds)])
+@pytest.mark.parametrize(
+    ("token", "error"), [("tok_declined", PaymentDeclined), ("tok_insufficient_funds", InsufficientFunds)]
+)
 def test_a_decline_is_recorded_and_replayed_without_calling_the_provider_again(payments, saga_log, token, error):
     for _ in range(2):
         with pytest.raises(error):

@@ -4,15 +4,34 @@ being in the `reached` set yet, so a step delivered twice records itself once.""
 
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState
+
+BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
 
 class DynamoDBSagaLog:
     def __init__(self, table: Any) -> None:
         self._table = table
+
+    def list_by_status(
+        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[SagaRecord], PageKey | None]:
+        query: dict[str, Any] = {
+            "IndexName": BY_STATUS_INDEX,
+            "KeyConditionExpression": Key("status").eq(status.value),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if exclusive_start_key:
+            query["ExclusiveStartKey"] = exclusive_start_key
+        response = self._table.query(**query)
+        records = [SagaRecord.model_validate(plain(item)) for item in response.get("Items", [])]
+        return records, response.get("LastEvaluatedKey")
 
     def get(self, saga_id: str) -> SagaRecord | None:
         item = self._table.get_item(Key={"sagaId": saga_id}, ConsistentRead=True).get("Item")

@@ -3,6 +3,7 @@ DynamoDB implementations use conditional writes, the unit tests use in-memory fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from checkout_saga.models import (
@@ -17,6 +18,8 @@ from checkout_saga.models import (
     SagaRecord,
     SagaState,
 )
+
+PageKey = dict[str, str]  # where a page of a listing ended, as the storage gave it
 
 
 class OrdersRepository(Protocol):
@@ -83,4 +86,18 @@ class SagaLogRepository(Protocol):
 
     def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
         """Keep the first failure of its kind (forward or compensation); True if this one was kept."""
+        ...
+
+    def list_by_status(
+        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[SagaRecord], PageKey | None]:
+        """Up to `limit` sagas in `status`, newest first (by startedAt), from an index (never a full scan);
+        the key to continue from, None when there are no more."""
+        ...
+
+
+class SagaStarter(Protocol):
+    def start(self, name: str, saga_input: Mapping[str, object]) -> str:
+        """Start the saga's execution called `name`; return its id (ARN). Starting a name that was already
+        started does not run the saga again and returns that execution's id."""
         ...

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from pydantic import ValidationError
 
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
@@ -19,10 +20,12 @@ from checkout_saga.dal.interfaces import (
     OrdersRepository,
     PaymentsRepository,
     SagaLogRepository,
+    SagaStarter,
 )
+from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter
 from checkout_saga.faults import FaultInjector, FaultPlan
 from checkout_saga.observability import logger
-from checkout_saga.settings import StepSettings, load_settings
+from checkout_saga.settings import ApiSettings, StepSettings, load_settings
 
 FAULTS_MAX_AGE_SECONDS = 2  # CONTRACT §6: a change of the faults parameter takes effect within 2 s
 
@@ -56,6 +59,35 @@ def repositories(settings: StepSettings | None = None) -> Repositories:
     return _repositories(settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
 
 
+@dataclass(frozen=True)
+class ApiDependencies:
+    repos: Repositories
+    saga_starter: SagaStarter
+    idempotency_store: DynamoDBPersistenceLayer
+
+
+@lru_cache(maxsize=4)
+def _client(service: str, endpoint_url: str | None, region: str | None) -> Any:
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
+
+
+@lru_cache(maxsize=4)
+def _idempotency_store(table: str, endpoint_url: str | None, region: str | None) -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=table, boto3_client=_client("dynamodb", endpoint_url, region))
+
+
+def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
+    settings = settings or load_settings(ApiSettings)
+    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
+    return ApiDependencies(
+        repos=_repositories(settings, endpoint_url, region),
+        saga_starter=StepFunctionsSagaStarter(
+            _client("stepfunctions", endpoint_url, region), settings.state_machine_arn
+        ),
+        idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
+    )
+
+
 def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
     settings = settings or load_settings(StepSettings)
     try:
@@ -79,4 +111,6 @@ def reset_caches() -> None:
     """For tests that recreate the cloud between cases."""
     _dynamodb.cache_clear()
     _repositories.cache_clear()
-    parameters.clear_caches()
+    _client.cache_clear()
+    _idempotency_store.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -1,0 +1,146 @@
+"""The HTTP API's payloads (CONTRACT §3): what clients send and what they get back, camelCase on the wire.
+
+Requests are strict (unknown fields, strings for numbers and texts that DynamoDB cannot store are refused
+with a 400), so a client mistake is answered by the API and never reaches the saga."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+
+from checkout_saga.models import (
+    CamelModel,
+    Cents,
+    OrderId,
+    OrderStatus,
+    PricedItem,
+    Quantity,
+    SagaState,
+    Sku,
+)
+
+
+def _storable(text: str) -> str:
+    """JSON can carry lone UTF-16 surrogates ("\\ud800"); DynamoDB and UTF-8 cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from exc
+    return text
+
+
+CustomerText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
+TokenText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
+ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
+PriceCents = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]  # up to 1,000,000.00 per unit
+StockUnits = Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)]
+IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+PageToken = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class RequestModel(CamelModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------- checkout
+def _skus_once(items: list[CheckoutItem]) -> list[CheckoutItem]:
+    skus = [item.sku for item in items]
+    repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if repeated:
+        raise ValueError(f"each sku may appear once; repeated: {', '.join(repeated)}")
+    return items
+
+
+class CheckoutItem(RequestModel):
+    sku: Sku
+    quantity: Quantity
+
+
+class CheckoutRequest(RequestModel):
+    customer_id: CustomerText
+    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
+    payment_token: TokenText
+
+
+class CheckoutAccepted(CamelModel):
+    order_id: OrderId
+    status: Literal["PENDING"]
+    execution_arn: str
+
+
+# ------------------------------------------------------------------------ orders
+class PaymentState(StrEnum):
+    """What a client sees of a payment: DECLINED and VOIDED (nothing was ever taken) show as NONE."""
+
+    NONE = "NONE"
+    CAPTURED = "CAPTURED"
+    REFUNDED = "REFUNDED"
+
+
+class PaymentView(CamelModel):
+    status: PaymentState
+    amount_cents: Cents
+
+
+class SagaStep(CamelModel):
+    state: SagaState
+    at: str
+
+
+class SagaFailureView(CamelModel):
+    step: str
+    error: str
+    cause: str
+
+
+class SagaView(CamelModel):
+    state: SagaState
+    history: list[SagaStep]
+    failure: SagaFailureView | None
+
+
+class OrderView(CamelModel):
+    order_id: OrderId
+    customer_id: str
+    status: OrderStatus
+    items: list[PricedItem]
+    total_cents: Cents
+    payment: PaymentView
+    saga: SagaView
+
+
+# ------------------------------------------------------------------------- sagas
+class SagaSummary(CamelModel):
+    saga_id: OrderId
+    status: OrderStatus
+    state: SagaState
+    started_at: str
+    updated_at: str
+
+
+class SagaPage(CamelModel):
+    items: list[SagaSummary]
+    next: str | None
+
+
+# ---------------------------------------------------------------------- products
+class ProductInput(RequestModel):
+    name: ProductName
+    unit_price_cents: PriceCents
+    available: StockUnits
+
+
+# ------------------------------------------------------------------------ errors
+class FieldError(CamelModel):
+    field: str
+    message: str
+
+
+class ErrorBody(CamelModel):
+    message: str
+
+
+class InvalidRequestBody(ErrorBody):
+    errors: list[FieldError]

@@ -1,0 +1,123 @@
+"""ApiFunction: the checkout HTTP API (CONTRACT §3) behind API Gateway REST, one Lambda proxy for every route.
+
+Routes live in `api_routes`; this module assembles them, maps every client mistake to a 4xx body of the
+contract, and publishes the OpenAPI document generated from the routes' models:
+
+    python -m checkout_saga.handlers.api --write-openapi openapi.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from checkout_saga.handlers.api_routes import checkout, orders, products, sagas
+from checkout_saga.handlers.api_routes.errors import (
+    ApiError,
+    MethodNotAllowed,
+    NotFound,
+    error_response,
+    invalid_request,
+)
+from checkout_saga.handlers.api_routes.json_body import parse_json_object, refuse_non_json
+from checkout_saga.observability import logger, metrics, tracer
+
+TITLE = "Checkout saga API"
+VERSION = "1.0.0"
+
+app = APIGatewayRestResolver(
+    enable_validation=True,
+    response_validation_error_http_code=500,  # a response that breaks its own schema is our bug, not the client's
+    json_body_deserializer=parse_json_object,
+)
+for routes in (checkout, orders, sagas, products):
+    app.include_router(routes.router)
+
+
+@app.get("/openapi.json", summary="This API's OpenAPI document", tags=["meta"])
+def get_openapi() -> dict[str, Any]:
+    return openapi_document()
+
+
+# ----------------------------------------------------------------------------- errors
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def _invalid(error: RequestValidationError) -> Response[Any]:
+    return error_response(invalid_request(error.errors()))
+
+
+@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
+def _api_error(error: ApiError) -> Response[Any]:
+    return error_response(error)
+
+
+@app.not_found
+def _no_route(_: NotFoundError) -> Response[Any]:
+    """API Gateway sends every method of a known resource here (ANY): a wrong method is a 405, not a 404."""
+    method, path = app.current_event.http_method.upper(), app.current_event.path
+    allowed = allowed_methods(path)
+    if allowed and method not in allowed:
+        return error_response(MethodNotAllowed(method, allowed))
+    return error_response(NotFound(f"no route for {method} {path}"))
+
+
+def allowed_methods(path: str) -> list[str]:
+    for template, operations in openapi_document()["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path.rstrip("/") or "/"):
+            return sorted(method.upper() for method in operations)
+    return []
+
+
+# ---------------------------------------------------------------------------- OpenAPI
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title=TITLE,
+            version=VERSION,
+            description="Checkout as a saga: order, stock, payment, confirmation, compensated in reverse on failure.",
+        )
+    )
+    # Powertools documents its own validation answers (422, and 500 for a bad response); this API answers
+    # every invalid request with the 400 each route documents instead.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["responses"].pop("422", None)
+            operation["responses"].pop("500", None)
+    schemas = document.get("components", {}).get("schemas", {})
+    for generated in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(generated, None)
+    return document
+
+
+def openapi_text() -> str:
+    return json.dumps(openapi_document(), indent=2) + "\n"
+
+
+# ---------------------------------------------------------------------------- handler
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return refuse_non_json(event) or app.resolve(event, context)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write the API's OpenAPI document.")
+    parser.add_argument("--write-openapi", metavar="PATH", type=Path, required=True)
+    target = parser.parse_args(argv).write_openapi
+    target.write_text(openapi_text(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""POST /checkout: validate, price from the catalog, start the saga; 202 with the order id."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from checkout_saga.api_models import CheckoutAccepted, CheckoutRequest, FieldError
+from checkout_saga.clock import utc_now_iso
+from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, documented
+from checkout_saga.handlers.api_routes.idempotency import Answer, run_once
+from checkout_saga.handlers.dependencies import api_dependencies
+from checkout_saga.logic.checkout import UnknownSkus, start_checkout
+from checkout_saga.observability import logger, metrics
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+IDEMPOTENCY_KEY = Header(
+    alias="Idempotency-Key",
+    pattern=r"^[A-Za-z0-9_-]{1,64}$",
+    description="Repeat a checkout safely: the same key with the same body returns the same order.",
+)
+
+
+@router.post(
+    "/checkout",
+    status_code=202,
+    summary="Start a checkout saga",
+    responses=documented(202, "The saga has started; follow it at GET /orders/{orderId}", 400, 409),
+    tags=["checkout"],
+)
+def post_checkout(
+    request: CheckoutRequest,
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> CheckoutAccepted:
+    dependencies = api_dependencies()
+
+    def start() -> Answer:
+        started = start_checkout(
+            request, dependencies.repos.inventory, dependencies.repos.saga_log, dependencies.saga_starter, utc_now_iso()
+        )
+        if started.logged_start:
+            metrics.add_metric(name="SagaStarted", unit=MetricUnit.Count, value=1)
+        logger.info("saga started", order_id=started.accepted.order_id, logged_start=started.logged_start)
+        return started.accepted.to_payload()
+
+    try:
+        if idempotency_key is None:
+            answer = start()
+        else:
+            answer = run_once(
+                dependencies.idempotency_store, idempotency_key, request.to_payload(), start, router.lambda_context
+            )
+    except UnknownSkus as exc:
+        unknown = exc.positions.items()
+        errors = [FieldError(field=f"items[{i}].sku", message=f"unknown sku {sku!r}") for i, sku in unknown]
+        raise InvalidRequest(str(exc), errors) from exc
+    except IdempotencyValidationError as exc:
+        raise Conflict("this Idempotency-Key was already used with a different body") from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
+    return CheckoutAccepted.model_validate(answer)

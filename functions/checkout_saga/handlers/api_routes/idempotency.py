@@ -1,0 +1,39 @@
+"""`Idempotency-Key` for POST /checkout, with powertools' idempotency utility on IDEMPOTENCY_TABLE.
+
+The first request with a key runs and its answer is stored; a later one with the same key and the same
+body gets that answer back without running anything (no second saga); the same key with another body
+raises IdempotencyValidationError. If the run fails, the key is released (nothing is stored for it)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+KEY_TTL_SECONDS = 24 * 60 * 60  # how long a key is remembered
+Answer = dict[str, Any]
+
+
+def run_once(
+    store: BasePersistenceLayer, key: str, body: dict[str, Any], run: Callable[[], Answer], lambda_context: Any
+) -> Answer:
+    config = IdempotencyConfig(
+        event_key_jmespath="idempotencyKey",
+        payload_validation_jmespath="body",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=KEY_TTL_SECONDS,
+    )
+    if hasattr(lambda_context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(lambda_context)  # a key left in progress by a timed-out call frees itself
+    once = idempotent_function(
+        _run, data_keyword_argument="request", persistence_store=store, config=config, key_prefix="checkout"
+    )
+    return once(request={"idempotencyKey": key, "body": body}, run=run)  # type: ignore[no-any-return]
+
+
+def _run(request: dict[str, Any], run: Callable[[], Answer]) -> Answer:
+    """`request` is what the key and the body are read from; `run` does the work."""
+    return run()

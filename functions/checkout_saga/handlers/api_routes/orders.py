@@ -1,0 +1,28 @@
+"""GET /orders/{orderId}: the order with its payment and its saga's state, history and failure."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from checkout_saga.api_models import OrderView
+from checkout_saga.handlers.api_routes.errors import NotFound, documented
+from checkout_saga.handlers.dependencies import api_dependencies
+from checkout_saga.logic.order_view import view_order
+from checkout_saga.models import OrderId
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+@router.get(
+    "/orders/<orderId>",
+    summary="An order, its payment and its saga",
+    responses=documented(200, "The order", 400, 404),
+    tags=["orders"],
+)
+def get_order(order_id: Annotated[OrderId, Path(alias="orderId")]) -> OrderView:
+    repos = api_dependencies().repos
+    view = view_order(order_id, repos.orders, repos.payments, repos.saga_log)
+    if view is None:
+        raise NotFound(f"no order {order_id}")
+    return view

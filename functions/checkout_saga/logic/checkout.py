@@ -1,0 +1,57 @@
+"""POST /checkout: price the items from the catalog, start the saga under a new order id, log it STARTED.
+
+The state machine is started before the log is written: a start that fails leaves nothing behind, and the
+saga cannot be lost either, since CreateOrder logs STARTED too (whichever comes first counts it)."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from checkout_saga.api_models import CheckoutAccepted, CheckoutRequest
+from checkout_saga.dal.interfaces import InventoryRepository, SagaLogRepository, SagaStarter
+from checkout_saga.errors import UnknownProduct
+from checkout_saga.models import CheckoutInput, LineItem, SagaState
+
+
+class UnknownSkus(UnknownProduct):
+    def __init__(self, positions: dict[int, str]) -> None:
+        """`positions`: index in the request's items -> the sku the catalog does not know."""
+        self.positions = positions
+        super().__init__(f"unknown sku: {', '.join(positions.values())}")
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    accepted: CheckoutAccepted
+    logged_start: bool  # this call wrote the saga's STARTED transition (count SagaStarted once per saga)
+
+
+def new_order_id() -> str:
+    return uuid.uuid4().hex
+
+
+def start_checkout(
+    request: CheckoutRequest,
+    catalog: InventoryRepository,
+    saga_log: SagaLogRepository,
+    starter: SagaStarter,
+    now: str,
+    order_id_factory: Callable[[], str] = new_order_id,
+) -> CheckoutStarted:
+    products = catalog.get_products([item.sku for item in request.items])
+    unknown = {index: item.sku for index, item in enumerate(request.items) if item.sku not in products}
+    if unknown:
+        raise UnknownSkus(unknown)
+    order_id = order_id_factory()
+    saga_input = CheckoutInput(
+        order_id=order_id,
+        customer_id=request.customer_id,
+        items=[
+            LineItem(sku=item.sku, quantity=item.quantity, unit_price_cents=products[item.sku].unit_price_cents)
+            for item in request.items
+        ],
+        payment_token=request.payment_token,
+    )
+    execution = starter.start(order_id, saga_input.to_payload())
+    logged = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
+    return CheckoutStarted(CheckoutAccepted(order_id=order_id, status="PENDING", execution_arn=execution), logged)

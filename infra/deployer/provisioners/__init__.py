@@ -1,0 +1,28 @@
+"""One provisioner per CloudFormation resource type the deployer can create."""
+
+from __future__ import annotations
+
+from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisioner
+from .awslambda import FunctionProvisioner, PermissionProvisioner
+from .base import Provisioner, Result, Target
+from .dynamodb import TableProvisioner
+from .iam import RoleProvisioner
+from .ssm import ParameterProvisioner
+from .stepfunctions import StateMachineProvisioner
+
+PROVISIONERS: dict[str, Provisioner] = {
+    p.resource_type: p
+    for p in (
+        DeploymentProvisioner(),
+        FunctionProvisioner(),
+        ParameterProvisioner(),
+        PermissionProvisioner(),
+        RestApiProvisioner(),
+        RoleProvisioner(),
+        StageProvisioner(),
+        StateMachineProvisioner(),
+        TableProvisioner(),
+    )
+}
+
+__all__ = ["PROVISIONERS", "Provisioner", "Result", "Target"]

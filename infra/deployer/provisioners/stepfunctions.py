@@ -1,0 +1,111 @@
+"""AWS::StepFunctions::StateMachine, its definition from the template or the local ASL file."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .. import asl
+from ..errors import DeployError, TemplateError
+from ..template import Template
+from .base import Provisioner, Result, Target, tag_dict
+
+_SOURCES = frozenset({"Definition", "DefinitionS3Location", "DefinitionString"})
+
+
+def _camel(value: Any) -> Any:
+    """CloudFormation's PascalCase property shapes as the Step Functions API's camelCase."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+class StateMachineProvisioner(Provisioner):
+    resource_type = "AWS::StepFunctions::StateMachine"
+    properties = frozenset(
+        {
+            *_SOURCES,
+            "DefinitionSubstitutions",
+            "LoggingConfiguration",
+            "RoleArn",
+            "StateMachineName",
+            "StateMachineType",
+            "Tags",
+            "TracingConfiguration",
+        }
+    )
+    required = frozenset({"RoleArn"})
+
+    def check(self, logical_id: str, properties: Mapping[str, Any], template: Template) -> None:
+        super().check(logical_id, properties, template)
+        if len(_SOURCES & set(properties)) != 1:
+            raise TemplateError(f"{logical_id}: give exactly one of {', '.join(sorted(_SOURCES))}")
+        definition, source = self._definition(logical_id, properties, template)
+        asl.check(definition, set(properties.get("DefinitionSubstitutions") or {}), source)
+
+    def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
+        sfn = target.clients("stepfunctions")
+        name = properties.get("StateMachineName") or target.name(logical_id, max_length=80)
+        raw, source = self._definition(logical_id, properties, target.template)
+        definition = asl.render(raw, properties.get("DefinitionSubstitutions") or {}, source)
+        machine_type = properties.get("StateMachineType", "STANDARD")
+        settings: dict[str, Any] = {"roleArn": properties["RoleArn"]}
+        for key in ("LoggingConfiguration", "TracingConfiguration"):
+            if key in properties:
+                settings[key[:1].lower() + key[1:]] = _camel(properties[key])
+
+        arn = self._find(sfn, name)
+        if arn is None:
+            tags = [{"key": k, "value": v} for k, v in tag_dict(properties.get("Tags")).items()]
+            arn = sfn.create_state_machine(name=name, definition=definition, type=machine_type, tags=tags, **settings)[
+                "stateMachineArn"
+            ]
+            action = "created"
+        else:
+            current = sfn.describe_state_machine(stateMachineArn=arn)
+            if current.get("type", machine_type) != machine_type:
+                raise DeployError(
+                    f"{logical_id}: state machine {name} is {current['type']}, the template says "
+                    f"{machine_type}; the type cannot change in place"
+                )
+            same = json.loads(current["definition"]) == json.loads(definition) and all(
+                current.get(k) == v for k, v in settings.items()
+            )
+            if not same:
+                sfn.update_state_machine(stateMachineArn=arn, definition=definition, **settings)
+            action = "unchanged" if same else "updated"
+        return Result(ref=arn, action=action, attributes={"Arn": arn, "Name": name})
+
+    @staticmethod
+    def _find(sfn: Any, name: str) -> str | None:
+        for page in sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                if machine["name"] == name:
+                    return str(machine["stateMachineArn"])
+        return None
+
+    @staticmethod
+    def _definition(logical_id: str, properties: Mapping[str, Any], template: Template) -> tuple[str, str]:
+        """The definition text before substitution, and where it came from (for errors)."""
+        if "DefinitionString" in properties:
+            value = properties["DefinitionString"]
+            if not isinstance(value, str):  # an intrinsic, checked once resolved
+                return "{}", f"{logical_id}.DefinitionString"
+            return value, f"{logical_id}.DefinitionString"
+        if "Definition" in properties:
+            return json.dumps(properties["Definition"]), f"{logical_id}.Definition"
+        location = properties["DefinitionS3Location"]
+        local = template.local_artifact(location.get("Bucket"), location.get("Key"))
+        if local is None:
+            raise TemplateError(
+                f"{logical_id}: DefinitionS3Location must be a local file (DefinitionUri), "
+                f"not s3://{location.get('Bucket')}/{location.get('Key')}"
+            )
+        try:
+            return local.read_text(encoding="utf-8"), os.path.relpath(local, template.base_dir)
+        except OSError as exc:
+            raise TemplateError(f"{logical_id}: cannot read {local}: {exc.strerror}") from exc

@@ -1,0 +1,170 @@
+"""The local cloud server: moto's WSGI app behind the API Gateway middleware, with the Lambda runner
+and moto patches installed, served by werkzeug's threaded server.
+
+In-process use (tests)::
+
+    with LocalCloud() as cloud:          # a free port on 127.0.0.1
+        boto3.client("lambda", endpoint_url=cloud.endpoint_url, ...)
+
+moto's state is process-global: one LocalCloud per process at a time, and do not run ``mock_aws``
+tests in the same process while it is up (``mock_aws`` resets the same backends).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from types import TracebackType
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from local_cloud.apigateway import ApiGatewayMiddleware
+from local_cloud.lambda_types import LambdaRunner
+from local_cloud.moto_patches import Installation, install_all
+from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
+from local_cloud.worker_pool import WorkerPoolRunner
+
+_active_lock = threading.Lock()
+_active: LocalCloud | None = None
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        runner: LambdaRunner | None = None,
+        max_workers_per_function: int = 8,
+        log_requests: bool = False,
+    ) -> None:
+        self.host = host
+        self.port = port  # 0: a free port, known after start()
+        self._runner = runner
+        self._owns_runner = runner is None
+        self._max_workers = max_workers_per_function
+        self._log_requests = log_requests
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._patches: Installation | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return endpoint_url(self.host, self.port)
+
+    @property
+    def runner(self) -> LambdaRunner:
+        if self._runner is None:
+            raise RuntimeError("LocalCloud is not started")
+        return self._runner
+
+    def start(self) -> LocalCloud:
+        """Bind, patch moto, serve in a background thread. Raises PortInUseError."""
+        global _active
+        with _active_lock:
+            if _active is not None:
+                raise RuntimeError(f"a LocalCloud is already running in this process at {_active.endpoint_url}")
+            sock = bind_listener(self.host, self.port)
+            _active = self
+        try:
+            self.port = int(sock.getsockname()[1])
+            if self._runner is None:
+                self._runner = WorkerPoolRunner(self.endpoint_url, max_workers_per_function=self._max_workers)
+            self._patches = install_all(self.runner, self.endpoint_url, self.port)
+            health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
+            app = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
+            handler = _RequestHandler if self._log_requests else _QuietRequestHandler
+            self._server = make_server(
+                self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()
+            )
+        except BaseException:
+            self._cleanup()
+            raise
+        finally:
+            sock.close()  # make_server(fd=...) serves on its own duplicate
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"local-cloud-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            if self._thread is not None:
+                self._thread.join()
+            self._server.server_close()
+        self._cleanup()
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset); warm workers stay until their function changes."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+
+    def _cleanup(self) -> None:
+        global _active
+        if self._patches is not None:
+            self._patches.uninstall()
+            self._patches = None
+        if self._owns_runner and self._runner is not None:
+            self._runner.close()
+            self._runner = None
+        self._server = None
+        self._thread = None
+        with _active_lock:
+            if _active is self:
+                _active = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class _RequestHandler(MotoRequestHandler):
+    pass
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # one line per AWS call drowns the server log (and costs time under load)
+
+
+def active() -> LocalCloud | None:
+    """The LocalCloud running in this process, if any (test fixtures share it rather than fail)."""
+    return _active
+
+
+def serve(host: str, port: int, *, log_requests: bool = False) -> int:
+    """Run in the foreground until SIGTERM/SIGINT. Exit code 2 when the port is taken."""
+    try:
+        cloud = LocalCloud(host, port, log_requests=log_requests).start()
+    except PortInUseError:
+        print(port_in_use_message(host, port), file=sys.stderr, flush=True)
+        return 2
+    print(f"local cloud listening on {cloud.endpoint_url} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        cloud.stop()  # also stops every Lambda worker
+    print("local cloud stopped", file=sys.stderr, flush=True)
+    return 0

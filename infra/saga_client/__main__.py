@@ -1,0 +1,40 @@
+"""python -m saga_client {demo,seed} — clients of the deployed checkout saga."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import deployer
+from saga_client.api_client import ApiError, CheckoutApi
+from saga_client.demo import run_demo
+from saga_client.seed import seed_catalog
+from saga_client.stack_access import stack_outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    port = int(os.environ.get("LOCAL_CLOUD_PORT", "4566"))
+    parser = argparse.ArgumentParser(prog="python -m saga_client", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="one CONFIRMED and one compensated checkout on the local cloud")
+    demo.add_argument("--port", type=int, default=port)
+    demo.add_argument("--stack-name", default="checkout-saga")
+    seed = commands.add_parser("seed", help="put the sample catalog through the API")
+    seed.add_argument("--endpoint-url", default=f"http://localhost:{port}")
+    seed.add_argument("--stack-name", default="checkout-saga")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "demo":
+            return run_demo(args.port, args.stack_name)
+        products = seed_catalog(CheckoutApi(stack_outputs(args.endpoint_url, args.stack_name)["ApiUrl"]))
+        print(f"seeded {len(products)} products: {', '.join(product['sku'] for product in products)}", file=sys.stderr)
+        return 0
+    except (deployer.DeployError, ApiError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Deploying and locating the stack on the local cloud, the way `make up` does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import deployer
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+# Locally: LocalStack's URL form for ApiUrl and short retries (AWS's recommended values stay the defaults).
+LOCAL_RETRY_PARAMETERS = {"RetryIntervalSeconds": "1", "RetryBackoffRate": "1"}
+
+
+def local_parameters(endpoint_url: str) -> dict[str, str]:
+    return {"LocalEndpoint": endpoint_url, **LOCAL_RETRY_PARAMETERS}
+
+
+def deploy_stack(endpoint_url: str, stack_name: str, log: Callable[[str], None]) -> dict[str, str]:
+    return deployer.deploy(
+        TEMPLATE,
+        stack_name=stack_name,
+        endpoint_url=endpoint_url,
+        parameter_overrides=local_parameters(endpoint_url),
+        log=log,
+    )
+
+
+def stack_outputs(endpoint_url: str, stack_name: str) -> dict[str, str]:
+    return deployer.read_outputs(stack_name=stack_name, endpoint_url=endpoint_url)

@@ -1,0 +1,243 @@
+"""POST /checkout (CONTRACT §3): 202 and the saga it starts, every rule of its input, Idempotency-Key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Call, Cloud, checkout_body
+
+
+def emitted_metrics(output: str) -> list[str]:
+    """Names of the metrics flushed as CloudWatch embedded-metric documents on stdout."""
+    names: list[str] = []
+    for line in output.splitlines():
+        if line.startswith('{"_aws"'):
+            document = json.loads(line)
+            names += [m["Name"] for d in document["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+    return names
+
+
+def assert_nothing_stored(cloud: Cloud) -> None:
+    assert cloud.items("SagaLogTable") == []
+    assert cloud.items("OrdersTable") == []
+    assert cloud.items("IdempotencyTable") == []
+    assert cloud.executions() == []
+
+
+# ----------------------------------------------------------------------------- accepted
+def test_checkout_is_accepted_and_starts_the_saga_named_after_the_order(
+    call: Call, cloud: Cloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = call("POST", "/checkout", body=checkout_body())
+
+    assert response.status == 202
+    assert set(response.body) == {"orderId", "status", "executionArn"}
+    order_id = response.body["orderId"]
+    assert response.body["status"] == "PENDING"
+    # The execution's name is the order id and its input is priced from the catalog, server side.
+    [execution] = cloud.executions()
+    assert execution["executionArn"] == response.body["executionArn"]
+    assert execution["name"] == order_id
+    assert json.loads(execution["input"]) == {
+        "orderId": order_id,
+        "customerId": "c-42",
+        "items": [
+            {"sku": "KB-001", "quantity": 2, "unitPriceCents": 4999},
+            {"sku": "MS-001", "quantity": 1, "unitPriceCents": 2599},
+        ],
+        "paymentToken": "tok_visa",
+    }
+    # The saga is logged STARTED with its customer, so GET /orders/{id} answers at once.
+    [saga] = cloud.items("SagaLogTable")
+    assert saga["sagaId"] == order_id
+    assert (saga["status"], saga["state"], saga["customerId"]) == ("PENDING", "STARTED", "c-42")
+    assert [entry["state"] for entry in saga["history"]] == ["STARTED"]
+    assert emitted_metrics(capsys.readouterr().out) == ["SagaStarted"]
+    # Nothing else: CreateOrder stores the order; no idempotency record without a key.
+    assert cloud.items("OrdersTable") == []
+    assert cloud.items("IdempotencyTable") == []
+
+
+def test_each_checkout_is_a_new_order(call: Call, cloud: Cloud) -> None:
+    first = call("POST", "/checkout", body=checkout_body())
+    second = call("POST", "/checkout", body=checkout_body())
+
+    assert first.body["orderId"] != second.body["orderId"]
+    assert len(cloud.executions()) == 2
+
+
+def test_unicode_text_is_kept_intact(call: Call, cloud: Cloud) -> None:
+    response = call("POST", "/checkout", body=checkout_body(customerId="Zoë 客户 🛒"))
+
+    assert response.status == 202
+    [saga] = cloud.items("SagaLogTable")
+    assert saga["customerId"] == "Zoë 客户 🛒"
+
+
+def test_an_unknown_sku_is_a_400_naming_it_and_nothing_is_stored(call: Call, cloud: Cloud) -> None:
+    body = checkout_body(items=[{"sku": "KB-001", "quantity": 1}, {"sku": "NOPE-1", "quantity": 1}])
+
+    response = call("POST", "/checkout", body=body, headers={"Idempotency-Key": "k-unknown"})
+
+    assert response.status == 400
+    assert "NOPE-1" in response.body["message"]
+    assert response.body["errors"] == [{"field": "items[1].sku", "message": "unknown sku 'NOPE-1'"}]
+    assert_nothing_stored(cloud)  # the key was released too: it can be used again
+
+
+# ------------------------------------------------------------------------------ invalid
+ITEM = {"sku": "KB-001", "quantity": 1}
+INVALID_BODIES: list[tuple[str, Any, set[str]]] = [
+    ("missing customerId", {"items": [ITEM], "paymentToken": "tok_visa"}, {"customerId"}),
+    ("empty customerId", checkout_body(customerId=""), {"customerId"}),
+    ("customerId of 65 chars", checkout_body(customerId="c" * 65), {"customerId"}),
+    ("customerId a number", checkout_body(customerId=42), {"customerId"}),
+    ("customerId null", checkout_body(customerId=None), {"customerId"}),
+    ("customerId a lone surrogate", checkout_body(customerId="\ud800"), {"customerId"}),
+    ("no items", checkout_body(items=[]), {"items"}),
+    ("51 items", checkout_body(items=[{"sku": f"S-{i}", "quantity": 1} for i in range(51)]), {"items"}),
+    ("items an object", checkout_body(items=ITEM), {"items"}),
+    ("item not an object", checkout_body(items=["KB-001"]), {"items[0]"}),
+    ("a sku twice", checkout_body(items=[ITEM, {"sku": "KB-001", "quantity": 2}]), {"items"}),
+    ("sku with a space", checkout_body(items=[{"sku": "KB 001", "quantity": 1}]), {"items[0].sku"}),
+    ("sku of 65 chars", checkout_body(items=[{"sku": "K" * 65, "quantity": 1}]), {"items[0].sku"}),
+    ("sku empty", checkout_body(items=[{"sku": "", "quantity": 1}]), {"items[0].sku"}),
+    ("sku missing", checkout_body(items=[{"quantity": 1}]), {"items[0].sku"}),
+    ("quantity 0", checkout_body(items=[{"sku": "KB-001", "quantity": 0}]), {"items[0].quantity"}),
+    ("quantity 1001", checkout_body(items=[{"sku": "KB-001", "quantity": 1001}]), {"items[0].quantity"}),
+    ("quantity negative", checkout_body(items=[{"sku": "KB-001", "quantity": -1}]), {"items[0].quantity"}),
+    ("quantity a string", checkout_body(items=[{"sku": "KB-001", "quantity": "3"}]), {"items[0].quantity"}),
+    ("quantity a float", checkout_body(items=[{"sku": "KB-001", "quantity": 2.0}]), {"items[0].quantity"}),
+    ("quantity a boolean", checkout_body(items=[{"sku": "KB-001", "quantity": True}]), {"items[0].quantity"}),
+    ("quantity huge", checkout_body(items=[{"sku": "KB-001", "quantity": 10**30}]), {"items[0].quantity"}),
+    ("quantity missing", checkout_body(items=[{"sku": "KB-001"}]), {"items[0].quantity"}),
+    ("a price from the client", checkout_body(items=[{**ITEM, "unitPriceCents": 1}]), {"items[0].unitPriceCents"}),
+    ("an unknown field", checkout_body(coupon="FREE"), {"coupon"}),
+    ("paymentToken missing", {"customerId": "c-42", "items": [ITEM]}, {"paymentToken"}),
+    ("paymentToken empty", checkout_body(paymentToken=""), {"paymentToken"}),
+    ("paymentToken of 65 chars", checkout_body(paymentToken="t" * 65), {"paymentToken"}),
+    ("body an array", [checkout_body()], {"body"}),
+    ("body a string", "checkout", {"body"}),
+    ("body null", None, {"body"}),
+    ("several mistakes", {"customerId": "", "items": [], "paymentToken": 7}, {"customerId", "items", "paymentToken"}),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "fields"), INVALID_BODIES, ids=[case for case, _, _ in INVALID_BODIES])
+def test_invalid_input_is_a_400_naming_each_bad_field_and_nothing_is_stored(
+    call: Call, cloud: Cloud, case: str, body: Any, fields: set[str]
+) -> None:
+    response = call("POST", "/checkout", body=body, headers={"Idempotency-Key": "k-invalid"})
+
+    assert response.status == 400, case
+    assert set(response.body) == {"message", "errors"}
+    assert {error["field"] for error in response.body["errors"]} == fields
+    assert all(error["message"] for error in response.body["errors"])
+    assert_nothing_stored(cloud)
+
+
+RAW_BODIES = [
+    ("not JSON", "{customerId: c-42}"),
+    ("truncated JSON", '{"customerId": "c-42", "items": ['),
+    ("empty object", "{}"),
+    ("NaN", '{"customerId": "c", "items": [{"sku": "KB-001", "quantity": NaN}], "paymentToken": "t"}'),
+    ("an integer of 5000 digits", '{"items": [{"sku": "KB-001", "quantity": ' + "9" * 5000 + "}]}"),
+    ("a number too large for a float", '{"items": [{"sku": "KB-001", "quantity": 1e400}]}'),
+    ("nested 100000 deep", "[" * 100_000 + "]" * 100_000),
+    ("invalid UTF-16 escape", '{"customerId": "\\ud800\\u0041", "items": [], "paymentToken": "t"}'),
+    ("binary noise", "\x00\x01\x02\xff"),
+]
+
+
+@pytest.mark.parametrize(("case", "raw"), RAW_BODIES, ids=[case for case, _ in RAW_BODIES])
+def test_unreadable_bodies_are_400s(call: Call, cloud: Cloud, case: str, raw: str) -> None:
+    response = call("POST", "/checkout", raw_body=raw)
+
+    assert response.status == 400, case
+    assert response.body["errors"]
+    assert_nothing_stored(cloud)
+
+
+def test_a_missing_body_is_a_400(call: Call, cloud: Cloud) -> None:
+    response = call("POST", "/checkout")
+
+    assert response.status == 400
+    assert response.body["errors"] == [{"field": "body", "message": "a JSON body is required"}]
+    assert_nothing_stored(cloud)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/xml"],
+)
+def test_a_body_that_is_not_json_is_a_400(call: Call, cloud: Cloud, content_type: str) -> None:
+    response = call("POST", "/checkout", body=checkout_body(), headers={"Content-Type": content_type})
+
+    assert response.status == 400
+    assert response.body["errors"][0]["field"] == "Content-Type"
+    assert_nothing_stored(cloud)
+
+
+def test_json_with_a_charset_is_json(call: Call) -> None:
+    response = call(
+        "POST", "/checkout", body=checkout_body(), headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+
+    assert response.status == 202
+
+
+# -------------------------------------------------------------------------- idempotency
+def test_the_same_key_and_body_give_the_same_order_and_one_saga(
+    call: Call, cloud: Cloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": "order-7f3a"})
+    # the same body, its keys in another order: the same request
+    again = call(
+        "POST", "/checkout", body=dict(reversed(checkout_body().items())), headers={"Idempotency-Key": "order-7f3a"}
+    )
+
+    assert first.status == 202
+    assert again.status in (200, 202)
+    assert again.body == first.body
+    assert len(cloud.executions()) == 1
+    assert len(cloud.items("SagaLogTable")) == 1
+    [record] = cloud.items("IdempotencyTable")
+    assert record["status"] == "COMPLETED"
+    assert emitted_metrics(capsys.readouterr().out) == ["SagaStarted"]  # counted once
+
+
+def test_the_same_key_with_another_body_is_a_409(call: Call, cloud: Cloud) -> None:
+    first = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": "order-7f3a"})
+    other = call("POST", "/checkout", body=checkout_body(customerId="c-43"), headers={"Idempotency-Key": "order-7f3a"})
+
+    assert first.status == 202
+    assert other.status == 409
+    assert set(other.body) == {"message"}
+    assert [e["name"] for e in cloud.executions()] == [first.body["orderId"]]
+    assert len(cloud.items("SagaLogTable")) == 1
+
+
+def test_different_keys_are_different_orders(call: Call, cloud: Cloud) -> None:
+    first = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": "a"})
+    second = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": "b"})
+
+    assert first.body["orderId"] != second.body["orderId"]
+    assert len(cloud.executions()) == 2
+
+
+@pytest.mark.parametrize("key", ["", "has space", "k" * 65, "ключ", "a/b", "a.b"])
+def test_a_malformed_idempotency_key_is_a_400(call: Call, cloud: Cloud, key: str) -> None:
+    response = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": key})
+
+    assert response.status == 400
+    assert [error["field"] for error in response.body["errors"]] == ["Idempotency-Key"]
+    assert_nothing_stored(cloud)
+
+
+def test_a_key_of_64_characters_is_accepted(call: Call) -> None:
+    response = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": "K_-9" * 16})
+
+    assert response.status == 202

@@ -1,0 +1,208 @@
+"""The real template.yaml deployed into in-process moto: every resource is checked against the
+template itself, so these tests follow the template rather than a second list of resources."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+import deployer
+from deployer.engine import prepare
+from tests.deployer.conftest import LOCAL_PARAMETERS, ROOT, STACK, load_template
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+GLOBALS: dict[str, Any] = TEMPLATE["Globals"]["Function"]
+
+
+def of_type(resource_type: str) -> dict[str, Any]:
+    return {k: v for k, v in RESOURCES.items() if v["Type"] == resource_type}
+
+
+def parameter(name: str) -> str:
+    return LOCAL_PARAMETERS.get(name, str(TEMPLATE["Parameters"][name].get("Default")))
+
+
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[tuple[dict[str, str], list[str]]]:
+    log: list[str] = []
+    with mock_aws():
+        outputs = deployer.deploy(
+            ROOT / "template.yaml",
+            stack_name=STACK,
+            endpoint_url=None,
+            region="us-east-1",
+            parameter_overrides=LOCAL_PARAMETERS,
+            log=log.append,
+        )
+        yield outputs, log
+
+
+@pytest.fixture
+def outputs(deployed: tuple[dict[str, str], list[str]]) -> dict[str, str]:
+    return deployed[0]
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name="us-east-1")
+
+
+def ref_value(logical_id: str, outputs: dict[str, str]) -> str:
+    """What !Ref of a template resource should have become on the target."""
+    resource = RESOURCES[logical_id]
+    if resource["Type"] == "AWS::SSM::Parameter":
+        return str(resource["Properties"]["Name"])
+    if resource["Type"] == "AWS::Serverless::StateMachine":
+        return outputs["CheckoutStateMachineArn"]
+    return f"{STACK}-{logical_id}"
+
+
+def test_every_table_has_the_key_schema_indexes_and_ttl_of_the_template(outputs: dict[str, str]) -> None:
+    tables = of_type("AWS::DynamoDB::Table")
+    assert tables
+    ddb = client("dynamodb")
+    assert sorted(ddb.list_tables()["TableNames"]) == sorted(f"{STACK}-{t}" for t in tables)
+    for logical_id, resource in tables.items():
+        props = resource["Properties"]
+        table = ddb.describe_table(TableName=f"{STACK}-{logical_id}")["Table"]
+        assert table["KeySchema"] == props["KeySchema"], logical_id
+        assert sorted(table["AttributeDefinitions"], key=str) == sorted(props["AttributeDefinitions"], key=str)
+        assert table["BillingModeSummary"]["BillingMode"] == props["BillingMode"]
+        indexes = {i["IndexName"]: i["KeySchema"] for i in table.get("GlobalSecondaryIndexes", [])}
+        assert indexes == {i["IndexName"]: i["KeySchema"] for i in props.get("GlobalSecondaryIndexes", [])}
+        ttl = ddb.describe_time_to_live(TableName=table["TableName"])["TimeToLiveDescription"]
+        if "TimeToLiveSpecification" in props:
+            assert ttl["TimeToLiveStatus"] == "ENABLED"
+            assert ttl["AttributeName"] == props["TimeToLiveSpecification"]["AttributeName"]
+        else:
+            assert ttl["TimeToLiveStatus"] == "DISABLED"
+    assert "byStatus" in str(ddb.describe_table(TableName=outputs["SagaLogTableName"]))
+
+
+def test_every_function_has_its_handler_settings_and_resolved_environment(outputs: dict[str, str]) -> None:
+    functions = of_type("AWS::Serverless::Function")
+    lam, iam = client("lambda"), client("iam")
+    assert len(lam.list_functions()["Functions"]) == len(functions)
+    for logical_id, resource in functions.items():
+        props = resource["Properties"]
+        config = lam.get_function_configuration(FunctionName=f"{STACK}-{logical_id}")
+        assert config["Handler"] == props["Handler"]
+        assert config["Runtime"] == GLOBALS["Runtime"]
+        assert config["Timeout"] == props.get("Timeout", GLOBALS["Timeout"])
+        assert config["MemorySize"] == props.get("MemorySize", GLOBALS["MemorySize"])
+        assert config["TracingConfig"]["Mode"] == GLOBALS["Tracing"]
+        declared = {**GLOBALS["Environment"]["Variables"], **props.get("Environment", {}).get("Variables", {})}
+        expected = {
+            name: ref_value(value["Ref"], outputs) if isinstance(value, dict) else str(value)
+            for name, value in declared.items()
+        }
+        assert config["Environment"]["Variables"] == expected, logical_id
+        role_name = config["Role"].rsplit("/", 1)[1]
+        assert iam.list_role_policies(RoleName=role_name)["PolicyNames"], f"{logical_id} has no policies"
+    env = lam.get_function_configuration(FunctionName=f"{STACK}-ApiFunction")["Environment"]["Variables"]
+    assert env["ORDERS_TABLE"] == outputs["OrdersTableName"] == f"{STACK}-OrdersTable"
+    assert env["STATE_MACHINE_ARN"] == outputs["CheckoutStateMachineArn"]
+
+
+def _leaves(raw: Any, deployed: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(raw, dict):
+        assert isinstance(deployed, dict)
+        assert raw.keys() == deployed.keys()
+        for key in raw:
+            yield from _leaves(raw[key], deployed[key])
+    elif isinstance(raw, list):
+        assert isinstance(deployed, list)
+        assert len(raw) == len(deployed)
+        for pair in zip(raw, deployed, strict=True):
+            yield from _leaves(*pair)
+    else:
+        yield raw, deployed
+
+
+def test_state_machine_definition_has_every_placeholder_substituted(outputs: dict[str, str]) -> None:
+    (logical_id, resource) = next(iter(of_type("AWS::Serverless::StateMachine").items()))
+    sfn, lam = client("stepfunctions"), client("lambda")
+    machine = sfn.describe_state_machine(stateMachineArn=outputs["CheckoutStateMachineArn"])
+    assert machine["name"] == f"{STACK}-{logical_id}"
+    assert "${" not in machine["definition"]
+    deployed = json.loads(machine["definition"])
+
+    # The ASL file with each placeholder turned into a marker string, walked alongside the result.
+    source = (ROOT / resource["Properties"]["DefinitionUri"]).read_text()
+    marked = re.sub(r'"?\$\{(\w+)\}"?', lambda m: json.dumps("@@" + m[1]), source)
+    substitutions = resource["Properties"]["DefinitionSubstitutions"]
+    seen = set()
+    for raw, value in _leaves(json.loads(marked), deployed):
+        if isinstance(raw, str) and raw.startswith("@@"):
+            key = raw[2:]
+            seen.add(key)
+            spec = substitutions[key]
+            if "Fn::GetAtt" in spec:
+                function = spec["Fn::GetAtt"][0]
+                assert value == lam.get_function_configuration(FunctionName=f"{STACK}-{function}")["FunctionArn"]
+            else:
+                assert value == int(parameter(spec["Ref"])), key  # unquoted placeholder -> a JSON number
+    assert seen == set(substitutions)
+
+    function_arns = {f["FunctionArn"] for f in lam.list_functions()["Functions"]}
+    tasks = [s for s in deployed["States"].values() if s["Type"] == "Task"]
+    assert tasks
+    assert all(task["Resource"] in function_arns for task in tasks)
+    retries = [r for task in tasks for r in task.get("Retry", [])]
+    assert retries
+    assert all(r["IntervalSeconds"] == 1 and r["BackoffRate"] == 1 for r in retries)
+
+
+def test_api_has_a_proxy_method_per_event_pointing_at_the_api_function(outputs: dict[str, str]) -> None:
+    events = {
+        event["Properties"]["Path"]: event["Properties"]["Method"].upper()
+        for resource in of_type("AWS::Serverless::Function").values()
+        for event in resource["Properties"].get("Events", {}).values()
+        if event["Type"] == "Api"
+    }
+    assert {"/checkout", "/orders/{orderId}", "/sagas", "/products/{sku}", "/openapi.json"} <= set(events)
+    apigw, lam = client("apigateway"), client("lambda")
+    (api,) = apigw.get_rest_apis()["items"]
+    assert outputs["ApiUrl"] == f"http://localhost:4566/restapis/{api['id']}/{parameter('StageName')}/_user_request_"
+    function_arn = lam.get_function_configuration(FunctionName=f"{STACK}-ApiFunction")["FunctionArn"]
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"])["items"]}
+    for path, method in events.items():
+        assert set(resources[path]["resourceMethods"]) == {method}, path
+        integration = apigw.get_integration(restApiId=api["id"], resourceId=resources[path]["id"], httpMethod=method)
+        assert integration["type"] == "AWS_PROXY"
+        assert integration["httpMethod"] == "POST"
+        assert f"/functions/{function_arn}/invocations" in integration["uri"]
+    stage = apigw.get_stage(restApiId=api["id"], stageName=parameter("StageName"))
+    assert stage["deploymentId"] in {d["id"] for d in apigw.get_deployments(restApiId=api["id"])["items"]}
+    policy = json.loads(lam.get_policy(FunctionName=function_arn)["Policy"])
+    assert len(policy["Statement"]) == len(events)
+
+
+def test_faults_parameter_starts_empty(outputs: dict[str, str]) -> None:
+    assert outputs["FaultsParameterName"] == "/checkout-saga/faults"
+    assert client("ssm").get_parameter(Name="/checkout-saga/faults")["Parameter"]["Value"] == "{}"
+
+
+def test_outputs_are_all_template_outputs_and_readable_from_the_target(
+    deployed: tuple[dict[str, str], list[str]],
+) -> None:
+    outputs, log = deployed
+    assert set(outputs) == set(TEMPLATE["Outputs"])
+    assert outputs["CheckoutStateMachineArn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:")
+    assert deployer.read_outputs(stack_name=STACK, endpoint_url=None) == outputs
+    _, plan = prepare(
+        ROOT / "template.yaml",
+        stack_name=STACK,
+        endpoint_url=None,
+        region="us-east-1",
+        parameter_overrides=LOCAL_PARAMETERS,
+    )
+    created = [line.split() for line in log if line.startswith("  created")]
+    assert [c[2] for c in created] == plan.order  # one progress line per resource, in dependency order
+    assert ["created", "AWS::Lambda::Function", "CreateOrderFunction"] in created

@@ -1,0 +1,67 @@
+"""End to end: a real local cloud server in its own process on a free port, the template deployed to it
+with the same command `make up` uses, the catalog seeded; tests talk to it only through its endpoint."""
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import deployer
+from tests.support.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL_PARAMETERS = {
+    "RetryIntervalSeconds": "1",
+    "RetryBackoffRate": "1",
+    "StepMaxAttempts": "2",
+    "CompensationMaxAttempts": "2",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _local_cloud(command: str, port: int, state_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "LOCAL_CLOUD_STATE_DIR": str(state_dir),
+        "PYTHONPATH": os.pathsep.join(["functions", "infra", "."]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "local_cloud", command, "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    port = _free_port()
+    state_dir = tmp_path_factory.mktemp("local-cloud")
+    started = _local_cloud("up", port, state_dir)
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        endpoint = f"http://localhost:{port}"
+        outputs = deployer.deploy(
+            ROOT / "template.yaml",
+            stack_name="e2e",
+            endpoint_url=endpoint,
+            region="us-east-1",
+            parameter_overrides={"LocalEndpoint": endpoint, **LOCAL_PARAMETERS},
+        )
+        stack = Stack(outputs, endpoint_url=endpoint)
+        stack.seed()
+        yield stack
+    finally:
+        stopped = _local_cloud("down", port, state_dir)
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr

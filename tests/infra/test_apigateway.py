@@ -1,0 +1,267 @@
+"""API Gateway REST invocation at LocalStack's URL form, against a running server. The API is built
+with plain boto3 calls (not the deployer), as a user of the local cloud would."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from local_cloud.apigateway import match_route, proxy_response
+from local_cloud.server import LocalCloud
+from tests.infra.conftest import make_zip
+
+API_CODE = make_zip(
+    {
+        "api.py": """
+        import base64, json
+
+        def echo(event, context):
+            return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps(event)}
+
+        def custom(event, context):
+            return {
+                "statusCode": 201,
+                "headers": {"X-Single": "one", "Location": "/orders/o-1"},
+                "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+                "body": json.dumps({"created": True}),
+            }
+
+        def binary(event, context):
+            return {"statusCode": 200, "headers": {"Content-Type": "application/octet-stream"},
+                    "body": base64.b64encode(bytes(range(256))).decode(), "isBase64Encoded": True}
+
+        def boom(event, context):
+            raise RuntimeError("handler bug")
+
+        def malformed(event, context):
+            return {"status": 200, "body": {"not": "a string"}}
+        """
+    }
+)
+
+
+@dataclass
+class Api:
+    url: str  # .../restapis/<id>/<stage>/_user_request_
+    api_id: str
+
+
+@pytest.fixture(scope="module")
+def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
+    lam, apigw = aws("lambda"), aws("apigateway")
+    arns = {
+        name: lam.create_function(
+            FunctionName=f"api-{name}",
+            Runtime="python3.11",
+            Role=role_arn,
+            Handler=f"api.{name}",
+            Code={"ZipFile": API_CODE},
+        )["FunctionArn"]
+        for name in ("echo", "custom", "binary", "boom", "malformed")
+    }
+    api_id = apigw.create_rest_api(name="test-api")["id"]
+    root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    created: dict[str, str] = {"/": str(root)}
+
+    def resource(path: str) -> str:
+        if path not in created:
+            parent, _, part = path.rpartition("/")
+            made = apigw.create_resource(restApiId=api_id, parentId=resource(parent or "/"), pathPart=part)
+            created[path] = str(made["id"])
+        return created[path]
+
+    def route(path: str, method: str, function: str) -> None:
+        resource_id = resource(path)
+        apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, authorizationType="NONE")
+        apigw.put_integration(
+            restApiId=api_id,
+            resourceId=resource_id,
+            httpMethod=method,
+            type="AWS_PROXY",
+            integrationHttpMethod="POST",
+            uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arns[function]}/invocations",
+        )
+
+    route("/orders", "POST", "echo")
+    route("/orders/{orderId}", "GET", "echo")
+    route("/orders/special", "GET", "custom")
+    route("/files/{proxy+}", "ANY", "echo")
+    route("/binary", "GET", "binary")
+    route("/boom", "GET", "boom")
+    route("/malformed", "GET", "malformed")
+    apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"env": "test"})
+    return Api(f"{cloud.endpoint_url}/restapis/{api_id}/prod/_user_request_", api_id)
+
+
+def test_proxy_event_shape(api: Api) -> None:
+    response = requests.post(
+        f"{api.url}/orders?tag=a&tag=b&single=1",
+        json={"customerId": "c-42"},
+        headers={"Idempotency-Key": "key-1"},
+        timeout=30,
+    )
+
+    assert response.status_code == 200
+    event = response.json()
+    assert set(event) == {
+        "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+        "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
+        "isBase64Encoded",
+    }  # fmt: skip
+    assert event["resource"] == "/orders"
+    assert event["path"] == "/orders"
+    assert event["httpMethod"] == "POST"
+    assert event["headers"]["Idempotency-Key"] == "key-1"
+    assert event["headers"]["Content-Type"] == "application/json"
+    assert event["multiValueHeaders"]["Idempotency-Key"] == ["key-1"]
+    assert event["queryStringParameters"] == {"tag": "b", "single": "1"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "single": ["1"]}
+    assert event["pathParameters"] is None
+    assert event["stageVariables"] == {"env": "test"}
+    assert json.loads(event["body"]) == {"customerId": "c-42"}
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["resourcePath"] == "/orders"
+    assert context["httpMethod"] == "POST"
+    assert context["path"] == "/prod/orders"
+    assert context["stage"] == "prod"
+    assert context["apiId"] == api.api_id
+    assert context["accountId"] == "123456789012"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert isinstance(context["requestTimeEpoch"], int)
+    assert context["requestId"]
+
+
+def test_path_parameters_and_no_body(api: Api) -> None:
+    event = requests.get(f"{api.url}/orders/o-123", timeout=30).json()
+
+    assert event["resource"] == "/orders/{orderId}"
+    assert event["path"] == "/orders/o-123"
+    assert event["pathParameters"] == {"orderId": "o-123"}
+    assert event["queryStringParameters"] is None
+    assert event["body"] is None
+
+
+def test_literal_route_beats_parameter_and_response_passthrough(api: Api) -> None:
+    response = requests.get(f"{api.url}/orders/special", timeout=30)
+
+    assert response.status_code == 201
+    assert response.json() == {"created": True}
+    assert response.headers["X-Single"] == "one"
+    assert response.headers["Location"] == "/orders/o-1"
+    assert response.raw.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.headers["Content-Type"] == "application/json"  # API Gateway's default
+
+
+def test_greedy_proxy_and_any_method(api: Api) -> None:
+    event = requests.delete(f"{api.url}/files/a/b/c.txt", timeout=30).json()
+
+    assert event["resource"] == "/files/{proxy+}"
+    assert event["httpMethod"] == "DELETE"
+    assert event["pathParameters"] == {"proxy": "a/b/c.txt"}
+
+
+def test_base64_response_body(api: Api) -> None:
+    response = requests.get(f"{api.url}/binary", timeout=30)
+    assert response.status_code == 200
+    assert response.content == bytes(range(256))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/nowhere"), ("GET", "/files"), ("PUT", "/orders"), ("GET", "/orders/o-1/extra")],
+)
+def test_unknown_route_or_method_is_403(api: Api, method: str, path: str) -> None:
+    response = requests.request(method, f"{api.url}{path}", timeout=30)
+    assert response.status_code == 403
+    assert response.json() == {"message": "Missing Authentication Token"}
+
+
+@pytest.mark.parametrize("path", ["/boom", "/malformed"])
+def test_handler_error_or_malformed_response_is_502(api: Api, path: str) -> None:
+    response = requests.get(f"{api.url}{path}", timeout=30)
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+
+
+def test_unknown_api_or_stage_is_404(cloud: LocalCloud, api: Api) -> None:
+    unknown_api = requests.get(f"{cloud.endpoint_url}/restapis/nope123/prod/_user_request_/orders", timeout=30)
+    unknown_stage = requests.get(api.url.replace("/prod/", "/staging/") + "/orders/o-1", timeout=30)
+    assert unknown_api.status_code == 404
+    assert unknown_stage.status_code == 404
+    assert "message" in unknown_api.json()
+
+
+def test_other_requests_still_reach_moto(cloud: LocalCloud, aws: Callable[[str], Any], api: Api) -> None:
+    apis = aws("apigateway").get_rest_apis()["items"]
+    assert api.api_id in [a["id"] for a in apis]
+
+
+# -- pure functions ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeResource:
+    path: str
+
+    def get_path(self) -> str:
+        return self.path
+
+
+def test_route_priority() -> None:
+    resources = [FakeResource(p) for p in ["/", "/{proxy+}", "/orders", "/orders/{id}", "/orders/latest"]]
+
+    def matched(path: str) -> tuple[str, dict[str, str]] | None:
+        found = match_route(resources, path)  # type: ignore[arg-type]
+        return None if found is None else (found[0].path, found[1])
+
+    assert matched("/") == ("/", {})
+    assert matched("/orders") == ("/orders", {})
+    assert matched("/orders/") == ("/orders", {})
+    assert matched("/orders/latest") == ("/orders/latest", {})
+    assert matched("/orders/o-1") == ("/orders/{id}", {"id": "o-1"})
+    assert matched("/orders/o-1/items") == ("/{proxy+}", {"proxy": "orders/o-1/items"})
+    assert match_route([FakeResource("/orders")], "/other") is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"[]",
+        b'{"body": "x"}',
+        b'{"statusCode": "abc"}',
+        b'{"statusCode": 200, "body": {}}',
+        b'{"statusCode": 200, "extra": 1}',
+    ],
+)
+def test_malformed_proxy_responses_are_rejected(payload: bytes) -> None:
+    from local_cloud.apigateway import MalformedProxyResponse
+
+    with pytest.raises(MalformedProxyResponse):
+        proxy_response(payload)
+
+
+def test_proxy_response_merges_headers() -> None:
+    response = proxy_response(
+        json.dumps(
+            {
+                "statusCode": 204,
+                "headers": {"X-A": "1", "X-B": "single"},
+                "multiValueHeaders": {"X-B": ["m1", "m2"]},
+                "body": base64.b64encode(b"\x00\x01").decode(),
+                "isBase64Encoded": True,
+            }
+        )
+    )
+    assert response.status_code == 204
+    assert response.headers.getlist("X-A") == ["1"]
+    assert response.headers.getlist("X-B") == ["m1", "m2"]  # multiValueHeaders wins, as on AWS
+    assert response.get_data() == b"\x00\x01"

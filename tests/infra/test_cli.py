@@ -1,0 +1,144 @@
+"""`python -m local_cloud up|down|status|serve` as users and `make` run it: real processes, a temp
+state directory and a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local_cloud.netutil import bind_listener, free_port, health
+from tests.infra.conftest import ROLE_POLICY, make_zip, pid_alive, wait_dead
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def cli(
+    state: Path, *args: str, port: int | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "LOCAL_CLOUD_STATE_DIR": str(state), "PYTHONPATH": str(ROOT / "infra")}
+    environment.pop("LOCAL_CLOUD_PORT", None)
+    environment.update(env or {})
+    command = [sys.executable, "-m", "local_cloud", *args]
+    if port is not None:
+        command += ["--port", str(port)]
+    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=90)
+
+
+def servers_on(port: int) -> list[int]:
+    """Processes running `local_cloud serve ... --port <port>` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if (
+                b"local_cloud" in argv
+                and b"serve" in argv
+                and str(port).encode() in argv
+                and pid_alive(int(entry.name))
+            ):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def port(state: Path) -> Iterator[int]:
+    port = free_port()
+    yield port
+    cli(state, "down")  # whatever a failed test left behind
+
+
+def test_up_twice_starts_one_server_and_down_stops_it_with_its_workers(state: Path, port: int) -> None:
+    first = cli(state, "up", port=port)
+    assert first.returncode == 0, first.stderr
+    assert "ready" in first.stderr
+    server_pid = int((state / "server.pid").read_text())
+    assert (health("127.0.0.1", port) or {}).get("pid") == server_pid
+
+    second = cli(state, "up", port=port)
+    assert second.returncode == 0, second.stderr
+    assert "already running" in second.stderr
+    assert servers_on(port) == [server_pid]
+
+    status = cli(state, "status")
+    assert status.returncode == 0
+    assert str(server_pid) in status.stdout
+    assert str(port) in status.stdout
+
+    # A Lambda worker, to check that `down` takes the workers with it.
+    endpoint = f"http://localhost:{port}"
+    kwargs = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "test",
+              "aws_secret_access_key": "test"}  # fmt: skip
+    role = boto3.client("iam", **kwargs).create_role(RoleName="r", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    lam = boto3.client("lambda", **kwargs)
+    lam.create_function(
+        FunctionName="pid",
+        Runtime="python3.11",
+        Role=role,
+        Handler="h.handler",
+        Code={"ZipFile": make_zip({"h.py": "import os\ndef handler(event, context):\n    return os.getpid()\n"})},
+    )
+    worker_pid = json.loads(lam.invoke(FunctionName="pid")["Payload"].read())
+    assert pid_alive(worker_pid)
+    assert worker_pid != server_pid
+
+    down = cli(state, "down")
+    assert down.returncode == 0, down.stderr
+    assert "stopped" in down.stderr
+    assert wait_dead(server_pid)
+    assert wait_dead(worker_pid)
+    assert not (state / "server.pid").exists()
+    assert health("127.0.0.1", port) is None
+
+    again = cli(state, "down")
+    assert again.returncode == 0
+    assert "not running" in again.stderr
+    assert cli(state, "status").returncode == 1
+
+
+def test_port_in_use_is_one_clear_line_and_exit_2(state: Path) -> None:
+    with bind_listener("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        served = cli(state, "serve", port=port)
+        started = cli(state, "up", env={"LOCAL_CLOUD_PORT": str(port)})  # the port from the environment
+
+    for result in (served, started):
+        assert result.returncode == 2
+        assert f"port {port}" in result.stderr
+        assert "LOCAL_CLOUD_PORT" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (state / "server.pid").exists()
+
+
+def test_bad_port_setting(state: Path) -> None:
+    result = cli(state, "up", env={"LOCAL_CLOUD_PORT": "not-a-port"})
+    assert result.returncode == 2
+    assert "LOCAL_CLOUD_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_stale_pid_file_is_not_trusted(state: Path) -> None:
+    state.mkdir(parents=True)
+    (state / "server.pid").write_text(f"{os.getpid()}\n")  # alive, but not a local cloud
+    (state / "server.addr").write_text(f"127.0.0.1:{free_port()}\n")
+
+    assert cli(state, "status").returncode == 1
+    down = cli(state, "down")
+    assert down.returncode == 0
+    assert "stale" in down.stderr
+    assert pid_alive(os.getpid())
+    assert not (state / "server.pid").exists()

@@ -1,0 +1,288 @@
+"""The Lambda runners: both implementations on the same tiny handlers, then what only workers do."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from local_cloud.lambda_runtime import FunctionSpec, InProcessRunner, LambdaRunner, WorkerPoolRunner
+from tests.infra.conftest import make_zip, pid_alive, wait_dead
+
+INFRA = Path(__file__).resolve().parents[2] / "infra"
+Spec = Callable[..., FunctionSpec]
+
+
+@pytest.fixture(params=["in-process", "worker-pool"])
+def runner(request: pytest.FixtureRequest) -> Iterator[LambdaRunner]:
+    runner: LambdaRunner = InProcessRunner() if request.param == "in-process" else WorkerPoolRunner()
+    yield runner
+    runner.close()
+
+
+# -- both runners ----------------------------------------------------------------------------------
+
+
+def test_result_environment_and_context(runner: LambdaRunner, spec: Spec) -> None:
+    result = runner.invoke(spec("info", memory_mb=256, timeout_seconds=7.0), "{}")
+
+    assert not result.errored, result.payload
+    body = json.loads(result.payload)
+    assert body["env"]["FOO"] == "bar"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "fn-info"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "7"
+    assert body["env"]["_HANDLER"] == "app.handlers.info"
+    assert body["env"]["AWS_REGION"] == body["env"]["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert body["context"] == {
+        "function_name": "fn-info",
+        "memory_limit_in_mb": "256",
+        "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:fn-info",
+        "aws_request_id": result.request_id,
+        "remaining_ms": body["context"]["remaining_ms"],
+    }
+    assert 6000 < body["context"]["remaining_ms"] <= 7000
+
+
+def test_event_round_trip(runner: LambdaRunner, spec: Spec) -> None:
+    event = {"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 2}], "note": "naïve ✓", "n": None}
+    result = runner.invoke(spec("echo"), json.dumps(event))
+    assert not result.errored
+    assert json.loads(result.payload)["event"] == event
+
+
+def test_exception_has_lambdas_error_shape(runner: LambdaRunner, spec: Spec) -> None:
+    result = runner.invoke(spec("decline"), "{}")
+
+    assert result.errored
+    error = json.loads(result.payload)
+    assert error["errorType"] == "PaymentDeclined"
+    assert error["errorMessage"] == "card tok_declined was declined"
+    assert error["requestId"] == result.request_id
+    assert isinstance(error["stackTrace"], list)
+    assert "in decline" in error["stackTrace"][-1]
+    assert "[ERROR] PaymentDeclined: card tok_declined was declined" in result.logs
+
+
+def test_logs_of_each_call_are_its_own(runner: LambdaRunner, spec: Spec) -> None:
+    first = runner.invoke(spec("chatty"), '{"n": 1}')
+    second = runner.invoke(spec("chatty"), '{"n": 2}')
+
+    assert first.logs.count("cold start of fn-chatty") == 1  # init output belongs to the first call
+    for result, n in ((first, 1), (second, 2)):
+        assert json.loads(result.payload) == n
+        assert f"to stdout {n}" in result.logs
+        assert f"to stderr {n}" in result.logs
+        assert f"via logging {n}" in result.logs
+    assert "to stdout 1" not in second.logs
+    assert "cold start" not in second.logs
+
+
+@pytest.mark.parametrize(
+    ("handler", "error_type"),
+    [
+        ("missing_function", "Runtime.HandlerNotFound"),
+        ("unserializable", "Runtime.MarshalError"),
+    ],
+)
+def test_runtime_errors(runner: LambdaRunner, spec: Spec, handler: str, error_type: str) -> None:
+    result = runner.invoke(spec(handler), "{}")
+    assert result.errored
+    assert json.loads(result.payload)["errorType"] == error_type
+
+
+def test_missing_module(runner: LambdaRunner, spec: Spec) -> None:
+    result = runner.invoke(spec("noop", handler="nowhere.handler", function_name="fn-nowhere"), "{}")
+    assert result.errored
+    error = json.loads(result.payload)
+    assert error["errorType"] == "Runtime.ImportModuleError"
+    assert "nowhere" in error["errorMessage"]
+
+
+def test_in_process_restores_environment(spec: Spec) -> None:
+    runner = InProcessRunner()
+    os.environ.pop("FOO", None)
+    try:
+        assert json.loads(runner.invoke(spec("info"), "{}").payload)["env"]["FOO"] == "bar"
+        assert "FOO" not in os.environ
+        assert os.environ.get("AWS_LAMBDA_FUNCTION_NAME") != "fn-info"
+    finally:
+        runner.close()
+
+
+# -- worker pool only ------------------------------------------------------------------------------
+
+
+def test_worker_sandbox(pool: WorkerPoolRunner, spec: Spec) -> None:
+    body = json.loads(pool.invoke(spec("info"), "{}").payload)
+    task_root = body["env"]["LAMBDA_TASK_ROOT"]
+
+    assert body["env"]["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
+    assert body["env"]["AWS_ACCESS_KEY_ID"] == body["env"]["AWS_SECRET_ACCESS_KEY"] == "test"
+    assert body["env"]["PYTHONPATH"].split(os.pathsep)[0] == task_root
+    assert body["cwd"] == task_root
+    assert body["sys_path_0"] == task_root  # the deployed code wins over anything installed
+    assert (Path(task_root) / "app" / "handlers.py").is_file()
+    assert body["pid"] != os.getpid()
+
+
+def test_warm_reuse_and_cold_start(pool: WorkerPoolRunner, spec: Spec) -> None:
+    first = pool.invoke(spec("echo"), '{"call": 1}')
+    second = pool.invoke(spec("echo"), '{"call": 2}')
+
+    assert json.loads(first.payload)["pid"] == json.loads(second.payload)["pid"]
+    assert first.init_duration_ms is not None
+    assert first.init_duration_ms > 0
+    assert second.init_duration_ms is None
+    assert first.worker_id == second.worker_id
+
+
+def test_timeout_kills_and_replaces_the_worker(pool: WorkerPoolRunner, spec: Spec) -> None:
+    warm = json.loads(pool.invoke(spec("sleepy", timeout_seconds=0.5), '{"seconds": 0}').payload)["pid"]
+
+    started = time.monotonic()
+    result = pool.invoke(spec("sleepy", timeout_seconds=0.5), '{"seconds": 5}')
+
+    assert time.monotonic() - started < 2
+    assert result.errored
+    assert json.loads(result.payload) == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {result.request_id} Error: Task timed out after 0.50 seconds",
+    }
+    assert wait_dead(warm)
+    after = json.loads(pool.invoke(spec("sleepy", timeout_seconds=0.5), '{"seconds": 0}').payload)["pid"]
+    assert after != warm
+
+
+def test_crash_is_an_exit_error_and_the_next_call_works(pool: WorkerPoolRunner, spec: Spec) -> None:
+    result = pool.invoke(spec("crash", function_name="fn-crashy"), "{}")
+
+    assert result.errored
+    error = json.loads(result.payload)
+    assert error["errorType"] == "Runtime.ExitError"
+    assert "exit status 3" in error["errorMessage"]
+    assert not pool.invoke(spec("echo", function_name="fn-crashy"), "{}").errored
+
+
+def test_new_code_or_environment_retires_old_workers(pool: WorkerPoolRunner, spec: Spec) -> None:
+    v1 = json.loads(pool.invoke(spec("info"), "{}").payload)
+
+    code_v2 = make_zip({"app/__init__.py": "", "app/handlers.py": "def info(event, context):\n    return 'v2'\n"})
+    v2 = pool.invoke(spec("info", code_sha="sha-v2", code_bytes=code_v2), "{}")
+    assert json.loads(v2.payload) == "v2"
+    assert wait_dead(v1["pid"])
+
+    v3 = json.loads(pool.invoke(spec("info", environment={"FOO": "changed"}), "{}").payload)
+    assert v3["env"]["FOO"] == "changed"
+    assert v3["pid"] != v1["pid"]
+    assert len(pool.worker_pids("fn-info")) == 1
+
+
+def test_parallel_calls_get_separate_workers(pool: WorkerPoolRunner, spec: Spec) -> None:
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as executor:
+        results = list(executor.map(lambda _: pool.invoke(spec("sleepy"), '{"seconds": 0.5}'), range(4)))
+    elapsed = time.monotonic() - started
+
+    pids = {json.loads(r.payload)["pid"] for r in results}
+    assert len(pids) == 4
+    assert elapsed < 4 * 0.5  # they ran side by side
+    assert sorted(pool.worker_pids("fn-sleepy")) == sorted(pids)  # all kept warm
+
+
+def test_workers_per_function_are_capped(spec: Spec) -> None:
+    runner = WorkerPoolRunner(max_workers_per_function=2)
+    try:
+        with ThreadPoolExecutor(4) as executor:
+            results = list(executor.map(lambda _: runner.invoke(spec("sleepy"), '{"seconds": 0.3}'), range(4)))
+        assert all(not r.errored for r in results)
+        assert len({json.loads(r.payload)["pid"] for r in results}) == 2
+    finally:
+        runner.close()
+
+
+def test_concurrent_redeploys_never_mix_versions() -> None:
+    """Callers of two code versions at once (a redeploy under load): each call runs its own version."""
+    source = "import time\ndef handler(event, context):\n    time.sleep(event['sleep'])\n    return '{}'\n"
+    code = {v: make_zip({"m.py": source.format(v)}) for v in ("v1", "v2")}
+    runner = WorkerPoolRunner(max_workers_per_function=2)
+
+    def call(i: int) -> tuple[str, str]:
+        version = ("v1", "v2")[i % 2]
+        spec = FunctionSpec("redeployed", "m.handler", version, code[version], timeout_seconds=10)
+        return version, json.loads(runner.invoke(spec, json.dumps({"sleep": (i % 3) / 100})).payload)
+
+    try:
+        with ThreadPoolExecutor(8) as executor:
+            results = list(executor.map(call, range(16)))
+        assert all(wanted == got for wanted, got in results)
+        assert len(runner.worker_pids("redeployed")) <= 2
+    finally:
+        runner.close()
+
+
+def test_close_stops_every_worker(spec: Spec) -> None:
+    runner = WorkerPoolRunner()
+    pids = [json.loads(runner.invoke(spec("echo", function_name=f"fn-{i}"), "{}").payload)["pid"] for i in range(3)]
+    runner.close()
+    assert all(wait_dead(pid) for pid in pids)
+    with pytest.raises(RuntimeError):
+        runner.invoke(spec("echo"), "{}")
+
+
+def test_workers_exit_when_their_parent_dies(tmp_path: Path, handlers_zip: bytes) -> None:
+    """No orphans even when the server is SIGKILLed: a busy worker notices its parent is gone."""
+    (tmp_path / "code.zip").write_bytes(handlers_zip)
+    script = textwrap.dedent(
+        f"""
+        import json, os, threading
+        from pathlib import Path
+        from local_cloud.lambda_runtime import FunctionSpec, WorkerPoolRunner
+        code = Path({str(tmp_path / "code.zip")!r}).read_bytes()
+        runner = WorkerPoolRunner()
+        idle = runner.invoke(FunctionSpec("idle", "app.handlers.echo", "s", code), "{{}}")
+        busy = FunctionSpec("busy", "app.handlers.sleepy", "s", code, timeout_seconds=60)
+        threading.Thread(target=runner.invoke, args=(busy, '{{"seconds": 60}}'), daemon=True).start()
+        import time; time.sleep(1.5)
+        print(json.dumps([json.loads(idle.payload)["pid"], *runner.worker_pids("busy")]), flush=True)
+        os._exit(0)  # no close(), no atexit
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(INFRA)}, capture_output=True, text=True
+    )
+    pids = json.loads(done.stdout)
+    assert len(pids) == 2, done.stderr
+    assert all(wait_dead(pid) for pid in pids)
+
+
+def test_warm_overhead_is_small(pool: WorkerPoolRunner, spec: Spec) -> None:
+    """A warm call is a pipe round trip: no spawn, no import (the benchmark's target is <= 2 ms)."""
+    in_process = InProcessRunner()
+    try:
+        timings: dict[str, list[float]] = {"pool": [], "in-process": []}
+        for name, target in (("pool", pool), ("in-process", in_process)):
+            target.invoke(spec("noop"), "{}")
+            for _ in range(200):
+                started = time.perf_counter()
+                target.invoke(spec("noop"), '{"x": 1}')
+                timings[name].append(time.perf_counter() - started)
+        overhead_ms = (statistics.median(timings["pool"]) - statistics.median(timings["in-process"])) * 1000
+        print(f"warm invoke overhead, worker pool vs in-process: {overhead_ms:.3f} ms (median of 200)")
+        assert overhead_ms < 2.0
+        assert len(pool.worker_pids("fn-noop")) == 1
+    finally:
+        in_process.close()
+
+
+def test_pid_helper_sees_live_processes() -> None:
+    assert pid_alive(os.getpid())

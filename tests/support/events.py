@@ -1,0 +1,64 @@
+"""The sample events of `events/` (shared with `sam local invoke -e`), and API Gateway REST proxy events
+built from them for the API's tests."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+_UNSET: Any = object()
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text(encoding="utf-8")))
+
+
+def api_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = _UNSET,
+    raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    sample: str = "api_checkout.json",
+) -> dict[str, Any]:
+    """A REST proxy event for `method path`, from a sample: `body` is sent as JSON, `raw_body` as is.
+    The sample's Content-Type is kept when there is a body and dropped otherwise; `headers` override."""
+    event = copy.deepcopy(load_event(sample))
+    sent = raw_body if raw_body is not None else None if body is _UNSET else json.dumps(body)
+    all_headers = {name: value for name, value in event["headers"].items() if name.lower() != "idempotency-key"}
+    if sent is None:
+        all_headers.pop("Content-Type", None)
+    all_headers.update(headers or {})
+    event.update(
+        httpMethod=method,
+        path=path,
+        resource=path,
+        body=sent,
+        headers=all_headers,
+        multiValueHeaders={name: [value] for name, value in all_headers.items()},
+        queryStringParameters=query or None,
+        multiValueQueryStringParameters={name: [value] for name, value in query.items()} if query else None,
+        pathParameters=None,
+    )
+    event["requestContext"].update(httpMethod=method, path=f"/{event['requestContext']['stage']}{path}")
+    return event
+
+
+@dataclass
+class LambdaContextStub:
+    """What powertools reads from Lambda's context object."""
+
+    function_name: str = "ApiFunction"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
