@@ -1,12 +1,17 @@
 """The API's handler, in process, fed real API Gateway REST proxy events, against in-process moto: the tables
-come from template.yaml and the state machine is a plain Pass (these tests check what the API starts, the
-saga itself is tested in tests/statemachine)."""
+come from template.yaml and the state machine is a plain Pass (these tests check what the API starts; the
+saga itself is tested in tests/statemachine).
+
+One moto cloud per module (creating clients and tables is what costs); each test gets empty tables and a
+state machine of its own, so it sees only the executions it started."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -18,13 +23,15 @@ from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
 from tests.support.events import LambdaContextStub, api_event
 from tests.support.stack import Stack
-from tests.support.template_tables import create_tables
+from tests.support.template_tables import create_tables, table_properties
 
-PASS_MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+REGION = "us-east-1"
+PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 CATALOG = [
     Product(sku="KB-001", name="Mechanical keyboard", unit_price_cents=4999, available=10),
     Product(sku="MS-001", name="Wireless mouse", unit_price_cents=2599, available=5),
 ]
+_machines = itertools.count(1)
 
 
 @dataclass
@@ -43,45 +50,72 @@ class ApiResponse:
 
 @dataclass
 class Cloud:
-    stack: Stack
     tables: dict[str, str]
+    state_machine_arn: str = ""
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return boto3.resource("dynamodb", region_name=REGION)
+
+    @cached_property
+    def stepfunctions(self) -> Any:
+        return boto3.client("stepfunctions", region_name=REGION)
+
+    @cached_property
+    def stack(self) -> Stack:
+        """The project's repositories over these tables (to arrange and check data)."""
+        outputs = {f"{logical_id}Name": name for logical_id, name in self.tables.items()}
+        return Stack({**outputs, "CheckoutStateMachineArn": self.state_machine_arn})
 
     def items(self, logical_id: str) -> list[dict[str, Any]]:
         """Every item of a table (the tests may scan; the API may not)."""
-        table = boto3.resource("dynamodb", region_name=self.stack.region).Table(self.tables[logical_id])
-        return list(table.scan()["Items"])
+        return list(self.dynamodb.Table(self.tables[logical_id]).scan(ConsistentRead=True)["Items"])
 
     def executions(self) -> list[dict[str, Any]]:
-        machine = self.stack.outputs["CheckoutStateMachineArn"]
-        listed = self.stack.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
-        return [self.stack.client("stepfunctions").describe_execution(executionArn=e["executionArn"]) for e in listed]
+        listed = self.stepfunctions.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
+        return [self.stepfunctions.describe_execution(executionArn=e["executionArn"]) for e in listed]
+
+    def empty(self) -> None:
+        for logical_id, properties in table_properties().items():
+            table = self.dynamodb.Table(self.tables[logical_id])
+            keys = [key["AttributeName"] for key in properties["KeySchema"]]
+            with table.batch_writer() as batch:
+                for item in table.scan()["Items"]:
+                    batch.delete_item(Key={key: item[key] for key in keys})
+
+    def new_state_machine(self) -> str:
+        self.state_machine_arn = self.stepfunctions.create_state_machine(
+            name=f"CheckoutStateMachine{next(_machines)}",
+            definition=PASS_MACHINE,
+            roleArn="arn:aws:iam::123456789012:role/checkout-saga",
+        )["stateMachineArn"]
+        self.__dict__.pop("stack", None)
+        return self.state_machine_arn
+
+
+@pytest.fixture(scope="module")
+def moto_cloud() -> Iterator[Cloud]:
+    with mock_aws(), pytest.MonkeyPatch.context() as environment:
+        cloud = Cloud(create_tables(boto3.client("dynamodb", region_name=REGION)))
+        for variable, logical_id in [
+            ("ORDERS_TABLE", "OrdersTable"),
+            ("INVENTORY_TABLE", "InventoryTable"),
+            ("PAYMENTS_TABLE", "PaymentsTable"),
+            ("SAGA_LOG_TABLE", "SagaLogTable"),
+            ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
+        ]:
+            environment.setenv(variable, cloud.tables[logical_id])
+        reset_caches()
+        yield cloud
+    reset_caches()
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
-    with mock_aws():
-        tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
-        machine = boto3.client("stepfunctions", region_name="us-east-1").create_state_machine(
-            name="CheckoutStateMachine",
-            definition=json.dumps(PASS_MACHINE),
-            roleArn="arn:aws:iam::123456789012:role/checkout-saga",
-        )["stateMachineArn"]
-        environment = {
-            "ORDERS_TABLE": tables["OrdersTable"],
-            "INVENTORY_TABLE": tables["InventoryTable"],
-            "PAYMENTS_TABLE": tables["PaymentsTable"],
-            "SAGA_LOG_TABLE": tables["SagaLogTable"],
-            "IDEMPOTENCY_TABLE": tables["IdempotencyTable"],
-            "STATE_MACHINE_ARN": machine,
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        outputs = {f"{logical_id}Name": name for logical_id, name in tables.items()}
-        stack = Stack({**outputs, "CheckoutStateMachineArn": machine})
-        stack.seed(CATALOG)
-        reset_caches()
-        yield Cloud(stack, tables)
-    reset_caches()
+def cloud(moto_cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> Cloud:
+    moto_cloud.empty()
+    monkeypatch.setenv("STATE_MACHINE_ARN", moto_cloud.new_state_machine())
+    moto_cloud.stack.seed(CATALOG)
+    return moto_cloud
 
 
 Call = Callable[..., ApiResponse]

@@ -248,7 +248,7 @@ def test_workers_exit_when_their_parent_dies(tmp_path: Path, handlers_zip: bytes
         from pathlib import Path
         from local_cloud.lambda_runtime import FunctionSpec, WorkerPoolRunner
         code = Path({str(tmp_path / "code.zip")!r}).read_bytes()
-        runner = WorkerPoolRunner()
+        runner = WorkerPoolRunner(work_dir=Path({str(tmp_path)!r}))  # nothing left in /tmp
         idle = runner.invoke(FunctionSpec("idle", "app.handlers.echo", "s", code), "{{}}")
         busy = FunctionSpec("busy", "app.handlers.sleepy", "s", code, timeout_seconds=60)
         threading.Thread(target=runner.invoke, args=(busy, '{{"seconds": 60}}'), daemon=True).start()

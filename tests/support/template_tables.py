@@ -3,6 +3,7 @@ schema, indexes, TTL) cannot drift from what is deployed."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,11 @@ _CREATE_TABLE_PROPERTIES = (
 
 def table_properties(template: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
     """Logical id -> Properties of every AWS::DynamoDB::Table of the template."""
+    return _table_properties(template, template.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _table_properties(template: Path, _version: int) -> dict[str, dict[str, Any]]:
     resources = yaml_parse(template.read_text(encoding="utf-8"))["Resources"]
     return {
         logical_id: resource.get("Properties", {})

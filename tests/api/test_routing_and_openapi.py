@@ -1,0 +1,95 @@
+"""What is not one route's business: wrong methods (405), unknown paths (404), the sample events of
+`events/`, and the OpenAPI document (served, and committed as openapi.json)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checkout_saga.handlers import api
+from tests.api.conftest import ApiResponse, Call, Cloud
+from tests.support.events import LambdaContextStub, load_event
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/checkout", "POST"),
+        ("DELETE", "/checkout", "POST"),
+        ("POST", "/orders/ord-1", "GET"),
+        ("DELETE", "/products/KB-001", "GET, PUT"),
+        ("PATCH", "/products/KB-001", "GET, PUT"),
+        ("POST", "/sagas", "GET"),
+        ("PUT", "/openapi.json", "GET"),
+        ("OPTIONS", "/checkout", "POST"),
+    ],
+)
+def test_a_wrong_method_on_a_known_path_is_a_405_with_allow(
+    call: Call, cloud: Cloud, method: str, path: str, allowed: str
+) -> None:
+    response = call(method, path)
+
+    assert response.status == 405
+    assert response.headers["Allow"] == allowed
+    assert set(response.body) == {"message"}
+    assert cloud.items("SagaLogTable") == []
+
+
+@pytest.mark.parametrize("path", ["/", "/nope", "/orders", "/orders/a/b", "/products", "/checkout/extra"])
+def test_an_unknown_path_is_a_404(call: Call, path: str) -> None:
+    response = call("GET", path)
+
+    assert response.status == 404
+    assert set(response.body) == {"message"}
+
+
+def test_the_sample_events_work_as_they_are(cloud: Cloud) -> None:
+    """The files `sam local invoke ApiFunction -e events/api_*.json` sends."""
+
+    def invoke(name: str) -> ApiResponse:
+        return ApiResponse.of(api.handler(load_event(name), LambdaContextStub()))
+
+    assert invoke("api_put_product.json").status == 200
+    assert invoke("api_get_product.json").body["sku"] == "KB-001"
+    accepted = invoke("api_checkout.json")
+    assert accepted.status == 202
+    assert invoke("api_checkout.json").body == accepted.body  # it carries an Idempotency-Key
+    assert [item["sagaId"] for item in invoke("api_list_sagas.json").body["items"]] == [accepted.body["orderId"]]
+    assert invoke("api_get_order.json").status == 404  # ord-sample-0001: the id events/create_order.json uses
+
+
+def test_the_openapi_document_is_served(call: Call) -> None:
+    response = call("GET", "/openapi.json")
+
+    assert response.status == 200
+    assert response.body == api.openapi_document()
+    assert response.body["openapi"].startswith("3.")
+    assert set(response.body["paths"]) == {"/checkout", "/orders/{orderId}", "/sagas", "/products/{sku}", "/openapi.json"}
+
+
+def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
+    document = api.openapi_document()
+    statuses = {
+        (path, method): set(operation["responses"])
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    assert statuses == {
+        ("/checkout", "post"): {"202", "400", "409"},
+        ("/orders/{orderId}", "get"): {"200", "400", "404"},
+        ("/sagas", "get"): {"200", "400"},
+        ("/products/{sku}", "get"): {"200", "400", "404"},
+        ("/products/{sku}", "put"): {"200", "400"},
+        ("/openapi.json", "get"): {"200"},
+    }
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_the_committed_openapi_json_is_current() -> None:
+    committed = (ROOT / "openapi.json").read_text(encoding="utf-8")
+
+    assert committed == api.openapi_text(), "openapi.json is stale: run `make openapi`"

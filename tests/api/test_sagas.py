@@ -1,0 +1,164 @@
+"""GET /sagas: sagas in a status, newest first, paginated by an opaque token, served by the byStatus index
+(never a Scan)."""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+import pytest
+from moto.dynamodb.models import DynamoDBBackend
+
+from checkout_saga.models import OrderStatus, SagaState
+from tests.api.conftest import Call, Cloud
+
+
+def started(cloud: Cloud, saga_id: str, minute: int, status: OrderStatus = OrderStatus.PENDING) -> None:
+    at = f"2026-11-22T10:{minute:02d}:00.000Z"
+    cloud.stack.saga_log.record(saga_id, SagaState.STARTED, at, customer_id="c-42")
+    if status is not OrderStatus.PENDING:
+        cloud.stack.saga_log.record(saga_id, SagaState(status.value), at.replace(":00.000Z", ":30.000Z"), status=status)
+
+
+@pytest.fixture
+def sagas(cloud: Cloud) -> Cloud:
+    """Five pending sagas started at minutes 1..5, two confirmed and one cancelled in between."""
+    for minute in range(1, 6):
+        started(cloud, f"pending-{minute}", minute)
+    started(cloud, "confirmed-a", 2, OrderStatus.CONFIRMED)
+    started(cloud, "confirmed-b", 4, OrderStatus.CONFIRMED)
+    started(cloud, "cancelled-a", 3, OrderStatus.CANCELLED)
+    return cloud
+
+
+@pytest.fixture
+def dynamodb_calls() -> Iterator[dict[str, mock.MagicMock]]:
+    """Spies on moto's DynamoDB backend: every Query and Scan the API makes reaches it."""
+    with (
+        mock.patch.object(DynamoDBBackend, "query", autospec=True, side_effect=DynamoDBBackend.query) as query,
+        mock.patch.object(DynamoDBBackend, "scan", autospec=True, side_effect=DynamoDBBackend.scan) as scan,
+    ):
+        yield {"query": query, "scan": scan}
+
+
+def test_pages_newest_first_until_next_is_null(call: Call, sagas: Cloud) -> None:
+    seen: list[str] = []
+    query: dict[str, str] = {"status": "PENDING", "limit": "2"}
+    pages = 0
+    while True:
+        response = call("GET", "/sagas", query=query)
+        assert response.status == 200
+        assert set(response.body) == {"items", "next"}
+        assert len(response.body["items"]) <= 2
+        seen += [item["sagaId"] for item in response.body["items"]]
+        pages += 1
+        if response.body["next"] is None:
+            break
+        query = {**query, "next": response.body["next"]}
+
+    assert seen == [f"pending-{minute}" for minute in (5, 4, 3, 2, 1)]
+    assert pages in (3, 4)  # DynamoDB may hand out a last, empty page
+
+
+def test_items_have_the_summary_shape(call: Call, sagas: Cloud) -> None:
+    body = call("GET", "/sagas", query={"status": "CONFIRMED"}).body
+
+    assert body == {
+        "items": [
+            {
+                "sagaId": "confirmed-b",
+                "status": "CONFIRMED",
+                "state": "CONFIRMED",
+                "startedAt": "2026-11-22T10:04:00.000Z",
+                "updatedAt": "2026-11-22T10:04:30.000Z",
+            },
+            {
+                "sagaId": "confirmed-a",
+                "status": "CONFIRMED",
+                "state": "CONFIRMED",
+                "startedAt": "2026-11-22T10:02:00.000Z",
+                "updatedAt": "2026-11-22T10:02:30.000Z",
+            },
+        ],
+        "next": None,
+    }
+
+
+def test_default_limit_is_20(call: Call, cloud: Cloud) -> None:
+    for minute in range(25):
+        started(cloud, f"s-{minute:02d}", minute)
+
+    body = call("GET", "/sagas", query={"status": "PENDING"}).body
+
+    assert len(body["items"]) == 20
+    assert body["items"][0]["sagaId"] == "s-24"
+    assert body["next"] is not None
+
+
+def test_an_empty_status_lists_nothing(call: Call, sagas: Cloud) -> None:
+    assert call("GET", "/sagas", query={"status": "COMPENSATION_FAILED"}).body == {"items": [], "next": None}
+
+
+def test_listing_queries_the_by_status_index_and_never_scans(
+    call: Call, sagas: Cloud, dynamodb_calls: dict[str, mock.MagicMock]
+) -> None:
+    first = call("GET", "/sagas", query={"status": "PENDING", "limit": "2"})
+    call("GET", "/sagas", query={"status": "PENDING", "limit": "2", "next": first.body["next"]})
+
+    assert dynamodb_calls["scan"].call_count == 0
+    assert dynamodb_calls["query"].call_count == 2
+    signature = inspect.signature(DynamoDBBackend.query)
+    queries = [signature.bind(*c.args, **c.kwargs).arguments for c in dynamodb_calls["query"].call_args_list]
+    for arguments in queries:
+        assert arguments["table_name"] == sagas.tables["SagaLogTable"]
+        assert arguments["index_name"] == "byStatus"
+        assert arguments["scan_index_forward"] is False
+        assert arguments["limit"] == 2
+    assert not queries[0]["exclusive_start_key"]
+    assert queries[1]["exclusive_start_key"]
+
+
+# ------------------------------------------------------------------------------ invalid
+def token(document: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+
+GOOD_KEY = {"sagaId": "pending-3", "status": "PENDING", "startedAt": "2026-11-22T10:03:00.000Z"}
+INVALID_QUERIES: list[tuple[str, dict[str, str], str]] = [
+    ("no status", {}, "status"),
+    ("unknown status", {"status": "DONE"}, "status"),
+    ("lower-case status", {"status": "pending"}, "status"),
+    ("limit 0", {"status": "PENDING", "limit": "0"}, "limit"),
+    ("limit 101", {"status": "PENDING", "limit": "101"}, "limit"),
+    ("limit not a number", {"status": "PENDING", "limit": "ten"}, "limit"),
+    ("limit huge", {"status": "PENDING", "limit": "9" * 400}, "limit"),
+    ("next not base64", {"status": "PENDING", "next": "***"}, "next"),
+    ("next not JSON", {"status": "PENDING", "next": token("x")[:-2] + "!!"}, "next"),
+    ("next a JSON string", {"status": "PENDING", "next": token("hello")}, "next"),
+    ("next with another key", {"status": "PENDING", "next": token({**GOOD_KEY, "pk": "x"})}, "next"),
+    ("next of another status", {"status": "CONFIRMED", "next": token(GOOD_KEY)}, "next"),
+    ("next with a surrogate", {"status": "PENDING", "next": token({**GOOD_KEY, "sagaId": "\ud800"})}, "next"),
+    ("next with an empty id", {"status": "PENDING", "next": token({**GOOD_KEY, "sagaId": ""})}, "next"),
+    ("next with a bad time", {"status": "PENDING", "next": token({**GOOD_KEY, "startedAt": "yesterday"})}, "next"),
+    ("next too long", {"status": "PENDING", "next": "A" * 1025}, "next"),
+]
+
+
+@pytest.mark.parametrize(("case", "query", "field"), INVALID_QUERIES, ids=[case for case, _, _ in INVALID_QUERIES])
+def test_invalid_queries_are_400s_naming_the_parameter(
+    call: Call, sagas: Cloud, case: str, query: dict[str, str], field: str
+) -> None:
+    response = call("GET", "/sagas", query=query)
+
+    assert response.status == 400, case
+    assert [error["field"] for error in response.body["errors"]] == [field]
+
+
+def test_a_token_this_api_gave_continues_the_listing(call: Call, sagas: Cloud) -> None:
+    response = call("GET", "/sagas", query={"status": "PENDING", "next": token(GOOD_KEY)})
+
+    assert [item["sagaId"] for item in response.body["items"]] == ["pending-2", "pending-1"]
