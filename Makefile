@@ -57,7 +57,7 @@ seed: $(VENV)/.installed
 	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
 down: $(VENV)/.installed
-	@$(PY) -m local_cloud down --port $(LOCAL_CLOUD_PORT)
+	@$(PY) -m local_cloud down
 
 outputs: $(VENV)/.installed
 	@$(PY) -m deployer outputs --endpoint-url $(ENDPOINT) --stack-name $(STACK)

@@ -44,7 +44,7 @@ def local_cloud(port: int) -> Iterator[str]:
     try:
         yield endpoint
     finally:
-        subprocess.run([*command, "down", "--port", str(port)], check=False, cwd=ROOT)
+        subprocess.run([*command, "down"], check=False, cwd=ROOT)
 
 
 def run_demo(port: int, stack_name: str) -> int:

@@ -28,14 +28,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _local_cloud(command: str, port: int, state_dir: Path) -> subprocess.CompletedProcess[str]:
+def _local_cloud(command: str, state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "LOCAL_CLOUD_STATE_DIR": str(state_dir),
         "PYTHONPATH": os.pathsep.join(["functions", "infra", "."]),
     }
     return subprocess.run(
-        [sys.executable, "-m", "local_cloud", command, "--port", str(port)],
+        [sys.executable, "-m", "local_cloud", command, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -48,7 +48,7 @@ def _local_cloud(command: str, port: int, state_dir: Path) -> subprocess.Complet
 def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port = _free_port()
     state_dir = tmp_path_factory.mktemp("local-cloud")
-    started = _local_cloud("up", port, state_dir)
+    started = _local_cloud("up", state_dir, "--port", str(port))
     assert started.returncode == 0, started.stdout + started.stderr
     try:
         endpoint = f"http://localhost:{port}"
@@ -63,5 +63,5 @@ def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.seed()
         yield stack
     finally:
-        stopped = _local_cloud("down", port, state_dir)
+        stopped = _local_cloud("down", state_dir)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
