@@ -25,6 +25,7 @@ help:
 	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT)"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make lint      ruff, mypy, sam validate --lint"
+	@echo "make openapi   regenerate openapi.json from the API's code"
 
 # ---------------------------------------------------------------- environments
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -78,6 +79,9 @@ lint: $(VENV)/.installed $(SAM_VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format functions infra tests
 	$(VENV)/bin/ruff check --fix functions infra tests
+
+openapi: $(VENV)/.installed
+	$(PY) -m checkout_saga.handlers.api --write-openapi openapi.json
 
 clean:
 	rm -rf .aws-sam .local-cloud .pytest_cache .mypy_cache .ruff_cache

@@ -36,7 +36,7 @@ TokenText = Annotated[str, StringConstraints(min_length=1, max_length=64), After
 ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
 PriceCents = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]  # up to 1,000,000.00 per unit
 StockUnits = Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)]
-IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 PageToken = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 

@@ -32,7 +32,7 @@ LOG = logging.getLogger(__name__)
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-_USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")
+_USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$", re.DOTALL)
 _LAMBDA_URI = re.compile(
     r"^arn:aws[a-z-]*:apigateway:(?P<region>[^:]+):lambda:path/[^/]+/functions/(?P<fn>.+)/invocations$"
 )
@@ -49,7 +49,8 @@ class ApiGatewayMiddleware:
         self.health = health  # served at HEALTH_PATH so `up`/`status` can tell our server from others
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
+        # WSGI gives the decoded path as latin-1; API Gateway decodes percent-escapes as UTF-8.
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         if self.health is not None and path == HEALTH_PATH:
             return _json(200, {"status": "running", **self.health})(environ, start_response)
         match = _USER_REQUEST.match(path)

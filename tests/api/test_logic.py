@@ -58,7 +58,11 @@ def test_when_create_order_logged_the_start_first_the_api_does_not_count_it(cata
 
 def test_unknown_skus_start_nothing(catalog: FakeInventory) -> None:
     request = CheckoutRequest.model_validate(
-        {"customerId": "c", "items": [{"sku": "X-1", "quantity": 1}, {"sku": "KB-001", "quantity": 1}], "paymentToken": "t"}
+        {
+            "customerId": "c",
+            "items": [{"sku": "X-1", "quantity": 1}, {"sku": "KB-001", "quantity": 1}],
+            "paymentToken": "t",
+        }
     )
     saga_log, starter = FakeSagaLog(), RecordingStarter()
 
@@ -82,7 +86,8 @@ def test_starting_the_same_name_twice_runs_one_execution(cloud: Cloud) -> None:
 def test_execution_arn_of_a_state_machine() -> None:
     machine = "arn:aws-us-gov:states:us-gov-west-1:123456789012:stateMachine:Checkout"
 
-    assert execution_arn(machine, "ord-1") == "arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:Checkout:ord-1"
+    expected = "arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:Checkout:ord-1"
+    assert execution_arn(machine, "ord-1") == expected
 
 
 def test_page_tokens_round_trip_and_are_url_safe() -> None:

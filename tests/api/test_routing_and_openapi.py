@@ -67,7 +67,8 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.status == 200
     assert response.body == api.openapi_document()
     assert response.body["openapi"].startswith("3.")
-    assert set(response.body["paths"]) == {"/checkout", "/orders/{orderId}", "/sagas", "/products/{sku}", "/openapi.json"}
+    paths = {"/checkout", "/orders/{orderId}", "/sagas", "/products/{sku}", "/openapi.json"}
+    assert set(response.body["paths"]) == paths
 
 
 def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
@@ -93,3 +94,23 @@ def test_the_committed_openapi_json_is_current() -> None:
     committed = (ROOT / "openapi.json").read_text(encoding="utf-8")
 
     assert committed == api.openapi_text(), "openapi.json is stale: run `make openapi`"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [("PUT", "/products/\x84", "sku"), ("GET", "/products/a\x00b", "sku"), ("GET", "/orders/\u2028", "orderId")],
+)
+def test_a_path_parameter_no_route_pattern_accepts_is_a_400(call: Call, method: str, path: str, field: str) -> None:
+    response = call(method, path, body={"name": "x", "unitPriceCents": 1, "available": 1} if method == "PUT" else None)
+
+    assert response.status == 400
+    assert [error["field"] for error in response.body["errors"]] == [field]
+
+
+def test_unknown_query_parameters_are_400s_naming_them(call: Call) -> None:
+    listed = call("GET", "/sagas", query={"status": "PENDING", "stauts": "x"})
+    order = call("GET", "/orders/ord-1", query={"expand": "all"})
+
+    assert listed.status == order.status == 400
+    assert [error["field"] for error in listed.body["errors"]] == ["stauts"]
+    assert [error["field"] for error in order.body["errors"]] == ["expand"]

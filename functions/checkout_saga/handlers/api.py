@@ -17,13 +17,16 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from checkout_saga.api_models import FieldError
 from checkout_saga.handlers.api_routes import checkout, orders, products, sagas
 from checkout_saga.handlers.api_routes.errors import (
     ApiError,
+    InvalidRequest,
     MethodNotAllowed,
     NotFound,
     error_response,
@@ -62,19 +65,48 @@ def _api_error(error: ApiError) -> Response[Any]:
 
 @app.not_found
 def _no_route(_: NotFoundError) -> Response[Any]:
-    """API Gateway sends every method of a known resource here (ANY): a wrong method is a 405, not a 404."""
+    """API Gateway sends every method of a known resource here (ANY): a wrong method is a 405, not a 404;
+    a right one that found no route had a path parameter the routes' patterns refuse (e.g. a control
+    character): a 400 naming it."""
     method, path = app.current_event.http_method.upper(), app.current_event.path
-    allowed = allowed_methods(path)
-    if allowed and method not in allowed:
+    template = _template_of(path)
+    if template is None:
+        return error_response(NotFound(f"no route for {method} {path}"))
+    allowed = sorted(operation.upper() for operation in openapi_document()["paths"][template])
+    if method not in allowed:
         return error_response(MethodNotAllowed(method, allowed))
-    return error_response(NotFound(f"no route for {method} {path}"))
+    errors = [FieldError(field=name, message="contains characters it may not") for name in _parameters(template)]
+    return error_response(InvalidRequest(f"invalid path {path!r}", errors))
 
 
-def allowed_methods(path: str) -> list[str]:
-    for template, operations in openapi_document()["paths"].items():
+def _template_of(path: str) -> str | None:
+    """The documented path template (e.g. /orders/{orderId}) that `path` falls under."""
+    for template in openapi_document()["paths"]:
         if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path.rstrip("/") or "/"):
-            return sorted(method.upper() for method in operations)
-    return []
+            return str(template)
+    return None
+
+
+def _parameters(template: str) -> list[str]:
+    return re.findall(r"\{([^/]+)\}", template)
+
+
+def _refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """As bodies refuse unknown fields, routes refuse query parameters they do not declare."""
+    route = app.context["_route"]
+    operation = openapi_document()["paths"].get(route.openapi_path, {}).get(route.method.lower())
+    if operation is not None:
+        declared = {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == "query"}
+        event = app.current_event
+        sent = set(event.multi_value_query_string_parameters or event.query_string_parameters or {})
+        unknown = sorted(sent - declared)
+        if unknown:
+            errors = [FieldError(field=name, message="unknown query parameter") for name in unknown]
+            raise InvalidRequest(f"unknown query parameter: {', '.join(unknown)}", errors)
+    return next_middleware(app)
+
+
+app.use(middlewares=[_refuse_unknown_query_parameters])
 
 
 # ---------------------------------------------------------------------------- OpenAPI

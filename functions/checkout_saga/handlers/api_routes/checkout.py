@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from checkout_saga.api_models import CheckoutAccepted, CheckoutRequest, FieldError
+from checkout_saga.api_models import IDEMPOTENCY_KEY_PATTERN, CheckoutAccepted, CheckoutRequest, FieldError
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, documented
 from checkout_saga.handlers.api_routes.idempotency import Answer, run_once
@@ -22,7 +22,7 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 IDEMPOTENCY_KEY = Header(
     alias="Idempotency-Key",
-    pattern=r"^[A-Za-z0-9_-]{1,64}$",
+    pattern=IDEMPOTENCY_KEY_PATTERN,
     description="Repeat a checkout safely: the same key with the same body returns the same order.",
 )
 
