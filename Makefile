@@ -17,7 +17,7 @@ ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
 LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
 
-.PHONY: help install demo up down outputs deploy seed test test-fast lint format openapi chaos bench clean
+.PHONY: help install demo up down outputs deploy deploy-localstack seed test test-fast lint format openapi chaos bench clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -56,6 +56,11 @@ deploy: $(VENV)/.installed
 
 seed: $(VENV)/.installed
 	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)
+
+# LocalStack (needs Docker): `docker compose up -d --wait`, then this. Lambda code goes with its dependencies.
+deploy-localstack: $(VENV)/.installed
+	@$(PY) -m deployer deploy --with-dependencies --endpoint-url http://localhost:4566 --stack-name $(STACK) \
+		--parameter-overrides LocalEndpoint=http://localhost:4566 RetryIntervalSeconds=1 RetryBackoffRate=1
 
 down: $(VENV)/.installed
 	@$(PY) -m local_cloud down
