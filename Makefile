@@ -26,6 +26,8 @@ help:
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make lint      ruff, mypy, sam validate --lint"
 	@echo "make openapi   regenerate openapi.json from the API's code"
+	@echo "make chaos N=1000 SEED=42   faults at every step, duplicates, races; invariants checked"
+	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 
 # ---------------------------------------------------------------- environments
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -84,6 +86,15 @@ lint: $(VENV)/.installed $(SAM_VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format functions infra tests
 	$(VENV)/bin/ruff check --fix functions infra tests
+
+N ?= 1000
+SEED ?= 42
+chaos: $(VENV)/.installed
+	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+
+resume: $(VENV)/.installed
+	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }
+	@$(PY) -m saga_client resume $(ORDER) --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
 openapi: $(VENV)/.installed
 	$(PY) -m checkout_saga.handlers.api --write-openapi openapi.json
