@@ -1,4 +1,3 @@
-"""python -m saga_client {demo,seed} — clients of the deployed checkout saga."""
 
 from __future__ import annotations
 
@@ -8,6 +7,7 @@ import sys
 
 import deployer
 from saga_client.api_client import ApiError, CheckoutApi
+from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run_chaos_command, run_resume_command
 from saga_client.demo import run_demo
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import stack_outputs
@@ -23,11 +23,17 @@ def main(argv: list[str] | None = None) -> int:
     seed = commands.add_parser("seed", help="put the sample catalog through the API")
     seed.add_argument("--endpoint-url", default=f"http://localhost:{port}")
     seed.add_argument("--stack-name", default="checkout-saga")
+    add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
+    add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
     args = parser.parse_args(argv)
 
     try:
         if args.command == "demo":
             return run_demo(args.port, args.stack_name)
+        if args.command == "chaos":
+            return run_chaos_command(args)
+        if args.command == "resume":
+            return run_resume_command(args)
         products = seed_catalog(CheckoutApi(stack_outputs(args.endpoint_url, args.stack_name)["ApiUrl"]))
         print(f"seeded {len(products)} products: {', '.join(product['sku'] for product in products)}", file=sys.stderr)
         return 0
