@@ -1,3 +1,4 @@
+"""python -m saga_client {demo,seed,chaos,resume} — clients of the deployed checkout saga."""
 
 from __future__ import annotations
 
