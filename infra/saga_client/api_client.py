@@ -17,7 +17,7 @@ class ApiError(RuntimeError):
 
 
 class CheckoutApi:
-    def __init__(self, api_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, api_url: str, timeout: float = 30.0) -> None:
         self.api_url = api_url.rstrip("/")
         self._session = requests.Session()
         self._timeout = timeout

@@ -15,7 +15,10 @@ def view_order(
     order = orders.get(order_id)
     saga = saga_log.get(order_id)
     if order is not None:
-        customer_id, status, items, total = order.customer_id, order.status, order.items, order.total_cents
+        # The terminal steps update the order, then the saga log: reading the status from the saga log
+        # means a client that sees CONFIRMED/CANCELLED also sees the complete history (read second).
+        status = saga.status if saga is not None else order.status
+        customer_id, items, total = order.customer_id, order.items, order.total_cents
     elif saga is not None:
         customer_id, status, items, total = saga.customer_id or "", saga.status, [], 0
     else:
