@@ -10,14 +10,19 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
 3. ``boto_client_for`` of the interpreter: it builds a new boto3 client for every Task (~10 ms);
    clients are cached per (region, service, in-process mock or server port). Safe because the
    original ignores the state credentials (fixed dummy keys) and botocore clients are thread-safe.
+   In server mode its Lambda client is a ``DirectLambdaClient``: moto's Lambda backend called in
+   this process, not an HTTP request to this same server.
 4. ``configure_moto``: turn on moto's ASL interpreter and point its own calls at our server port.
+
+Speed and atomicity patches live in their own modules and are installed with these by ``install_all``:
+``moto_dynamodb`` (atomic requests, item-level transaction rollback, cheaper updates and responses),
+``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-import inspect
 import json
 import math
 import os
@@ -28,49 +33,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from local_cloud.direct_lambda import DirectLambdaClient
 from local_cloud.lambda_types import FunctionSpec, InvokeResult, LambdaRunner, error_payload
+from local_cloud.seams import Installation as Installation  # re-exported: tests and server use these names
+from local_cloud.seams import SeamChanged as SeamChanged
+from local_cloud.seams import replace as _replace
+from local_cloud.seams import require_signature as require_signature
 
 # The logs Invoke returns with LogType=Tail: AWS returns the last 4 KB.
 _TAIL_BYTES = 4096
 # moto's log streams are not thread-safe ("to be thread safe this would need a lock", logs/models.py).
 _LOGS_LOCK = threading.Lock()
-
-
-class SeamChanged(RuntimeError):
-    """moto no longer has the attribute or signature a patch relies on: re-check moto_patches.py."""
-
-
-class Installation:
-    """Undo handle for installed patches; also a context manager."""
-
-    def __init__(self, undo: list[Callable[[], None]]) -> None:
-        self._undo = undo
-
-    def uninstall(self) -> None:
-        while self._undo:
-            self._undo.pop()()
-
-    def __enter__(self) -> Installation:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.uninstall()
-
-
-def _replace(owner: Any, name: str, value: Any) -> Callable[[], None]:
-    original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
-
-    def undo() -> None:
-        setattr(owner, name, original)
-
-    setattr(owner, name, value)
-    return undo
-
-
-def require_signature(func: Any, expected: list[str], where: str) -> None:
-    actual = list(inspect.signature(func).parameters)
-    if actual != expected:
-        raise SeamChanged(f"{where} now takes {actual}, local_cloud expects {expected}: moto changed this seam")
 
 
 # -- 1. Lambda ----------------------------------------------------------------------------------
@@ -198,13 +171,17 @@ def install_sfn_client_cache() -> Installation:
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         # In-process (mock_aws) clients carry no endpoint, server-mode ones carry MOTO_PORT's.
-        key = (region, service, bool(module.botocore_stubber.enabled), module.moto_server_port())
+        in_process = bool(module.botocore_stubber.enabled)
+        key = (region, service, in_process, module.moto_server_port())
         client = cache.get(key)
         if client is None:
             with lock:  # creating boto3 clients on the shared default session is not thread-safe
                 client = cache.get(key)
                 if client is None:
-                    client = cache[key] = original(region, service, state_credentials)
+                    if service == "lambda" and not in_process:
+                        client = cache[key] = DirectLambdaClient(region)  # no HTTP round trip to ourselves
+                    else:
+                        client = cache[key] = original(region, service, state_credentials)
         return client
 
     undo = []
@@ -243,10 +220,15 @@ def configure_moto(port: int | None = None) -> Installation:
 
 def install_all(runner: LambdaRunner, endpoint_url: str | None = None, port: int | None = None) -> Installation:
     """Everything the local cloud needs from moto; ``endpoint_url``/``port`` for server mode only."""
+    from local_cloud import moto_dispatch, moto_dynamodb, moto_sfn
+
     parts = [
         configure_moto(port),
         install_lambda_runner(runner, endpoint_url),
         install_execution_names(),
         install_sfn_client_cache(),
+        moto_dynamodb.install_all(),
+        moto_sfn.install_all(),
+        moto_dispatch.install_all(),
     ]
     return Installation([part.uninstall for part in parts])

@@ -23,6 +23,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from local_cloud.apigateway import ApiGatewayMiddleware
+from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.lambda_types import LambdaRunner
 from local_cloud.moto_patches import Installation, install_all
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
@@ -77,7 +78,7 @@ class LocalCloud:
             self._patches = install_all(self.runner, self.endpoint_url, self.port)
             health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
             app = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
-            handler = _RequestHandler if self._log_requests else _QuietRequestHandler
+            handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()
             )
@@ -132,13 +133,8 @@ class LocalCloud:
         self.stop()
 
 
-class _RequestHandler(MotoRequestHandler):
-    pass
-
-
-class _QuietRequestHandler(MotoRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # one line per AWS call drowns the server log (and costs time under load)
+class _LoggingRequestHandler(KeepAliveRequestHandler):
+    log_request = MotoRequestHandler.log_request
 
 
 def active() -> LocalCloud | None:

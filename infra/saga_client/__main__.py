@@ -1,4 +1,4 @@
-"""python -m saga_client {demo,seed,chaos,resume} — clients of the deployed checkout saga."""
+"""python -m saga_client {demo,seed,bench,chaos,resume} — clients of the deployed checkout saga."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 import deployer
 from saga_client.api_client import ApiError, CheckoutApi
+from saga_client.bench_cli import add_bench_arguments, run_bench_command
 from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run_chaos_command, run_resume_command
 from saga_client.demo import run_demo
 from saga_client.seed import seed_catalog
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = commands.add_parser("seed", help="put the sample catalog through the API")
     seed.add_argument("--endpoint-url", default=f"http://localhost:{port}")
     seed.add_argument("--stack-name", default="checkout-saga")
+    add_bench_arguments(commands.add_parser("bench", help="benchmark the saga on the local cloud (make bench)"), port)
     add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
     add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
     args = parser.parse_args(argv)
@@ -31,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return run_demo(args.port, args.stack_name)
+        if args.command == "bench":
+            return run_bench_command(args)
         if args.command == "chaos":
             return run_chaos_command(args)
         if args.command == "resume":

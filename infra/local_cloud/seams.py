@@ -1,0 +1,79 @@
+"""Helpers shared by every moto patch: install/undo handles and checks that a seam is still where a patch
+expects it (a moto upgrade that moves one must fail loudly, not patch the wrong thing silently)."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+
+class SeamChanged(RuntimeError):
+    """moto no longer has the attribute or signature a patch relies on: re-check local_cloud's patches."""
+
+
+class Installation:
+    """Undo handle for installed patches; also a context manager."""
+
+    def __init__(self, undo: list[Callable[[], None]]) -> None:
+        self._undo = undo
+
+    def uninstall(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uninstall()
+
+
+def replace(owner: Any, name: str, value: Any) -> Callable[[], None]:
+    """Set ``owner.name`` to ``value``; returns the undo (which deletes it again if a class only inherited
+    it). Raises SeamChanged if ``owner`` has no such attribute at all."""
+    if not hasattr(owner, name):
+        raise SeamChanged(f"{owner!r} has no attribute {name!r}: moto changed this seam")
+    inherited = isinstance(owner, type) and name not in owner.__dict__
+    original = None if inherited else (owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
+
+    def undo() -> None:
+        if inherited:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+
+    _mark(value)
+    setattr(owner, name, value)
+    return undo
+
+
+def _mark(value: Any) -> None:
+    target = getattr(value, "__func__", value)  # a classmethod's function
+    with contextlib.suppress(AttributeError, TypeError):  # not a function: nothing to check on it later
+        target.__local_cloud_patch__ = True
+
+
+def is_ours(func: Any) -> bool:
+    """Whether ``func`` is one of local_cloud's replacements: a second install (a LocalCloud already
+    running in this process) finds its own patch where moto's original was, and checks nothing on it."""
+    return bool(getattr(getattr(func, "__func__", func), "__local_cloud_patch__", False))
+
+
+def require_signature(func: Any, expected: list[str], where: str) -> None:
+    if is_ours(func):
+        return
+    actual = list(inspect.signature(func).parameters)
+    if actual != expected:
+        raise SeamChanged(f"{where} now takes {actual}, local_cloud expects {expected}: moto changed this seam")
+
+
+def require_source(func: Any, fragments: list[str], where: str) -> None:
+    """For patches that rely on how a function works inside, not only on its signature."""
+    if is_ours(func):
+        return
+    source = "".join(inspect.getsource(func).split())  # whitespace-free: reformatting is not a change
+    for fragment in fragments:
+        if "".join(fragment.split()) not in source:
+            raise SeamChanged(f"{where} no longer contains {fragment!r}: moto changed this seam")

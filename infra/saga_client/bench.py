@@ -1,0 +1,189 @@
+"""`make bench`: the checkout saga's performance on the local cloud, as a JSON report and a table.
+
+Phases (progress on stderr): deploy and seed; warm-up; end-to-end latency at concurrency 1; latency and
+sustained throughput at concurrency 8; the Lambda runtime's cold start and warm-invoke overhead; the
+floor (the step handlers called directly in one process); read latency as stored sagas grow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+
+from local_cloud.netutil import health
+from saga_client.api_client import CheckoutApi
+from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
+from saga_client.bench_growth import run_growth
+from saga_client.bench_load import run_load, run_saga, seed_bench_stock
+from saga_client.bench_runtime import function_specs, load_event, measure_floor, measure_lambda_runtime
+from saga_client.bench_targets import evaluate, render_table
+from saga_client.demo import ROOT, local_cloud, say
+from saga_client.seed import seed_catalog
+from saga_client.stack_access import deploy_stack
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    port: int
+    stack_name: str = "checkout-saga"
+    sagas: int = 200  # per latency phase
+    concurrency: int = 8  # of the concurrent phase
+    duration: float = 30.0  # seconds of the throughput window at concurrency 8
+    warmup: int = 40
+    poll_interval: float = 0.005
+    runtime_calls: int = 200
+    cold_starts: int = 5
+    floor_sagas: int = 50
+    growth_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    growth_requests: int = 100
+
+
+def conditions(options: BenchOptions, endpoint: str, cloud: str) -> dict[str, Any]:
+    import moto
+
+    load = os.getloadavg()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": _git_commit(),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in load],
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "moto": moto.__version__,
+        "endpoint": endpoint,
+        "cloud": cloud,
+        "poll_interval_ms": options.poll_interval * 1000,
+        "payment_token": "tok_visa (success path: moto's retries would sleep in real time)",
+        "checkout": "1 item, no Idempotency-Key",
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def _check_no_faults(endpoint: str, outputs: dict[str, str]) -> None:
+    ssm = boto3.client("ssm", endpoint_url=endpoint, region_name="us-east-1")
+    value = ssm.get_parameter(Name=outputs["FaultsParameterName"])["Parameter"]["Value"]
+    if json.loads(value or "{}"):
+        raise RuntimeError(f"fault injection is on ({outputs['FaultsParameterName']} = {value}): clear it first")
+
+
+def run_bench(options: BenchOptions) -> dict[str, Any]:
+    """Run every phase on the local cloud at `options.port` (reused if running) and return the report."""
+    reused = health("127.0.0.1", options.port) is not None
+    with local_cloud(options.port) as endpoint:
+        say("[1/7] deploying and seeding")
+        outputs = deploy_stack(endpoint, options.stack_name, log=lambda line: None)
+        cloud = "reused (already running)" if reused else "started by the benchmark"
+        return run_phases(endpoint, outputs, options, cloud=cloud, progress=say)
+
+
+def run_phases(
+    endpoint: str,
+    outputs: dict[str, str],
+    options: BenchOptions,
+    *,
+    cloud: str = "",
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Every measurement, on a deployed stack (the smoke test runs this with tiny options)."""
+    _check_no_faults(endpoint, outputs)
+    api_url = outputs["ApiUrl"]
+    api = CheckoutApi(api_url)
+    seed_catalog(api)
+    seed_bench_stock(api)
+    server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
+    server_pid = int(server["pid"]) if server and "pid" in server else None
+    report: dict[str, Any] = {"conditions": conditions(options, endpoint, cloud), "options": asdict(options)}
+
+    progress(f"[2/7] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, then 10 at concurrency 1")
+    run_load(api_url, options.concurrency, sagas=options.warmup, poll_interval=options.poll_interval)
+    run_load(api_url, 1, sagas=10, poll_interval=options.poll_interval)
+    cancelled = run_saga(api, options.poll_interval, token="tok_declined")  # a template for the growth phase
+
+    progress(f"[3/7] latency at concurrency 1: {options.sagas} sagas")
+    before = CpuSnapshot.take(server_pid)
+    single = run_load(api_url, 1, sagas=options.sagas, poll_interval=options.poll_interval, progress=progress)
+    report["sequential"] = single.report()
+    report["sequential"]["cpu_ms_per_saga"] = cpu_per_saga(before, CpuSnapshot.take(server_pid), len(single.samples))
+
+    progress(
+        f"[4/7] latency and throughput at concurrency {options.concurrency}: "
+        f"{options.duration:g} s and >= {options.sagas} sagas"
+    )
+    before = CpuSnapshot.take(server_pid)
+    concurrent = run_load(
+        api_url,
+        options.concurrency,
+        sagas=options.sagas,
+        duration=options.duration,
+        poll_interval=options.poll_interval,
+    )
+    report["concurrent"] = concurrent.report()
+    report["concurrent"]["cpu_ms_per_saga"] = cpu_per_saga(
+        before, CpuSnapshot.take(server_pid), len(concurrent.samples)
+    )
+
+    progress(f"[5/7] Lambda runtime: {options.cold_starts} cold starts, {options.runtime_calls} warm calls each way")
+    specs = function_specs(endpoint, options.stack_name)
+    event = {**load_event("reserve_stock"), "orderId": f"bench-runtime-{uuid.uuid4().hex[:12]}"}
+    report["lambda_runtime"] = measure_lambda_runtime(
+        endpoint, specs["reserve_stock"], event, calls=options.runtime_calls, cold_starts=options.cold_starts
+    )
+
+    progress(f"[6/7] floor: {options.floor_sagas} sagas' handlers called directly in this process")
+    floor = measure_floor(endpoint, specs, sagas=options.floor_sagas)
+    floor_p50 = floor["saga_ms"]["p50"]
+    report["orchestration"] = {
+        "floor": floor,
+        "e2e_over_floor_p50": round(report["sequential"]["e2e_ms"]["p50"] / floor_p50, 2),
+        "saga_history_over_floor_p50": round(report["sequential"]["saga_history_ms"]["p50"] / floor_p50, 2),
+    }
+
+    if options.growth_sizes:
+        progress(f"[7/7] growth: reads with {', '.join(f'{n:,}' for n in options.growth_sizes)} sagas stored")
+        tables = {
+            "orders": outputs["OrdersTableName"],
+            "payments": outputs["PaymentsTableName"],
+            "saga_log": outputs["SagaLogTableName"],
+        }
+        report["growth"] = run_growth(
+            endpoint,
+            api_url,
+            tables,
+            single.samples[-1].order_id,
+            cancelled.order_id,
+            sizes=options.growth_sizes,
+            requests_per_query=options.growth_requests,
+            progress=progress,
+        )
+    report["targets"] = evaluate(report)
+    return report
+
+
+def main(options: BenchOptions, report_path: Path) -> int:
+    started = time.monotonic()
+    report = run_bench(options)
+    report["conditions"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["conditions"]["wall_time_s"] = round(time.monotonic() - started, 1)
+    report_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(render_table(report))
+    say(f"report written to {report_path} in {report['conditions']['wall_time_s']:.0f} s")
+    return 0 if all(target["holds"] for target in report["targets"]) else 3

@@ -1,0 +1,38 @@
+"""The `bench` subcommand's arguments (python -m saga_client bench)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from saga_client.bench import BenchOptions, main
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
+    parser.add_argument("--port", type=int, default=default_port, help="local cloud port (reused if running)")
+    parser.add_argument("--stack-name", default="checkout-saga")
+    parser.add_argument("--sagas", type=int, default=200, help="sagas per latency phase (after the warm-up)")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients of the concurrent phase")
+    parser.add_argument("--duration", type=float, default=30.0, help="throughput window of the concurrent phase (s)")
+    parser.add_argument("--warmup", type=int, default=40, help="warm-up sagas at concurrency 8")
+    parser.add_argument("--poll-interval", type=float, default=0.005, help="GET /orders/{id} poll interval (s)")
+    parser.add_argument(
+        "--growth-sizes",
+        default="1000,10000,100000",
+        help="sagas stored for the growth phase, comma-separated ('' skips the phase)",
+    )
+    parser.add_argument("--report", type=Path, default=Path("bench-report.json"), help="JSON report path")
+
+
+def run_bench_command(args: argparse.Namespace) -> int:
+    options = BenchOptions(
+        port=args.port,
+        stack_name=args.stack_name,
+        sagas=args.sagas,
+        concurrency=args.concurrency,
+        duration=args.duration,
+        warmup=args.warmup,
+        poll_interval=args.poll_interval,
+        growth_sizes=tuple(int(size) for size in args.growth_sizes.split(",") if size.strip()),
+    )
+    return main(options, args.report)

@@ -1,0 +1,118 @@
+"""The benchmark's targets (issue 6), checked against a report, and the report as a readable table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+P95_E2E_SEQUENTIAL_MS = 150.0
+THROUGHPUT_CONCURRENT = 20.0
+WARM_OVERHEAD_MS = 2.0
+E2E_OVER_FLOOR = 3.0
+GROWTH_RATIO = 1.5
+P50_P95 = ("p50", "p95")
+GROWTH_QUERIES = (
+    ("GET /orders/{id}", "get_order_ms"),
+    ("GET /sagas?status=CONFIRMED", "list_confirmed_sagas_ms"),
+    ("GET /sagas?status=CANCELLED", "list_cancelled_sagas_ms"),
+)
+
+
+def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
+    one, concurrent = report["sequential"], report["concurrent"]
+    checks: list[tuple[str, float | None, str, float]] = [
+        ("p95 end-to-end, concurrency 1 (ms)", one["e2e_ms"].get("p95"), "<=", P95_E2E_SEQUENTIAL_MS),
+        (
+            f"throughput, concurrency {concurrent['concurrency']} (sagas/s)",
+            concurrent.get("throughput", {}).get("sagas_per_s"),
+            ">=",
+            THROUGHPUT_CONCURRENT,
+        ),
+        (
+            "warm invoke overhead, p50 (ms)",
+            report["lambda_runtime"]["warm_invoke_overhead_ms"].get("p50"),
+            "<=",
+            WARM_OVERHEAD_MS,
+        ),
+        ("end-to-end / floor, p50", report["orchestration"]["e2e_over_floor_p50"], "<=", E2E_OVER_FLOOR),
+    ]
+    for query, ratio in report.get("growth", {}).get("p50_ratio_largest_vs_smallest", {}).items():
+        checks.append((f"growth: {query} p50, most / fewest stored", ratio, "<=", GROWTH_RATIO))
+    return [
+        {
+            "name": name,
+            "measured": measured,
+            "target": f"{op} {limit:g}",
+            "holds": measured is not None and (measured <= limit if op == "<=" else measured >= limit),
+        }
+        for name, measured, op, limit in checks
+    ]
+
+
+def _ms(summary: dict[str, Any], keys: tuple[str, ...] = ("p50", "p95", "p99")) -> str:
+    if not summary.get("count"):
+        return "-"
+    return " / ".join(f"{summary[key]:.1f}" for key in keys) + " ms"
+
+
+def _cpu_rows(*phases: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for phase in phases:
+        cpu = phase.get("cpu_ms_per_saga")
+        if cpu:
+            rows.append(
+                (
+                    f"  CPU per saga at concurrency {phase['concurrency']}: server/workers/client",
+                    f"{cpu['server']:.0f} / {cpu['lambda_workers']:.0f} / {cpu['bench_client']:.0f} ms "
+                    f"(ceilings {cpu['ceiling_sagas_per_s']:g}/s on all cores, "
+                    f"{cpu['server_ceiling_sagas_per_s']:g}/s for the server)",
+                )
+            )
+    return rows
+
+
+def render_table(report: dict[str, Any]) -> str:
+    c = report["conditions"]
+    one, concurrent = report["sequential"], report["concurrent"]
+    runtime, orchestration = report["lambda_runtime"], report["orchestration"]
+    throughput = concurrent.get("throughput", {})
+    n = concurrent["concurrency"]
+    rows: list[tuple[str, str]] = [
+        (f"end-to-end, concurrency 1, p50/p95/p99 ({one['sagas']} sagas)", _ms(one["e2e_ms"])),
+        ("  saga's own duration (history), p50/p95/p99", _ms(one["saga_history_ms"])),
+        ("  POST /checkout answered, p50/p95/p99", _ms(one["post_ms"])),
+        (
+            f"end-to-end, concurrency {concurrent['concurrency']}, p50/p95/p99 ({concurrent['sagas']} sagas)",
+            _ms(concurrent["e2e_ms"]),
+        ),
+        ("  saga's own duration (history), p50/p95/p99", _ms(concurrent["saga_history_ms"])),
+        (
+            f"throughput, concurrency {n}, over {throughput.get('window_s', 0):g} s",
+            f"{throughput.get('sagas_per_s', 0):.1f} sagas/s",
+        ),
+        *_cpu_rows(one, concurrent),
+        ("Lambda cold start: first invoke, p50", _ms(runtime["cold_start_ms"]["first_invoke"], ("p50",))),
+        ("  of which init (spawn + handler import), p50", _ms(runtime["cold_start_ms"]["init"], ("p50",))),
+        ("Lambda warm invoke, worker process, p50/p95", _ms(runtime["warm_worker_ms"], ("p50", "p95"))),
+        ("  same handler in-process, p50/p95", _ms(runtime["warm_inprocess_ms"], ("p50", "p95"))),
+        ("  runtime overhead (worker wall - handler), p50/p95", _ms(runtime["warm_invoke_overhead_ms"], P50_P95)),
+        ("floor: 4 step handlers in one process, p50/p95", _ms(orchestration["floor"]["saga_ms"], ("p50", "p95"))),
+        ("end-to-end / floor (p50)", f"{orchestration['e2e_over_floor_p50']:.2f}"),
+        ("  saga's own duration / floor (p50)", f"{orchestration['saga_history_over_floor_p50']:.2f}"),
+    ]
+    for level in report.get("growth", {}).get("levels", []):
+        stored = f"{level['sagas_stored']:,} sagas"
+        for label, key in GROWTH_QUERIES:
+            rows.append((f"{label}, {stored}, p50/p95", _ms(level[key], P50_P95)))
+    width = max(len(name) for name, _ in rows)
+    lines = [
+        f"Checkout saga benchmark: {c['cpus']} CPUs, load {c['load_average_at_start'][0]} at start, "
+        f"Python {c['python']}, moto {c['moto']}, polling every {c['poll_interval_ms']:g} ms",
+        "",
+        *(f"{name:<{width}}  {value}" for name, value in rows),
+        "",
+        "targets:",
+    ]
+    for target in report["targets"]:
+        verdict = "holds" if target["holds"] else "MISSED"
+        lines.append(f"  {target['name']:<{width}}  {target['measured']!s:>9}  target {target['target']:<7} {verdict}")
+    return "\n".join(lines)

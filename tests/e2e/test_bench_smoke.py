@@ -1,0 +1,91 @@
+"""The benchmark's machinery on a handful of sagas (`make bench` is the benchmark: a command, not a test).
+Checks the report's shape and that its numbers are sane, never how fast anything was."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from saga_client.bench import BenchOptions, run_phases
+from saga_client.bench_targets import render_table
+from tests.support.stack import Stack
+
+TINY = BenchOptions(
+    port=0,
+    stack_name="e2e",
+    sagas=4,
+    concurrency=2,
+    duration=1.0,
+    warmup=2,
+    runtime_calls=3,
+    cold_starts=1,
+    floor_sagas=2,
+    growth_sizes=(20, 50),
+    growth_requests=3,
+)
+
+
+def _positive_summary(summary: dict[str, Any], count: int | None = None) -> None:
+    assert summary["count"] >= (count or 1)
+    assert 0 < summary["min"] <= summary["p50"] <= summary["p95"] <= summary["p99"] <= summary["max"]
+
+
+@pytest.mark.e2e
+def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
+    deployed_stack.set_faults({})
+    assert deployed_stack.endpoint_url is not None
+
+    report = run_phases(deployed_stack.endpoint_url, deployed_stack.outputs, TINY)
+
+    json.dumps(report)  # the report is written as JSON
+    for phase, concurrency in (("sequential", 1), ("concurrent", TINY.concurrency)):
+        section = report[phase]
+        assert section["concurrency"] == concurrency
+        assert section["statuses"] == {"CONFIRMED": section["sagas"]}
+        assert section["errors"] == 0
+        _positive_summary(section["e2e_ms"], TINY.sagas)
+        _positive_summary(section["saga_history_ms"], TINY.sagas)
+        assert section["saga_history_ms"]["p50"] < section["e2e_ms"]["p50"]
+        assert section["polls_per_saga"] >= 1
+        cpu = section["cpu_ms_per_saga"]
+        assert cpu is not None
+        assert 0 < cpu["server"] <= cpu["total"]
+    throughput = report["concurrent"]["throughput"]
+    assert throughput["window_s"] == TINY.duration
+    assert throughput["sagas_per_s"] == throughput["completed_in_window"] / TINY.duration
+
+    runtime = report["lambda_runtime"]
+    _positive_summary(runtime["cold_start_ms"]["first_invoke"])
+    assert runtime["cold_start_ms"]["init"]["p50"] < runtime["cold_start_ms"]["first_invoke"]["p50"]
+    for key in ("warm_worker_ms", "warm_inprocess_ms", "warm_invoke_overhead_ms"):
+        _positive_summary(runtime[key], TINY.runtime_calls)
+    assert runtime["warm_invoke_overhead_ms"]["p50"] < runtime["warm_worker_ms"]["p50"]
+
+    orchestration = report["orchestration"]
+    _positive_summary(orchestration["floor"]["saga_ms"], TINY.floor_sagas)
+    assert set(orchestration["floor"]["step_p50_ms"]) == {
+        "create_order",
+        "reserve_stock",
+        "charge_payment",
+        "confirm_order",
+    }
+    assert orchestration["e2e_over_floor_p50"] > 0
+
+    growth = report["growth"]
+    assert [level["sagas_stored"] for level in growth["levels"]] == list(TINY.growth_sizes)
+    for level in growth["levels"]:
+        for key in ("get_order_ms", "list_confirmed_sagas_ms", "list_cancelled_sagas_ms"):
+            _positive_summary(level[key], TINY.growth_requests)
+    assert set(growth["p50_ratio_largest_vs_smallest"]) == {
+        "get_order_ms",
+        "list_confirmed_sagas_ms",
+        "list_cancelled_sagas_ms",
+    }
+
+    assert len(report["targets"]) == 7
+    assert all(isinstance(target["holds"], bool) for target in report["targets"])
+    table = render_table(report)
+    for fragment in ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "targets:"):
+        assert fragment in table

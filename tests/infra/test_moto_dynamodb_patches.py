@@ -1,0 +1,353 @@
+"""moto_dynamodb and moto_gsi: each patch's seam is still where it was, and DynamoDB answers exactly as moto
+does without it (same items, same errors, same pages), only faster; plus the atomicity the lock adds."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local_cloud import moto_dynamodb, moto_gsi
+
+Client = Any
+STATUSES = ("PENDING", "CONFIRMED", "CANCELLED")
+
+
+def _create_saga_log(client: Client, name: str = "log") -> None:
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("sagaId", "status", "startedAt")],
+        KeySchema=[{"AttributeName": "sagaId", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byStatus",
+                "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "startedAt", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+
+
+@pytest.fixture
+def ddb() -> Iterator[Client]:
+    with mock_aws(), moto_dynamodb.install_all():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        _create_saga_log(client)
+        client.create_table(
+            TableName="stock",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+        yield client
+
+
+def _backend_table(name: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends["123456789012"]["us-east-1"].tables[name]
+
+
+def test_every_patch_installs_and_uninstalls_cleanly() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
+    def current() -> list[Any]:
+        return [
+            DynamoHandler.__dict__["call_action"],
+            DynamoDBBackend.transact_write_items,
+            Table.query,
+            DynamoResult.__dict__.get("execute_result"),
+        ]
+
+    before = current()
+    with moto_dynamodb.install_all():
+        assert all(p is not o for p, o in zip(current(), before, strict=True))
+    assert current() == before
+
+
+# -- 1 + 2: atomic requests, item-level transaction rollback -------------------------------------------
+
+
+def _reserve(client: Client, order: str, quantity: int) -> None:
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": "stock",
+                    "Item": {"pk": {"S": f"RESERVATION#{order}"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": "stock",
+                    "Key": {"pk": {"S": "PRODUCT#A"}},
+                    "UpdateExpression": "SET available = available - :q",
+                    "ConditionExpression": "available >= :q",
+                    "ExpressionAttributeValues": {":q": {"N": str(quantity)}},
+                }
+            },
+        ]
+    )
+
+
+def test_a_failed_transaction_undoes_its_writes_and_keeps_the_table(ddb: Client) -> None:
+    ddb.put_item(TableName="stock", Item={"pk": {"S": "PRODUCT#A"}, "available": {"N": "1"}})
+    table = _backend_table("stock")
+    _reserve(ddb, "o-1", 1)
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        _reserve(ddb, "o-2", 1)  # its Put applied, then the Update's condition failed: the Put is undone
+    assert _backend_table("stock") is table  # moto's own rollback swaps in a deep copy of the table
+    assert "Item" not in ddb.get_item(TableName="stock", Key={"pk": {"S": "RESERVATION#o-2"}})
+    assert "Item" in ddb.get_item(TableName="stock", Key={"pk": {"S": "RESERVATION#o-1"}})
+    assert ddb.get_item(TableName="stock", Key={"pk": {"S": "PRODUCT#A"}})["Item"]["available"] == {"N": "0"}
+
+
+def test_concurrent_conditional_transactions_never_oversell(ddb: Client) -> None:
+    ddb.put_item(TableName="stock", Item={"pk": {"S": "PRODUCT#A"}, "available": {"N": "60"}})
+    sold: list[str] = []
+
+    def buyer(number: int) -> None:
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for attempt in range(15):
+            order = f"o-{number}-{attempt}"
+            try:
+                _reserve(client, order, 1)
+                sold.append(order)
+            except ClientError:
+                pass
+
+    threads = [threading.Thread(target=buyer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(sold) == 60
+    assert ddb.get_item(TableName="stock", Key={"pk": {"S": "PRODUCT#A"}})["Item"]["available"] == {"N": "0"}
+    reservations = ddb.scan(
+        TableName="stock",
+        FilterExpression="begins_with(pk, :r)",
+        ExpressionAttributeValues={":r": {"S": "RESERVATION#"}},
+    )["Items"]
+    assert sorted(item["pk"]["S"] for item in reservations) == sorted(f"RESERVATION#{o}" for o in sold)
+
+
+# -- 3 + 5: cached parses and static checks ------------------------------------------------------------
+
+
+def test_a_cached_expression_is_still_checked_against_its_names(ddb: Client) -> None:
+    update = "SET #f = :v"
+    ddb.update_item(
+        TableName="log",
+        Key={"sagaId": {"S": "s-1"}},
+        UpdateExpression=update,
+        ExpressionAttributeNames={"#f": "state"},
+        ExpressionAttributeValues={":v": {"S": "X"}},
+    )
+    # The same (cached, already checked) expression, now naming the key attribute: still refused.
+    with pytest.raises(ClientError, match="part of the key"):
+        ddb.update_item(
+            TableName="log",
+            Key={"sagaId": {"S": "s-1"}},
+            UpdateExpression=update,
+            ExpressionAttributeNames={"#f": "sagaId"},
+            ExpressionAttributeValues={":v": {"S": "Y"}},
+        )
+    overlapping = {"UpdateExpression": "SET a = :v, a.b = :v", "ExpressionAttributeValues": {":v": {"S": "Z"}}}
+    for _ in range(2):  # refused the first time, so never cached as checked
+        with pytest.raises(ClientError, match="Two document paths overlap"):
+            ddb.update_item(TableName="log", Key={"sagaId": {"S": "s-1"}}, **overlapping)
+    item = ddb.get_item(TableName="log", Key={"sagaId": {"S": "s-1"}})["Item"]
+    assert item == {"sagaId": {"S": "s-1"}, "state": {"S": "X"}}
+
+
+def test_the_update_expression_parse_is_shared() -> None:
+    from moto.dynamodb.parsing import expressions
+
+    parser = getattr(expressions, "UpdateExpressionParser")  # noqa: B009 - untyped module
+    with moto_dynamodb.install_all():
+        assert parser.make("SET a = :v") is parser.make("SET a = :v")
+    assert parser.make("SET a = :v") is not parser.make("SET a = :v")
+
+
+# -- 4: responses written with json.dumps are the ones moto's serializer writes ------------------------
+
+ITEM = {
+    "sagaId": {"S": "s-1"},
+    "status": {"S": "CONFIRMED"},
+    "startedAt": {"S": "2026-01-01T00:00:00.000Z"},
+    "n": {"N": "12.50"},
+    "flag": {"BOOL": True},
+    "nothing": {"NULL": True},
+    "tags": {"SS": ["a", "b"]},
+    "counts": {"NS": ["1", "2"]},
+    "history": {"L": [{"M": {"state": {"S": "STARTED"}, "at": {"S": "x"}}}]},
+    "blob": {"B": b"\x00\x01"},  # binary: moto's serializer still writes this response
+}
+
+
+def _responses(patched: bool) -> list[Any]:
+    installation = moto_dynamodb.install_all() if patched else None
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1")
+            _create_saga_log(client)
+            client.put_item(TableName="log", Item={k: v for k, v in ITEM.items() if k != "blob"})
+            client.put_item(TableName="log", Item={**ITEM, "sagaId": {"S": "s-2"}})
+            calls: list[Callable[[], Any]] = [
+                lambda: client.get_item(TableName="log", Key={"sagaId": {"S": "s-1"}}),
+                lambda: client.get_item(TableName="log", Key={"sagaId": {"S": "s-2"}}),
+                lambda: client.get_item(TableName="log", Key={"sagaId": {"S": "missing"}}),
+                lambda: client.query(
+                    TableName="log",
+                    IndexName="byStatus",
+                    KeyConditionExpression="#s = :s",
+                    ExpressionAttributeNames={"#s": "status"},
+                    Limit=1,
+                    ExpressionAttributeValues={":s": {"S": "CONFIRMED"}},
+                ),
+                lambda: client.update_item(
+                    TableName="log",
+                    Key={"sagaId": {"S": "s-1"}},
+                    ReturnValues="ALL_NEW",
+                    UpdateExpression="SET n = n + :one",
+                    ReturnConsumedCapacity="TOTAL",
+                    ExpressionAttributeValues={":one": {"N": "1"}},
+                ),
+                lambda: client.batch_get_item(RequestItems={"log": {"Keys": [{"sagaId": {"S": "s-1"}}]}}),
+                lambda: client.scan(TableName="log"),
+            ]
+            results = []
+            for call in calls:
+                response = call()
+                response.pop("ResponseMetadata")
+                results.append(response)
+            return results
+    finally:
+        if installation is not None:
+            installation.uninstall()
+
+
+def test_fast_json_responses_equal_moto_serializer_responses() -> None:
+    assert _responses(patched=True) == _responses(patched=False)
+
+
+# -- 6: GSI queries from the sorted index ---------------------------------------------------------------
+
+
+def _query_both(client: Client, **kwargs: Any) -> tuple[Any, Any, bool]:
+    """The same query answered by the patched path and by moto's own scan; and whether the index answered."""
+    original = moto_gsi._page
+    pages: list[Any] = []
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        pages.append(original(*args, **kw))
+        return pages[-1]
+
+    moto_gsi._page = spy  # type: ignore[assignment]
+    try:
+        fast = client.query(TableName="log", IndexName="byStatus", **kwargs)
+        moto_gsi._page = lambda *args, **kw: None  # type: ignore[assignment]
+        slow = client.query(TableName="log", IndexName="byStatus", **kwargs)
+    finally:
+        moto_gsi._page = original
+    for response in (fast, slow):
+        response.pop("ResponseMetadata")
+    return fast, slow, pages[0] is not None
+
+
+def _item(rng: random.Random, number: int) -> dict[str, Any]:
+    return {
+        "sagaId": {"S": f"s-{number:03d}"},
+        "status": {"S": rng.choice(STATUSES)},
+        "startedAt": {"S": f"2026-01-01T00:00:{rng.randrange(20):02d}.000Z"},  # ties: ordered by sagaId
+    }
+
+
+def _mutate(client: Client, rng: random.Random, number: int) -> None:
+    key = {"sagaId": {"S": f"s-{rng.randrange(60):03d}"}}
+    kind = rng.randrange(6)
+    try:
+        if kind == 0:
+            client.put_item(TableName="log", Item=_item(rng, rng.randrange(60)))
+        elif kind == 1:
+            client.update_item(
+                TableName="log",
+                Key=key,
+                UpdateExpression="SET #s = :s",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": {"S": rng.choice(STATUSES)}},
+            )
+        elif kind == 2:
+            client.delete_item(TableName="log", Key=key)
+        elif kind == 3:
+            writes = [{"PutRequest": {"Item": _item(rng, 60 + number * 3 + i)}} for i in range(3)]
+            client.batch_write_item(RequestItems={"log": [*writes, {"DeleteRequest": {"Key": key}}]})
+        elif kind == 4:  # applied, then rolled back by the failing condition
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "log", "Item": _item(rng, 500 + number)}},
+                    {"ConditionCheck": {"TableName": "log", "Key": key, "ConditionExpression": "attribute_exists(x)"}},
+                ]
+            )
+        else:
+            client.update_item(TableName="log", Key=key, UpdateExpression="REMOVE startedAt")  # leaves the index
+    except ClientError:
+        pass
+
+
+def test_indexed_gsi_queries_answer_exactly_as_moto_does(ddb: Client) -> None:
+    rng = random.Random(6)
+    for number in range(60):
+        ddb.put_item(TableName="log", Item=_item(rng, number))
+    for round_number in range(40):
+        _mutate(ddb, rng, round_number)
+        for status in STATUSES:
+            for forward in (True, False):
+                pages = 0
+                kwargs: dict[str, Any] = {
+                    "KeyConditionExpression": "#s = :s",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":s": {"S": status}},
+                    "ScanIndexForward": forward,
+                    "Limit": rng.choice((1, 3, 7, 50)),
+                }
+                while True:
+                    fast, slow, indexed = _query_both(ddb, **kwargs)
+                    assert indexed
+                    assert fast == slow, (round_number, status, forward, pages)
+                    pages += 1
+                    if "LastEvaluatedKey" not in fast:
+                        break
+                    kwargs["ExclusiveStartKey"] = fast["LastEvaluatedKey"]
+
+
+def test_queries_the_index_cannot_answer_go_to_moto(ddb: Client) -> None:
+    rng = random.Random(1)
+    for number in range(20):
+        ddb.put_item(TableName="log", Item=_item(rng, number))
+    ranged = {
+        "KeyConditionExpression": "#s = :s AND startedAt > :t",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}, ":t": {"S": "2026-01-01T00:00:05.000Z"}},
+    }
+    assert _query_both(ddb, **ranged, Limit=2) == (*_query_both(ddb, **ranged, Limit=2)[:2], False)
+    unlimited = {
+        "KeyConditionExpression": "#s = :s",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}},
+    }
+    fast, slow, indexed = _query_both(ddb, **unlimited)
+    assert (fast, indexed) == (slow, False)

@@ -1,0 +1,85 @@
+"""moto_dispatch and moto_sfn: their seams are where they were, and they answer as the originals.
+No LocalCloud here: these install and uninstall the patches themselves (a running one would keep its own)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.client import BaseClient
+from moto import mock_aws
+
+from local_cloud import moto_dispatch, moto_sfn
+from local_cloud.direct_lambda import DirectLambdaClient
+
+# -- moto's per-request constants ----------------------------------------------------------------------
+
+
+def test_dispatch_caches_answer_as_the_originals() -> None:
+    from moto import backends
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+
+    modules = list(backends.list_of_moto_modules())
+    names = set(getattr(responses, "method_names_from_class")(DynamoHandler))  # noqa: B009
+    with moto_dispatch.install_all():
+        assert list(backends.list_of_moto_modules()) == modules
+        assert "dynamodb" in backends.list_of_moto_modules()
+        cached = getattr(responses, "method_names_from_class")(DynamoHandler)  # noqa: B009
+        assert set(cached) == names
+        assert cached is getattr(responses, "method_names_from_class")(DynamoHandler)  # noqa: B009
+    assert isinstance(getattr(responses, "method_names_from_class")(DynamoHandler), list)  # noqa: B009
+
+
+# -- Step Functions: parse once ------------------------------------------------------------------------
+
+
+def test_only_definitions_without_parallel_or_map_are_shared() -> None:
+    task = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:x", "End": True}}}
+    parallel = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [task], "End": True}}}
+    nested_map = {
+        "StartAt": "C",
+        "States": {"C": {"Type": "Choice", "Choices": [], "Default": "M"}, "M": {"Type": "Map", "End": True}},
+    }
+    assert moto_sfn.shareable(json.dumps(task))
+    assert not moto_sfn.shareable(json.dumps(parallel))
+    assert not moto_sfn.shareable(json.dumps(nested_map))
+    assert not moto_sfn.shareable("not json")
+
+
+def test_programs_and_jsonpaths_are_parsed_once() -> None:
+    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "ResultPath": "$.r", "End": True}}})
+
+    class _Details:
+        class state_machine_details:  # noqa: N801 - the attribute path moto reads
+            pass
+
+    worker: Any = ExecutionWorker.__new__(ExecutionWorker)
+    worker._evaluation_details = _Details()
+    worker._evaluation_details.state_machine_details.definition = definition
+    original_parse = json_path.parse
+    with moto_sfn.install_all():
+        program = worker._get_evaluation_entrypoint()
+        assert worker._get_evaluation_entrypoint() is program
+        assert json_path.parse("$.a.b") is json_path.parse("$.a.b")
+    assert worker._get_evaluation_entrypoint() is not program
+    assert json_path.parse is original_parse
+
+
+def test_in_process_mode_keeps_botocore_clients() -> None:
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    from local_cloud import moto_patches
+    from local_cloud.lambda_runtime import InProcessRunner
+
+    runner = InProcessRunner()
+    try:
+        with mock_aws(), moto_patches.install_all(runner):
+            client = getattr(boto_client, "boto_client_for")("us-east-1", "lambda")  # noqa: B009
+            assert not isinstance(client, DirectLambdaClient)
+            assert isinstance(client, BaseClient)
+    finally:
+        runner.close()
