@@ -28,7 +28,13 @@ class OrderAlreadyExists(SagaError):
 
 
 class SagaAlreadyCompensated(SagaError):
-    """A forward step arrived after its saga was undone (a late duplicate delivery): it must change nothing."""
+    """A forward step arrived after its saga was undone (a late duplicate delivery): it must change nothing.
+    Also raised by MarkCompensationFailed when the undo had in fact completed (CancelOrder's answer was lost)."""
+
+
+class OrderConfirmed(SagaError):
+    """The order is CONFIRMED: the checkout passed its pivot (ConfirmOrder took effect, only its answer was
+    lost), so nothing may be undone; the saga ends as a success."""
 
 
 class InjectedFailure(SagaError):

@@ -1,242 +1,322 @@
-"""`make chaos`: many checkouts on the local cloud with faults injected at every step and compensation,
-random payment tokens, requests and steps delivered twice, and buyers racing for scarce stock; then the
-invariants of all-or-nothing are checked on the stored data.
+"""`make chaos`: many checkouts on a deployed stack with faults injected at every step and compensation,
+random payment tokens, requests and steps delivered twice, buyers racing for scarce stock, restocks between
+batches, sagas forced into COMPENSATION_FAILED and resumed; then the invariants of all-or-nothing
+(saga_client.invariants) are checked on the stored data, before and after the resume.
 
-The scenario (catalog, fault plans, orders, tokens, duplicates) follows --seed; the draws that decide,
-inside each Lambda, whether a fault fires are not seeded, so two runs differ in which sagas fail."""
+Phases: the random batches (a new fault plan each; restocks in between, when no saga runs), a race for a
+few units, a pivot phase (ConfirmOrder takes effect then keeps failing), a stuck phase (every compensation
+keeps failing), steps of finished sagas delivered again (nothing may change), the resume of every saga left
+COMPENSATION_FAILED. The scenario follows the seed (saga_client.chaos_scenario); which faults fire is drawn
+inside the Lambdas, unseeded."""
 
 from __future__ import annotations
 
 import json
-import random
+import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
+import requests
 
-from checkout_saga.models import StepName
-from saga_client.api_client import CheckoutApi
-from saga_client.invariants import Snapshot, check
+from saga_client.api_client import ApiError
+from saga_client.chaos_driver import Driver, SagaRun
+from saga_client.chaos_scenario import (
+    PIVOT_PLAN,
+    STUCK_PLAN,
+    ChaosOptions,
+    CheckoutSpec,
+    Scenario,
+    make_scenario,
+)
+from saga_client.histories import failed_attempts, retries, scheduled
+from saga_client.invariants import Holding, OrderFacts, Race, Snapshot, check, holdings
 from saga_client.progress import Progress
-from saga_client.resume import resume_compensation
-from saga_client.stored_data import StoredData
+from saga_client.resume import Resumed, resume_compensation
+from saga_client.stack_data import StackData
+from saga_client.stored_data import collect, fingerprint
 
-TOKENS = ["tok_visa", "tok_visa", "tok_visa", "tok_flaky", "tok_declined", "tok_insufficient_funds"]
-BATCH = 100  # a new fault plan every BATCH sagas
-FAULT_PLAN_DELAY = 2.1  # handlers re-read the plan at most every 2 s
+FAULT_PLAN_DELAY = 2.2  # handlers re-read the plan at most every 2 s
+STUCK_KINDS = ("tok_visa", "tok_declined", "out_of_stock", "unknown_sku")
 
 
 @dataclass
 class ChaosReport:
-    sagas: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
+    options: ChaosOptions
+    run_id: str = ""
+    runs: list[SagaRun] = field(default_factory=list)
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (phase, final status) -> sagas
     faults: Counter[tuple[str, str]] = field(default_factory=Counter)  # (state, error) -> failed attempts
-    idempotent_replays: int = 0
-    duplicate_deliveries: int = 0
+    retries: Counter[str] = field(default_factory=Counter)  # state -> retried attempts
+    repeated_requests: int = 0
+    redelivered_in_flight: int = 0
+    redelivered_after: int = 0
+    restocked: dict[str, int] = field(default_factory=dict)
+    lowest_seen: dict[str, int] = field(default_factory=dict)
     race: str = ""
-    resumed: Counter[str] = field(default_factory=Counter)
-    violations: list[str] = field(default_factory=list)
+    held_before_resume: list[Holding] = field(default_factory=list)
+    resumed: list[Resumed] = field(default_factory=list)
+    violations_before_resume: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # every violation found (before and after the resume)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
 
-@dataclass
-class Cloud:
-    api: CheckoutApi
-    outputs: dict[str, str]
-    endpoint_url: str | None
+class StockSampler(threading.Thread):
+    """Reads `available` of the run's skus twice a second: invariant 4 is about every moment, not the end."""
 
-    def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1")
+    def __init__(self, stack: StackData, skus: list[str]) -> None:
+        super().__init__(daemon=True)
+        self._stack, self._skus = stack, skus
+        self.lowest: dict[str, int] = {}
+        self._stop_event = threading.Event()
 
-    def set_faults(self, plan: dict[str, Any]) -> None:
-        self.client("ssm").put_parameter(
-            Name=self.outputs["FaultsParameterName"], Value=json.dumps(plan), Type="String", Overwrite=True
-        )
+    def run(self) -> None:
+        while not self._stop_event.wait(0.5):
+            for sku, units in self._stack.raw_available(self._skus).items():
+                self.lowest[sku] = min(units, self.lowest.get(sku, units))
+
+    def stop(self) -> dict[str, int]:
+        self._stop_event.set()
+        self.join()
+        return self.lowest
+
+
+class ChaosRun:
+    def __init__(self, stack: StackData, options: ChaosOptions, say: Callable[[str], None]) -> None:
+        self.stack, self.options, self.say = stack, options, say
+        self.scenario: Scenario = make_scenario(options)
+        self.run_id = uuid.uuid4().hex[:6]  # fresh skus and keys: runs on the same cloud do not interfere
+        self.prefix = f"CH{options.seed}-{self.run_id}"
+        self.driver = Driver(stack, timeout=options.saga_timeout)
+        self.report = ChaosReport(options, run_id=self.run_id)
+        self.initial: dict[str, int] = {}
+        self.prices: dict[str, int] = {}
+        self.races: list[Race] = []
+        self._current_phase, self._phase_started = "seed", time.monotonic()
+        total = options.sagas + options.race_buyers + len(STUCK_KINDS) + 2
+        self.progress = Progress(total, "sagas")
+
+    def sku(self, key: str) -> str:
+        return f"{self.prefix}-{key}"
+
+    # ---------------------------------------------------------------- phases
+    def run(self) -> ChaosReport:
+        started = time.monotonic()
+        self._seed_catalog()
+        sampler = StockSampler(self.stack, list(self.initial))
+        sampler.start()
+        try:
+            for number, batch in enumerate(self.scenario.batches, start=1):
+                self._set_faults(batch.faults, f"batch {number}/{len(self.scenario.batches)}")
+                self._run_all("random", batch.checkouts)
+                self._restock(batch.restocks)
+            self._set_faults({}, "race")
+            self._race()
+            self._set_faults(PIVOT_PLAN, "pivot")
+            self._run_many("pivot", [self._body("tok_visa", [("P0", 1)]) for _ in range(2)])
+            self._set_faults(STUCK_PLAN, "stuck")
+            self._stuck()
+            self._set_faults({}, "redeliver finished steps")
+            self._redeliver_finished()
+        finally:
+            self.report.lowest_seen = sampler.stop()
+            self.stack.set_faults({})
+            self.progress.close()
+        self._phase("check, resume")
+        self._check_and_resume()
+        self._phase("histories")
+        self._count_from_histories()
+        self._phase("")
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _seed_catalog(self) -> None:
+        options = self.options
+        specs = [(p.key, p.price_cents, p.initial) for p in self.scenario.products]
+        specs += [(self.scenario.race_key, 1500, options.race_units), ("EMPTY", 700, 0)]
+        for key, price, units in specs:
+            sku = self.sku(key)
+            self.initial[sku], self.prices[sku] = units, price
+            self.driver.api.put_product(
+                {"sku": sku, "name": f"Chaos {key}", "unitPriceCents": price, "available": units}
+            )
+        self.say(f"run {self.run_id}: {len(specs)} skus {self.prefix}-*, scarce: {self._scarce_summary()}")
+
+    def _scarce_summary(self) -> str:
+        return ", ".join(f"{self.sku(p.key)}={p.initial}" for p in self.scenario.products if p.scarce)
+
+    def _set_faults(self, plan: dict[str, Any], phase: str) -> None:
+        self._phase(phase.split(" ")[0])
+        self.stack.set_faults(plan)
+        self.progress.note(phase)
         time.sleep(FAULT_PLAN_DELAY)
 
+    def _phase(self, name: str) -> None:
+        """Time spent per phase (the report shows where a run's wall time goes)."""
+        now = time.monotonic()
+        if self._current_phase:
+            spent = self.report.phase_seconds.get(self._current_phase, 0.0)
+            self.report.phase_seconds[self._current_phase] = spent + now - self._phase_started
+        self._current_phase, self._phase_started = name, now
 
-def random_fault_plan(rng: random.Random) -> dict[str, Any]:
-    """Every forward step and every compensation gets a fault, moderate enough that most sagas finish."""
-    return {
-        step.value: {"mode": rng.choice(["fail", "transient"]), "rate": round(rng.uniform(0.05, 0.2), 2)}
-        for step in StepName
-    }
+    def _body(self, token: str, items: Iterable[tuple[str, int]], customer_id: str = "c-chaos") -> dict[str, Any]:
+        return {
+            "customerId": customer_id,
+            "items": [{"sku": self.sku(key), "quantity": quantity} for key, quantity in items],
+            "paymentToken": token,
+        }
 
+    def _key(self) -> str:
+        return f"{self.prefix}-{uuid.uuid4().hex[:12]}"
 
-def run_chaos(
-    cloud: Cloud, sagas: int, seed: int, concurrency: int = 8, say: Callable[[str], None] = print
-) -> ChaosReport:
-    started = time.monotonic()
-    rng = random.Random(seed)
-    report = ChaosReport(sagas=sagas)
-    prefix = f"CH{seed}-{uuid.uuid4().hex[:4]}"  # fresh skus: runs on the same cloud do not interfere
-    skus = [f"{prefix}-{index}" for index in range(6)]
-    initial = {sku: rng.randint(sagas // 4 + 5, sagas // 2 + 20) for sku in skus}
-    race_sku, race_units, race_buyers = f"{prefix}-RACE", 5, 16
-    initial[race_sku] = race_units
-    for sku, units in initial.items():
-        cloud.api.put_product(
-            {"sku": sku, "name": f"Chaos product {sku}", "unitPriceCents": rng.randint(100, 9999), "available": units}
+    def _run_all(self, phase: str, checkouts: Iterable[CheckoutSpec]) -> None:
+        def one(spec: CheckoutSpec) -> SagaRun | None:
+            body = self._body(spec.token, spec.items, spec.customer_id)
+            return self._checkout(phase, body, spec.repeat, spec.watch, spec.number)
+
+        with ThreadPoolExecutor(self.options.concurrency) as pool:
+            runs = [run for run in pool.map(one, checkouts) if run is not None]
+        self.report.runs.extend(runs)
+        self.report.repeated_requests += sum(1 for run in runs if run.replay_same is not None)
+        self.report.redelivered_in_flight += sum(run.redelivered for run in runs)
+
+    def _run_many(self, phase: str, bodies: list[dict[str, Any]], workers: int | None = None) -> list[SagaRun]:
+        with ThreadPoolExecutor(workers or self.options.concurrency) as pool:
+            runs = [run for run in pool.map(lambda body: self._checkout(phase, body), bodies) if run is not None]
+        self.report.runs.extend(runs)
+        return runs
+
+    def _checkout(
+        self, phase: str, body: dict[str, Any], repeat: str = "", watch: bool = False, number: int | None = None
+    ) -> SagaRun | None:
+        """One checkout; an API that keeps refusing a valid request is a violation, not the end of the run."""
+        try:
+            return self.driver.checkout(phase, body, self._key(), repeat, watch, number=number)
+        except (ApiError, requests.RequestException) as exc:
+            self.report.violations.append(f"API: a {phase} checkout got no answer: {exc}")
+            return None
+        finally:
+            self.progress.advance()
+
+    def _restock(self, restocks: Iterable[tuple[str, int]]) -> None:
+        """PUT /products sets `available` absolutely: read, add, write, while no saga runs (between batches)."""
+        for key, units in restocks:
+            sku = self.sku(key)
+            now = self.stack.raw_available([sku])[sku]
+            self.driver.api.put_product(
+                {"sku": sku, "name": f"Chaos {key}", "unitPriceCents": self.prices[sku], "available": now + units}
+            )
+            self.report.restocked[sku] = self.report.restocked.get(sku, 0) + units
+
+    def _race(self) -> None:
+        options = self.options
+        body = self._body("tok_visa", [(self.scenario.race_key, 1)], customer_id="racer")
+        runs = self._run_many("race", [body] * options.race_buyers, workers=options.race_buyers)
+        self.races = [Race(self.sku(self.scenario.race_key), options.race_units, tuple(r.order_id for r in runs))]
+
+    def _stuck(self) -> None:
+        """One saga per way into a compensation that keeps failing; each ends COMPENSATION_FAILED."""
+        bodies = [
+            self._body("tok_visa", [("P0", 1)]),  # captured, the answer lost: RefundPayment stuck (capture + stock)
+            self._body("tok_declined", [("P1", 2)]),  # declined: RefundPayment stuck (stock)
+            self._body("tok_visa", [("EMPTY", 1)]),  # out of stock: ReleaseStock stuck (nothing)
+        ]
+        self._run_many("stuck", bodies)
+        # CreateOrder failing needs a sku the API would refuse: started directly, like `awslocal start-execution`.
+        order_id = f"{self.prefix}-unknown-sku"
+        document = {**self._body("tok_visa", [("NO-SUCH-SKU", 1)]), "orderId": order_id}
+        arn = self.stack.client("stepfunctions").start_execution(
+            stateMachineArn=self.stack.outputs["CheckoutStateMachineArn"], name=order_id, input=json.dumps(document)
+        )["executionArn"]
+        self.report.runs.append(self.driver.follow(SagaRun("stuck", order_id, arn)))
+        self.progress.advance()
+
+    def _redeliver_finished(self) -> None:
+        """A step of a finished saga delivered again with its exact input must change nothing at all."""
+        by_number = {run.number: run for run in self.report.runs if run.number is not None}
+        for number, pick in self.scenario.redeliveries:
+            run = by_number.get(number)
+            if run is None:  # its checkout got no answer (already a violation)
+                continue
+            steps = scheduled(self.stack.history(run.execution_arn))
+            if not steps:
+                continue
+            step = steps[pick % len(steps)]
+            skus = list(self.initial)
+            before = fingerprint(self.stack, run.order_id, skus)
+            self.driver.redeliver(step)
+            after = fingerprint(self.stack, run.order_id, skus)
+            self.report.redelivered_after += 1
+            if before != after:
+                changed = sorted(name for name in before if before[name] != after[name])
+                self.report.violations.append(
+                    f"duplicate: {step.state} delivered again to order {run.order_id} changed {changed}: "
+                    f"{ {name: (before[name], after[name]) for name in changed} }"
+                )
+
+    # ---------------------------------------------------------------- checks
+    def _snapshot(self, facts: list[OrderFacts]) -> Snapshot:
+        return Snapshot(
+            orders=facts,
+            initial_stock=self.initial,
+            available=self.stack.raw_available(list(self.initial)),
+            restocked=self.report.restocked,
+            lowest_seen=self.report.lowest_seen,
+            races=self.races,
         )
 
-    order_ids: list[str] = []
-    say(f"phase 1: {sagas} checkouts, faults at every step and compensation, concurrency {concurrency}")
-    progress = Progress(sagas, "checkouts")
-    for batch_start in range(0, sagas, BATCH):
-        cloud.set_faults(random_fault_plan(rng))
-        bodies = [_random_checkout(rng, skus) for _ in range(min(BATCH, sagas - batch_start))]
-        twice = {index for index in range(len(bodies)) if rng.random() < 0.1}
-        with ThreadPoolExecutor(concurrency) as pool:
-            results = list(
-                pool.map(
-                    lambda job: _checkout(cloud.api, *job, progress), [(b, i in twice) for i, b in enumerate(bodies)]
-                )
-            )
-        for order_id, replay_ok in results:
-            order_ids.append(order_id)
-            if replay_ok is not None:
-                report.idempotent_replays += 1
-                if not replay_ok:
-                    report.violations.append(f"idempotency: the same key gave two orders ({order_id})")
-    cloud.set_faults({})
-
-    say(f"phase 2: {race_buyers} buyers race for {race_units} units of {race_sku}")
-    race_body = {"customerId": "racer", "items": [{"sku": race_sku, "quantity": 1}], "paymentToken": "tok_visa"}
-    with ThreadPoolExecutor(race_buyers) as pool:
-        race_ids = [
-            order_id
-            for order_id, _ in pool.map(lambda _: _checkout(cloud.api, race_body, False, None), range(race_buyers))
+    def _check_and_resume(self) -> None:
+        report = self.report
+        report.violations += [
+            f"1: {run.phase} saga {run.order_id} still running after {self.options.saga_timeout:.0f} s"
+            for run in report.runs
+            if not run.ended
         ]
-
-    say("phase 3: steps delivered twice")
-    report.duplicate_deliveries = _deliver_twice(cloud, rng, order_ids, sample=min(40, len(order_ids)))
-
-    stored = StoredData(cloud.outputs, cloud.endpoint_url)
-    stuck = [facts.order_id for facts in stored.order_facts(order_ids) if facts.status == "COMPENSATION_FAILED"]
-    if stuck:
-        say(f"phase 4: resuming {len(stuck)} saga(s) left in COMPENSATION_FAILED")
-        sfn = cloud.client("stepfunctions")
-        for order_id in stuck:
-            report.resumed[
-                resume_compensation(sfn, cloud.outputs["CheckoutStateMachineArn"], "COMPENSATION_FAILED", order_id)
-            ] += 1
-
-    say("checking the invariants")
-    facts = stored.order_facts([*order_ids, *race_ids])
-    report.outcomes = Counter(f.status for f in facts)
-    report.faults = _faults_from_histories(cloud, [*order_ids, *race_ids], concurrency)
-    snapshot = Snapshot(
-        orders=facts,
-        initial_stock=initial,
-        available={sku: units for sku, units in stored.available().items() if sku in initial},
-        race_sku=race_sku,
-        race_units=race_units,
-        race_buyers=race_ids,
-    )
-    report.violations.extend(check(snapshot))
-    sold = sum(1 for f in facts if f.order_id in set(race_ids) and f.status == "CONFIRMED")
-    report.race = f"{race_buyers} buyers, {race_units} units, {sold} sold"
-    report.seconds = time.monotonic() - started
-    return report
-
-
-def _random_checkout(rng: random.Random, skus: list[str]) -> dict[str, Any]:
-    chosen = rng.sample(skus, rng.randint(1, 3))
-    return {
-        "customerId": f"c-{rng.randint(1, 50)}",
-        "items": [{"sku": sku, "quantity": rng.randint(1, 3)} for sku in chosen],
-        "paymentToken": rng.choice(TOKENS),
-    }
-
-
-def _checkout(
-    api: CheckoutApi, body: dict[str, Any], twice: bool, progress: Progress | None
-) -> tuple[str, bool | None]:
-    """POST the checkout (twice with the same Idempotency-Key when asked) and wait until it is terminal."""
-    key = uuid.uuid4().hex
-    first = api.checkout(body, idempotency_key=key)
-    replay_ok = api.checkout(body, idempotency_key=key)["orderId"] == first["orderId"] if twice else None
-    api.wait_until_terminal(first["orderId"], timeout=180)
-    if progress:
-        progress.advance()
-    return first["orderId"], replay_ok
-
-
-def _deliver_twice(cloud: Cloud, rng: random.Random, order_ids: list[str], sample: int) -> int:
-    """Invoke again, with the same input, a step each sampled saga already ran; nothing may change."""
-    sfn, lambda_ = cloud.client("stepfunctions"), cloud.client("lambda")
-    arn_prefix = cloud.outputs["CheckoutStateMachineArn"].replace(":stateMachine:", ":execution:")
-    delivered = 0
-    for order_id in rng.sample(order_ids, sample):
-        scheduled = [
-            event["lambdaFunctionScheduledEventDetails"]
-            for event in _history(sfn, f"{arn_prefix}:{order_id}")
-            if event["type"] == "LambdaFunctionScheduled"
+        report.violations += [
+            f"API: the same Idempotency-Key gave two orders (first {run.order_id})"
+            for run in report.runs
+            if run.replay_same is False
         ]
-        if not scheduled:
-            continue
-        step = rng.choice(scheduled)
-        lambda_.invoke(FunctionName=step["resource"], Payload=step["input"].encode())
-        delivered += 1
-    return delivered
+        facts = collect(self.stack, report.runs, self.options.concurrency)
+        report.violations_before_resume = check(self._snapshot(facts))
+        report.held_before_resume = holdings(facts)
+        stuck = {h.order_id for h in report.held_before_resume}
+        if stuck:
+            self.say(f"resuming {len(stuck)} saga(s) left COMPENSATION_FAILED")
+            with ThreadPoolExecutor(self.options.concurrency) as pool:
+                report.resumed = list(pool.map(lambda order_id: resume_compensation(self.stack, order_id), stuck))
+            for run in report.runs:
+                run.resumed = run.order_id in stuck
+            facts = collect(self.stack, report.runs, self.options.concurrency)
+        report.violations += [
+            f"resume: order {r.order_id} is {r.order_status} after its resume ({r.execution_arn})"
+            for r in report.resumed
+            if r.order_status != "CANCELLED"
+        ]
+        after = check(self._snapshot(facts))
+        before = report.violations_before_resume
+        report.violations += before + [violation for violation in after if violation not in before]
+        status_of = {f.order_id: f.status for f in facts}
+        report.outcomes = Counter((run.phase, status_of[run.order_id]) for run in report.runs)
+        self._race_summary(facts)
+
+    def _race_summary(self, facts: list[OrderFacts]) -> None:
+        race = self.races[0]
+        sold = sum(1 for f in facts if f.order_id in set(race.buyers) and f.status == "CONFIRMED")
+        self.report.race = f"{len(race.buyers)} buyers for {race.units} units of {race.sku}: {sold} sold"
+
+    def _count_from_histories(self) -> None:
+        arns = [run.execution_arn for run in self.report.runs] + [r.execution_arn for r in self.report.resumed]
+        with ThreadPoolExecutor(self.options.concurrency) as pool:
+            for events in pool.map(self.stack.history, arns):
+                self.report.faults.update(failed_attempts(events))
+                self.report.retries.update(retries(events))
 
 
-def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page["events"])
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
-
-
-def _faults_from_histories(cloud: Cloud, order_ids: list[str], concurrency: int) -> Counter[tuple[str, str]]:
-    sfn = cloud.client("stepfunctions")
-    arn_prefix = cloud.outputs["CheckoutStateMachineArn"].replace(":stateMachine:", ":execution:")
-
-    def failures(order_id: str) -> Counter[tuple[str, str]]:
-        counted: Counter[tuple[str, str]] = Counter()
-        state = ""
-        for event in _history(sfn, f"{arn_prefix}:{order_id}"):
-            if event["type"].endswith("StateEntered"):
-                state = event["stateEnteredEventDetails"]["name"]
-            elif event["type"] == "LambdaFunctionFailed":
-                counted[(state, event["lambdaFunctionFailedEventDetails"].get("error", "?"))] += 1
-        return counted
-
-    total: Counter[tuple[str, str]] = Counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        for counted in pool.map(failures, order_ids):
-            total.update(counted)
-    return total
-
-
-def render(report: ChaosReport) -> str:
-    lines = [f"sagas run: {report.sagas} (+ race buyers)   wall time: {report.seconds:.0f} s", "", "outcomes:"]
-    lines += [f"  {status:<22} {count:>6}" for status, count in sorted(report.outcomes.items())]
-    lines += ["", "failed attempts by state and error (faults injected, declines, retries):"]
-    for (state, error), count in sorted(report.faults.items()):
-        lines.append(f"  {state:<16} {error:<28} {count:>6}")
-    injected = {
-        state for (state, error), _ in report.faults.items() if error in ("InjectedFailure", "TransientStepError")
-    }
-    missing = sorted({step.value for step in StepName} - injected)
-    lines += [
-        "",
-        f"steps with injected faults: {len(injected)}/{len(StepName)}"
-        + (f" (none hit: {', '.join(missing)})" if missing else ""),
-        f"idempotent replays (same key twice): {report.idempotent_replays}",
-        f"steps delivered twice: {report.duplicate_deliveries}",
-        f"scarce-stock race: {report.race}",
-        f"resumed from COMPENSATION_FAILED: {dict(report.resumed) or 0}",
-        f"invariant violations: {len(report.violations)}",
-    ]
-    lines += [f"  - {violation}" for violation in report.violations]
-    return "\n".join(lines)
+def run_chaos(stack: StackData, options: ChaosOptions, say: Callable[[str], None] = print) -> ChaosReport:
+    return ChaosRun(stack, options, say).run()

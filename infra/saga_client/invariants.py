@@ -1,125 +1,227 @@
-"""The saga's invariants (issue: all-or-nothing), checked over a snapshot of the stored data.
-Pure functions over plain data, so each violation kind is unit-tested on crafted snapshots."""
+"""The invariants of all-or-nothing (issue 5), checked over a snapshot of the stored data.
+
+Pure functions over plain data, so each kind of violation is unit-tested on crafted snapshots. A violation
+is a sentence starting with the number of the invariant it breaks:
+  1. every order ends CONFIRMED, CANCELLED or COMPENSATION_FAILED, and a status reported final stays so;
+  2. stock is conserved: available = initial + restocks - units of CONFIRMED orders - units still held by
+     COMPENSATION_FAILED orders (listed by `holdings`);
+  3. money is conserved: captured - refunded = totals of CONFIRMED orders + captures still held by
+     COMPENSATION_FAILED orders; no CANCELLED order keeps a capture;
+  4. available never goes below 0; with N buyers for K < N units, exactly K are sold;
+  5. each saga's recorded history agrees with its order's status."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-FORWARD_TRAIL = ["ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED"]
-UNDO_ORDER = ["PAYMENT_REFUNDED", "STOCK_RELEASED", "CANCELLED"]
-TERMINAL = {"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"}
+CONFIRMED, CANCELLED, COMPENSATION_FAILED = "CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"
+TERMINAL = frozenset({CONFIRMED, CANCELLED, COMPENSATION_FAILED})
+FORWARD_TRAIL = ("ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED")
+UNDO_ORDER = ("PAYMENT_REFUNDED", "STOCK_RELEASED", "CANCELLED")  # the reverse of the forward effects
+UNDO_OF = {"STOCK_RESERVED": "STOCK_RELEASED", "PAYMENT_CHARGED": "PAYMENT_REFUNDED"}
 
 
 @dataclass(frozen=True)
 class OrderFacts:
+    """One saga as stored: its order, reservation, payment and saga log, and what the client was told."""
+
     order_id: str
-    status: str
-    total_cents: int
-    items: dict[str, int]  # sku -> quantity
-    payment_status: str | None  # CAPTURED | REFUNDED | DECLINED | VOIDED | None
-    payment_cents: int
-    reservation_status: str | None  # RESERVED | RELEASED | None
-    history: list[str]
+    status: str  # the order's status (the saga log's when no order was stored)
+    saga_status: str | None = None
+    total_cents: int = 0
+    items: dict[str, int] = field(default_factory=dict)  # sku -> quantity ordered
+    reservation_status: str | None = None  # RESERVED | RELEASED | None
+    reserved: dict[str, int] = field(default_factory=dict)  # sku -> quantity the reservation took
+    payment_status: str | None = None  # CAPTURED | REFUNDED | DECLINED | VOIDED | None
+    payment_cents: int = 0
+    history: tuple[str, ...] = ()
+    reported: tuple[str, ...] = ()  # terminal statuses the API reported, first seen and once the execution ended
+    resumed: bool = False  # its compensation was resumed after the run (COMPENSATION_FAILED -> CANCELLED)
+
+    @property
+    def holds_stock(self) -> bool:
+        return self.reservation_status == "RESERVED"
+
+    @property
+    def holds_capture(self) -> bool:
+        return self.payment_status == "CAPTURED"
+
+
+@dataclass(frozen=True)
+class Race:
+    sku: str
+    units: int
+    buyers: tuple[str, ...]  # order ids
 
 
 @dataclass
 class Snapshot:
     orders: list[OrderFacts]
-    initial_stock: dict[str, int]  # sku -> units before the run (after the last restock)
+    initial_stock: dict[str, int]  # sku -> units when the run began
     available: dict[str, int]  # sku -> units now
-    race_sku: str | None = None
-    race_units: int = 0
-    race_buyers: list[str] = field(default_factory=list)  # order ids of the race
+    restocked: dict[str, int] = field(default_factory=dict)  # sku -> units added by restocks between phases
+    lowest_seen: dict[str, int] = field(default_factory=dict)  # sku -> lowest `available` sampled during the run
+    races: list[Race] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a COMPENSATION_FAILED order still holds (invariant 2 and 3 list them explicitly)."""
+
+    order_id: str
+    units: dict[str, int]
+    captured_cents: int
 
 
 def check(snapshot: Snapshot) -> list[str]:
     """Every violation found, as readable sentences; [] when all invariants hold."""
     return [
-        *_all_terminal(snapshot),
+        *_terminal(snapshot),
         *_stock_conserved(snapshot),
         *_money_conserved(snapshot),
-        *_race_sold_exactly(snapshot),
-        *_history_agrees(snapshot),
+        *_never_negative(snapshot),
+        *_races_sold_exactly(snapshot),
+        *_histories_agree(snapshot),
     ]
 
 
-def _all_terminal(snapshot: Snapshot) -> list[str]:
-    return [f"1: order {o.order_id} is {o.status}, not terminal" for o in snapshot.orders if o.status not in TERMINAL]
+def holdings(orders: list[OrderFacts]) -> list[Holding]:
+    return [
+        Holding(o.order_id, dict(o.reserved) if o.holds_stock else {}, o.payment_cents if o.holds_capture else 0)
+        for o in orders
+        if o.status == COMPENSATION_FAILED
+    ]
+
+
+def _terminal(snapshot: Snapshot) -> list[str]:
+    problems = []
+    for o in snapshot.orders:
+        if o.status not in TERMINAL:
+            problems.append(f"1: order {o.order_id} is {o.status}, not terminal")
+        for reported in dict.fromkeys(o.reported):
+            resumed = o.resumed and (reported, o.status) == (COMPENSATION_FAILED, CANCELLED)
+            if reported != o.status and not resumed:
+                problems.append(f"1: order {o.order_id} was reported {reported}, then became {o.status}")
+    return problems
 
 
 def _stock_conserved(snapshot: Snapshot) -> list[str]:
     problems = []
-    held: dict[str, int] = dict.fromkeys(snapshot.initial_stock, 0)
-    for order in snapshot.orders:
-        if order.reservation_status == "RESERVED":
-            if order.status not in ("CONFIRMED", "COMPENSATION_FAILED"):
-                problems.append(f"2: {order.status} order {order.order_id} still holds its stock")
-            for sku, quantity in order.items.items():
-                held[sku] = held.get(sku, 0) + quantity
-        elif order.status == "CONFIRMED":
-            problems.append(f"2: CONFIRMED order {order.order_id} holds no stock reservation")
+    sold: Counter[str] = Counter()
+    held: Counter[str] = Counter()
+    for o in snapshot.orders:
+        if o.status == CONFIRMED:
+            if not o.holds_stock or o.reserved != o.items:
+                problems.append(
+                    f"2: CONFIRMED order {o.order_id} has reservation {o.reservation_status} {o.reserved}, "
+                    f"ordered {o.items}"
+                )
+            sold.update(o.items)
+        elif o.status == COMPENSATION_FAILED:
+            if o.holds_stock:
+                held.update(o.reserved)
+        elif o.holds_stock:
+            problems.append(f"2: {o.status} order {o.order_id} still holds its stock {o.reserved}")
     for sku, initial in snapshot.initial_stock.items():
-        now = snapshot.available.get(sku, 0)
-        if now < 0:
-            problems.append(f"4: {sku} has {now} available, below zero")
-        if now != initial - held[sku]:
-            problems.append(f"2: {sku}: {now} available, expected {initial} - {held[sku]} held = {initial - held[sku]}")
+        expected = initial + snapshot.restocked.get(sku, 0) - sold[sku] - held[sku]
+        now = snapshot.available.get(sku)
+        if now != expected:
+            problems.append(
+                f"2: {sku}: {now} available, expected {expected} = {initial} initial "
+                f"+ {snapshot.restocked.get(sku, 0)} restocked - {sold[sku]} sold - {held[sku]} held"
+            )
     return problems
 
 
 def _money_conserved(snapshot: Snapshot) -> list[str]:
     problems = []
-    captured = sum(o.payment_cents for o in snapshot.orders if o.payment_status == "CAPTURED")
-    confirmed = sum(o.total_cents for o in snapshot.orders if o.status == "CONFIRMED")
-    failed_holding = sum(
-        o.payment_cents for o in snapshot.orders if o.status == "COMPENSATION_FAILED" and o.payment_status == "CAPTURED"
-    )
-    if captured - failed_holding != confirmed:
+    taken = [o for o in snapshot.orders if o.payment_status in ("CAPTURED", "REFUNDED")]
+    captured = sum(o.payment_cents for o in taken)
+    refunded = sum(o.payment_cents for o in taken if o.payment_status == "REFUNDED")
+    confirmed = sum(o.total_cents for o in snapshot.orders if o.status == CONFIRMED)
+    held = sum(h.captured_cents for h in holdings(snapshot.orders))
+    if captured - refunded != confirmed + held:
         problems.append(
-            f"3: captured {captured} (of which {failed_holding} in COMPENSATION_FAILED) != confirmed {confirmed}"
+            f"3: captured {captured} - refunded {refunded} = {captured - refunded}, "
+            f"expected {confirmed} confirmed + {held} held by COMPENSATION_FAILED orders"
         )
-    for order in snapshot.orders:
-        if order.status == "CANCELLED" and order.payment_status == "CAPTURED":
-            problems.append(f"3: CANCELLED order {order.order_id} keeps a captured payment")
-        if order.status == "CONFIRMED" and (order.payment_status, order.payment_cents) != (
-            "CAPTURED",
-            order.total_cents,
-        ):
+    for o in snapshot.orders:
+        if o.status == CANCELLED and o.holds_capture:
+            problems.append(f"3: CANCELLED order {o.order_id} keeps a captured payment of {o.payment_cents}")
+        if o.status == CONFIRMED and (o.payment_status, o.payment_cents) != ("CAPTURED", o.total_cents):
             problems.append(
-                f"3: CONFIRMED order {order.order_id} has payment {order.payment_status} {order.payment_cents}"
+                f"3: CONFIRMED order {o.order_id} totals {o.total_cents} but its payment is "
+                f"{o.payment_status} {o.payment_cents}"
             )
     return problems
 
 
-def _race_sold_exactly(snapshot: Snapshot) -> list[str]:
-    if not snapshot.race_sku:
-        return []
-    buyers = set(snapshot.race_buyers)
-    sold = sum(
-        o.items.get(snapshot.race_sku, 0) for o in snapshot.orders if o.order_id in buyers and o.status == "CONFIRMED"
-    )
-    expected = min(snapshot.race_units, len(buyers))
-    return [] if sold == expected else [f"4: race on {snapshot.race_sku}: {sold} units sold, expected {expected}"]
+def _never_negative(snapshot: Snapshot) -> list[str]:
+    problems = [f"4: {sku} has {units} available, below zero" for sku, units in snapshot.available.items() if units < 0]
+    problems += [
+        f"4: {sku} was seen at {units} available during the run, below zero"
+        for sku, units in snapshot.lowest_seen.items()
+        if units < 0
+    ]
+    return problems
 
 
-def _subsequence(wanted: list[str], history: list[str]) -> bool:
+def _races_sold_exactly(snapshot: Snapshot) -> list[str]:
+    problems = []
+    by_id = {o.order_id: o for o in snapshot.orders}
+    for race in snapshot.races:
+        buyers = [by_id[order_id] for order_id in race.buyers if order_id in by_id]
+        sold = sum(o.items.get(race.sku, 0) for o in buyers if o.status == CONFIRMED)
+        wanted = sum(o.items.get(race.sku, 0) for o in buyers)
+        expected = min(race.units, wanted)
+        if sold != expected:
+            problems.append(
+                f"4: race on {race.sku}: {len(race.buyers)} buyers for {race.units} units, {sold} sold, "
+                f"expected {expected}"
+            )
+    return problems
+
+
+def _in_order(wanted: tuple[str, ...], history: tuple[str, ...]) -> bool:
+    """`wanted` appears in `history` in this order (other states may come between)."""
     remaining = iter(history)
     return all(state in remaining for state in wanted)
 
 
-def _history_agrees(snapshot: Snapshot) -> list[str]:
+def _histories_agree(snapshot: Snapshot) -> list[str]:
     problems = []
-    for order in snapshot.orders:
-        history = order.history
-        if order.status == "CONFIRMED":
-            if not _subsequence(FORWARD_TRAIL, history) or any(state in history for state in UNDO_ORDER):
-                problems.append(f"5: CONFIRMED order {order.order_id} has history {history}")
-        elif order.status == "CANCELLED":
+    for o in snapshot.orders:
+        history = o.history
+        if o.saga_status is not None and o.saga_status != o.status:
+            problems.append(f"5: order {o.order_id} is {o.status} but its saga log says {o.saga_status}")
+        if o.status == CONFIRMED:
             undone = [state for state in history if state in UNDO_ORDER]
-            if undone != sorted(undone, key=UNDO_ORDER.index) or not history or history[-1] != "CANCELLED":
-                problems.append(f"5: CANCELLED order {order.order_id}: compensations out of order: {history}")
-            if "STOCK_RESERVED" in history and "STOCK_RELEASED" not in history:
-                problems.append(f"5: CANCELLED order {order.order_id} reserved stock but never released it")
-            if "PAYMENT_CHARGED" in history and "PAYMENT_REFUNDED" not in history:
-                problems.append(f"5: CANCELLED order {order.order_id} was charged but never refunded")
+            if not _in_order(FORWARD_TRAIL, history) or undone or COMPENSATION_FAILED in history:
+                problems.append(f"5: CONFIRMED order {o.order_id} has history {list(history)}")
+        elif o.status in (CANCELLED, COMPENSATION_FAILED):
+            problems += _undo_agrees(o)
+    return problems
+
+
+def _undo_agrees(o: OrderFacts) -> list[str]:
+    """The undo of each effect the saga had comes after that effect, in reverse order of the effects. (An undo
+    of an effect it never had only leaves a tombstone, e.g. a resumed RefundPayment voiding a payment never
+    charged: where it is logged does not matter.) A CANCELLED saga undid every effect and ends CANCELLED."""
+    history, problems = o.history, []
+    if CONFIRMED in history:
+        problems.append(f"5: {o.status} order {o.order_id} had been CONFIRMED: {list(history)}")
+    had = [effect for effect in FORWARD_TRAIL if effect in UNDO_OF and effect in history]
+    for effect in had:
+        undo = UNDO_OF[effect]
+        if undo in history and history.index(undo) < history.index(effect):
+            problems.append(f"5: {o.status} order {o.order_id}: {undo} before {effect}: {list(history)}")
+        if o.status == CANCELLED and undo not in history:
+            problems.append(f"5: CANCELLED order {o.order_id} has {effect} but no {undo}: {list(history)}")
+    # The saga log appends each state once: the undos' positions must fall as the effects' positions rise.
+    positions = [history.index(UNDO_OF[effect]) for effect in had if UNDO_OF[effect] in history]
+    if positions != sorted(positions, reverse=True):
+        problems.append(f"5: {o.status} order {o.order_id} undid out of order: {list(history)}")
+    if o.status == CANCELLED and (not history or history[-1] != CANCELLED):
+        problems.append(f"5: CANCELLED order {o.order_id} does not end CANCELLED: {list(history)}")
     return problems

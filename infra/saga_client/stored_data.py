@@ -1,66 +1,52 @@
-"""Reads everything a checker needs from a deployed stack's tables (full scans: a checker, not a hot path)."""
+"""What the invariant checker needs, read from a deployed stack through the project's own repositories."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
-
-from checkout_saga.dal.dynamodb_values import plain
+from saga_client.chaos_driver import SagaRun
 from saga_client.invariants import OrderFacts
+from saga_client.stack_data import StackData
 
 
-def _scan(table: Any) -> Iterable[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"ConsistentRead": True}
-    while True:
-        page = table.scan(**kwargs)
-        yield from (plain(item) for item in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+def order_facts(stack: StackData, run: SagaRun) -> OrderFacts:
+    order = stack.orders.get(run.order_id)
+    saga = stack.saga_log.get(run.order_id)
+    reservation = stack.inventory.get_reservation(run.order_id)
+    payment = stack.payments.get(run.order_id)
+    saga_status = saga.status.value if saga else None
+    return OrderFacts(
+        order_id=run.order_id,
+        status=order.status.value if order else (saga_status or "MISSING"),
+        saga_status=saga_status,
+        total_cents=order.total_cents if order else 0,
+        items={item.sku: item.quantity for item in order.items} if order else {},
+        reservation_status=reservation.status.value if reservation else None,
+        reserved={item.sku: item.quantity for item in reservation.items} if reservation else {},
+        payment_status=payment.status.value if payment and payment.status else None,
+        payment_cents=payment.amount_cents if payment else 0,
+        history=tuple(transition.state.value for transition in saga.history) if saga else (),
+        reported=tuple(status for status in (run.first_final, run.reported_status) if status is not None),
+        resumed=run.resumed,
+    )
 
 
-class StoredData:
-    def __init__(self, outputs: dict[str, str], endpoint_url: str | None) -> None:
-        dynamodb = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name="us-east-1")
-        self._orders = dynamodb.Table(outputs["OrdersTableName"])
-        self._inventory = dynamodb.Table(outputs["InventoryTableName"])
-        self._payments = dynamodb.Table(outputs["PaymentsTableName"])
-        self._saga_log = dynamodb.Table(outputs["SagaLogTableName"])
+def collect(stack: StackData, runs: Iterable[SagaRun], workers: int = 8) -> list[OrderFacts]:
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda run: order_facts(stack, run), runs))
 
-    def available(self) -> dict[str, int]:
-        return {
-            item["sku"]: item["available"] for item in _scan(self._inventory) if str(item["pk"]).startswith("PRODUCT#")
-        }
 
-    def order_facts(self, order_ids: Iterable[str]) -> list[OrderFacts]:
-        wanted = set(order_ids)
-        orders = {item["orderId"]: item for item in _scan(self._orders) if item["orderId"] in wanted}
-        payments = {item["orderId"]: item for item in _scan(self._payments) if item["orderId"] in wanted}
-        sagas = {item["sagaId"]: item for item in _scan(self._saga_log) if item["sagaId"] in wanted}
-        reservations = {
-            str(item["pk"]).removeprefix("RESERVATION#"): item
-            for item in _scan(self._inventory)
-            if str(item["pk"]).removeprefix("RESERVATION#") in wanted
-        }
-        facts = []
-        for order_id in sorted(wanted):
-            order = orders.get(order_id, {})
-            payment = payments.get(order_id, {})
-            reservation = reservations.get(order_id, {})
-            facts.append(
-                OrderFacts(
-                    order_id=order_id,
-                    status=order.get("status") or sagas.get(order_id, {}).get("status", "MISSING"),
-                    total_cents=order.get("totalCents", 0),
-                    items={
-                        item["sku"]: item["quantity"] for item in reservation.get("items") or order.get("items", [])
-                    },
-                    payment_status=payment.get("status"),
-                    payment_cents=payment.get("amountCents", 0),
-                    reservation_status=reservation.get("status"),
-                    history=[entry["state"] for entry in sagas.get(order_id, {}).get("history", [])],
-                )
-            )
-        return facts
+def fingerprint(stack: StackData, order_id: str, skus: list[str]) -> dict[str, Any]:
+    """Everything a step may write for one order, timestamps included, and the stock of its skus: a step
+    delivered again must leave all of it exactly as it was."""
+    records = {
+        "order": stack.orders.get(order_id),
+        "reservation": stack.inventory.get_reservation(order_id),
+        "payment": stack.payments.get(order_id),
+        "saga": stack.saga_log.get(order_id),
+    }
+    found: dict[str, Any] = {name: record.to_payload() if record else None for name, record in records.items()}
+    found["available"] = stack.raw_available(skus)
+    return found

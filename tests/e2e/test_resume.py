@@ -1,4 +1,5 @@
-"""A saga left in COMPENSATION_FAILED is finished by the resume command once the fault is gone."""
+"""The redrive path: a saga left in COMPENSATION_FAILED is finished by `python -m saga_client resume` once the
+fault is gone, and the command refuses an order that is not COMPENSATION_FAILED."""
 
 import time
 import uuid
@@ -6,41 +7,47 @@ import uuid
 import pytest
 
 from checkout_saga.models import OrderStatus, PaymentStatus, Product
-from saga_client.resume import NotResumable, resume_compensation
+from saga_client.__main__ import main
+
+FAULTS_DELAY = 2.2  # handlers re-read the fault plan at most every 2 s
+
+
+def resume_command(stack, order_id: str) -> list[str]:
+    return ["resume", order_id, "--endpoint-url", stack.endpoint_url, "--stack-name", "e2e"]
 
 
 @pytest.mark.e2e
-def test_resume_finishes_the_undo(deployed_stack):
+def test_resume_finishes_the_undo_once_the_fault_is_gone(deployed_stack, capsys):
+    stack = deployed_stack
     sku = f"RES-{uuid.uuid4().hex[:6]}"
-    deployed_stack.seed([Product(sku=sku, name="Resumable", unit_price_cents=700, available=5)])
-    deployed_stack.set_faults({"ReleaseStock": {"mode": "fail", "rate": 1.0}})
-    time.sleep(2.1)
+    stack.seed([Product(sku=sku, name="Resumable", unit_price_cents=700, available=5)])
     order_id = f"res-{uuid.uuid4().hex[:10]}"
+    stack.set_faults({"ReleaseStock": {"mode": "fail", "rate": 1.0}})
+    time.sleep(FAULTS_DELAY)
     try:
-        deployed_stack.wait(
-            deployed_stack.start(
-                {
-                    "orderId": order_id,
-                    "customerId": "c-1",
-                    "items": [{"sku": sku, "quantity": 2}],
-                    "paymentToken": "tok_declined",
-                },
-                name=order_id,
-            )
-        )
-        assert deployed_stack.orders.get(order_id).status is OrderStatus.COMPENSATION_FAILED
-        assert deployed_stack.available(sku) == {sku: 3}
+        document = {
+            "orderId": order_id,
+            "customerId": "c-1",
+            "items": [{"sku": sku, "quantity": 2}],
+            "paymentToken": "tok_declined",
+        }
+        assert stack.wait(stack.start(document, name=order_id))["status"] == "FAILED"
+        assert stack.orders.get(order_id).status is OrderStatus.COMPENSATION_FAILED
+        assert stack.available(sku) == {sku: 3}  # still held: visible, never lost
     finally:
-        deployed_stack.set_faults({})
-        time.sleep(2.1)
-    sfn = deployed_stack.client("stepfunctions")
-    arn = deployed_stack.outputs["CheckoutStateMachineArn"]
+        stack.set_faults({})
+        time.sleep(FAULTS_DELAY)
 
-    assert resume_compensation(sfn, arn, "COMPENSATION_FAILED", order_id) == "FAILED"  # ends in CheckoutCancelled
+    assert main(resume_command(stack, order_id)) == 0
 
-    assert deployed_stack.orders.get(order_id).status is OrderStatus.CANCELLED
-    assert deployed_stack.saga_log.get(order_id).status is OrderStatus.CANCELLED
-    assert deployed_stack.available(sku) == {sku: 5}
-    assert deployed_stack.payments.get(order_id).status is PaymentStatus.DECLINED
-    with pytest.raises(NotResumable):
-        resume_compensation(sfn, arn, "CANCELLED", order_id)
+    assert f"order {order_id} is now CANCELLED" in capsys.readouterr().out
+    assert stack.orders.get(order_id).status is OrderStatus.CANCELLED
+    assert stack.saga_log.get(order_id).status is OrderStatus.CANCELLED
+    assert stack.available(sku) == {sku: 5}
+    assert stack.payments.get(order_id).status is PaymentStatus.DECLINED  # never captured, nothing to refund
+
+    # Resumed once is enough: a second resume is refused, as is any order not COMPENSATION_FAILED.
+    assert main(resume_command(stack, order_id)) == 2
+    assert "only a COMPENSATION_FAILED saga can be resumed" in capsys.readouterr().err
+    assert main(resume_command(stack, "no-such-order")) == 2
+    assert "no order no-such-order" in capsys.readouterr().err

@@ -279,3 +279,80 @@ def test_an_order_id_already_taken_fails_without_touching_that_order(stack, prod
     assert (order.status, order.customer_id) == (OrderStatus.CONFIRMED, "c-42")
     assert stack.available(*skus) == {skus[0]: 8}
     assert stack.payments.get(first["orderId"]).status is PaymentStatus.CAPTURED
+
+
+def test_a_confirm_whose_answer_is_lost_is_not_undone(stack, products):
+    """ConfirmOrder takes effect, then its answer is lost until the retries run out: the checkout passed its
+    pivot, so the first undo (RefundPayment) finds the order CONFIRMED and the saga succeeds, nothing undone."""
+    skus = products(1)
+    stack.set_faults({"ConfirmOrder": {"mode": "transient", "rate": 1.0}})
+    reset_caches()
+    document = checkout(skus)
+
+    execution, states = run(stack, document)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert states == [*FORWARD[:-1], "ConfirmOrderFailed", "RefundPayment", "CheckoutSucceeded"]
+    assert_confirmed_and_kept(stack, document["orderId"], skus)
+
+
+def test_a_lost_confirm_stays_confirmed_even_when_the_first_undo_keeps_failing(stack, products):
+    """Same, but RefundPayment fails before it can look: MarkCompensationFailed looks instead, and the saga
+    still succeeds; the CONFIRMED order is never marked COMPENSATION_FAILED (and so never resumed into a refund)."""
+    skus = products(1)
+    stack.set_faults(
+        {"ConfirmOrder": {"mode": "transient", "rate": 1.0}, "RefundPayment": {"mode": "fail", "rate": 1.0}}
+    )
+    reset_caches()
+    document = checkout(skus)
+
+    execution, states = run(stack, document)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert states[-5:] == [
+        "ConfirmOrderFailed",
+        "RefundPayment",
+        "RefundPaymentCompensationFailed",
+        "MarkCompensationFailed",
+        "CheckoutSucceeded",
+    ]
+    assert_confirmed_and_kept(stack, document["orderId"], skus)
+
+
+def assert_confirmed_and_kept(stack: Stack, order_id: str, skus: list[str]) -> None:
+    assert stack.orders.get(order_id).status is OrderStatus.CONFIRMED
+    assert stack.available(*skus) == {skus[0]: 8}
+    payment = stack.payments.get(order_id)
+    assert (payment.status, payment.amount_cents) == (PaymentStatus.CAPTURED, 2000)
+    saga = stack.saga_log.get(order_id)
+    assert (saga.status, saga.failure, saga.compensation_failure) == (OrderStatus.CONFIRMED, None, None)
+    assert saga_states(stack, order_id) == [
+        "STARTED",
+        "ORDER_CREATED",
+        "STOCK_RESERVED",
+        "PAYMENT_CHARGED",
+        "CONFIRMED",
+    ]
+
+
+def test_a_cancel_whose_answer_is_lost_ends_cancelled_not_compensation_failed(stack, products):
+    """CancelOrder takes effect, then its answer is lost until the retries run out: the undo is complete, so
+    MarkCompensationFailed ends the saga CANCELLED; order and saga log agree."""
+    skus = products(1)
+    stack.set_faults({"CancelOrder": {"mode": "transient", "rate": 1.0}})
+    reset_caches()
+    document = checkout(skus, token="tok_declined")
+
+    execution, states = run(stack, document)
+
+    assert execution["status"] == "FAILED"
+    assert states[-4:] == [
+        "CancelOrder",
+        "CancelOrderCompensationFailed",
+        "MarkCompensationFailed",
+        "CheckoutCancelled",
+    ]
+    assert stack.orders.get(document["orderId"]).status is OrderStatus.CANCELLED
+    saga = stack.saga_log.get(document["orderId"])
+    assert (saga.status, saga.compensation_failure) == (OrderStatus.CANCELLED, None)
+    assert stack.available(*skus) == {skus[0]: 10}

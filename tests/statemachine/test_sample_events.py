@@ -28,16 +28,18 @@ def test_each_sample_event_runs_its_handler(stack):
     for function, event in [
         ("ReserveStockFunction", "reserve_stock.json"),
         ("ChargePaymentFunction", "charge_payment.json"),
-        ("ConfirmOrderFunction", "confirm_order.json"),
     ]:
         assert invoke(stack, function, event)["orderId"] == ORDER_ID
-    assert stack.orders.get(ORDER_ID).status is OrderStatus.CONFIRMED
     assert stack.available("KB-001", "MS-001") == {"KB-001": before["KB-001"] - 2, "MS-001": before["MS-001"] - 1}
     assert stack.payments.get(ORDER_ID).status is PaymentStatus.CAPTURED
 
-    # The compensations' events say ConfirmOrder failed: they undo everything, in reverse.
+    # The events tell this story: ConfirmOrder failed before its effect; RefundPayment ran; ReleaseStock kept
+    # failing, so the saga was marked COMPENSATION_FAILED; then it was resumed and the undo finished.
+    invoke(stack, "RefundPaymentFunction", "refund_payment.json")
+    invoke(stack, "MarkCompensationFailedFunction", "mark_compensation_failed.json")
+    assert stack.orders.get(ORDER_ID).status is OrderStatus.COMPENSATION_FAILED
+    assert stack.saga_log.get(ORDER_ID).compensation_failure.step == "ReleaseStock"
     for function, event in [
-        ("RefundPaymentFunction", "refund_payment.json"),
         ("ReleaseStockFunction", "release_stock.json"),
         ("CancelOrderFunction", "cancel_order.json"),
     ]:
@@ -47,8 +49,12 @@ def test_each_sample_event_runs_its_handler(stack):
     saga = stack.saga_log.get(ORDER_ID)
     assert (saga.status, saga.failure.step) == (OrderStatus.CANCELLED, "ConfirmOrder")
 
-    invoke(stack, "MarkCompensationFailedFunction", "mark_compensation_failed.json")
-    assert stack.saga_log.get(ORDER_ID).compensation_failure.step == "ReleaseStock"
+    # ConfirmOrder's event, delivered late, is refused and changes nothing.
+    response = stack.client("lambda").invoke(
+        FunctionName="paths-ConfirmOrderFunction", Payload=(EVENTS / "confirm_order.json").read_bytes()
+    )
+    assert json.loads(response["Payload"].read())["errorType"] == "SagaAlreadyCompensated"
+    assert stack.orders.get(ORDER_ID).status is OrderStatus.CANCELLED
 
 
 def test_a_malformed_payload_is_a_clear_error_and_writes_nothing(stack):

@@ -21,6 +21,7 @@ from checkout_saga.models import (
 class FakeOrders:
     def __init__(self) -> None:
         self.items: dict[str, Order] = {}
+        self.undo_started: set[str] = set()
 
     def get(self, order_id: str) -> Order | None:
         return self.items.get(order_id)
@@ -33,8 +34,19 @@ class FakeOrders:
 
     def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
         order = self.items.get(order_id)
-        if order is not None and order.status in allowed_from | {to}:
+        if order is not None and order.status in allowed_from - {to}:
             order = self.items[order_id] = order.model_copy(update={"status": to, "updated_at": at})
+        return order
+
+    def confirm(self, order_id: str, at: str) -> Order | None:
+        if order_id in self.undo_started:
+            return self.items.get(order_id)
+        return self.transition(order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), at)
+
+    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
+        order = self.items.get(order_id)
+        if order is not None and order.status is OrderStatus.PENDING:
+            self.undo_started.add(order_id)
         return order
 
 

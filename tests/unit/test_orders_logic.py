@@ -1,9 +1,23 @@
 import pytest
 
-from checkout_saga.errors import OrderAlreadyExists, SagaAlreadyCompensated, UnknownOrder, UnknownProduct
-from checkout_saga.logic.orders import cancel_order, confirm_order, create_order, mark_compensation_failed
-from checkout_saga.models import CheckoutInput, OrderStatus, SagaContext, StepFailure, StepName
+from checkout_saga.errors import (
+    OrderAlreadyExists,
+    OrderConfirmed,
+    SagaAlreadyCompensated,
+    UnknownOrder,
+    UnknownProduct,
+)
+from checkout_saga.logic.compensation import begin_undo
+from checkout_saga.logic.orders import (
+    cancel_order,
+    confirm_order,
+    create_order,
+    mark_compensation_failed,
+    settle_pivot,
+)
+from checkout_saga.models import CheckoutInput, Order, OrderStatus, SagaContext, StepFailure, StepName
 from tests.unit.conftest import NOW
+from tests.unit.fakes import FakeOrders
 
 
 def checkout(**overrides: object) -> CheckoutInput:
@@ -110,3 +124,71 @@ def test_mark_compensation_failed_keeps_which_undo_failed(inventory, orders, sag
         "error": "InjectedFailure",
         "cause": "boom",
     }
+
+
+LATER = "2026-11-22T10:00:09.000Z"
+
+
+def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(inventory, orders, saga_log):
+    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    confirm_order(context, orders, saga_log, NOW)
+
+    with pytest.raises(OrderConfirmed):
+        begin_undo(context, orders, LATER)
+    assert orders.get("o-1").status is OrderStatus.CONFIRMED
+
+
+def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory, orders, saga_log):
+    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    begin_undo(context, orders, NOW)
+
+    with pytest.raises(SagaAlreadyCompensated):
+        confirm_order(context, orders, saga_log, LATER)
+    assert orders.get("o-1").status is OrderStatus.PENDING
+    assert "CONFIRMED" not in saga_log.states("o-1")
+
+
+def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventory, orders, saga_log):
+    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    settle_pivot(context, orders, saga_log)  # PENDING: the undo really did not finish
+
+    confirm_order(context, orders, saga_log, NOW)
+    with pytest.raises(OrderConfirmed):
+        settle_pivot(context, orders, saga_log)
+
+    cancelled = context.model_copy(update={"order_id": "o-2"})
+    create_order(checkout(orderId="o-2"), inventory, orders, saga_log, NOW)
+    cancel_order(cancelled, orders, saga_log, NOW)
+    with pytest.raises(SagaAlreadyCompensated):
+        settle_pivot(cancelled, orders, saga_log)
+
+
+def test_a_step_delivered_twice_leaves_the_order_untouched(inventory, orders, saga_log):
+    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    cancel_order(context, orders, saga_log, NOW)
+
+    cancel_order(context, orders, saga_log, LATER)
+
+    assert orders.get("o-1").updated_at == NOW
+
+
+class LateCreateOrders(FakeOrders):
+    """CreateOrder delivered twice: the duplicate stores the PENDING order just before CancelOrder's own
+    CANCELLED record (CancelOrder had found no order, because the first CreateOrder failed before its effect)."""
+
+    def create(self, order: Order) -> Order:
+        if order.status is OrderStatus.CANCELLED and order.order_id not in self.items:
+            super().create(order.model_copy(update={"status": OrderStatus.PENDING}))
+        return super().create(order)
+
+
+def test_cancel_wins_over_a_create_order_delivered_late_in_between(saga_log):
+    orders = LateCreateOrders()
+    context = SagaContext.model_validate(
+        {"orderId": "o-7", "customerId": "c-1", "items": [{"sku": "KB-001", "quantity": 1, "unitPriceCents": 4999}]}
+    )
+
+    cancel_order(context, orders, saga_log, NOW)
+
+    assert orders.get("o-7").status is OrderStatus.CANCELLED
+    assert saga_log.get("o-7").status is OrderStatus.CANCELLED

@@ -1,4 +1,6 @@
-"""Orders table: one item per order, keyed by orderId."""
+"""Orders table: one item per order, keyed by orderId. `undoStartedAt` (not part of the Order model) marks a
+PENDING order whose undo has begun: ConfirmOrder's conditional write refuses it, so the pivot is decided by
+one item, atomically."""
 
 from typing import Any
 
@@ -30,15 +32,41 @@ class DynamoDBOrders:
         return stored
 
     def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
-        allowed = sorted(allowed_from | {to})
+        # Not from `to` itself: an order already there keeps its updatedAt (a step delivered twice writes nothing).
+        allowed = sorted(allowed_from - {to})
         values = {f":s{i}": status.value for i, status in enumerate(allowed)}
+        return self._update(
+            order_id,
+            "SET #status = :to, updatedAt = :at",
+            f"#status IN ({', '.join(values)})",
+            {":to": to.value, ":at": at, **values},
+        )
+
+    def confirm(self, order_id: str, at: str) -> Order | None:
+        return self._update(
+            order_id,
+            "SET #status = :to, updatedAt = :at",
+            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            {":to": OrderStatus.CONFIRMED.value, ":pending": OrderStatus.PENDING.value, ":at": at},
+        )
+
+    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
+        return self._update(
+            order_id,
+            "SET undoStartedAt = :at",
+            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            {":pending": OrderStatus.PENDING.value, ":at": at},
+        )
+
+    def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Order | None:
+        """One conditional update of an existing order; the order as it is afterwards, None if there is none."""
         try:
             result = self._table.update_item(
                 Key={"orderId": order_id},
-                UpdateExpression="SET #status = :to, updatedAt = :at",
-                ConditionExpression=f"attribute_exists(orderId) AND #status IN ({', '.join(values)})",
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(orderId) AND {condition}",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":to": to.value, ":at": at, **values},
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
             return Order.model_validate(plain(result["Attributes"]))

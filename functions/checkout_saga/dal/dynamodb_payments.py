@@ -35,19 +35,28 @@ class DynamoDBPayments:
         return self._conditional_update(order_id, expression, "attribute_not_exists(#status)", values)
 
     def refund(self, order_id: str) -> Payment:
-        current = self.get(order_id)
-        if current is None or current.status is None:
-            return self._conditional_update(
-                order_id, "SET #status = :status", "attribute_not_exists(#status)", {":status": "VOIDED"}
-            )
-        if current.status is PaymentStatus.CAPTURED:
-            return self._conditional_update(
-                order_id,
-                "SET #status = :status",
-                "#status = :captured",
-                {":status": "REFUNDED", ":captured": "CAPTURED"},
-            )
-        return current
+        # Read, then write on the condition that what was read still holds. A charge still in flight (a step
+        # delivered twice) can settle between the two: then the write is refused; read again and decide again.
+        for _ in range(3):
+            current = self.get(order_id)
+            if current is None or current.status is None:
+                voided = self._conditional_update(
+                    order_id, "SET #status = :status", "attribute_not_exists(#status)", {":status": "VOIDED"}
+                )
+                if voided.status is PaymentStatus.VOIDED:
+                    return voided
+            elif current.status is PaymentStatus.CAPTURED:
+                refunded = self._conditional_update(
+                    order_id,
+                    "SET #status = :status",
+                    "#status = :captured",
+                    {":status": "REFUNDED", ":captured": "CAPTURED"},
+                )
+                if refunded.status is PaymentStatus.REFUNDED:
+                    return refunded
+            else:
+                return current  # REFUNDED, VOIDED or DECLINED: nothing (more) to give back
+        raise RuntimeError(f"could not refund the payment of order {order_id}: it keeps changing")
 
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
         try:

@@ -30,8 +30,18 @@ class OrdersRepository(Protocol):
         ...
 
     def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
-        """Set the status if the current one is in `allowed_from` (or already `to`); return the order as it is
+        """Set the status if the current one is in `allowed_from`; return the order as it is afterwards, None if
+        there is no such order. An order already in `to` is left untouched (a step delivered twice writes nothing)."""
+        ...
+
+    def confirm(self, order_id: str, at: str) -> Order | None:
+        """PENDING -> CONFIRMED unless an undo has begun (stop_confirmation); return the order as it is
         afterwards, None if there is no such order."""
+        ...
+
+    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
+        """An undo begins: a PENDING order can no longer be confirmed, even by a ConfirmOrder still in flight.
+        Return the order as it is, None if there is no such order."""
         ...
 
 

@@ -1,7 +1,18 @@
-"""What every compensation does first: keep the forward failure that sent the saga into reverse."""
+"""What compensations do first: settle the pivot (the undo may begin only if the order is not CONFIRMED),
+and keep the forward failure that sent the saga into reverse."""
 
-from checkout_saga.dal.interfaces import SagaLogRepository
-from checkout_saga.models import SagaContext, SagaFailureRecord
+from checkout_saga.dal.interfaces import OrdersRepository, SagaLogRepository
+from checkout_saga.errors import OrderConfirmed
+from checkout_saga.models import OrderStatus, SagaContext, SagaFailureRecord
+
+
+def begin_undo(context: SagaContext, orders: OrdersRepository, now: str) -> None:
+    """RefundPayment is the first undo of every saga that reached ConfirmOrder. From here on the order can no
+    longer be confirmed (not even by a ConfirmOrder still in flight); if it already was, ConfirmOrder took
+    effect and only its answer was lost: the checkout passed its pivot, so raise OrderConfirmed, undo nothing."""
+    order = orders.stop_confirmation(context.order_id, now)
+    if order is not None and order.status is OrderStatus.CONFIRMED:
+        raise OrderConfirmed(f"order {context.order_id} is CONFIRMED: the checkout passed its pivot, nothing is undone")
 
 
 def note_failure(context: SagaContext, saga_log: SagaLogRepository, now: str) -> SagaFailureRecord | None:

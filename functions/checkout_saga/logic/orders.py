@@ -2,7 +2,7 @@
 COMPENSATION_FAILED mark."""
 
 from checkout_saga.dal.interfaces import InventoryRepository, OrdersRepository, SagaLogRepository
-from checkout_saga.errors import SagaAlreadyCompensated, UnknownOrder, UnknownProduct
+from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, UnknownOrder, UnknownProduct
 from checkout_saga.logic.results import StepResult
 from checkout_saga.models import (
     CheckoutInput,
@@ -72,7 +72,7 @@ def create_order(
 
 
 def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    order = orders.transition(context.order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), now)
+    order = orders.confirm(context.order_id, now)
     if order is None:
         raise UnknownOrder(f"no order {context.order_id}")
     if order.status is not OrderStatus.CONFIRMED:
@@ -82,19 +82,15 @@ def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: Saga
 
 
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    order = orders.transition(
-        context.order_id,
-        OrderStatus.CANCELLED,
-        frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED}),
-        now,
-    )
+    cancellable = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED})
+    order = orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
     if order is None and context.customer_id is not None:
         # CreateOrder failed before storing the order: keep a CANCELLED record so GET /orders/{id} answers.
         items = [
             PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
             for item in context.items
         ]
-        orders.create(
+        order = orders.create(
             Order(
                 order_id=context.order_id,
                 customer_id=context.customer_id,
@@ -105,8 +101,26 @@ def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaL
                 updated_at=now,
             )
         )
+        if order.status is not OrderStatus.CANCELLED:
+            # A CreateOrder delivered late stored the order between the two writes: cancel that one.
+            orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
     recorded = saga_log.record(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
     return StepResult(context, transitioned=recorded)
+
+
+def settle_pivot(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository) -> None:
+    """Before a saga is marked COMPENSATION_FAILED, look at what really happened: if the order is CONFIRMED,
+    the checkout passed its pivot (nothing may be undone: OrderConfirmed, the saga succeeds); if the undo
+    completed and only CancelOrder's answer was lost, the saga is CANCELLED (SagaAlreadyCompensated)."""
+    order = orders.get(context.order_id)
+    if order is not None and order.status is OrderStatus.CONFIRMED:
+        raise OrderConfirmed(f"order {context.order_id} is CONFIRMED: nothing is undone")
+    saga = saga_log.get(context.order_id)
+    undone = (order is not None and order.status is OrderStatus.CANCELLED) or (
+        saga is not None and saga.status is OrderStatus.CANCELLED
+    )
+    if undone:
+        raise SagaAlreadyCompensated(f"order {context.order_id} is already CANCELLED: the undo had completed")
 
 
 def mark_compensation_failed(

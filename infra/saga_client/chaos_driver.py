@@ -1,0 +1,135 @@
+"""Drives one checkout the way a careful store front would, and watches it end.
+
+POST /checkout always carries an Idempotency-Key, so a request that timed out or met a busy server is simply
+sent again with the same key (that is what the key is for). Some checkouts send their key twice on purpose,
+after the answer or concurrently; some have every step delivered a second time while the saga runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from saga_client.api_client import TERMINAL_STATUSES, ApiError, CheckoutApi
+from saga_client.histories import Scheduled, scheduled
+from saga_client.stack_data import EXECUTION_DONE, StackData
+
+POST_ATTEMPTS = 8
+
+
+@dataclass
+class SagaRun:
+    """One saga of the run as the client saw it."""
+
+    phase: str
+    order_id: str
+    execution_arn: str
+    number: int | None = None  # its checkout number in the scenario
+    reported_status: str | None = None  # what GET /orders said once the execution had ended
+    first_final: str | None = None  # the first terminal status GET /orders said
+    replay_same: bool | None = None  # its Idempotency-Key sent again gave the same order
+    redelivered: int = 0  # steps delivered a second time while it ran
+    ended: bool = False  # the execution ended within the bound
+    resumed: bool = False
+
+
+class Driver:
+    def __init__(self, stack: StackData, timeout: float, poll: float = 0.25) -> None:
+        self._stack, self._timeout, self._poll = stack, timeout, poll
+        self._local = threading.local()
+
+    @property
+    def api(self) -> CheckoutApi:
+        """One HTTP session per thread (requests' Session is not guaranteed thread-safe)."""
+        if not hasattr(self._local, "api"):
+            self._local.api = CheckoutApi(self._stack.outputs["ApiUrl"], timeout=30.0)
+        api: CheckoutApi = self._local.api
+        return api
+
+    # ---------------------------------------------------------------- requests
+    def post(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        for attempt in range(POST_ATTEMPTS):
+            try:
+                return self.api.checkout(body, idempotency_key=key)
+            except ApiError as exc:
+                retriable = exc.status_code >= 500 or (exc.status_code == 409 and "in progress" in str(exc))
+                if not retriable or attempt == POST_ATTEMPTS - 1:
+                    raise
+            except (requests.Timeout, requests.ConnectionError):
+                if attempt == POST_ATTEMPTS - 1:
+                    raise
+            time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def checkout(
+        self,
+        phase: str,
+        body: dict[str, Any],
+        key: str,
+        repeat: str = "",
+        watch: bool = False,
+        number: int | None = None,
+    ) -> SagaRun:
+        if repeat == "together":
+            with ThreadPoolExecutor(2) as pair:
+                answers = list(pair.map(lambda _: self.post(body, key), range(2)))
+        else:
+            answers = [self.post(body, key)]
+            if repeat == "after":
+                answers.append(self.post(body, key))
+        first = answers[0]
+        run = SagaRun(phase, first["orderId"], first["executionArn"], number=number)
+        if repeat:
+            run.replay_same = all(answer["orderId"] == run.order_id for answer in answers)
+        self.follow(run, watch)
+        return run
+
+    # ---------------------------------------------------------------- watching
+    def follow(self, run: SagaRun, watch: bool = False) -> SagaRun:
+        """Wait (bounded) until the execution has ended; note the first terminal status the API reported and
+        the one it reports at the end. With `watch`, deliver each step a second time as soon as it is scheduled."""
+        deadline = time.monotonic() + self._timeout
+        delivered: set[str] = set()
+        api_polled = 0.0
+        while time.monotonic() < deadline:
+            # GET /orders runs the API Lambda: ask it once a second; describe_execution is cheap.
+            if run.first_final is None and time.monotonic() - api_polled >= 1.0:
+                api_polled = time.monotonic()
+                status = self.status(run.order_id)
+                if status in TERMINAL_STATUSES:
+                    run.first_final = status
+            if watch:
+                for step in scheduled(self._stack.history(run.execution_arn)):
+                    if step.state not in delivered:
+                        delivered.add(step.state)
+                        self.redeliver(step)
+                        run.redelivered += 1
+            if self._stack.execution_status(run.execution_arn) in EXECUTION_DONE:
+                run.ended = True
+                run.reported_status = self.status(run.order_id)
+                run.first_final = run.first_final or run.reported_status
+                return run
+            time.sleep(self._poll)
+        return run
+
+    def status(self, order_id: str) -> str | None:
+        """The order's status through the API; None while it does not know the order yet (a saga started
+        directly is logged by its first step)."""
+        try:
+            return str(self.api.order(order_id)["status"])
+        except ApiError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    def redeliver(self, step: Scheduled) -> dict[str, Any]:
+        """Invoke the step's Lambda again with the exact input Step Functions gave it; its answer (a result or
+        an error document) does not matter, only that the stored data stays right."""
+        response = self._stack.client("lambda").invoke(FunctionName=step.resource, Payload=step.input.encode())
+        answer: dict[str, Any] = json.loads(response["Payload"].read() or b"null") or {}
+        return answer

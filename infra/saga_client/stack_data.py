@@ -1,0 +1,112 @@
+"""A deployed stack seen from outside: its outputs, boto3 clients on its endpoint (None: in-process moto or
+AWS), the project's own repositories over its tables, its fault plan and its executions' histories.
+Shared by the chaos suite, the resume command and the tests (tests/support/stack.py builds on it)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key
+from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
+from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+
+EXECUTION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+# Shared by the chaos suite's threads: enough connections for all of them; patient retries on a busy cloud.
+_CLIENT_CONFIG = Config(max_pool_connections=64, retries={"max_attempts": 8, "mode": "standard"}, read_timeout=120)
+
+
+@dataclass
+class StackData:
+    outputs: dict[str, str]
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def client(self, service: str) -> Any:
+        # A boto3 client is thread-safe once built, but building one from the shared default session is not.
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(
+                    service, endpoint_url=self.endpoint_url, region_name=self.region, config=_CLIENT_CONFIG
+                )
+            return self._clients[service]
+
+    def _table(self, output: str) -> Any:
+        """boto3 resources are not thread-safe: one per thread (the chaos suite reads from a thread pool)."""
+        if not hasattr(self._local, "dynamodb"):
+            with self._lock:
+                self._local.dynamodb = boto3.session.Session().resource(
+                    "dynamodb", endpoint_url=self.endpoint_url, region_name=self.region, config=_CLIENT_CONFIG
+                )
+        return self._local.dynamodb.Table(self.outputs[output])
+
+    @property
+    def orders(self) -> DynamoDBOrders:
+        return DynamoDBOrders(self._table("OrdersTableName"))
+
+    @property
+    def inventory(self) -> DynamoDBInventory:
+        return DynamoDBInventory(self._table("InventoryTableName"))
+
+    @property
+    def payments(self) -> DynamoDBPayments:
+        return DynamoDBPayments(self._table("PaymentsTableName"))
+
+    @property
+    def saga_log(self) -> DynamoDBSagaLog:
+        return DynamoDBSagaLog(self._table("SagaLogTableName"))
+
+    # ------------------------------------------------------------------ data
+    def set_faults(self, plan: dict[str, Any]) -> None:
+        """Write the fault plan (CONTRACT §6); handlers see it within 2 s."""
+        self.client("ssm").put_parameter(
+            Name=self.outputs["FaultsParameterName"], Value=json.dumps(plan), Type="String", Overwrite=True
+        )
+
+    def raw_available(self, skus: list[str]) -> dict[str, int]:
+        """`available` as stored, without the Product model's `>= 0` check, so a negative value is seen, not
+        raised. Unknown skus are left out."""
+        table = self.outputs["InventoryTableName"]
+        found: dict[str, int] = {}
+        for start in range(0, len(skus), 100):
+            request: dict[str, Any] = {
+                table: {
+                    "Keys": [{"pk": {"S": product_key(sku)}} for sku in skus[start : start + 100]],
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "sku, available",
+                }
+            }
+            while request:
+                response = self.client("dynamodb").batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(table, []):
+                    found[item["sku"]["S"]] = int(Decimal(item["available"]["N"]))
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    # ------------------------------------------------------------ executions
+    def execution_arn(self, name: str) -> str:
+        """The ARN of the checkout state machine's execution called `name` (the API names it after the order)."""
+        return self.outputs["CheckoutStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = self.client("stepfunctions").get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def execution_status(self, execution_arn: str) -> str:
+        return str(self.client("stepfunctions").describe_execution(executionArn=execution_arn)["status"])
