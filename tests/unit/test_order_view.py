@@ -1,5 +1,6 @@
 """GET /orders/{id} assembled from three records written at different moments: never a torn view."""
 
+from checkout_saga.dal.interfaces import OrderRecords
 from checkout_saga.logic.order_view import view_order
 from checkout_saga.models import Order, OrderStatus, PricedItem, SagaState
 from tests.unit.conftest import NOW
@@ -23,9 +24,14 @@ def test_a_confirmed_order_is_shown_confirmed_only_once_its_history_says_so(orde
     # ConfirmOrder has updated the order, not yet the saga log:
     orders.transition("o-1", OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), NOW)
 
-    torn = view_order("o-1", orders, payments, saga_log)
+    # Whichever record is read first, the status comes with the history that justifies it.
+    torn = view_order("o-1", OrderRecords(orders.get("o-1"), payments.get("o-1"), saga_log.get("o-1")))
     assert (torn.status, torn.saga.state) == (OrderStatus.PENDING, SagaState.PAYMENT_CHARGED)
 
     saga_log.record("o-1", SagaState.CONFIRMED, NOW, status=OrderStatus.CONFIRMED)
-    done = view_order("o-1", orders, payments, saga_log)
+    done = view_order("o-1", OrderRecords(orders.get("o-1"), payments.get("o-1"), saga_log.get("o-1")))
     assert (done.status, done.saga.state) == (OrderStatus.CONFIRMED, SagaState.CONFIRMED)
+
+
+def test_neither_an_order_nor_a_saga_is_no_view():
+    assert view_order("o-9", OrderRecords(None, None, None)) is None

@@ -4,6 +4,7 @@ DynamoDB implementations use conditional writes, the unit tests use in-memory fa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from checkout_saga.models import (
@@ -103,6 +104,21 @@ class SagaLogRepository(Protocol):
     ) -> tuple[list[SagaRecord], PageKey | None]:
         """Up to `limit` sagas in `status`, newest first (by startedAt), from an index (never a full scan);
         the key to continue from, None when there are no more."""
+        ...
+
+
+@dataclass(frozen=True)
+class OrderRecords:
+    """What is stored about one order in the three tables that describe it (each None if not there yet)."""
+
+    order: Order | None
+    payment: Payment | None
+    saga: SagaRecord | None
+
+
+class OrderRecordsReader(Protocol):
+    def read(self, order_id: str) -> OrderRecords:
+        """The order, its payment and its saga log in one round trip (strongly consistent reads)."""
         ...
 
 

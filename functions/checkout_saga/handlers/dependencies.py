@@ -12,11 +12,13 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from pydantic import ValidationError
 
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
+from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.interfaces import (
     InventoryRepository,
+    OrderRecordsReader,
     OrdersRepository,
     PaymentsRepository,
     SagaLogRepository,
@@ -54,6 +56,13 @@ def _repositories(settings: StepSettings, endpoint_url: str | None, region: str 
     )
 
 
+@lru_cache(maxsize=4)
+def _order_records(settings: StepSettings, endpoint_url: str | None, region: str | None) -> DynamoDBOrderRecords:
+    return DynamoDBOrderRecords(
+        _dynamodb(endpoint_url, region), settings.orders_table, settings.payments_table, settings.saga_log_table
+    )
+
+
 def repositories(settings: StepSettings | None = None) -> Repositories:
     settings = settings or load_settings(StepSettings)
     return _repositories(settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
@@ -62,6 +71,7 @@ def repositories(settings: StepSettings | None = None) -> Repositories:
 @dataclass(frozen=True)
 class ApiDependencies:
     repos: Repositories
+    order_records: OrderRecordsReader
     saga_starter: SagaStarter
     idempotency_store: DynamoDBPersistenceLayer
 
@@ -81,6 +91,7 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
     endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
     return ApiDependencies(
         repos=_repositories(settings, endpoint_url, region),
+        order_records=_order_records(settings, endpoint_url, region),
         saga_starter=StepFunctionsSagaStarter(
             _client("stepfunctions", endpoint_url, region), settings.state_machine_arn
         ),
@@ -111,6 +122,7 @@ def reset_caches() -> None:
     """For tests that recreate the cloud between cases."""
     _dynamodb.cache_clear()
     _repositories.cache_clear()
+    _order_records.cache_clear()
     _client.cache_clear()
     _idempotency_store.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]

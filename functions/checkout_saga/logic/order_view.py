@@ -1,22 +1,20 @@
 """GET /orders/{orderId}: the order, its payment and its saga, assembled from the three records."""
 
 from checkout_saga.api_models import OrderView, PaymentState, PaymentView, SagaFailureView, SagaStep, SagaView
-from checkout_saga.dal.interfaces import OrdersRepository, PaymentsRepository, SagaLogRepository
+from checkout_saga.dal.interfaces import OrderRecords
 from checkout_saga.models import Payment, PaymentStatus, SagaRecord, SagaState
 
 _TAKEN = {PaymentStatus.CAPTURED: PaymentState.CAPTURED, PaymentStatus.REFUNDED: PaymentState.REFUNDED}
 
 
-def view_order(
-    order_id: str, orders: OrdersRepository, payments: PaymentsRepository, saga_log: SagaLogRepository
-) -> OrderView | None:
+def view_order(order_id: str, records: OrderRecords) -> OrderView | None:
     """None if neither the order nor its saga exists. Just after POST /checkout answered, the saga is
     logged but CreateOrder may not have stored the order yet: the order is then PENDING, with no items."""
-    order = orders.get(order_id)
-    saga = saga_log.get(order_id)
+    order, saga = records.order, records.saga
     if order is not None:
-        # The terminal steps update the order, then the saga log: reading the status from the saga log
-        # means a client that sees CONFIRMED/CANCELLED also sees the complete history (read second).
+        # The terminal steps update the order, then the saga log: taking the status from the saga log,
+        # the item that also holds the history, means a client that sees CONFIRMED/CANCELLED also sees the
+        # complete history, whatever the order in which the records were read.
         status = saga.status if saga is not None else order.status
         customer_id, items, total = order.customer_id, order.items, order.total_cents
     elif saga is not None:
@@ -29,7 +27,7 @@ def view_order(
         status=status,
         items=items,
         total_cents=total,
-        payment=_payment_view(payments.get(order_id)),
+        payment=_payment_view(records.payment),
         saga=_saga_view(saga),
     )
 

@@ -21,8 +21,7 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
     tags=["orders"],
 )
 def get_order(order_id: Annotated[OrderId, Path(alias="orderId")]) -> OrderView:
-    repos = api_dependencies().repos
-    view = view_order(order_id, repos.orders, repos.payments, repos.saga_log)
+    view = view_order(order_id, api_dependencies().order_records.read(order_id))
     if view is None:
         raise NotFound(f"no order {order_id}")
     return view

@@ -1,0 +1,41 @@
+"""GET /orders/{id} reads three tables: one BatchGetItem instead of three GetItem calls, because it is the
+endpoint clients poll while a saga runs."""
+
+from typing import Any
+
+from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.interfaces import OrderRecords
+from checkout_saga.models import Order, Payment, SagaRecord
+
+MAX_ROUNDS = 5  # DynamoDB may leave keys unprocessed under throttling: ask again for those, a few times
+
+
+class UnprocessedKeys(RuntimeError):
+    """The batch read kept leaving keys unprocessed."""
+
+
+class DynamoDBOrderRecords:
+    def __init__(self, dynamodb: Any, orders_table: str, payments_table: str, saga_log_table: str) -> None:
+        self._dynamodb = dynamodb  # a boto3 DynamoDB service resource
+        self._orders, self._payments, self._saga_log = orders_table, payments_table, saga_log_table
+
+    def read(self, order_id: str) -> OrderRecords:
+        keys = {self._orders: {"orderId": order_id}, self._payments: {"orderId": order_id}}
+        keys[self._saga_log] = {"sagaId": order_id}
+        request = {table: {"Keys": [key], "ConsistentRead": True} for table, key in keys.items()}
+        found: dict[str, dict[str, Any]] = {}
+        for _ in range(MAX_ROUNDS):
+            response = self._dynamodb.batch_get_item(RequestItems=request)
+            for table, items in response.get("Responses", {}).items():
+                if items:
+                    found[table] = plain(items[0])
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise UnprocessedKeys(f"order {order_id}: {sorted(request)} still unprocessed after {MAX_ROUNDS} rounds")
+        return OrderRecords(
+            order=Order.model_validate(found[self._orders]) if self._orders in found else None,
+            payment=Payment.model_validate(found[self._payments]) if self._payments in found else None,
+            saga=SagaRecord.model_validate(found[self._saga_log]) if self._saga_log in found else None,
+        )

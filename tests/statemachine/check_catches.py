@@ -1,0 +1,85 @@
+"""Shows that every Catch of the ASL is load-bearing: for each Catch in turn, a copy of the project with that
+one Catch removed runs the path tests, which must fail. Too slow for `make test` (one suite run per Catch);
+run it with `make check-catches` after changing the state machine.
+
+The copy is a temporary directory, so the working tree is never modified, even if interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL = Path("statemachine/checkout.asl.json")
+COPIED = ("functions", "infra", "statemachine", "tests", "events", "template.yaml", "pyproject.toml")
+# Numeric DefinitionSubstitutions are written unquoted in the ASL: quote them to parse, unquote to write back.
+NUMERIC = re.compile(r"(:\s*)(\$\{\w+\})")
+QUOTED_NUMERIC = re.compile(
+    r'"(\$\{(?:RetryIntervalSeconds|RetryBackoffRate|StepMaxAttempts|CompensationMaxAttempts)\})"'
+)
+
+
+def without_each_catch(definition: dict) -> Iterator[tuple[str, dict]]:
+    """(description, definition with one Catch removed) for every Catch of every state."""
+    for name, state in definition["States"].items():
+        for index, catch in enumerate(state.get("Catch", [])):
+            mutated = json.loads(json.dumps(definition))
+            catches = mutated["States"][name]["Catch"]
+            del catches[index]
+            if not catches:
+                del mutated["States"][name]["Catch"]
+            yield f"{name}: Catch {catch['ErrorEquals']} -> {catch['Next']}", mutated
+
+
+def main() -> int:
+    definition = json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / ASL).read_text()))
+    surviving = []
+    with tempfile.TemporaryDirectory(prefix="check-catches-") as work:
+        copy = Path(work)
+        for name in COPIED:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, copy / name)
+        # A failure is only evidence if the copy passes untouched (rewritten as the variants are written):
+        # otherwise every variant would "fail".
+        (copy / ASL).write_text(_unparse(definition))
+        if not _path_tests_pass(copy):
+            print("the path tests fail without any change: fix them first", file=sys.stderr)
+            return 2
+        for description, mutated in without_each_catch(definition):
+            (copy / ASL).write_text(_unparse(mutated))
+            caught = not _path_tests_pass(copy)
+            print(f"{'caught' if caught else 'SURVIVED'}  {description}", flush=True)
+            if not caught:
+                surviving.append(description)
+    print(
+        f"{len(surviving)} Catch(es) whose removal no path test notices" if surviving else "every Catch is load-bearing"
+    )
+    return 1 if surviving else 0
+
+
+def _unparse(definition: dict) -> str:
+    return QUOTED_NUMERIC.sub(r"\1", json.dumps(definition, indent=2))
+
+
+def _path_tests_pass(project: Path) -> bool:
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/statemachine", "-x", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": "functions:infra:."},
+        capture_output=True,
+    )
+    return run.returncode == 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The mutation tool behind `make check-catches` removes exactly one Catch per variant, and sees them all."""
+
+import json
+
+from tests.statemachine.check_catches import ASL, NUMERIC, QUOTED_NUMERIC, ROOT, without_each_catch
+
+
+def test_each_variant_lacks_exactly_one_catch_and_every_catch_gets_one():
+    definition = json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / ASL).read_text()))
+    count = sum(len(state.get("Catch", [])) for state in definition["States"].values())
+
+    variants = list(without_each_catch(definition))
+
+    assert len(variants) == count >= 11
+    for _description, mutated in variants:
+        assert sum(len(state.get("Catch", [])) for state in mutated["States"].values()) == count - 1
+    assert len({description for description, _ in variants}) == count
+
+
+def test_numeric_placeholders_go_back_unquoted():
+    text = (ROOT / ASL).read_text()
+    definition = json.loads(NUMERIC.sub(r'\1"\2"', text))
+
+    written = QUOTED_NUMERIC.sub(r"\1", json.dumps(definition, indent=2))
+
+    assert '"${RetryIntervalSeconds}"' not in written
+    assert ": ${RetryIntervalSeconds}" in written
+    assert '"${ReserveStockFunctionArn}"' in written  # string substitutions stay strings
