@@ -11,7 +11,6 @@ inside the Lambdas, unseeded."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -230,9 +229,7 @@ class ChaosRun:
         # CreateOrder failing needs a sku the API would refuse: started directly, like `awslocal start-execution`.
         order_id = f"{self.prefix}-unknown-sku"
         document = {**self._body("tok_visa", [("NO-SUCH-SKU", 1)]), "orderId": order_id}
-        arn = self.stack.client("stepfunctions").start_execution(
-            stateMachineArn=self.stack.outputs["CheckoutStateMachineArn"], name=order_id, input=json.dumps(document)
-        )["executionArn"]
+        arn = self.stack.start(document, name=order_id)
         self.report.runs.append(self.driver.follow(SagaRun("stuck", order_id, arn)))
         self.progress.advance()
 
@@ -307,7 +304,8 @@ class ChaosRun:
 
     def _race_summary(self, facts: list[OrderFacts]) -> None:
         race = self.races[0]
-        sold = sum(1 for f in facts if f.order_id in set(race.buyers) and f.status == "CONFIRMED")
+        buyers = set(race.buyers)
+        sold = sum(1 for f in facts if f.order_id in buyers and f.status == "CONFIRMED")
         self.report.race = f"{len(race.buyers)} buyers for {race.units} units of {race.sku}: {sold} sold"
 
     def _count_from_histories(self) -> None:

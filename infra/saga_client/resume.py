@@ -4,12 +4,10 @@ every compensation runs again; they are idempotent, so those that had already ru
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from dataclasses import dataclass
 
-from saga_client.stack_data import EXECUTION_DONE, StackData
+from saga_client.stack_data import StackData
 
 
 class NotResumable(RuntimeError):
@@ -45,17 +43,6 @@ def resume_compensation(stack: StackData, order_id: str, timeout: float = 180.0)
         raise NotResumable(f"no order {order_id}")
     if status != "COMPENSATION_FAILED":
         raise NotResumable(f"order {order_id} is {status}: only a COMPENSATION_FAILED saga can be resumed")
-    sfn = stack.client("stepfunctions")
-    execution_arn = str(
-        sfn.start_execution(
-            stateMachineArn=stack.outputs["CheckoutStateMachineArn"],
-            name=resume_execution_name(order_id),
-            input=json.dumps({"orderId": order_id, "resumeCompensation": True}),
-        )["executionArn"]
-    )
-    deadline = time.monotonic() + timeout
-    while (execution_status := stack.execution_status(execution_arn)) not in EXECUTION_DONE:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{execution_arn} still {execution_status} after {timeout:.0f} s")
-        time.sleep(0.1)
+    execution_arn = stack.start({"orderId": order_id, "resumeCompensation": True}, resume_execution_name(order_id))
+    execution_status = str(stack.wait(execution_arn, timeout, interval=0.1)["status"])
     return Resumed(order_id, execution_arn, execution_status, current_status(stack, order_id) or "MISSING")

@@ -1,11 +1,12 @@
 """A deployed stack seen from outside: its outputs, boto3 clients on its endpoint (None: in-process moto or
-AWS), the project's own repositories over its tables, its fault plan and its executions' histories.
+AWS), the project's own repositories over its tables, its fault plan, and its executions (start, wait, read).
 Shared by the chaos suite, the resume command and the tests (tests/support/stack.py builds on it)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ import boto3
 from botocore.config import Config
 
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key
+from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
@@ -41,14 +43,17 @@ class StackData:
                 )
             return self._clients[service]
 
-    def _table(self, output: str) -> Any:
+    def _dynamodb(self) -> Any:
         """boto3 resources are not thread-safe: one per thread (the chaos suite reads from a thread pool)."""
         if not hasattr(self._local, "dynamodb"):
             with self._lock:
                 self._local.dynamodb = boto3.session.Session().resource(
                     "dynamodb", endpoint_url=self.endpoint_url, region_name=self.region, config=_CLIENT_CONFIG
                 )
-        return self._local.dynamodb.Table(self.outputs[output])
+        return self._local.dynamodb
+
+    def _table(self, output: str) -> Any:
+        return self._dynamodb().Table(self.outputs[output])
 
     @property
     def orders(self) -> DynamoDBOrders:
@@ -65,6 +70,16 @@ class StackData:
     @property
     def saga_log(self) -> DynamoDBSagaLog:
         return DynamoDBSagaLog(self._table("SagaLogTableName"))
+
+    @property
+    def order_records(self) -> DynamoDBOrderRecords:
+        """An order, its payment and its saga log in one read (what GET /orders/{id} uses)."""
+        return DynamoDBOrderRecords(
+            self._dynamodb(),
+            self.outputs["OrdersTableName"],
+            self.outputs["PaymentsTableName"],
+            self.outputs["SagaLogTableName"],
+        )
 
     # ------------------------------------------------------------------ data
     def set_faults(self, plan: dict[str, Any]) -> None:
@@ -97,6 +112,26 @@ class StackData:
     def execution_arn(self, name: str) -> str:
         """The ARN of the checkout state machine's execution called `name` (the API names it after the order)."""
         return self.outputs["CheckoutStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def start(self, document: dict[str, Any], name: str | None = None) -> str:
+        """Start the checkout state machine directly (as `awslocal stepfunctions start-execution` does)."""
+        kwargs = {"name": name} if name else {}
+        return str(
+            self.client("stepfunctions").start_execution(
+                stateMachineArn=self.outputs["CheckoutStateMachineArn"], input=json.dumps(document), **kwargs
+            )["executionArn"]
+        )
+
+    def wait(self, execution_arn: str, timeout: float = 60.0, interval: float = 0.05) -> dict[str, Any]:
+        """describe_execution once the execution has ended; TimeoutError if it is still running at `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            described: dict[str, Any] = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
+            if described["status"] in EXECUTION_DONE:
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout:.0f} s")
+            time.sleep(interval)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []

@@ -12,10 +12,9 @@ from saga_client.stack_data import StackData
 
 
 def order_facts(stack: StackData, run: SagaRun) -> OrderFacts:
-    order = stack.orders.get(run.order_id)
-    saga = stack.saga_log.get(run.order_id)
+    records = stack.order_records.read(run.order_id)
+    order, payment, saga = records.order, records.payment, records.saga
     reservation = stack.inventory.get_reservation(run.order_id)
-    payment = stack.payments.get(run.order_id)
     saga_status = saga.status.value if saga else None
     return OrderFacts(
         order_id=run.order_id,
@@ -41,11 +40,12 @@ def collect(stack: StackData, runs: Iterable[SagaRun], workers: int = 8) -> list
 def fingerprint(stack: StackData, order_id: str, skus: list[str]) -> dict[str, Any]:
     """Everything a step may write for one order, timestamps included, and the stock of its skus: a step
     delivered again must leave all of it exactly as it was."""
+    read = stack.order_records.read(order_id)
     records = {
-        "order": stack.orders.get(order_id),
+        "order": read.order,
         "reservation": stack.inventory.get_reservation(order_id),
-        "payment": stack.payments.get(order_id),
-        "saga": stack.saga_log.get(order_id),
+        "payment": read.payment,
+        "saga": read.saga,
     }
     found: dict[str, Any] = {name: record.to_payload() if record else None for name, record in records.items()}
     found["available"] = stack.raw_available(skus)

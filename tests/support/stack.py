@@ -1,17 +1,11 @@
 """A deployed stack as the tests see it: saga_client's StackData (outputs, clients on its endpoint — None: in-process
 moto —, the project's own repositories over its tables, histories) plus what only tests do: seeding products
-directly, starting and waiting for executions, and reading which states they entered."""
+directly, and reading which states an execution entered."""
 
 from __future__ import annotations
 
-import json
-import time
-from typing import Any
-
 from checkout_saga.models import Product
-from saga_client.stack_data import EXECUTION_DONE, StackData
-
-TERMINAL = EXECUTION_DONE
+from saga_client.stack_data import StackData
 
 CATALOG = [
     Product(sku="KB-001", name="Mechanical keyboard", unit_price_cents=4999, available=100),
@@ -32,24 +26,6 @@ class Stack(StackData):
         return {sku: products[sku].available for sku in skus}
 
     # ------------------------------------------------------------ executions
-    def start(self, document: dict[str, Any], name: str | None = None) -> str:
-        kwargs = {"name": name} if name else {}
-        return str(
-            self.client("stepfunctions").start_execution(
-                stateMachineArn=self.outputs["CheckoutStateMachineArn"], input=json.dumps(document), **kwargs
-            )["executionArn"]
-        )
-
-    def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            described: dict[str, Any] = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
-            if described["status"] in TERMINAL:
-                return described
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout} s")
-            time.sleep(0.05)
-
     def entered_states(self, execution_arn: str) -> list[str]:
         return [
             event["stateEnteredEventDetails"]["name"]
