@@ -131,7 +131,10 @@ def test_insufficient_funds_is_a_decline_too(stack, products):
 
     assert states[-len(UNDO_ALL) - 1 :] == ["ChargePaymentFailed", *UNDO_ALL]
     assert stack.available(*skus) == {skus[0]: 10}
-    assert stack.saga_log.get(document["orderId"]).failure.error == "InsufficientFunds"
+    assert stack.payments.get(document["orderId"]).status is PaymentStatus.DECLINED
+    assert stack.orders.get(document["orderId"]).status is OrderStatus.CANCELLED
+    saga = stack.saga_log.get(document["orderId"])
+    assert (saga.status, saga.failure.error) == (OrderStatus.CANCELLED, "InsufficientFunds")
 
 
 def test_confirm_failure_refunds_the_payment_and_returns_the_stock(stack, products):
@@ -171,6 +174,13 @@ def test_a_step_that_keeps_failing_after_its_effect_is_undone_too(stack, product
     assert stack.failed_task_attempts(execution["executionArn"]) == 3  # first try + StepMaxAttempts retries
     assert stack.available(*skus) == {skus[0]: 10}
     assert stack.orders.get(document["orderId"]).status is OrderStatus.CANCELLED
+    assert stack.payments.get(document["orderId"]) is None
+    saga = stack.saga_log.get(document["orderId"])
+    assert (saga.status, saga.failure.step, saga.failure.error) == (
+        OrderStatus.CANCELLED,
+        "ReserveStock",
+        "TransientStepError",
+    )
 
 
 def test_flaky_card_is_retried_until_approved(stack, products):
@@ -186,6 +196,8 @@ def test_flaky_card_is_retried_until_approved(stack, products):
     assert (payment.status, payment.attempts) == (PaymentStatus.CAPTURED, 3)
     assert stack.available(*skus) == {skus[0]: 8}
     assert stack.orders.get(document["orderId"]).status is OrderStatus.CONFIRMED
+    assert stack.saga_log.get(document["orderId"]).status is OrderStatus.CONFIRMED
+    assert saga_states(stack, document["orderId"])[-1] == "CONFIRMED"
 
 
 def test_a_compensation_that_keeps_failing_ends_visible_then_can_be_resumed(stack, products):
@@ -239,10 +251,14 @@ def test_an_input_without_order_id_is_named_after_its_execution(stack, products)
     assert execution["status"] == "SUCCEEDED"
     assert stack.entered_states(arn) == ["StartOrResume", "NameOrderAfterExecution", *FORWARD[1:]]
     assert stack.orders.get(order_id).status is OrderStatus.CONFIRMED
+    assert stack.payments.get(order_id).status is PaymentStatus.CAPTURED
+    assert stack.available(*skus) == {skus[0]: 8}
+    assert stack.saga_log.get(order_id).status is OrderStatus.CONFIRMED
 
 
 def test_every_compensation_that_keeps_failing_is_caught(stack, products):
     """One saga per compensation: whichever undo keeps failing, the saga ends COMPENSATION_FAILED."""
+    still_held = {"RefundPayment": 8, "ReleaseStock": 8, "CancelOrder": 10}  # available once the saga stopped
     expected_tail = {
         "RefundPayment": ["RefundPayment", "RefundPaymentCompensationFailed"],
         "ReleaseStock": ["RefundPayment", "ReleaseStock", "ReleaseStockCompensationFailed"],
@@ -262,6 +278,8 @@ def test_every_compensation_that_keeps_failing_is_caught(stack, products):
         saga = stack.saga_log.get(document["orderId"])
         assert (saga.status, saga.compensation_failure.step) == (OrderStatus.COMPENSATION_FAILED, compensation)
         assert stack.orders.get(document["orderId"]).status is OrderStatus.COMPENSATION_FAILED
+        assert stack.payments.get(document["orderId"]).status is PaymentStatus.DECLINED
+        assert stack.available(*skus) == {skus[0]: still_held[compensation]}, compensation
 
 
 def test_an_order_id_already_taken_fails_without_touching_that_order(stack, products):
@@ -279,6 +297,8 @@ def test_an_order_id_already_taken_fails_without_touching_that_order(stack, prod
     assert (order.status, order.customer_id) == (OrderStatus.CONFIRMED, "c-42")
     assert stack.available(*skus) == {skus[0]: 8}
     assert stack.payments.get(first["orderId"]).status is PaymentStatus.CAPTURED
+    saga = stack.saga_log.get(first["orderId"])
+    assert (saga.status, saga.failure) == (OrderStatus.CONFIRMED, None)
 
 
 def test_a_confirm_whose_answer_is_lost_is_not_undone(stack, products):
@@ -356,3 +376,4 @@ def test_a_cancel_whose_answer_is_lost_ends_cancelled_not_compensation_failed(st
     saga = stack.saga_log.get(document["orderId"])
     assert (saga.status, saga.compensation_failure) == (OrderStatus.CANCELLED, None)
     assert stack.available(*skus) == {skus[0]: 10}
+    assert stack.payments.get(document["orderId"]).status is PaymentStatus.DECLINED
