@@ -6,6 +6,9 @@ in moto's in-process apigateway backend, builds the proxy event API Gateway send
 function through moto's Lambda backend (so the installed LambdaRunner runs it) and maps the proxy
 response back to HTTP. Every other request goes on to moto.
 
+API Gateway invokes a function only if the function's resource policy allows it (an
+``AWS::Lambda::Permission`` for ``apigateway.amazonaws.com`` whose SourceArn matches the method).
+
 Not modelled: authorizers, API keys, request validation, mapping templates, non-proxy
 integrations, deployment snapshots (moto's live resource tree is served).
 """
@@ -25,6 +28,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from local_cloud.iam_policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -86,6 +90,12 @@ class ApiGatewayMiddleware:
         event = proxy_event(
             request, api, region, self.account_id, stage_name, stage.variables, resource, path, path_params
         )
+        source_arn = f"arn:aws:execute-api:{region}:{self.account_id}:{api_id}/{stage_name}/{request.method}"
+        source_arn += resource.get_path()
+        if not self._may_invoke(target["fn"], source_arn):
+            # API Gateway's answer when the function's policy has no AWS::Lambda::Permission for it.
+            LOG.error("Execution failed due to configuration error: Invalid permissions on Lambda function")
+            return _json(500, {"message": "Internal server error"})
         return self._invoke(target["fn"], event)
 
     def _find_api(self, api_id: str) -> tuple[str, Any] | None:
@@ -98,6 +108,23 @@ class ApiGatewayMiddleware:
             if api is not None:
                 return region, api
         return None
+
+    def _may_invoke(self, function_arn: str, source_arn: str) -> bool:
+        """Whether the function's resource policy lets API Gateway invoke it for this method."""
+        from moto.awslambda.utils import get_backend
+
+        region = function_arn.split(":")[3] if function_arn.startswith("arn:") else DEFAULT_REGION
+        try:
+            function = get_backend(self.account_id, region).get_function(function_arn)
+        except Exception:  # no such function: the invocation reports it
+            return True
+        return resource_policy_allows(
+            function.policy.statements,
+            service="apigateway.amazonaws.com",
+            action="lambda:InvokeFunction",
+            source_arn=source_arn,
+            source_account=self.account_id,
+        )
 
     def _invoke(self, function_arn: str, event: dict[str, Any]) -> Response:
         from moto.awslambda.utils import get_backend

@@ -14,21 +14,27 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from local_cloud.iam_policies import AccessDenied, authorize_role, role_name
+from local_cloud.iam_resources import function_arn
+
 _STATUS = {"Event": 202, "DryRun": 204}
 
 
 class DirectLambdaClient:
-    def __init__(self, region: str, account_id: str | None = None) -> None:
+    def __init__(self, region: str, account_id: str | None = None, *, role_arn: str = "") -> None:
         from moto.core.models import DEFAULT_ACCOUNT_ID
 
         self.region = region
-        # The interpreter's HTTP clients sign with a dummy key, which moto maps to its default account.
-        self.account_id = account_id or DEFAULT_ACCOUNT_ID
+        # The state machine's execution role: what it may invoke. Its account is the state machine's.
+        self.role_arn = role_arn
+        self.account_id = account_id or (role_arn.split(":")[4] if role_arn else DEFAULT_ACCOUNT_ID)
 
     def invoke(self, **parameters: Any) -> dict[str, Any]:
         from moto.awslambda.utils import get_backend
         from moto.core.exceptions import JsonRESTError
 
+        if self.role_arn:
+            self._authorize(str(parameters["FunctionName"]))
         payload = parameters.get("Payload") or b""
         body = payload.decode() if isinstance(payload, bytes | bytearray) else str(payload)
         invocation_type = parameters.get("InvocationType", "RequestResponse")
@@ -53,6 +59,17 @@ class DirectLambdaClient:
         if parameters.get("LogType") == "Tail" and "x-amz-log-result" in response_headers:
             response["LogResult"] = response_headers["x-amz-log-result"]
         return response
+
+    def _authorize(self, function: str) -> None:
+        """As Step Functions does with the role it assumed: ``lambda:InvokeFunction`` on the function."""
+        resource = function_arn(function, self.region, self.account_id)
+        principal = f"arn:aws:sts::{self.account_id}:assumed-role/{role_name(self.role_arn)}/StepFunctions"
+        try:
+            authorize_role(self.role_arn, principal, "lambda:InvokeFunction", resource)
+        except AccessDenied as exc:
+            raise _client_error("AccessDeniedException", str(exc), 403) from exc
+        except Exception as exc:  # moto's NotFoundException: the role is gone
+            raise _client_error("AccessDeniedException", f"{principal} cannot be assumed: {exc}", 403) from exc
 
 
 def _client_error(code: str, message: str, status: int) -> ClientError:

@@ -12,6 +12,7 @@ The handler's boto3 calls then reach moto's in-process mocks. Differences from a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -22,6 +23,7 @@ from typing import Any, TextIO, cast
 
 from local_cloud.code_store import CodeStore
 from local_cloud.handler_call import Handler, HandlerLoadError, LambdaContext, call_handler, load_handler
+from local_cloud.invocation_credentials import acting_as
 from local_cloud.lambda_types import FunctionSpec, InvokeResult, exit_error
 
 
@@ -35,7 +37,12 @@ class InProcessRunner:
 
     def invoke(self, spec: FunctionSpec, event_json: str) -> InvokeResult:
         request_id = str(uuid.uuid4())
-        with self._lock, _CapturedOutput() as output, _Environment(self._variables(spec)):
+        with (
+            self._lock,
+            _CapturedOutput() as output,
+            _Environment(self._variables(spec)),
+            acting_as(spec.credentials) if spec.credentials else contextlib.nullcontext(),
+        ):
             started = time.perf_counter()
             try:
                 handler, cold = self._handler(spec)
@@ -117,6 +124,7 @@ class InProcessRunner:
             variables.update(
                 {"AWS_ENDPOINT_URL": self.endpoint_url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
             )
+        variables.update(spec.credentials)  # the role's; clients already cached sign with them through acting_as
         return variables
 
 

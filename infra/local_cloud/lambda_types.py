@@ -6,6 +6,7 @@ Stdlib only: the worker process imports this module too.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +25,9 @@ class FunctionSpec:
     region: str = "us-east-1"
     function_arn: str = ""
     version: str = "$LATEST"
+    # The execution role's temporary credentials (AWS_ACCESS_KEY_ID, ... as Lambda sets them). Not part of
+    # the configuration: renewed credentials reach a warm environment, they do not replace it.
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def config_key(self) -> tuple[object, ...]:
         """What identifies a warm execution environment: a change in any of these needs a fresh one,

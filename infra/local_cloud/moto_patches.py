@@ -21,6 +21,7 @@ Speed and atomicity patches live in their own modules and are installed with the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -35,6 +36,7 @@ from typing import Any
 
 from local_cloud.direct_lambda import DirectLambdaClient
 from local_cloud.lambda_types import FunctionSpec, InvokeResult, LambdaRunner, error_payload
+from local_cloud.role_credentials import RoleCredentials, RoleNotAssumable
 from local_cloud.seams import Installation as Installation  # re-exported: tests and server use these names
 from local_cloud.seams import SeamChanged as SeamChanged
 from local_cloud.seams import replace as _replace
@@ -58,15 +60,24 @@ def lambda_function_class() -> Any:
     return LambdaFunction
 
 
-def install_lambda_runner(runner: LambdaRunner, endpoint_url: str | None = None) -> Installation:
-    """Make moto's Lambda run handlers with ``runner``. ``endpoint_url``, when given, is added to each
-    function's environment as AWS_ENDPOINT_URL so its SDK calls come back to the local cloud."""
+def install_lambda_runner(
+    runner: LambdaRunner, endpoint_url: str | None = None, roles: RoleCredentials | None = None
+) -> Installation:
+    """Make moto's Lambda run handlers with ``runner``, each call with temporary credentials of the
+    function's execution role. ``endpoint_url``, when given, is added to each function's environment as
+    AWS_ENDPOINT_URL so its SDK calls come back to the local cloud."""
     cls = lambda_function_class()
+    roles = roles or RoleCredentials()
 
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         spec = function_spec(self, endpoint_url)
         if isinstance(spec, str):
             return spec, True, ""
+        try:
+            credentials = roles.for_role(self.role, self.function_name, "lambda.amazonaws.com")
+        except RoleNotAssumable as exc:
+            return error_payload("AccessDeniedException", str(exc)), True, ""
+        spec = dataclasses.replace(spec, credentials=credentials.environment())
         result = runner.invoke(spec, _event_json(event))
         _save_logs(self, spec, result)
         tail = result.logs.encode()[-_TAIL_BYTES:].decode("utf-8", "ignore")
@@ -166,20 +177,22 @@ def install_sfn_client_cache() -> Installation:
     # Importing the backend imports every Task implementation, i.e. every module that bound the name.
     importlib.import_module("moto.stepfunctions.parser.models")
     importlib.import_module("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils")
-    cache: dict[tuple[str, str, bool, str], Any] = {}
+    cache: dict[tuple[str, str, bool, str, str], Any] = {}
     lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         # In-process (mock_aws) clients carry no endpoint, server-mode ones carry MOTO_PORT's.
         in_process = bool(module.botocore_stubber.enabled)
-        key = (region, service, in_process, module.moto_server_port())
+        role_arn = str(getattr(state_credentials, "role_arn", "") or "")
+        key = (region, service, in_process, module.moto_server_port(), role_arn)
         client = cache.get(key)
         if client is None:
             with lock:  # creating boto3 clients on the shared default session is not thread-safe
                 client = cache.get(key)
                 if client is None:
-                    if service == "lambda" and not in_process:
-                        client = cache[key] = DirectLambdaClient(region)  # no HTTP round trip to ourselves
+                    if service == "lambda":
+                        # No HTTP round trip to ourselves; invokes only what the state machine's role allows.
+                        client = cache[key] = DirectLambdaClient(region, role_arn=role_arn)
                     else:
                         client = cache[key] = original(region, service, state_credentials)
         return client
@@ -218,13 +231,21 @@ def configure_moto(port: int | None = None) -> Installation:
     return Installation(undo)
 
 
-def install_all(runner: LambdaRunner, endpoint_url: str | None = None, port: int | None = None) -> Installation:
-    """Everything the local cloud needs from moto; ``endpoint_url``/``port`` for server mode only."""
-    from local_cloud import moto_dispatch, moto_dynamodb, moto_sfn
+def install_all(
+    runner: LambdaRunner,
+    endpoint_url: str | None = None,
+    port: int | None = None,
+    roles: RoleCredentials | None = None,
+) -> Installation:
+    """Everything the local cloud needs from moto, IAM enforcement included; ``endpoint_url``/``port`` for
+    server mode only."""
+    from local_cloud import iam_enforcement, invocation_credentials, moto_dispatch, moto_dynamodb, moto_sfn
 
     parts = [
         configure_moto(port),
-        install_lambda_runner(runner, endpoint_url),
+        iam_enforcement.install(),
+        invocation_credentials.install(),
+        install_lambda_runner(runner, endpoint_url, roles),
         install_execution_names(),
         install_sfn_client_cache(),
         moto_dynamodb.install_all(),

@@ -27,6 +27,7 @@ from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.lambda_types import LambdaRunner
 from local_cloud.moto_patches import Installation, install_all
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
+from local_cloud.role_credentials import RoleCredentials
 from local_cloud.worker_pool import WorkerPoolRunner
 
 _active_lock = threading.Lock()
@@ -42,6 +43,7 @@ class LocalCloud:
         runner: LambdaRunner | None = None,
         max_workers_per_function: int = 8,
         log_requests: bool = False,
+        roles: RoleCredentials | None = None,
     ) -> None:
         self.host = host
         self.port = port  # 0: a free port, known after start()
@@ -52,6 +54,8 @@ class LocalCloud:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._patches: Installation | None = None
+        # Temporary credentials of the functions' and state machines' execution roles.
+        self.roles = roles or RoleCredentials()
 
     @property
     def endpoint_url(self) -> str:
@@ -75,7 +79,7 @@ class LocalCloud:
             self.port = int(sock.getsockname()[1])
             if self._runner is None:
                 self._runner = WorkerPoolRunner(self.endpoint_url, max_workers_per_function=self._max_workers)
-            self._patches = install_all(self.runner, self.endpoint_url, self.port)
+            self._patches = install_all(self.runner, self.endpoint_url, self.port, self.roles)
             health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
             app = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler

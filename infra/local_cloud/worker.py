@@ -49,6 +49,8 @@ def main(argv: list[str]) -> int:
         assert message is not None  # no timeout given
         meta, event = message
         env["_X_AMZN_TRACE_ID"] = meta["trace"]
+        # Renewed role credentials: botocore re-reads them from here before the old ones expire.
+        env.update(meta.get("credentials") or {})
         context = LambdaContext(
             function_name=env["AWS_LAMBDA_FUNCTION_NAME"],
             function_version=env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),

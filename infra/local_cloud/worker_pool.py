@@ -251,8 +251,6 @@ class WorkerPoolRunner:
             {
                 "AWS_REGION": spec.region,
                 "AWS_DEFAULT_REGION": spec.region,
-                "AWS_ACCESS_KEY_ID": "test",
-                "AWS_SECRET_ACCESS_KEY": "test",
                 "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
                 "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
@@ -271,6 +269,9 @@ class WorkerPoolRunner:
         )
         env.pop("AWS_SESSION_TOKEN", None)
         env.pop("AWS_PROFILE", None)
+        # The role's credentials, renewed in each call's message; without a role (a runner used on its own,
+        # with no IAM behind it) the local cloud's administrator key.
+        env.update(spec.credentials or {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
         return env
@@ -288,7 +289,13 @@ class WorkerPoolRunner:
 
     def _call(self, worker: _Worker, spec: FunctionSpec, event_json: str, request_id: str) -> tuple[InvokeResult, bool]:
         """One invocation on a ready worker: (result, whether the worker can be reused)."""
-        meta = {"rid": request_id, "arn": spec.arn, "timeout": spec.timeout_seconds, "trace": _trace_id()}
+        meta = {
+            "rid": request_id,
+            "arn": spec.arn,
+            "timeout": spec.timeout_seconds,
+            "trace": _trace_id(),
+            "credentials": dict(spec.credentials),
+        }
         started = time.perf_counter()
         try:
             write_message(worker.req_fd, meta, event_json.encode())

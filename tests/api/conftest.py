@@ -1,6 +1,7 @@
 """The API's handler, in process, fed real API Gateway REST proxy events, against in-process moto: the tables
 come from template.yaml and the state machine is a plain Pass (these tests check what the API starts; the
-saga itself is tested in tests/statemachine).
+saga itself is tested in tests/statemachine). IAM is enforced as on the local cloud: the handler acts with its
+execution role from template.yaml, so a permission missing there fails here.
 
 One moto cloud per module (creating clients and tables is what costs); each test gets empty tables and a
 state machine of its own, so it sees only the executions it started."""
@@ -21,7 +22,10 @@ from moto import mock_aws
 from checkout_saga.handlers import api
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
+from checkout_saga.settings import DEFAULT_FAULTS_PARAMETER as FAULTS_PARAMETER
+from local_cloud import iam_enforcement, invocation_credentials
 from tests.support.events import LambdaContextStub, api_event
+from tests.support.function_roles import FunctionRole
 from tests.support.stack import Stack
 from tests.support.template_tables import create_tables, table_properties
 
@@ -32,6 +36,7 @@ CATALOG = [
     Product(sku="MS-001", name="Wireless mouse", unit_price_cents=2599, available=5),
 ]
 _machines = itertools.count(1)
+NO_MACHINE_YET = f"arn:aws:states:{REGION}:123456789012:stateMachine:none-yet"  # each test creates its own
 
 
 @dataclass
@@ -51,6 +56,7 @@ class ApiResponse:
 @dataclass
 class Cloud:
     tables: dict[str, str]
+    role: FunctionRole
     state_machine_arn: str = ""
 
     @cached_property
@@ -89,14 +95,26 @@ class Cloud:
             definition=PASS_MACHINE,
             roleArn="arn:aws:iam::123456789012:role/checkout-saga",
         )["stateMachineArn"]
+        self.role.grant(self.physical())
         self.__dict__.pop("stack", None)
         return self.state_machine_arn
+
+    def physical(self) -> dict[str, str]:
+        """What the ApiFunction's policies name, in this suite."""
+        return {**self.tables, "CheckoutStateMachine": self.state_machine_arn, "FaultsParameter": FAULTS_PARAMETER}
 
 
 @pytest.fixture(scope="module")
 def moto_cloud() -> Iterator[Cloud]:
-    with mock_aws(), pytest.MonkeyPatch.context() as environment:
-        cloud = Cloud(create_tables(boto3.client("dynamodb", region_name=REGION)))
+    with (
+        mock_aws(),
+        pytest.MonkeyPatch.context() as environment,
+        iam_enforcement.install(),
+        invocation_credentials.install(),
+    ):
+        tables = create_tables(boto3.client("dynamodb", region_name=REGION))
+        physical = {**tables, "CheckoutStateMachine": NO_MACHINE_YET, "FaultsParameter": FAULTS_PARAMETER}
+        cloud = Cloud(tables, FunctionRole(boto3.client("iam", region_name=REGION), "ApiFunction", physical))
         for variable, logical_id in [
             ("ORDERS_TABLE", "OrdersTable"),
             ("INVENTORY_TABLE", "InventoryTable"),
@@ -126,7 +144,8 @@ def call(cloud: Cloud) -> Call:
     """call("POST", "/checkout", body={...}, headers={...}) -> ApiResponse, through the Lambda handler."""
 
     def invoke(method: str, path: str, **kwargs: Any) -> ApiResponse:
-        return ApiResponse.of(api.handler(api_event(method, path, **kwargs), LambdaContextStub()))
+        with cloud.role.acting():
+            return ApiResponse.of(api.handler(api_event(method, path, **kwargs), LambdaContextStub()))
 
     return invoke
 

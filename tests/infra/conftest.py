@@ -4,6 +4,7 @@ runner, and one in-process LocalCloud server per module on a free port."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import textwrap
 import time
@@ -17,7 +18,21 @@ import pytest
 from local_cloud.lambda_runtime import FunctionSpec, WorkerPoolRunner
 from local_cloud.server import LocalCloud, active
 
-ROLE_POLICY = '{"Version": "2012-10-17", "Statement": []}'
+
+def trust_policy(service: str = "lambda.amazonaws.com") -> str:
+    """A role's trust policy letting ``service`` assume it (the local cloud checks it, as AWS does)."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def allow(actions: list[str], resource: str) -> str:
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]}
+    )
+
+
+# A Lambda execution role with no permissions: enough for handlers that call no AWS API.
+ROLE_POLICY = trust_policy()
 
 
 def make_zip(files: dict[str, str]) -> bytes:

@@ -7,6 +7,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,10 @@ API_CODE = make_zip(
 
         def malformed(event, context):
             return {"status": 200, "body": {"not": "a string"}}
+
+        def unpermitted(event, context):
+            open("/tmp/local-cloud-unpermitted-ran", "w").close()
+            return {"statusCode": 200, "body": "ran"}
         """
     }
 )
@@ -64,7 +69,7 @@ def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
             Handler=f"api.{name}",
             Code={"ZipFile": API_CODE},
         )["FunctionArn"]
-        for name in ("echo", "custom", "binary", "boom", "malformed")
+        for name in ("echo", "custom", "binary", "boom", "malformed", "unpermitted")
     }
     api_id = apigw.create_rest_api(name="test-api")["id"]
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
@@ -77,8 +82,16 @@ def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
             created[path] = str(made["id"])
         return created[path]
 
-    def route(path: str, method: str, function: str) -> None:
+    def route(path: str, method: str, function: str, *, permitted: bool = True) -> None:
         resource_id = resource(path)
+        if permitted:  # what SAM's AWS::Lambda::Permission for an Api event says
+            lam.add_permission(
+                FunctionName=arns[function],
+                StatementId=f"api-{method}-{resource_id}",
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/{method.replace('ANY', '*')}{path}",
+            )
         apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, authorizationType="NONE")
         apigw.put_integration(
             restApiId=api_id,
@@ -96,6 +109,7 @@ def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
     route("/binary", "GET", "binary")
     route("/boom", "GET", "boom")
     route("/malformed", "GET", "malformed")
+    route("/unpermitted", "GET", "unpermitted", permitted=False)
     apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"env": "test"})
     return Api(f"{cloud.endpoint_url}/restapis/{api_id}/prod/_user_request_", api_id)
 
@@ -265,3 +279,15 @@ def test_proxy_response_merges_headers() -> None:
     assert response.headers.getlist("X-A") == ["1"]
     assert response.headers.getlist("X-B") == ["m1", "m2"]  # multiValueHeaders wins, as on AWS
     assert response.get_data() == b"\x00\x01"
+
+
+def test_a_function_without_a_lambda_permission_is_not_invoked(api: Api) -> None:
+    # Given a method whose function grants API Gateway no AWS::Lambda::Permission
+    marker = Path("/tmp/local-cloud-unpermitted-ran")
+    marker.unlink(missing_ok=True)
+    # When it is called
+    response = requests.get(f"{api.url}/unpermitted", timeout=30)
+    # Then API Gateway answers as AWS does for invalid permissions, and the function never ran
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal server error"}
+    assert not marker.exists()

@@ -17,7 +17,7 @@ from moto import mock_aws
 from local_cloud import moto_patches
 from local_cloud.lambda_runtime import InProcessRunner
 from local_cloud.server import LocalCloud
-from tests.infra.conftest import ROLE_POLICY, make_zip
+from tests.infra.conftest import ROLE_POLICY, allow, make_zip, trust_policy
 
 SAGA_CODE = make_zip(
     {
@@ -60,6 +60,23 @@ def saga_definition(charge_arn: str, refund_arn: str) -> dict[str, Any]:
 
 
 def deploy_saga(client: Callable[[str], Any], role_arn: str, table: str) -> str:
+    """The functions run as ``role_arn``, granted PutItem on ``table``; the state machine gets a role of its own
+    that may invoke them."""
+    iam = client("iam")
+    role_name = role_arn.rsplit("/", 1)[1]
+    iam.put_role_policy(
+        RoleName=role_name,
+        PolicyName="orders",
+        PolicyDocument=allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}"),
+    )
+    machine_role = iam.create_role(
+        RoleName=f"{role_name}-machine", AssumeRolePolicyDocument=trust_policy("states.amazonaws.com")
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=f"{role_name}-machine",
+        PolicyName="invoke",
+        PolicyDocument=allow(["lambda:InvokeFunction"], "arn:aws:lambda:us-east-1:123456789012:function:seam-*"),
+    )
     lam = client("lambda")
     arns = {}
     for name in ("charge", "refund"):
@@ -80,7 +97,7 @@ def deploy_saga(client: Callable[[str], Any], role_arn: str, table: str) -> str:
     )
     definition = json.dumps(saga_definition(arns["charge"], arns["refund"]))
     return str(
-        client("stepfunctions").create_state_machine(name="seam", definition=definition, roleArn=role_arn)[
+        client("stepfunctions").create_state_machine(name="seam", definition=definition, roleArn=machine_role)[
             "stateMachineArn"
         ]
     )

@@ -69,17 +69,21 @@ def test_programs_and_jsonpaths_are_parsed_once() -> None:
     assert json_path.parse is original_parse
 
 
-def test_in_process_mode_keeps_botocore_clients() -> None:
+def test_in_process_mode_invokes_lambda_directly_as_the_machine_role() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     from local_cloud import moto_patches
     from local_cloud.lambda_runtime import InProcessRunner
 
     runner = InProcessRunner()
+    role = "arn:aws:iam::123456789012:role/machine"
     try:
         with mock_aws(), moto_patches.install_all(runner):
-            client = getattr(boto_client, "boto_client_for")("us-east-1", "lambda")  # noqa: B009
-            assert not isinstance(client, DirectLambdaClient)
-            assert isinstance(client, BaseClient)
+            boto_client_for = getattr(boto_client, "boto_client_for")  # noqa: B009
+            client = boto_client_for("us-east-1", "lambda", StateCredentials(role_arn=role))
+            assert isinstance(client, DirectLambdaClient)
+            assert client.role_arn == role
+            assert isinstance(boto_client_for("us-east-1", "sqs"), BaseClient)  # other services: botocore's
     finally:
         runner.close()

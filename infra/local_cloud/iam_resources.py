@@ -1,0 +1,111 @@
+"""Which (action, resource ARN) pairs IAM evaluates for one request, as AWS's authorization does.
+
+moto authorizes every non-S3 request as one action on resource ``"*"``, so a policy scoped to one table
+allows every table. AWS evaluates each resource the request touches, and for some operations other
+actions than the operation's name:
+
+- DynamoDB ``TransactWriteItems``/``TransactGetItems`` have no IAM action of their own: each item is
+  authorized as the single-item action (``PutItem``, ``UpdateItem``, ``DeleteItem``, ``ConditionCheckItem``,
+  ``GetItem``) on its own table. ``BatchGetItem``/``BatchWriteItem`` are authorized on every table they name.
+  ``Query``/``Scan`` on an index are authorized on the index's ARN.
+- SSM parameters are named ``/a/b``; their ARN is ``parameter/a/b`` (one slash).
+- Step Functions execution operations are authorized on the execution's ARN.
+- Lambda operations on the function's ARN (a name, a partial or a full ARN may be given).
+
+Pure functions of the request's parameters: no moto here, so they can be tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+Check = tuple[str, str]  # (service:Action, resource ARN)
+
+# Operations whose IAM action has another name than the operation.
+_IAM_ACTION = {("lambda", "Invoke"): "InvokeFunction", ("lambda", "InvokeWithResponseStream"): "InvokeFunction"}
+_TRANSACT_WRITE = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def request_checks(
+    service: str, action: str, params: Mapping[str, Any], *, region: str, account: str, path: str = ""
+) -> list[Check]:
+    """What to authorize for ``service:action`` with these parameters (a request's JSON body, or for
+    REST services the decoded URL path). Unknown services and actions are authorized on ``"*"``."""
+    action = _IAM_ACTION.get((service, action), action)
+    resolver = _RESOLVERS.get(service)
+    checks = resolver(action, params, region, account, path) if resolver else None
+    return checks or [(f"{service}:{action}", "*")]
+
+
+def _dynamodb(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    def table(name: str) -> str:
+        # A table may be named by its ARN as well as by its name.
+        return name if name.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+
+    if action == "TransactWriteItems":
+        checks = []
+        for item in params.get("TransactItems") or []:
+            for kind, operation in item.items():
+                checks.append((f"dynamodb:{_TRANSACT_WRITE.get(kind, kind)}", table(operation["TableName"])))
+        return checks
+    if action == "TransactGetItems":
+        return [("dynamodb:GetItem", table(item["Get"]["TableName"])) for item in params.get("TransactItems") or []]
+    if action in ("BatchGetItem", "BatchWriteItem"):
+        return [(f"dynamodb:{action}", table(name)) for name in params.get("RequestItems") or {}]
+    name = params.get("TableName")
+    if not name:
+        return []
+    resource = table(name)
+    if params.get("IndexName") and action in ("Query", "Scan"):
+        resource += f"/index/{params['IndexName']}"
+    return [(f"dynamodb:{action}", resource)]
+
+
+def _ssm(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    def parameter(name: str) -> str:
+        if name.startswith("arn:"):
+            return name
+        return f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+
+    names = params.get("Names") or ([params["Name"]] if params.get("Name") else [])
+    if action == "GetParametersByPath" and params.get("Path"):
+        names = [params["Path"]]
+    return [(f"ssm:{action}", parameter(name)) for name in names]
+
+
+def _states(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    for key in ("executionArn", "stateMachineArn", "mapRunArn", "activityArn"):
+        if params.get(key):
+            return [(f"states:{action}", str(params[key]))]
+    return []
+
+
+def _lambda(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    # /2015-03-31/functions/<name, partial ARN or ARN>/invocations and the other function routes.
+    parts = path.split("/functions/", 1)
+    if len(parts) != 2 or not parts[1]:
+        return []
+    name = unquote(parts[1].split("/", 1)[0])
+    return [(f"lambda:{action}", function_arn(name, region, account))]
+
+
+def function_arn(name: str, region: str, account: str) -> str:
+    """A function's unqualified ARN from a name, ``account:function:name`` partial ARN or full ARN."""
+    if name.startswith("arn:"):
+        fields = name.split(":")
+        return ":".join(fields[:7])  # drop a version or alias qualifier
+    if ":function:" in name:
+        owner, _, function = name.split(":", 2)
+        return f"arn:aws:lambda:{region}:{owner}:function:{function.split(':')[0]}"
+    return f"arn:aws:lambda:{region}:{account}:function:{name.split(':')[0]}"
+
+
+_Resolver = Callable[[str, Mapping[str, Any], str, str, str], list[Check]]
+_RESOLVERS: dict[str, _Resolver] = {"dynamodb": _dynamodb, "ssm": _ssm, "states": _states, "lambda": _lambda}
