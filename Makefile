@@ -17,12 +17,13 @@ ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
 LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
 
-.PHONY: help install demo up down outputs deploy deploy-localstack seed test test-fast lint format openapi chaos bench check-catches clean
+.PHONY: help install demo up down outputs deploy deploy-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
 	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud)"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
+	@echo "make check-iam       remove each IAM policy statement in turn: a test must fail every time"
 	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT)"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make lint      ruff, mypy, sam validate --lint"
@@ -76,7 +77,11 @@ test: $(VENV)/.installed $(SAM_VENV)/.installed
 	@$(PY) -m pytest
 
 check-catches: $(VENV)/.installed
-	@$(PY) -m tests.statemachine.check_catches
+	@$(PY) -m checks.check_catches
+
+# Each policy statement of template.yaml in turn removed: a test must fail every time (about 10 minutes).
+check-iam: $(VENV)/.installed
+	@$(PY) -m checks.check_iam
 
 test-fast: $(VENV)/.installed
 	@$(PY) -m pytest tests/unit -q

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
@@ -106,8 +107,10 @@ def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
     except parameters.exceptions.TransformParameterError as exc:
         logger.warning("ignoring a fault plan that is not JSON", parameter=settings.faults_parameter, error=str(exc))
         return FaultInjector({})
-    except parameters.exceptions.GetParameterError:
-        return FaultInjector({})  # no parameter: no faults
+    except parameters.exceptions.GetParameterError as exc:
+        if _parameter_not_found(exc):
+            return FaultInjector({})  # no parameter: no faults
+        raise  # e.g. AccessDenied: a broken deployment must not pass for "no faults"
     try:
         return FaultInjector(FaultPlan.model_validate(document or {}).root)
     except ValidationError as exc:
@@ -116,6 +119,12 @@ def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
             "ignoring invalid fault plan", parameter=settings.faults_parameter, errors=exc.errors(include_url=False)
         )
         return FaultInjector({})
+
+
+def _parameter_not_found(exc: Exception) -> bool:
+    # powertools raises GetParameterError inside its `except`: the SDK's error is the implicit context.
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
 
 
 def reset_caches() -> None:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from checks.project_copy import copy_project
+
 ROOT = Path(__file__).resolve().parents[2]
 ASL = Path("statemachine/checkout.asl.json")
-COPIED = ("functions", "infra", "statemachine", "tests", "events", "template.yaml", "pyproject.toml")
 # Numeric DefinitionSubstitutions are written unquoted in the ASL: quote them to parse, unquote to write back.
 NUMERIC = re.compile(r"(:\s*)(\$\{\w+\})")
 QUOTED_NUMERIC = re.compile(
@@ -42,13 +42,7 @@ def main() -> int:
     definition = json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / ASL).read_text()))
     surviving = []
     with tempfile.TemporaryDirectory(prefix="check-catches-") as work:
-        copy = Path(work)
-        for name in COPIED:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(source, copy / name)
+        copy = copy_project(ROOT, Path(work))
         # A failure is only evidence if the copy passes untouched (rewritten as the variants are written):
         # otherwise every variant would "fail".
         (copy / ASL).write_text(_unparse(definition))

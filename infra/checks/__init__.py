@@ -1,0 +1,1 @@
+"""Checks that the project's safety nets hold: each removed Catch or IAM statement must fail a test."""

@@ -1,0 +1,139 @@
+"""Shows that no permission of template.yaml is extra: for each policy statement in turn (each ``Sid`` of an
+inline policy, each SAM policy template), and for each action of a statement that lists several, a copy of
+the project without it runs the tests, which must fail. IAM enforcement shows the other half (no permission is missing), on every test run.
+
+Two stages per statement, cheapest first: the in-process suites (state machine paths, API), then, only if
+they still pass, the end-to-end suite on a local cloud server (separate worker processes per function,
+as on AWS, where a permission used by one function cannot hide behind another's cache).
+
+Too slow for `make test` (a suite run per statement): run it with `make check-iam` after changing a policy.
+The copy is a temporary directory, so the working tree is never modified, even if interrupted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.project_copy import copy_project
+
+TEMPLATE = Path("template.yaml")
+STAGES = (("in-process", ["tests/statemachine", "tests/api"]), ("end to end", ["tests/e2e"]))
+_RESOURCE = re.compile(r"^  (\w+):\s*$")
+_POLICIES = re.compile(r"^(\s+)Policies:\s*$")
+_STATEMENT = re.compile(r"^(\s+)- Sid: (\w+)\s*$")
+_POLICY_TEMPLATE = re.compile(r"^(\s+)- (\w+Policy): (.*)$")
+_ACTIONS = re.compile(r"^(\s+Action: \[)(.*)(\]\s*)$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    resource: str
+    name: str
+    lines: range  # of the template's lines
+    action: str = ""  # set: only this action of the statement is removed
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.name}" + (f" / {self.action}" if self.action else "")
+
+
+def variants(lines: list[str]) -> Iterator[Statement]:
+    """Each statement, then each action of a statement that lists more than one."""
+    for statement in statements(lines):
+        yield statement
+        for number in statement.lines:
+            if (match := _ACTIONS.match(lines[number])) and "," in match[2]:
+                for action in match[2].split(","):
+                    yield Statement(statement.resource, statement.name, statement.lines, action.strip())
+
+
+def statements(lines: list[str]) -> Iterator[Statement]:
+    """Every removable statement of every resource's Policies, with its line range."""
+    resource, in_policies, policies_indent = "", False, 0
+    for number, line in enumerate(lines):
+        if match := _RESOURCE.match(line):
+            resource, in_policies = match[1], False
+            continue
+        if match := _POLICIES.match(line):
+            in_policies, policies_indent = True, len(match[1])
+            continue
+        if in_policies and line.strip() and _indent(line) <= policies_indent:
+            in_policies = False
+        if not in_policies:
+            continue
+        if match := _STATEMENT.match(line):
+            yield Statement(resource, match[2], range(number, _block_end(lines, number, len(match[1]))))
+        elif match := _POLICY_TEMPLATE.match(line):
+            yield Statement(resource, f"{match[2]} {match[3]}", range(number, number + 1))
+
+
+def without(lines: list[str], statement: Statement) -> str:
+    if not statement.action:
+        return "".join(line for number, line in enumerate(lines) if number not in statement.lines)
+    kept = list(lines)
+    for number in statement.lines:
+        if match := _ACTIONS.match(lines[number]):
+            actions = [a.strip() for a in match[2].split(",") if a.strip() != statement.action]
+            kept[number] = f"{match[1]}{', '.join(actions)}{match[3]}"
+    return "".join(kept)
+
+
+def _block_end(lines: list[str], start: int, dash_indent: int) -> int:
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > dash_indent):
+        end += 1
+    return end
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _failing_stage(copy: Path) -> str | None:
+    """The first stage whose tests fail in ``copy``, or None when every stage passes."""
+    for stage, paths in STAGES:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *paths],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            return stage
+    return None
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parents[2]
+    lines = (root / TEMPLATE).read_text().splitlines(keepends=True)
+    found = list(variants(lines))
+    surviving = []
+    with tempfile.TemporaryDirectory(prefix="check-iam-") as work:
+        copy = copy_project(root, Path(work))
+        print(f"check-iam: {len(found)} statements and actions; first, the tests must pass with all ...", flush=True)
+        if (stage := _failing_stage(copy)) is not None:
+            print(f"the {stage} tests fail without any change: fix them first", file=sys.stderr)
+            return 2
+        for index, statement in enumerate(found, 1):
+            (copy / TEMPLATE).write_text(without(lines, statement))
+            stage = _failing_stage(copy)
+            verdict = f"needed (the {stage} tests fail without it)" if stage else "EXTRA: every test passes without it"
+            print(f"[{index}/{len(found)}] {statement}: {verdict}", flush=True)
+            if stage is None:
+                surviving.append(statement)
+    if surviving:
+        print(f"\n{len(surviving)} grant(s) that no test needs: remove them, or add the test that needs them:")
+        for statement in surviving:
+            print(f"  - {statement}")
+        return 1
+    print(f"\nall {len(found)} statements and actions are needed: removing any one of them fails a test")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
