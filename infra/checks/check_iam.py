@@ -1,6 +1,7 @@
 """Shows that no permission of template.yaml is extra: for each policy statement in turn (each ``Sid`` of an
 inline policy, each SAM policy template), and for each action of a statement that lists several, a copy of
-the project without it runs the tests, which must fail. IAM enforcement shows the other half (no permission is missing), on every test run.
+the project without it runs the tests, which must fail. IAM enforcement shows the other half (no
+permission is missing), on every test run.
 
 Two stages per statement, cheapest first: the in-process suites (state machine paths, API), then, only if
 they still pass, the end-to-end suite on a local cloud server (separate worker processes per function,
