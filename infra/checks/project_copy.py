@@ -5,7 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-COPIED = ("functions", "infra", "statemachine", "tests", "events", "template.yaml", "pyproject.toml")
+COPIED = (
+    "functions",
+    "infra",
+    "statemachine",
+    "tests",
+    "events",
+    "template.yaml",
+    "samconfig.toml",
+    "pyproject.toml",
+    "openapi.json",
+    "README.md",
+    "Makefile",
+)
 
 
 def copy_project(root: Path, destination: Path) -> Path:
