@@ -25,12 +25,12 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from local_cloud.account import current_account_id
 from local_cloud.netutil import HEALTH_PATH
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOG = logging.getLogger(__name__)
 
-DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 _USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$", re.DOTALL)
 _LAMBDA_URI = re.compile(
@@ -41,11 +41,9 @@ _PROXY_RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "i
 
 
 class ApiGatewayMiddleware:
-    def __init__(
-        self, app: WSGIApplication, *, account_id: str = DEFAULT_ACCOUNT_ID, health: dict[str, Any] | None = None
-    ):
+    def __init__(self, app: WSGIApplication, *, account_id: str | None = None, health: dict[str, Any] | None = None):
         self.app = app
-        self.account_id = account_id
+        self._account_id = account_id  # None: the account moto serves (the local cloud sets it)
         self.health = health  # served at HEALTH_PATH so `up`/`status` can tell our server from others
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -62,6 +60,10 @@ class ApiGatewayMiddleware:
             LOG.exception("API Gateway invocation failed")
             response = _json(500, {"message": "Internal server error"})
         return response(environ, start_response)
+
+    @property
+    def account_id(self) -> str:
+        return self._account_id or current_account_id()
 
     def handle(self, request: Request, api_id: str, stage_name: str, path: str) -> Response:
         found = self._find_api(api_id)

@@ -14,16 +14,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from local_cloud.account import current_account_id
+
 _STATUS = {"Event": 202, "DryRun": 204}
 
 
 class DirectLambdaClient:
     def __init__(self, region: str, account_id: str | None = None) -> None:
-        from moto.core.models import DEFAULT_ACCOUNT_ID
-
         self.region = region
-        # The interpreter's HTTP clients sign with a dummy key, which moto maps to its default account.
-        self.account_id = account_id or DEFAULT_ACCOUNT_ID
+        # Over HTTP, moto would serve the interpreter's call in the account it serves every request in.
+        self.account_id = account_id or current_account_id()
 
     def invoke(self, **parameters: Any) -> dict[str, Any]:
         from moto.awslambda.utils import get_backend

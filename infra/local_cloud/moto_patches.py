@@ -25,7 +25,6 @@ import hashlib
 import importlib
 import json
 import math
-import os
 import sys
 import threading
 import time
@@ -39,6 +38,7 @@ from local_cloud.seams import Installation as Installation  # re-exported: tests
 from local_cloud.seams import SeamChanged as SeamChanged
 from local_cloud.seams import replace as _replace
 from local_cloud.seams import require_signature as require_signature
+from local_cloud.seams import set_environ
 
 # The logs Invoke returns with LogType=Tail: AWS returns the last 4 KB.
 _TAIL_BYTES = 4096
@@ -205,16 +205,7 @@ def configure_moto(port: int | None = None) -> Installation:
     sfn_config["execute_state_machine"] = True
     undo: list[Callable[[], None]] = [lambda: sfn_config.__setitem__("execute_state_machine", previous)]
     if port is not None:
-        previous_port = os.environ.get("MOTO_PORT")
-        os.environ["MOTO_PORT"] = str(port)
-
-        def restore_port() -> None:
-            if previous_port is None:
-                os.environ.pop("MOTO_PORT", None)
-            else:
-                os.environ["MOTO_PORT"] = previous_port
-
-        undo.append(restore_port)
+        undo.append(set_environ("MOTO_PORT", str(port)))
     return Installation(undo)
 
 

@@ -133,7 +133,7 @@ def test_proxy_event_shape(api: Api) -> None:
     assert context["path"] == "/prod/orders"
     assert context["stage"] == "prod"
     assert context["apiId"] == api.api_id
-    assert context["accountId"] == "123456789012"
+    assert context["accountId"] == "000000000000"  # LocalStack's account, as every ARN here
     assert context["identity"]["sourceIp"] == "127.0.0.1"
     assert isinstance(context["requestTimeEpoch"], int)
     assert context["requestId"]
