@@ -16,7 +16,8 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
 
 Speed and atomicity patches live in their own modules and are installed with these by ``install_all``:
 ``moto_dynamodb`` (atomic requests, item-level transaction rollback, cheaper updates and responses),
-``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached).
+``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached);
+and ``moto_limits``, AWS's payload limits with AWS's error names.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def configure_moto(port: int | None = None) -> Installation:
 
 def install_all(runner: LambdaRunner, endpoint_url: str | None = None, port: int | None = None) -> Installation:
     """Everything the local cloud needs from moto; ``endpoint_url``/``port`` for server mode only."""
-    from local_cloud import moto_dispatch, moto_dynamodb, moto_sfn
+    from local_cloud import moto_dispatch, moto_dynamodb, moto_limits, moto_sfn
 
     parts = [
         configure_moto(port),
@@ -221,5 +222,6 @@ def install_all(runner: LambdaRunner, endpoint_url: str | None = None, port: int
         moto_dynamodb.install_all(),
         moto_sfn.install_all(),
         moto_dispatch.install_all(),
+        moto_limits.install_all(),
     ]
     return Installation([part.uninstall for part in parts])
