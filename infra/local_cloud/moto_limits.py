@@ -20,6 +20,7 @@ Lambda (quota: 6 MB per synchronous invocation request, and per response):
   client, API Gateway), exactly.
 
 The seam for both Lambda limits is ``LambdaBackend.invoke``: every synchronous invocation goes through it.
+StartExecution's check runs in moto_patches' StartExecution seam (``check_execution_input``).
 """
 
 from __future__ import annotations
@@ -61,28 +62,15 @@ def check_state_size_quota() -> None:
     )
 
 
-def install_execution_input_limit() -> Installation:
+def check_execution_input(execution_input: Any) -> None:
+    """Called by the StartExecution seam (moto_patches) before anything else."""
     from moto.stepfunctions.exceptions import InvalidExecutionInput  # the parser's own class loses its code
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    original = StepFunctionsParserBackend.start_execution
-    require_signature(
-        original,
-        ["self", "state_machine_arn", "name", "execution_input", "trace_header"],
-        "StepFunctionsParserBackend.start_execution",
-    )
-
-    def start_execution(
-        self: Any, state_machine_arn: str, name: Any = None, execution_input: Any = None, trace_header: Any = None
-    ) -> Any:
-        size = _size(execution_input)
-        if size > STATE_PAYLOAD_LIMIT_BYTES:
-            raise InvalidExecutionInput(
-                f"Execution input of {size} bytes exceeds the maximum of {STATE_PAYLOAD_LIMIT_BYTES} bytes (256 KiB)"
-            )
-        return original(self, state_machine_arn, name, execution_input, trace_header)
-
-    return Installation([replace(StepFunctionsParserBackend, "start_execution", start_execution)])
+    size = _size(execution_input)
+    if size > STATE_PAYLOAD_LIMIT_BYTES:
+        raise InvalidExecutionInput(
+            f"Execution input of {size} bytes exceeds the maximum of {STATE_PAYLOAD_LIMIT_BYTES} bytes (256 KiB)"
+        )
 
 
 # -- Lambda ---------------------------------------------------------------------------------------------------
@@ -132,5 +120,4 @@ def install_invoke_payload_limits() -> Installation:
 
 def install_all() -> Installation:
     check_state_size_quota()
-    parts = [install_execution_input_limit(), install_invoke_payload_limits()]
-    return Installation([part.uninstall for part in parts])
+    return install_invoke_payload_limits()

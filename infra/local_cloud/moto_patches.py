@@ -6,7 +6,8 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
    sets ``x-amz-function-error`` when errored; Step Functions' interpreter raises on that header and
    takes the payload's ``errorType`` as the error name a Catch/Retry matches.
 2. ``StepFunctionsParserBackend.start_execution``: a nameless start gets a UUID name, as on AWS
-   (moto's interpreter backend builds the ARN from the name as given, ending in ``:None``).
+   (moto's interpreter backend builds the ARN from the name as given, ending in ``:None``); an input over
+   256 KiB is refused first, as AWS does (``moto_limits.check_execution_input``).
 3. ``boto_client_for`` of the interpreter: it builds a new boto3 client for every Task (~10 ms);
    clients are cached per (region, service, in-process mock or server port). Safe because the
    original ignores the state credentials (fixed dummy keys) and botocore clients are thread-safe.
@@ -35,6 +36,7 @@ from typing import Any
 
 from local_cloud.direct_lambda import DirectLambdaClient
 from local_cloud.lambda_types import FunctionSpec, InvokeResult, LambdaRunner, error_payload
+from local_cloud.moto_limits import check_execution_input
 from local_cloud.seams import Installation as Installation  # re-exported: tests and server use these names
 from local_cloud.seams import SeamChanged as SeamChanged
 from local_cloud.seams import replace as _replace
@@ -150,6 +152,7 @@ def install_execution_names() -> Installation:
     def start_execution(
         self: Any, state_machine_arn: str, name: Any = None, execution_input: Any = None, trace_header: Any = None
     ) -> Any:
+        check_execution_input(execution_input)
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     return Installation([_replace(StepFunctionsParserBackend, "start_execution", start_execution)])
