@@ -5,9 +5,12 @@ Step Functions (quota: 256 KiB of data, UTF-8, per state input, output and execu
 - A state's output or a Lambda task's result over the limit fails the state with ``States.DataLimitExceeded``:
   moto's interpreter does this itself (``_verify_size_quota``); ``check_state_size_quota`` makes sure it still
   does, so a moto upgrade cannot silently drop it.
-- ``StartExecution`` with a larger input is refused before anything runs. botocore's model caps ``input``
-  (shape SensitiveData) at 262144 characters, and StartExecution's documented error for an input it does not
-  accept is ``InvalidExecutionInput`` (400); moto checks only that the input is JSON.
+- ``StartExecution`` with a larger input is refused before anything runs. The quota (Step Functions Developer
+  Guide, service quotas: "262,144 bytes ... affects ... input data when ... starting an execution") and
+  botocore's model (StartExecution ``input``, shape SensitiveData, max 262144) agree on the size; the error is
+  StartExecution's documented one for an input it does not accept, ``InvalidExecutionInput`` (400). (The model
+  also lists ValidationException; which of the two AWS answers for size alone was not observed here.) moto
+  checks only that the input is JSON.
 
 Lambda (quota: 6 MB per synchronous invocation request, and per response):
 
