@@ -18,9 +18,10 @@ Lambda (quota: 6 MB per synchronous invocation request, and per response):
   ``RequestEntityTooLargeException`` (413), as AWS answers "Request must be smaller than 6291456 bytes for the
   InvokeFunction operation".
 - A response over 6291556 bytes becomes AWS's function error ``Function.ResponseSizeTooLarge`` (Invoke answers
-  200 with ``X-Amz-Function-Error: Unhandled``). moto checks this only in its HTTP response, approximately
-  (``sys.getsizeof(payload) > 6000000``); here it is checked on every path (HTTP, Step Functions' in-process
-  client, API Gateway), exactly.
+  200 with ``X-Amz-Function-Error: Unhandled``). moto checks this only in its HTTP response handler, and a
+  little early (``sys.getsizeof(payload) > 6000000``); here it is checked exactly on every path (HTTP, Step
+  Functions' in-process client, API Gateway). Left as it is: over HTTP, moto's own check still refuses a
+  response of 6,000,000 to 6,291,556 bytes, which AWS would return.
 
 The seam for both Lambda limits is ``LambdaBackend.invoke``: every synchronous invocation goes through it.
 StartExecution's check runs in moto_patches' StartExecution seam (``check_execution_input``).
