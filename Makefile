@@ -17,15 +17,16 @@ ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
 LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
 
-.PHONY: help install demo up down outputs deploy deploy-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam clean
+.PHONY: help install demo up down outputs deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
 	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud)"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
 	@echo "make check-iam       remove each IAM policy statement in turn: a test must fail every time"
-	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT)"
+	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers)"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
+	@echo "make deploy-localstack       samlocal build + deploy to LocalStack (docker compose up -d --wait first)"
 	@echo "make lint      ruff, mypy, sam validate --lint"
 	@echo "make openapi   regenerate openapi.json from the API's code"
 	@echo "make chaos N=1000 SEED=42   faults at every step, duplicates, races; invariants checked"
@@ -61,10 +62,18 @@ deploy: $(VENV)/.installed
 seed: $(VENV)/.installed
 	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
-# LocalStack (needs Docker): `docker compose up -d --wait`, then this. Lambda code goes with its dependencies.
-deploy-localstack: $(VENV)/.installed
-	@$(PY) -m deployer deploy --with-dependencies --endpoint-url http://localhost:4566 --stack-name $(STACK) \
-		--parameter-overrides LocalEndpoint=http://localhost:4566 RetryIntervalSeconds=1 RetryBackoffRate=1
+# LocalStack (needs Docker): `docker compose up -d --wait`, then this. LocalStack's own CloudFormation deploys
+# template.yaml (it runs the SAM transform), as on AWS; samlocal is sam with its AWS calls sent to LocalStack.
+# samconfig.toml [localstack] holds the stack name and the local parameters.
+deploy-localstack: $(SAM_VENV)/.installed
+	@$(SAM_VENV)/bin/samlocal build
+	@$(SAM_VENV)/bin/samlocal deploy --config-env localstack
+
+# `sam local invoke --env-vars` for the stack on LocalStack, whose CloudFormation gives generated names.
+# Containers reach LocalStack on the compose network (`--docker-network checkout-saga-localstack`).
+sam-env-localstack: $(VENV)/.installed
+	@$(PY) -m saga_client sam-env --endpoint-url http://localhost:4566 --stack-name $(STACK) \
+		--container-endpoint http://checkout-saga-localstack:4566 --output events/sam-local-env.localstack.json
 
 down: $(VENV)/.installed
 	@$(PY) -m local_cloud down

@@ -8,6 +8,10 @@ response back to HTTP. Every other request goes on to moto.
 
 API Gateway invokes a function only if the function's resource policy allows it (an
 ``AWS::Lambda::Permission`` for ``apigateway.amazonaws.com`` whose SourceArn matches the method).
+API Gateway's own limits apply: a request body over 10 MB gets ``413 {"message": "Request Too Long"}``
+(gateway response REQUEST_TOO_LARGE) before any function runs, and an integration that has not answered
+within 29 s gets ``504 {"message": "Endpoint request timed out"}`` (INTEGRATION_TIMEOUT) while the function
+runs on, as on AWS.
 
 Not modelled: authorizers, API keys, request validation, mapping templates, non-proxy
 integrations, deployment snapshots (moto's live resource tree is served).
@@ -19,23 +23,26 @@ import base64
 import json
 import logging
 import re
+import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from local_cloud.account import current_account_id
 from local_cloud.iam_policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOG = logging.getLogger(__name__)
 
-DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
+BODY_LIMIT_BYTES = 10 * 1024 * 1024
+INTEGRATION_TIMEOUT_SECONDS = 29.0
 _USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$", re.DOTALL)
 _LAMBDA_URI = re.compile(
     r"^arn:aws[a-z-]*:apigateway:(?P<region>[^:]+):lambda:path/[^/]+/functions/(?P<fn>.+)/invocations$"
@@ -46,10 +53,16 @@ _PROXY_RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "i
 
 class ApiGatewayMiddleware:
     def __init__(
-        self, app: WSGIApplication, *, account_id: str = DEFAULT_ACCOUNT_ID, health: dict[str, Any] | None = None
+        self,
+        app: WSGIApplication,
+        *,
+        account_id: str | None = None,
+        health: dict[str, Any] | None = None,
+        integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ):
         self.app = app
-        self.account_id = account_id
+        self.integration_timeout_seconds = integration_timeout_seconds
+        self._account_id = account_id  # None: the account moto serves (the local cloud sets it)
         self.health = health  # served at HEALTH_PATH so `up`/`status` can tell our server from others
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -67,7 +80,14 @@ class ApiGatewayMiddleware:
             response = _json(500, {"message": "Internal server error"})
         return response(environ, start_response)
 
+    @property
+    def account_id(self) -> str:
+        return self._account_id or current_account_id()
+
     def handle(self, request: Request, api_id: str, stage_name: str, path: str) -> Response:
+        # The server has read the body already (http_handler): measuring it costs no extra read.
+        if len(request.get_data(cache=True)) > BODY_LIMIT_BYTES:
+            return _json(413, {"message": "Request Too Long"})
         found = self._find_api(api_id)
         if found is None:
             return _json(404, {"message": f"REST API {api_id} not found"})
@@ -130,11 +150,21 @@ class ApiGatewayMiddleware:
         from moto.awslambda.utils import get_backend
 
         region = function_arn.split(":")[3] if function_arn.startswith("arn:") else DEFAULT_REGION
+        backend = get_backend(self.account_id, region)
         response_headers: dict[str, Any] = {}
         try:
-            payload = get_backend(self.account_id, region).invoke(
-                function_arn, None, json.dumps(event), {}, response_headers
-            )
+
+            def invoke() -> Any:
+                return backend.invoke(function_arn, None, json.dumps(event), {}, response_headers)
+
+            # A function whose own timeout ends first needs no watch: the runner stops it in time.
+            if float(backend.get_function(function_arn).timeout) > self.integration_timeout_seconds:
+                payload = _IntegrationCall(invoke).within(self.integration_timeout_seconds)
+            else:
+                payload = invoke()
+        except IntegrationTimedOut:
+            LOG.warning("%s did not answer within %.0f s", function_arn, self.integration_timeout_seconds)
+            return _json(504, {"message": "Endpoint request timed out"})
         except Exception:
             LOG.exception("invoking %s failed", function_arn)
             return _json(502, {"message": "Internal server error"})
@@ -146,6 +176,36 @@ class ApiGatewayMiddleware:
         except MalformedProxyResponse as exc:
             LOG.warning("Execution failed due to configuration error: Malformed Lambda proxy response (%s)", exc)
             return _json(502, {"message": "Internal server error"})
+
+
+class IntegrationTimedOut(Exception):
+    pass
+
+
+class _IntegrationCall:
+    """A Lambda invocation that API Gateway stops waiting for after its integration timeout."""
+
+    def __init__(self, invoke: Callable[[], Any]) -> None:
+        self._invoke = invoke
+        self._done = threading.Event()
+        self._result: Any = None
+        self._error: BaseException | None = None
+
+    def within(self, seconds: float) -> Any:
+        threading.Thread(target=self._run_in_background, name="apigateway-integration", daemon=True).start()
+        if not self._done.wait(seconds):
+            raise IntegrationTimedOut()  # the function runs on, as on AWS
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def _run_in_background(self) -> None:
+        try:
+            self._result = self._invoke()
+        except BaseException as exc:  # handed to the waiting request thread
+            self._error = exc
+        finally:
+            self._done.set()
 
 
 # -- routing -------------------------------------------------------------------------------------

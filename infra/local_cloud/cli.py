@@ -8,6 +8,8 @@
 - ``status``: exit 0 and print pid/port/URL when running, exit 1 otherwise.
 
 Port: ``--port``, else $LOCAL_CLOUD_PORT, else 4566. A taken port exits with code 2.
+Address: ``--host``, else $LOCAL_CLOUD_HOST, else 127.0.0.1 (``0.0.0.0`` for containers, e.g.
+``sam local invoke``'s; requests must still name a loopback host or host.docker.internal).
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_cloud.netutil import endpoint_url, health, port_in_use_message, port_is_free, resolve_port
+from local_cloud.netutil import (
+    endpoint_url,
+    health,
+    port_in_use_message,
+    port_is_free,
+    resolve_host,
+    resolve_port,
+)
 
 _INFRA_DIR = str(Path(__file__).resolve().parent.parent)
 START_TIMEOUT_SECONDS = float(os.environ.get("LOCAL_CLOUD_START_TIMEOUT", "60"))
@@ -231,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("serve", "run in the foreground"), ("up", "start in the background and wait until ready")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--host", default=None, help="default: $LOCAL_CLOUD_HOST or 127.0.0.1")
         command.add_argument("--port", type=int, default=None, help="default: $LOCAL_CLOUD_PORT or 4566")
         if name == "serve":
             command.add_argument("--log-requests", action="store_true", help="log every HTTP request")
@@ -240,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command in ("serve", "up"):
+        host = resolve_host(args.host)
         try:
             port = resolve_port(args.port)
         except ValueError as exc:
@@ -248,8 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from local_cloud.server import serve  # imports moto: only where needed
 
-            return serve(args.host, port, log_requests=args.log_requests)
-        return up(args.host, port, state_dir())
+            return serve(host, port, log_requests=args.log_requests)
+        return up(host, port, state_dir())
     if args.command == "down":
         return down(state_dir())
     return status(state_dir())

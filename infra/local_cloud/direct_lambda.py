@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from local_cloud.account import current_account_id
 from local_cloud.iam_policies import AccessDenied, authorize_role, role_name
 from local_cloud.iam_resources import function_arn
 
@@ -22,12 +23,11 @@ _STATUS = {"Event": 202, "DryRun": 204}
 
 class DirectLambdaClient:
     def __init__(self, region: str, account_id: str | None = None, *, role_arn: str = "") -> None:
-        from moto.core.models import DEFAULT_ACCOUNT_ID
-
         self.region = region
-        # The state machine's execution role: what it may invoke. Its account is the state machine's.
+        # The state machine's execution role: what it may invoke. Its account is the state machine's;
+        # without one, the account moto serves every request in.
         self.role_arn = role_arn
-        self.account_id = account_id or (role_arn.split(":")[4] if role_arn else DEFAULT_ACCOUNT_ID)
+        self.account_id = account_id or (role_arn.split(":")[4] if role_arn else current_account_id())
 
     def invoke(self, **parameters: Any) -> dict[str, Any]:
         from moto.awslambda.utils import get_backend

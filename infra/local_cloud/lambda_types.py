@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from local_cloud.account import LOCAL_CLOUD_ACCOUNT_ID
+
 
 @dataclass(frozen=True)
 class FunctionSpec:
@@ -45,7 +47,9 @@ class FunctionSpec:
 
     @property
     def arn(self) -> str:
-        return self.function_arn or f"arn:aws:lambda:{self.region}:123456789012:function:{self.function_name}"
+        return (
+            self.function_arn or f"arn:aws:lambda:{self.region}:{LOCAL_CLOUD_ACCOUNT_ID}:function:{self.function_name}"
+        )
 
 
 @dataclass

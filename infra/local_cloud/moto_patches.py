@@ -6,7 +6,8 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
    sets ``x-amz-function-error`` when errored; Step Functions' interpreter raises on that header and
    takes the payload's ``errorType`` as the error name a Catch/Retry matches.
 2. ``StepFunctionsParserBackend.start_execution``: a nameless start gets a UUID name, as on AWS
-   (moto's interpreter backend builds the ARN from the name as given, ending in ``:None``).
+   (moto's interpreter backend builds the ARN from the name as given, ending in ``:None``); an input over
+   256 KiB is refused first, as AWS does (``moto_limits.check_execution_input``).
 3. ``boto_client_for`` of the interpreter: it builds a new boto3 client for every Task (~10 ms);
    clients are cached per (region, service, in-process mock or server port). Safe because the
    original ignores the state credentials (fixed dummy keys) and botocore clients are thread-safe.
@@ -16,7 +17,8 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
 
 Speed and atomicity patches live in their own modules and are installed with these by ``install_all``:
 ``moto_dynamodb`` (atomic requests, item-level transaction rollback, cheaper updates and responses),
-``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached).
+``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached);
+and ``moto_limits``, AWS's payload limits with AWS's error names.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import hashlib
 import importlib
 import json
 import math
-import os
 import sys
 import threading
 import time
@@ -36,11 +37,13 @@ from typing import Any
 
 from local_cloud.direct_lambda import DirectLambdaClient
 from local_cloud.lambda_types import FunctionSpec, InvokeResult, LambdaRunner, error_payload
+from local_cloud.moto_limits import check_execution_input
 from local_cloud.role_credentials import RoleCredentials, RoleNotAssumable
 from local_cloud.seams import Installation as Installation  # re-exported: tests and server use these names
 from local_cloud.seams import SeamChanged as SeamChanged
 from local_cloud.seams import replace as _replace
 from local_cloud.seams import require_signature as require_signature
+from local_cloud.seams import set_environ
 
 # The logs Invoke returns with LogType=Tail: AWS returns the last 4 KB.
 _TAIL_BYTES = 4096
@@ -160,6 +163,7 @@ def install_execution_names() -> Installation:
     def start_execution(
         self: Any, state_machine_arn: str, name: Any = None, execution_input: Any = None, trace_header: Any = None
     ) -> Any:
+        check_execution_input(execution_input)
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     return Installation([_replace(StepFunctionsParserBackend, "start_execution", start_execution)])
@@ -218,16 +222,7 @@ def configure_moto(port: int | None = None) -> Installation:
     sfn_config["execute_state_machine"] = True
     undo: list[Callable[[], None]] = [lambda: sfn_config.__setitem__("execute_state_machine", previous)]
     if port is not None:
-        previous_port = os.environ.get("MOTO_PORT")
-        os.environ["MOTO_PORT"] = str(port)
-
-        def restore_port() -> None:
-            if previous_port is None:
-                os.environ.pop("MOTO_PORT", None)
-            else:
-                os.environ["MOTO_PORT"] = previous_port
-
-        undo.append(restore_port)
+        undo.append(set_environ("MOTO_PORT", str(port)))
     return Installation(undo)
 
 
@@ -239,7 +234,7 @@ def install_all(
 ) -> Installation:
     """Everything the local cloud needs from moto, IAM enforcement included; ``endpoint_url``/``port`` for
     server mode only."""
-    from local_cloud import iam_enforcement, invocation_credentials, moto_dispatch, moto_dynamodb, moto_sfn
+    from local_cloud import iam_enforcement, invocation_credentials, moto_dispatch, moto_dynamodb, moto_limits, moto_sfn
 
     parts = [
         configure_moto(port),
@@ -251,5 +246,6 @@ def install_all(
         moto_dynamodb.install_all(),
         moto_sfn.install_all(),
         moto_dispatch.install_all(),
+        moto_limits.install_all(),
     ]
     return Installation([part.uninstall for part in parts])

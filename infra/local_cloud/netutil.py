@@ -11,6 +11,7 @@ import urllib.request
 from typing import Any
 
 DEFAULT_PORT = 4566
+DEFAULT_HOST = "127.0.0.1"  # loopback only: see guard.py for what else keeps other machines' pages out
 HEALTH_PATH = "/_local_cloud/health"
 
 
@@ -69,6 +70,11 @@ def connect_host(host: str) -> str:
 def endpoint_url(host: str, port: int) -> str:
     address = connect_host(host)
     return f"http://[{address}]:{port}" if ":" in address else f"http://{address}:{port}"
+
+
+def resolve_host(cli_host: str | None) -> str:
+    """--host, else $LOCAL_CLOUD_HOST (``0.0.0.0`` lets containers reach the server), else loopback."""
+    return cli_host or os.environ.get("LOCAL_CLOUD_HOST", "").strip() or DEFAULT_HOST
 
 
 def resolve_port(cli_port: int | None) -> int:

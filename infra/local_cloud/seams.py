@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,20 @@ def replace(owner: Any, name: str, value: Any) -> Callable[[], None]:
 
     _mark(value)
     setattr(owner, name, value)
+    return undo
+
+
+def set_environ(name: str, value: str) -> Callable[[], None]:
+    """Set an environment variable moto reads at request time; returns the undo."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+
+    def undo() -> None:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
     return undo
 
 

@@ -6,6 +6,8 @@ In-process use (tests)::
     with LocalCloud() as cloud:          # a free port on 127.0.0.1
         boto3.client("lambda", endpoint_url=cloud.endpoint_url, ...)
 
+It serves LocalStack's account (000000000000) and only this machine: see ``guard``.
+
 moto's state is process-global: one LocalCloud per process at a time, and do not run ``mock_aws``
 tests in the same process while it is up (``mock_aws`` resets the same backends).
 """
@@ -16,13 +18,16 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from local_cloud.account import serve_account
 from local_cloud.apigateway import ApiGatewayMiddleware
+from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
 from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.lambda_types import LambdaRunner
 from local_cloud.moto_patches import Installation, install_all
@@ -79,9 +84,17 @@ class LocalCloud:
             self.port = int(sock.getsockname()[1])
             if self._runner is None:
                 self._runner = WorkerPoolRunner(self.endpoint_url, max_workers_per_function=self._max_workers)
-            self._patches = install_all(self.runner, self.endpoint_url, self.port, self.roles)
+            undo: list[Callable[[], None]] = []
+            self._patches = Installation(undo)  # filled as each part installs: a failure undoes the others
+            runner = self.runner
+            for install in (
+                serve_account,
+                disable_moto_global_cors,
+                lambda: install_all(runner, self.endpoint_url, self.port, self.roles),
+            ):
+                undo.append(install().uninstall)
             health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
-            app = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
+            app = LocalOnlyGuard(ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health))
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()

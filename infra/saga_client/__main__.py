@@ -1,16 +1,18 @@
-"""python -m saga_client {demo,seed,bench,chaos,resume} — clients of the deployed checkout saga."""
+"""python -m saga_client {demo,seed,bench,chaos,resume,sam-env} — clients of the deployed checkout saga."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import deployer
 from saga_client.api_client import ApiError, CheckoutApi
 from saga_client.bench_cli import add_bench_arguments, run_bench_command
 from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run_chaos_command, run_resume_command
 from saga_client.demo import run_demo
+from saga_client.sam_env import write_env_file
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import stack_outputs
 
@@ -28,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     add_bench_arguments(commands.add_parser("bench", help="benchmark the saga on the local cloud (make bench)"), port)
     add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
     add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
+    sam_env = commands.add_parser("sam-env", help="write the `sam local invoke --env-vars` file of a deployed stack")
+    sam_env.add_argument("--endpoint-url", default=f"http://localhost:{port}")
+    sam_env.add_argument("--stack-name", default="checkout-saga")
+    sam_env.add_argument("--container-endpoint", required=True, help="the emulator's URL as a container reaches it")
+    sam_env.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
 
     try:
@@ -39,10 +46,15 @@ def main(argv: list[str] | None = None) -> int:
             return run_chaos_command(args)
         if args.command == "resume":
             return run_resume_command(args)
+        if args.command == "sam-env":
+            outputs = stack_outputs(args.endpoint_url, args.stack_name)
+            write_env_file(args.output, outputs, args.container_endpoint)
+            print(f"wrote {args.output}", file=sys.stderr)
+            return 0
         products = seed_catalog(CheckoutApi(stack_outputs(args.endpoint_url, args.stack_name)["ApiUrl"]))
         print(f"seeded {len(products)} products: {', '.join(product['sku'] for product in products)}", file=sys.stderr)
         return 0
-    except (deployer.DeployError, ApiError, TimeoutError) as exc:
+    except (deployer.DeployError, ApiError, TimeoutError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

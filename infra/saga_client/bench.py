@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
-
 from local_cloud.netutil import health
 from saga_client.api_client import CheckoutApi
+from saga_client.aws_session import aws_session
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
 from saga_client.bench_growth import run_growth
 from saga_client.bench_load import run_load, run_saga, seed_bench_stock
@@ -79,7 +78,7 @@ def _git_commit() -> str | None:
 
 
 def _check_no_faults(endpoint: str, outputs: dict[str, str]) -> None:
-    ssm = boto3.client("ssm", endpoint_url=endpoint, region_name="us-east-1")
+    ssm = aws_session(endpoint).client("ssm")
     value = ssm.get_parameter(Name=outputs["FaultsParameterName"])["Parameter"]["Value"]
     if json.loads(value or "{}"):
         raise RuntimeError(f"fault injection is on ({outputs['FaultsParameterName']} = {value}): clear it first")

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import requests
 
+from saga_client.aws_session import aws_session
 from saga_client.bench_stats import summary
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -48,7 +48,7 @@ def _parse(value: str) -> datetime:
 class SagaCloner:
     def __init__(self, endpoint_url: str, tables: dict[str, str], region: str = "us-east-1") -> None:
         """`tables`: "orders", "payments", "saga_log" -> table name."""
-        self._client = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
+        self._client = aws_session(endpoint_url, region).client("dynamodb")
         self._tables = tables
         self._keys = {"orders": "orderId", "payments": "orderId", "saga_log": "sagaId"}
         self._clock = datetime(2020, 1, 1, tzinfo=UTC)  # clones are older than any real saga

@@ -18,10 +18,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from deployer.packaging import zip_trees
 from local_cloud.lambda_runtime import FunctionSpec, InProcessRunner, InvokeResult, WorkerPoolRunner
+from saga_client.aws_session import aws_session
 from saga_client.bench_load import BENCH_SKU
 from saga_client.bench_stats import summary
 
@@ -33,7 +32,7 @@ FORWARD_STEPS = ("create_order", "reserve_stock", "charge_payment", "confirm_ord
 def function_specs(endpoint_url: str, stack_name: str, region: str = "us-east-1") -> dict[str, FunctionSpec]:
     """The stack's functions keyed by handler module (e.g. "reserve_stock"), with the package the deployer
     uploaded (the same deterministic zip of functions/) and their deployed configuration."""
-    client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
+    client = aws_session(endpoint_url, region).client("lambda")
     code = zip_trees([ROOT / "functions"])
     specs: dict[str, FunctionSpec] = {}
     for page in client.get_paginator("list_functions").paginate():

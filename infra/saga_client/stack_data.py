@@ -1,5 +1,5 @@
-"""A deployed stack seen from outside: its outputs, boto3 clients on its endpoint (None: in-process moto or
-AWS), the project's own repositories over its tables, its fault plan, and its executions (start, wait, read).
+"""A deployed stack seen from outside: its outputs, clients on its endpoint (``aws_session``; None: in-process
+moto or AWS), the project's own repositories over its tables, its fault plan, and its executions (start, wait, read).
 Shared by the chaos suite, the resume command and the tests (tests/support/stack.py builds on it)."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key
@@ -19,6 +18,7 @@ from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from saga_client.aws_session import aws_session
 
 EXECUTION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 # Shared by the chaos suite's threads: enough connections for all of them; patient retries on a busy cloud.
@@ -38,8 +38,8 @@ class StackData:
         # A boto3 client is thread-safe once built, but building one from the shared default session is not.
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = boto3.client(
-                    service, endpoint_url=self.endpoint_url, region_name=self.region, config=_CLIENT_CONFIG
+                self._clients[service] = aws_session(self.endpoint_url, self.region).client(
+                    service, config=_CLIENT_CONFIG
                 )
             return self._clients[service]
 
@@ -47,9 +47,8 @@ class StackData:
         """boto3 resources are not thread-safe: one per thread (the chaos suite reads from a thread pool)."""
         if not hasattr(self._local, "dynamodb"):
             with self._lock:
-                self._local.dynamodb = boto3.session.Session().resource(
-                    "dynamodb", endpoint_url=self.endpoint_url, region_name=self.region, config=_CLIENT_CONFIG
-                )
+                session = aws_session(self.endpoint_url, self.region)
+                self._local.dynamodb = session.resource("dynamodb", config=_CLIENT_CONFIG)
         return self._local.dynamodb
 
     def _table(self, output: str) -> Any:

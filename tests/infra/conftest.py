@@ -196,3 +196,20 @@ def role_arn(aws: Callable[[str], Any]) -> str:
         return str(iam.get_role(RoleName="local-cloud-test")["Role"]["Arn"])
     except iam.exceptions.NoSuchEntityException:
         return str(iam.create_role(RoleName="local-cloud-test", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"])
+
+
+@pytest.fixture(scope="module")
+def machine_role_arn(aws: Callable[[str], Any]) -> str:
+    """A state machine's role that may invoke every function of the account."""
+    iam = aws("iam")
+    try:
+        return str(iam.get_role(RoleName="local-cloud-test-machine")["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        trust = trust_policy("states.amazonaws.com")
+        arn = str(iam.create_role(RoleName="local-cloud-test-machine", AssumeRolePolicyDocument=trust)["Role"]["Arn"])
+        iam.put_role_policy(
+            RoleName="local-cloud-test-machine",
+            PolicyName="invoke",
+            PolicyDocument=allow(["lambda:InvokeFunction"], "arn:aws:lambda:*:*:function:*"),
+        )
+        return arn

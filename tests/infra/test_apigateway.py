@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 
 import pytest
 import requests
+from werkzeug.test import Client
 
-from local_cloud.apigateway import match_route, proxy_response
+from local_cloud.apigateway import BODY_LIMIT_BYTES, ApiGatewayMiddleware, match_route, proxy_response
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import make_zip
 
@@ -47,6 +49,11 @@ API_CODE = make_zip(
         def unpermitted(event, context):
             open("/tmp/local-cloud-unpermitted-ran", "w").close()
             return {"statusCode": 200, "body": "ran"}
+
+        def slow(event, context):
+            import time
+            time.sleep(2)
+            return {"statusCode": 200, "body": "finally"}
         """
     }
 )
@@ -68,8 +75,9 @@ def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
             Role=role_arn,
             Handler=f"api.{name}",
             Code={"ZipFile": API_CODE},
+            Timeout=5 if name == "slow" else 3,
         )["FunctionArn"]
-        for name in ("echo", "custom", "binary", "boom", "malformed", "unpermitted")
+        for name in ("echo", "custom", "binary", "boom", "malformed", "slow", "unpermitted")
     }
     api_id = apigw.create_rest_api(name="test-api")["id"]
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
@@ -84,13 +92,14 @@ def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
 
     def route(path: str, method: str, function: str, *, permitted: bool = True) -> None:
         resource_id = resource(path)
+        account = arns[function].split(":")[4]
         if permitted:  # what SAM's AWS::Lambda::Permission for an Api event says
             lam.add_permission(
                 FunctionName=arns[function],
                 StatementId=f"api-{method}-{resource_id}",
                 Action="lambda:InvokeFunction",
                 Principal="apigateway.amazonaws.com",
-                SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/{method.replace('ANY', '*')}{path}",
+                SourceArn=f"arn:aws:execute-api:us-east-1:{account}:{api_id}/*/{method.replace('ANY', '*')}{path}",
             )
         apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, authorizationType="NONE")
         apigw.put_integration(
@@ -110,6 +119,7 @@ def api(cloud: LocalCloud, aws: Callable[[str], Any], role_arn: str) -> Api:
     route("/boom", "GET", "boom")
     route("/malformed", "GET", "malformed")
     route("/unpermitted", "GET", "unpermitted", permitted=False)
+    route("/slow", "GET", "slow")
     apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"env": "test"})
     return Api(f"{cloud.endpoint_url}/restapis/{api_id}/prod/_user_request_", api_id)
 
@@ -147,7 +157,7 @@ def test_proxy_event_shape(api: Api) -> None:
     assert context["path"] == "/prod/orders"
     assert context["stage"] == "prod"
     assert context["apiId"] == api.api_id
-    assert context["accountId"] == "123456789012"
+    assert context["accountId"] == "000000000000"  # LocalStack's account, as every ARN here
     assert context["identity"]["sourceIp"] == "127.0.0.1"
     assert isinstance(context["requestTimeEpoch"], int)
     assert context["requestId"]
@@ -291,3 +301,39 @@ def test_a_function_without_a_lambda_permission_is_not_invoked(api: Api) -> None
     assert response.status_code == 500
     assert response.json() == {"message": "Internal server error"}
     assert not marker.exists()
+
+
+# -- API Gateway's limits ---------------------------------------------------------------------------------------
+
+
+def test_a_body_over_10_mb_is_refused_before_the_function_runs(api: Api) -> None:
+    too_long = requests.post(f"{api.url}/orders", data=b"x" * (BODY_LIMIT_BYTES + 1), timeout=60)
+    assert too_long.status_code == 413
+    assert too_long.json() == {"message": "Request Too Long"}
+
+    # Under 10 MB API Gateway passes the body on, and Lambda's own 6 MB request limit applies to the event.
+    over_lambda_limit = requests.post(f"{api.url}/orders", data=b"x" * 7_000_000, timeout=60)
+    assert over_lambda_limit.status_code == 502
+    assert over_lambda_limit.json() == {"message": "Internal server error"}
+    within_both = requests.post(f"{api.url}/orders", data=b"x" * 5_000_000, timeout=60)
+    assert within_both.status_code == 200
+    assert len(within_both.json()["body"]) == 5_000_000
+
+
+def test_an_integration_slower_than_the_timeout_gets_504_and_runs_on(api: Api) -> None:
+    # The same middleware as the server's, with a 1 s integration timeout instead of 29 s (the function takes 2 s).
+    impatient = Client(ApiGatewayMiddleware(_not_found, integration_timeout_seconds=1.0))
+    started = time.monotonic()
+    response = impatient.get(f"/restapis/{api.api_id}/prod/_user_request_/slow")
+    assert response.status_code == 504
+    assert response.get_json() == {"message": "Endpoint request timed out"}
+    assert 1.0 <= time.monotonic() - started < 1.9
+
+    # The server's 29 s: the same function answers.
+    patient = requests.get(f"{api.url}/slow", timeout=60)
+    assert (patient.status_code, patient.text) == (200, "finally")
+
+
+def _not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("404 Not Found", [])
+    return [b""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import boto3
 import pytest
+import requests
 
-from local_cloud.netutil import bind_listener, free_port, health
+from local_cloud.netutil import HEALTH_PATH, bind_listener, free_port, health
 from tests.infra.conftest import ROLE_POLICY, make_zip, pid_alive, wait_dead
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,11 @@ def test_up_twice_starts_one_server_and_down_stops_it_with_its_workers(state: Pa
     assert "ready" in first.stderr
     server_pid = int((state / "server.pid").read_text())
     assert (health("127.0.0.1", port) or {}).get("pid") == server_pid
+    assert (state / "server.addr").read_text().strip() == f"127.0.0.1:{port}"  # loopback unless told otherwise
+    address = _non_loopback_address()
+    if address is not None:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address, port), timeout=2).close()
 
     second = cli(state, "up", port=port)
     assert second.returncode == 0, second.stderr
@@ -108,6 +115,35 @@ def test_up_twice_starts_one_server_and_down_stops_it_with_its_workers(state: Pa
     assert again.returncode == 0
     assert "not running" in again.stderr
     assert cli(state, "status").returncode == 1
+
+
+def _non_loopback_address() -> str | None:
+    """An IPv4 address of this machine other than loopback (the route a container would take), if any."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))  # no packet is sent: this only picks the outgoing interface
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if address.startswith("127.") else address
+
+
+def test_local_cloud_host_opens_the_server_to_containers_but_not_to_other_host_names(state: Path, port: int) -> None:
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    started = cli(state, "up", port=port, env={"LOCAL_CLOUD_HOST": "0.0.0.0"})
+    assert started.returncode == 0, started.stderr
+    assert (state / "server.addr").read_text().strip() == f"0.0.0.0:{port}"
+
+    # Reached through the machine's own address, as a container reaches the host through host.docker.internal.
+    as_container = requests.get(
+        f"http://{address}:{port}{HEALTH_PATH}", headers={"Host": f"host.docker.internal:{port}"}, timeout=10
+    )
+    assert as_container.status_code == 200
+    assert as_container.json()["pid"] == int((state / "server.pid").read_text())
+    by_address = requests.get(f"http://{address}:{port}{HEALTH_PATH}", timeout=10)  # Host: <that address>
+    assert by_address.status_code == 403
 
 
 def test_port_in_use_is_one_clear_line_and_exit_2(state: Path) -> None:

@@ -12,12 +12,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from local_cloud.account import LOCAL_CLOUD_ACCOUNT_ID
 from local_cloud.iam_resources import request_checks
 from local_cloud.role_credentials import RoleCredentials, RoleNotAssumable
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import allow, make_zip, trust_policy
 
-ACCOUNT = "123456789012"
+ACCOUNT = LOCAL_CLOUD_ACCOUNT_ID
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/"
 
 

@@ -46,7 +46,7 @@ def test_result_environment_and_context(runner: LambdaRunner, spec: Spec) -> Non
     assert body["context"] == {
         "function_name": "fn-info",
         "memory_limit_in_mb": "256",
-        "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:fn-info",
+        "invoked_function_arn": "arn:aws:lambda:us-east-1:000000000000:function:fn-info",
         "aws_request_id": result.request_id,
         "remaining_ms": body["context"]["remaining_ms"],
     }

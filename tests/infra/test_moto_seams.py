@@ -63,11 +63,11 @@ def deploy_saga(client: Callable[[str], Any], role_arn: str, table: str) -> str:
     """The functions run as ``role_arn``, granted PutItem on ``table``; the state machine gets a role of its own
     that may invoke them."""
     iam = client("iam")
-    role_name = role_arn.rsplit("/", 1)[1]
+    role_name, account = role_arn.rsplit("/", 1)[1], role_arn.split(":")[4]
     iam.put_role_policy(
         RoleName=role_name,
         PolicyName="orders",
-        PolicyDocument=allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}"),
+        PolicyDocument=allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:{account}:table/{table}"),
     )
     machine_role = iam.create_role(
         RoleName=f"{role_name}-machine", AssumeRolePolicyDocument=trust_policy("states.amazonaws.com")
@@ -75,7 +75,7 @@ def deploy_saga(client: Callable[[str], Any], role_arn: str, table: str) -> str:
     iam.put_role_policy(
         RoleName=f"{role_name}-machine",
         PolicyName="invoke",
-        PolicyDocument=allow(["lambda:InvokeFunction"], "arn:aws:lambda:us-east-1:123456789012:function:seam-*"),
+        PolicyDocument=allow(["lambda:InvokeFunction"], f"arn:aws:lambda:us-east-1:{account}:function:seam-*"),
     )
     lam = client("lambda")
     arns = {}

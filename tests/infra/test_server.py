@@ -19,9 +19,11 @@ def test_start_stop_restores_moto_and_allows_a_restart() -> None:
         pytest.skip("a LocalCloud is already running in this process")
     original_invoke = LambdaFunction._invoke_lambda
     moto_port = os.environ.get("MOTO_PORT")
+    moto_account = os.environ.get("MOTO_ACCOUNT_ID")
     for _ in range(2):
         with LocalCloud() as cloud:
             assert os.environ["MOTO_PORT"] == str(cloud.port)
+            assert os.environ["MOTO_ACCOUNT_ID"] == "000000000000"  # LocalStack's: the same ARNs on both
             assert default_user_config["stepfunctions"]["execute_state_machine"] is True
             assert LambdaFunction._invoke_lambda is not original_invoke
             assert requests.get(f"{cloud.endpoint_url}/_local_cloud/health", timeout=5).json()["port"] == cloud.port
@@ -30,6 +32,7 @@ def test_start_stop_restores_moto_and_allows_a_restart() -> None:
         assert active() is None
         assert LambdaFunction._invoke_lambda is original_invoke
         assert os.environ.get("MOTO_PORT") == moto_port
+        assert os.environ.get("MOTO_ACCOUNT_ID") == moto_account
 
 
 def test_port_in_use_raises() -> None:

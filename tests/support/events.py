@@ -57,7 +57,7 @@ class LambdaContextStub:
     function_name: str = "ApiFunction"
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:ApiFunction"
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
     def get_remaining_time_in_millis(self) -> int:
