@@ -23,6 +23,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from local_cloud.apigateway import ApiGatewayMiddleware
+from local_cloud.console.app import ConsoleMiddleware
+from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.lambda_types import LambdaRunner
 from local_cloud.moto_patches import Installation, install_all
@@ -77,7 +79,8 @@ class LocalCloud:
                 self._runner = WorkerPoolRunner(self.endpoint_url, max_workers_per_function=self._max_workers)
             self._patches = install_all(self.runner, self.endpoint_url, self.port)
             health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
-            app = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
+            gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
+            app = ConsoleMiddleware(gateway, CloudReader(self.endpoint_url))  # README: "The saga console"
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()
