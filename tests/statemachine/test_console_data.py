@@ -5,6 +5,8 @@ panel from the functions' EMF logs."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,7 @@ from checkout_saga.handlers.saga_duration import elapsed_ms
 from checkout_saga.models import Product
 from local_cloud.console import sagas
 from local_cloud.console.cloud_reader import CloudReader
+from local_cloud.console.emf_tail import EmfTail
 from tests.support.stack import Stack
 
 COMPENSATION_PATH = ["ChargePaymentFailed", "RefundPayment", "ReleaseStock", "CancelOrder", "CheckoutCancelled"]
@@ -122,7 +125,7 @@ def test_an_unknown_saga_is_reported_as_such(reader, finished):
 
 
 def test_the_metrics_panel_counts_outcomes_failures_and_durations_from_the_logs(reader, finished, stack):
-    [panel] = sagas.metrics(reader)
+    [panel] = sagas.metrics(EmfTail(reader.client("logs")))
 
     assert panel["namespace"] == "CheckoutSaga"
     # This module's stack ran at least these three sagas (earlier tests of the session may add more).
@@ -138,3 +141,34 @@ def test_the_metrics_panel_counts_outcomes_failures_and_durations_from_the_logs(
     # The flaky saga's duration (its saga log's first to last transition) is one of the values.
     flaky = stack.saga_log.get(finished["tok_flaky"])
     assert confirmed["max"] >= elapsed_ms(flaky.started_at, flaky.updated_at) > 0
+
+
+class CountingLogs:
+    """The logs client, counting the GetLogEvents calls made through it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.reads = 0
+
+    def get_log_events(self, **kwargs: Any) -> Any:
+        self.reads += 1
+        return self.client.get_log_events(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def test_the_metrics_are_read_incrementally(reader, stack, finished):
+    logs = CountingLogs(reader.client("logs"))
+    tail = EmfTail(logs)
+    first = tail.data()
+    reads = logs.reads
+
+    # Nothing was logged since: no stream is read again, nothing is counted twice.
+    assert tail.data() == first
+    assert logs.reads == reads
+
+    [sku] = _seed(stack)
+    run_checkout(stack, sku, "tok_visa")
+    new = Counter(datum.name for datum in tail.data()) - Counter(datum.name for datum in first)
+    assert (new["SagaStarted"], new["SagaConfirmed"], new["SagaDuration"]) == (1, 1, 1)

@@ -40,7 +40,7 @@ def test_emf_data_are_read_from_documents_only() -> None:
         emf_line("Other", [["step", "error"]], {"StepFailed": 1}, step="ChargePayment", error="PaymentDeclined"),
     ]
 
-    found = list(emf.data(lines))
+    found = [datum for line in lines for datum in emf.data_in(line)]
 
     assert [(d.namespace, d.name, d.values) for d in found] == [
         ("CheckoutSaga", "SagaConfirmed", (1.0, 1.0)),

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from local_cloud.console import pages
 from local_cloud.console.cloud_reader import CloudReader
+from local_cloud.console.emf_tail import EmfTail
 from local_cloud.console.sagas import DEFAULT_LIMIT, MAX_LIMIT, UnknownSaga, list_sagas, metrics, saga_detail
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -38,6 +39,7 @@ class ConsoleMiddleware:
     def __init__(self, app: WSGIApplication, reader: CloudReader) -> None:
         self.app = app
         self.reader = reader
+        self.emf = EmfTail(reader.client("logs"))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -115,7 +117,7 @@ class ConsoleMiddleware:
         )
 
     def _metrics(self) -> list[dict[str, Any]]:
-        return metrics(self.reader)
+        return metrics(self.emf)
 
 
 def _host_name(host: str) -> str:

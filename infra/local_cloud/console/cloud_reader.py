@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -88,16 +87,6 @@ class CloudReader:
     def execution_history(self, arn: str) -> list[dict[str, Any]]:
         pages = self.client("stepfunctions").get_paginator("get_execution_history")
         return [event for page in pages.paginate(executionArn=arn) for event in page["events"]]
-
-    # ------------------------------------------------------------------ CloudWatch Logs
-    def log_messages(self, group_prefix: str) -> Iterator[str]:
-        logs = self.client("logs")
-        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=group_prefix):
-            for group in page["logGroups"]:
-                events = logs.get_paginator("filter_log_events").paginate(logGroupName=group["logGroupName"])
-                for events_page in events:
-                    for event in events_page["events"]:
-                        yield str(event["message"])
 
 
 def plain(item: dict[str, Any]) -> Item:

@@ -4,7 +4,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedd
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +18,6 @@ class Datum:
 
     def dimension(self, name: str) -> str | None:
         return dict(self.dimensions).get(name)
-
-
-def data(messages: Iterable[str]) -> Iterator[Datum]:
-    for message in messages:
-        yield from data_in(message)
 
 
 def data_in(message: str) -> list[Datum]:

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from checkout_saga.dal.dynamodb_saga_log import BY_STATUS_INDEX
-from local_cloud.console import emf, graph, history
+from local_cloud.console import graph, history
 from local_cloud.console.cloud_reader import CloudReader
+from local_cloud.console.emf_tail import EmfTail
 from local_cloud.console.metrics_panel import summarize
 from local_cloud.console.saga_kinds import KINDS, SagaKind, kind_named
 
@@ -97,7 +98,7 @@ def saga_detail(reader: CloudReader, stack: str, kind_name: str, saga_id: str) -
     }
 
 
-def metrics(reader: CloudReader) -> list[dict[str, Any]]:
+def metrics(tail: EmfTail) -> list[dict[str, Any]]:
     """One panel per saga kind, from every Lambda log group's EMF lines."""
-    found = list(emf.data(reader.log_messages("/aws/lambda/")))
+    found = tail.data()
     return [summarize(kind, found) for kind in KINDS]
