@@ -9,6 +9,9 @@ from typing import Any
 
 from local_cloud.console.saga_kinds import KINDS
 
+_GRAPH = """<div id="graph" aria-label="state machine graph"></div>
+<p class="legend"><span class="key taken">path taken</span><span class="key retried">retried</span>
+<span class="key failed">failed here</span><span class="key current">running now</span></p>"""
 _STATUSES = list(dict.fromkeys(status for kind in KINDS for status in kind.statuses))
 
 
@@ -101,10 +104,7 @@ def saga_page(detail: dict[str, Any]) -> str:
 execution {escape(str(execution.get("status", "none")))} · customer {escape(str(saga.get("customerId")))} ·
 started {escape(str(saga.get("startedAt") or execution.get("startDate")))}</p>
 {failures_html(detail["failures"])}
-<div id="graph" aria-label="state machine graph"></div>
-<p class="legend"><span class="key taken">path taken</span><span class="key retried">retried</span>
-<span class="key failed">failed here</span><span class="key current">running now</span></p>
-<h2>History</h2>
+{_GRAPH if detail["graph"] else ""}<h2>History</h2>
 {states_html(detail["states"])}"""
     return _page(f"saga {saga_id}", body, "saga", api)
 

@@ -78,7 +78,10 @@ def saga_detail(reader: CloudReader, stack: str, kind_name: str, saga_id: str) -
     events = reader.execution_history(execution_arn) if execution else []
     visited = history.visits(events)
     running = execution is not None and execution["status"] == _RUNNING
-    definition = json.loads(reader.describe_state_machine(state_machine_arn)["definition"])
+    drawn = None
+    if execution is not None:  # a choreographed saga has no execution: no graph, its saga log only
+        definition = json.loads(reader.describe_state_machine(state_machine_arn)["definition"])
+        drawn = graph.with_path(graph.state_graph(definition), visited, running)
     origin = events[0]["timestamp"] if events else None
     return {
         "saga": summary(stack, kind, item) if item else None,
@@ -92,7 +95,7 @@ def saga_detail(reader: CloudReader, stack: str, kind_name: str, saga_id: str) -
             "stopDate": execution["stopDate"].isoformat() if execution.get("stopDate") else None,
             "end": history.execution_end(events),
         },
-        "graph": graph.with_path(graph.state_graph(definition), visited, running),
+        "graph": drawn,
         "states": [visit.to_json(origin) for visit in visited] if origin else [],
         "failures": history.failures(visited),
     }
