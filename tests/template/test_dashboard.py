@@ -64,3 +64,11 @@ def test_the_functions_emit_the_names_the_console_and_dashboard_read() -> None:
     assert f'"{CHECKOUT.started_metric}"' in sources
     assert f'name="{CHECKOUT.failure_metric}"' in sources
     assert CHECKOUT.duration_metric == SAGA_DURATION
+
+
+def test_the_console_queries_the_saga_log_index_the_template_declares() -> None:
+    indexes = TEMPLATE["Resources"]["SagaLogTable"]["Properties"]["GlobalSecondaryIndexes"]
+    [index] = [index for index in indexes if index["IndexName"] == CHECKOUT.status_index]
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["status", "startedAt"]
+    assert TEMPLATE["Outputs"][CHECKOUT.saga_log_output]["Value"] == {"Ref": "SagaLogTable"}
+    assert TEMPLATE["Outputs"][CHECKOUT.state_machine_output]["Value"] == {"Ref": "CheckoutStateMachine"}

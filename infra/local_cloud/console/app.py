@@ -8,6 +8,7 @@ import json
 import logging
 import mimetypes
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,16 @@ def _html(body: str, status: int = 200) -> Response:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+    return Response(json.dumps(body, default=_json_value), status=status, mimetype="application/json")
+
+
+def _json_value(value: Any) -> Any:
+    """DynamoDB's numbers and sets, and datetimes, in JSON."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
 
 
 def _not_found() -> Response:

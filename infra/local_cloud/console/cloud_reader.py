@@ -12,7 +12,6 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from checkout_saga.dal.dynamodb_values import plain as plain_values
 from deployer.outputs import PARAMETER_PREFIX, stack_name_of
 
 _CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=10)
@@ -90,5 +89,5 @@ class CloudReader:
 
 
 def plain(item: dict[str, Any]) -> Item:
-    """A DynamoDB item (wire format) as plain Python values."""
-    return {key: plain_values(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
+    """A DynamoDB item (wire format) as Python values (numbers as Decimal: the JSON encoder converts them)."""
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checkout_saga.dal.dynamodb_saga_log import BY_STATUS_INDEX
 from local_cloud.console import graph, history
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.emf_tail import EmfTail
@@ -36,7 +35,7 @@ def list_sagas(
             if table is None or saga_kind.state_machine_output not in outputs:
                 continue
             for wanted in [status] if status else saga_kind.statuses:
-                for item in reader.query_index(table, BY_STATUS_INDEX, "status", wanted, limit):
+                for item in reader.query_index(table, saga_kind.status_index, "status", wanted, limit):
                     rows.append(summary(stack, saga_kind, item))
     needle = text.strip().lower()
     if needle:
