@@ -172,3 +172,25 @@ def test_the_metrics_are_read_incrementally(reader, stack, finished):
     run_checkout(stack, sku, "tok_visa")
     new = Counter(datum.name for datum in tail.data()) - Counter(datum.name for datum in first)
     assert (new["SagaStarted"], new["SagaConfirmed"], new["SagaDuration"]) == (1, 1, 1)
+
+
+def test_an_undo_that_keeps_failing_is_shown_after_the_step_that_failed(reader, stack):
+    # Given ReleaseStock keeps losing its answer: the undo fails after its retries
+    stack.set_faults({"ReleaseStock": {"mode": "transient", "rate": 1.0}})
+    reset_caches()
+    [sku] = _seed(stack)
+
+    order_id = run_checkout(stack, sku, "tok_declined")
+
+    detail = sagas.saga_detail(reader, "paths", "checkout", order_id)
+    assert detail["saga"]["status"] == "COMPENSATION_FAILED"
+    assert [(f["step"], f["error"]) for f in detail["failures"]] == [
+        ("ChargePayment", "PaymentDeclined"),
+        ("ReleaseStock", "TransientStepError"),
+    ]
+    nodes = {node["id"]: node["classes"] for node in detail["graph"]["nodes"]}
+    assert [name for name, classes in nodes.items() if "failed" in classes] == ["ChargePayment", "ReleaseStock"]
+    assert {"retried", "taken"} <= set(nodes["ReleaseStock"])
+    for state in ["ReleaseStockCompensationFailed", "MarkCompensationFailed", "CompensationFailed"]:
+        assert "taken" in nodes[state], state
+    assert "taken" not in nodes["CancelOrder"]

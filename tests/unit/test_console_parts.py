@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from local_cloud.console import emf, graph, pages
+from local_cloud.console.history import Attempt, Visit
 from local_cloud.console.metrics_panel import percentile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +106,21 @@ def test_pages_escape_what_comes_from_the_cloud() -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_a_running_execution_marks_the_state_it_is_in() -> None:
+    start = datetime(2026, 11, 26, tzinfo=UTC)
+    found = [
+        Visit("StartOrResume", "Choice", start, start),
+        Visit("CreateOrder", "Task", start, start + timedelta(milliseconds=30), [Attempt(start)]),
+        Visit("ReserveStock", "Task", start + timedelta(milliseconds=30), None, [Attempt(start)]),
+    ]
+    drawn = graph.with_path(graph.state_graph(real_definition()), found, running=True)
+
+    classes = {node["id"]: node["classes"] for node in drawn["nodes"]}
+    assert [name for name, marks in classes.items() if "current" in marks] == ["ReserveStock"]
+    assert "taken" in classes["CreateOrder"]
+    assert "taken" not in classes["ChargePayment"]
+    # Once the execution has ended, nothing is "current".
+    ended = graph.with_path(graph.state_graph(real_definition()), found, running=False)
+    assert not [node for node in ended["nodes"] if "current" in node["classes"]]
