@@ -1,5 +1,5 @@
-"""The local cloud server: moto's WSGI app behind the API Gateway middleware, with the Lambda runner
-and moto patches installed, served by werkzeug's threaded server.
+"""The local cloud server: moto's WSGI app behind the API Gateway middleware and the saga console's
+(``/_console/``), with the Lambda runner and moto patches installed, served by werkzeug's threaded server.
 
 In-process use (tests)::
 
