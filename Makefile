@@ -17,17 +17,18 @@ ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
 LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
 
-.PHONY: help install demo up down outputs deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam clean
+.PHONY: help install demo up down outputs deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
 	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud)"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
 	@echo "make check-iam       remove each IAM policy statement in turn: a test must fail every time"
-	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers)"
+	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers); saga console at /_console/"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make deploy-localstack       samlocal build + deploy to LocalStack (docker compose up -d --wait first)"
 	@echo "make lint      ruff, mypy, sam validate --lint"
+	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
 	@echo "make chaos N=1000 SEED=42   faults at every step, duplicates, races; invariants checked"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
@@ -55,6 +56,7 @@ up: $(VENV)/.installed
 	@$(PY) -m local_cloud up --port $(LOCAL_CLOUD_PORT)
 	@$(MAKE) --no-print-directory deploy seed
 	@echo "API: $$($(PY) -m deployer outputs --endpoint-url $(ENDPOINT) --stack-name $(STACK) | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["ApiUrl"])')"
+	@echo "Saga console: $(ENDPOINT)/_console/  (\`make demo\` adds a confirmed and a cancelled saga to look at)"
 
 deploy: $(VENV)/.installed
 	@$(PY) -m deployer deploy --endpoint-url $(ENDPOINT) --stack-name $(STACK) --parameter-overrides $(LOCAL_PARAMETERS) >/dev/null
@@ -84,6 +86,10 @@ outputs: $(VENV)/.installed
 # ---------------------------------------------------------------- quality
 test: $(VENV)/.installed $(SAM_VENV)/.installed
 	@$(PY) -m pytest
+
+# The console's browser tests (headless Chromium), keeping their screenshots in docs/ (the README shows them).
+screenshots: $(VENV)/.installed
+	@CONSOLE_SCREENSHOT_DIR=docs $(PY) -m pytest -q tests/e2e/test_console_browser.py
 
 check-catches: $(VENV)/.installed
 	@$(PY) -m checks.check_catches

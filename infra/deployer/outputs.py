@@ -12,10 +12,19 @@ from .clients import DEFAULT_REGION, Clients
 from .errors import StackNotDeployedError
 
 _STANDARD_TIER_LIMIT = 4096
+PARAMETER_PREFIX = "/deployer/stacks/"
+_PARAMETER_SUFFIX = "/outputs"
 
 
 def parameter_name(stack_name: str) -> str:
-    return f"/deployer/stacks/{stack_name}/outputs"
+    return f"{PARAMETER_PREFIX}{stack_name}{_PARAMETER_SUFFIX}"
+
+
+def stack_name_of(name: str) -> str | None:
+    """The stack whose outputs the parameter `name` holds, or None if it holds none."""
+    if name.startswith(PARAMETER_PREFIX) and name.endswith(_PARAMETER_SUFFIX):
+        return name[len(PARAMETER_PREFIX) : -len(_PARAMETER_SUFFIX)] or None
+    return None
 
 
 def save_outputs(clients: Clients, stack_name: str, outputs: dict[str, str]) -> None:

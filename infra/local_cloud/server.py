@@ -1,5 +1,5 @@
-"""The local cloud server: moto's WSGI app behind the API Gateway middleware, with the Lambda runner
-and moto patches installed, served by werkzeug's threaded server.
+"""The local cloud server: moto's WSGI app behind the API Gateway middleware and the saga console's
+(``/_console/``), with the Lambda runner and moto patches installed, served by werkzeug's threaded server.
 
 In-process use (tests)::
 
@@ -27,6 +27,8 @@ from werkzeug.serving import make_server
 
 from local_cloud.account import serve_account
 from local_cloud.apigateway import ApiGatewayMiddleware
+from local_cloud.console.app import ConsoleMiddleware
+from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
 from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.lambda_types import LambdaRunner
@@ -94,7 +96,11 @@ class LocalCloud:
             ):
                 undo.append(install().uninstall)
             health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
-            app = LocalOnlyGuard(ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health))
+            gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
+            # The guard first: no foreign Host or Origin reaches the console or the AWS APIs.
+            app = LocalOnlyGuard(
+                ConsoleMiddleware(gateway, CloudReader(self.endpoint_url))
+            )  # README: "The saga console"
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()

@@ -47,14 +47,20 @@ def local_cloud(port: int) -> Iterator[str]:
         subprocess.run([*command, "down"], check=False, cwd=ROOT)
 
 
+def console_url(endpoint: str) -> str:
+    return f"{endpoint}/_console/"
+
+
 def run_demo(port: int, stack_name: str) -> int:
     started = time.monotonic()
     say(f"Checkout saga demo on the local cloud (port {port})")
+    stays_up = _port_open(port)  # a cloud `make up` started outlives the demo, and so does its console
     with local_cloud(port) as endpoint:
         say("[1/4] deploying template.yaml")
         outputs = deploy_stack(endpoint, stack_name, log=lambda line: say(f"      {line}"))
         api = CheckoutApi(outputs["ApiUrl"])
         say(f"      API: {outputs['ApiUrl']}")
+        say(f"      saga console: {console_url(endpoint)}")
         say("[2/4] seeding the catalog")
         products = seed_catalog(api)
         say(f"      {len(products)} products: {', '.join(p['sku'] for p in products)}")
@@ -83,6 +89,10 @@ def run_demo(port: int, stack_name: str) -> int:
         stock = {sku: api.product(sku)["available"] for sku in ("KB-001", "MS-001")}
         print(f"Stock now: {stock}  (the confirmed order took 1 + 2 units; the cancelled one gave its units back)")
 
+    if stays_up:
+        print(f"\nSaga console (graphs, history, metrics): {console_url(endpoint)}")
+    else:
+        print(f"\nSaga console: {console_url(endpoint)} while a local cloud runs: `make up`, then `make demo`")
     ok = all(order["status"] == expected for _label, expected, order in results)
     verdict = "both checkouts ended as expected" if ok else "UNEXPECTED outcome"
     print(f"\n{verdict} in {time.monotonic() - started:.1f} s")

@@ -208,3 +208,14 @@ def test_outputs_are_all_template_outputs_and_readable_from_the_target(
     created = [line.split() for line in log if line.startswith("  created")]
     assert [c[2] for c in created] == plan.order  # one progress line per resource, in dependency order
     assert ["created", "AWS::Lambda::Function", "CreateOrderFunction"] in created
+
+
+def test_the_saga_dashboard_is_deployed_with_the_template_body(outputs):
+    body = client("cloudwatch").get_dashboard(DashboardName=outputs["SagaDashboardName"])["DashboardBody"]
+    widgets = json.loads(body)["widgets"]
+    assert [widget["properties"]["title"] for widget in widgets] == [
+        "Sagas per outcome",
+        "Failed steps per step and error",
+        "Saga duration p50 / p95 per outcome (ms)",
+    ]
+    assert {widget["properties"]["region"] for widget in widgets} == {"us-east-1"}

@@ -7,10 +7,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import deployer
+from saga_client.api_client import CheckoutApi
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,3 +67,19 @@ def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         stopped = _local_cloud("down", state_dir)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+@pytest.fixture(scope="session")
+def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
+    """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows."""
+    api = CheckoutApi(deployed_stack.outputs["ApiUrl"])
+    orders = {}
+    for token in ("tok_visa", "tok_declined"):
+        body = {"customerId": "c-console", "items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": token}
+        orders[token] = api.wait_until_terminal(api.checkout(body)["orderId"])
+    assert (orders["tok_visa"]["status"], orders["tok_declined"]["status"]) == ("CONFIRMED", "CANCELLED")
+    return orders
+
+
+def console_url(stack: Stack) -> str:
+    return f"{stack.endpoint_url}/_console/"

@@ -4,9 +4,15 @@ from checkout_saga.handlers.dependencies import Repositories
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.orders import confirm_order
 from checkout_saga.logic.results import StepResult
-from checkout_saga.models import SagaContext, StepName
+from checkout_saga.models import OrderStatus, SagaContext, StepName
 
 
-@saga_step(StepName.CONFIRM_ORDER, SagaContext, lambda context: context.order_id, on_transition="SagaConfirmed")
+@saga_step(
+    StepName.CONFIRM_ORDER,
+    SagaContext,
+    lambda context: context.order_id,
+    on_transition="SagaConfirmed",
+    ends_as=OrderStatus.CONFIRMED,
+)
 def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
     return confirm_order(context, repos.orders, repos.saga_log, now)

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.faults import FaultInjector
 from checkout_saga.handlers.dependencies import Repositories, fault_injector, repositories
+from checkout_saga.handlers.saga_duration import record_saga_duration
 from checkout_saga.logic.results import StepResult
-from checkout_saga.models import StepName
+from checkout_saga.models import OrderStatus, StepName
 from checkout_saga.observability import logger, metrics, tracer
 
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
@@ -25,8 +26,10 @@ def saga_step(
     payload_model: type[PayloadT],
     order_id_of: Callable[[PayloadT], str],
     on_transition: str | None = None,
+    ends_as: OrderStatus | None = None,
 ) -> Callable[[StepFunction[PayloadT]], LambdaHandler]:
-    """`on_transition` names the metric counted when this call recorded the step's saga transition."""
+    """`on_transition` names the metric counted when this call recorded the step's saga transition; a step
+    that `ends_as` an outcome also records the saga's duration then (once per saga, however often delivered)."""
 
     def decorate(run: StepFunction[PayloadT]) -> LambdaHandler:
         @metrics.log_metrics
@@ -40,11 +43,14 @@ def saga_step(
             faults = fault_injector() if step else FaultInjector({})
             if step:
                 faults.before_effect(step)
-            result = run(payload, repositories(), utc_now_iso())
+            repos, now = repositories(), utc_now_iso()
+            result = run(payload, repos, now)
             if step:
                 faults.after_effect(step)
             if on_transition and result.transitioned:
                 metrics.add_metric(name=on_transition, unit="Count", value=1)
+                if ends_as is not None:
+                    record_saga_duration(order_id, ends_as, repos.saga_log, now)
             logger.info("step done", transitioned=result.transitioned)
             return result.context.model_dump(mode="json", by_alias=True, exclude_none=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisioner
 from .awslambda import FunctionProvisioner, PermissionProvisioner
 from .base import Provisioner, Result, Target
+from .cloudwatch import DashboardProvisioner
 from .dynamodb import TableProvisioner
 from .iam import RoleProvisioner
 from .ssm import ParameterProvisioner
@@ -13,6 +14,7 @@ from .stepfunctions import StateMachineProvisioner
 PROVISIONERS: dict[str, Provisioner] = {
     p.resource_type: p
     for p in (
+        DashboardProvisioner(),
         DeploymentProvisioner(),
         FunctionProvisioner(),
         ParameterProvisioner(),

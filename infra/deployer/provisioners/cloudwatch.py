@@ -1,0 +1,38 @@
+"""AWS::CloudWatch::Dashboard: PutDashboard creates or replaces it, so a re-deploy converges on the template."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..errors import TemplateError
+from .base import Provisioner, Result, Target, error_code
+
+
+class DashboardProvisioner(Provisioner):
+    resource_type = "AWS::CloudWatch::Dashboard"
+    properties = frozenset({"DashboardName", "DashboardBody"})
+    required = frozenset({"DashboardBody"})
+
+    def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
+        name = properties.get("DashboardName") or target.name(logical_id, max_length=255)
+        body = properties["DashboardBody"]
+        if not isinstance(body, str):
+            body = json.dumps(body)
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise TemplateError(f"{logical_id}: DashboardBody is not JSON ({exc})") from exc
+        cloudwatch = target.clients("cloudwatch")
+        try:
+            current = cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+        except ClientError as exc:
+            if error_code(exc) not in ("ResourceNotFound", "ResourceNotFoundException"):
+                raise
+            current = None
+        if current is not None and json.loads(current) == json.loads(body):
+            return Result(ref=name, action="unchanged")
+        cloudwatch.put_dashboard(DashboardName=name, DashboardBody=body)
+        return Result(ref=name, action="created" if current is None else "updated")

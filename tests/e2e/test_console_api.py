@@ -1,0 +1,83 @@
+"""The saga console's JSON and pages over HTTP on a running local cloud (no browser): the list, one saga,
+the metrics panel, and what it refuses."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from tests.e2e.conftest import console_url
+from tests.support.stack import Stack
+
+
+def get(stack: Stack, path: str, **kwargs) -> requests.Response:
+    return requests.get(console_url(stack) + path, timeout=30, **kwargs)
+
+
+def test_the_list_has_the_confirmed_and_the_cancelled_saga(deployed_stack, console_sagas):
+    items = get(deployed_stack, "api/sagas", params={"q": "c-console"}).json()["items"]
+
+    statuses = {item["sagaId"]: item["status"] for item in items}
+    assert statuses[console_sagas["tok_visa"]["orderId"]] == "CONFIRMED"
+    assert statuses[console_sagas["tok_declined"]["orderId"]] == "CANCELLED"
+    assert all(item["stack"] == "e2e" and item["kind"] == "checkout" for item in items)
+
+
+def test_the_status_filter_keeps_only_that_status(deployed_stack, console_sagas):
+    items = get(deployed_stack, "api/sagas", params={"status": "CANCELLED", "limit": "200"}).json()["items"]
+    assert items
+    assert {item["status"] for item in items} == {"CANCELLED"}
+    assert console_sagas["tok_declined"]["orderId"] in {item["sagaId"] for item in items}
+
+
+def test_one_saga_has_its_graph_path_history_and_failure(deployed_stack, console_sagas):
+    order = console_sagas["tok_declined"]
+    detail = get(deployed_stack, f"api/sagas/e2e/checkout/{order['orderId']}").json()
+
+    assert detail["saga"]["status"] == "CANCELLED"
+    assert detail["execution"]["status"] == "FAILED"
+    taken = [node["id"] for node in detail["graph"]["nodes"] if "taken" in node["classes"]]
+    assert {"RefundPayment", "ReleaseStock", "CancelOrder", "CheckoutCancelled"} <= set(taken)
+    failure = order["saga"]["failure"]  # what the order API says failed is what the console shows
+    assert detail["failures"][0] == {"step": failure["step"], "error": failure["error"], "cause": failure["cause"]}
+
+
+def test_the_saga_page_is_server_rendered_with_the_failure(deployed_stack, console_sagas):
+    order = console_sagas["tok_declined"]
+    page = get(deployed_stack, f"sagas/e2e/checkout/{order['orderId']}")
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "ChargePayment" in page.text
+    assert "PaymentDeclined" in page.text
+    assert get(deployed_stack, "sagas/e2e/checkout/no-such-saga").status_code == 404
+
+
+def test_the_metrics_panel_counts_what_the_functions_logged(deployed_stack, console_sagas):
+    # Lambda logs are written when each call returns: the panel sees both sagas as soon as they ended.
+    [panel] = get(deployed_stack, "api/metrics").json()["panels"]
+
+    assert panel["outcomes"]["CONFIRMED"] >= 1
+    assert panel["outcomes"]["CANCELLED"] >= 1
+    declined = [f for f in panel["failures"] if (f["step"], f["error"]) == ("ChargePayment", "PaymentDeclined")]
+    assert declined
+    assert declined[0]["count"] >= 1
+    assert panel["durations"]["CANCELLED"]["count"] == panel["outcomes"]["CANCELLED"]
+    assert panel["durations"]["CONFIRMED"]["p50"] > 0
+
+
+def test_the_console_refuses_writes_foreign_hosts_and_grants_no_cors(deployed_stack, console_sagas):
+    url = console_url(deployed_stack) + "api/sagas"
+    assert requests.post(url, timeout=10).status_code == 405
+    assert requests.get(url, headers={"Host": "evil.example"}, timeout=10).status_code == 403
+    response = requests.get(url, headers={"Origin": "https://evil.example"}, timeout=10)
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_the_list_answers_fast_enough_to_poll(deployed_stack, console_sagas):
+    started = time.monotonic()
+    for _ in range(5):
+        assert get(deployed_stack, "").status_code == 200
+    assert (time.monotonic() - started) / 5 < 2.0  # the page polls every 2 s

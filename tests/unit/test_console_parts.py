@@ -1,0 +1,126 @@
+"""The saga console's pure parts: EMF extraction, percentiles, the graph of the real ASL, HTML escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from local_cloud.console import emf, graph, pages
+from local_cloud.console.history import Attempt, Visit
+from local_cloud.console.metrics_panel import percentile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def emf_line(namespace: str, dimensions: list[list[str]], metrics: dict[str, object], **values: object) -> str:
+    return json.dumps(
+        {
+            "_aws": {
+                "Timestamp": 0,
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": namespace,
+                        "Dimensions": dimensions,
+                        "Metrics": [{"Name": name, "Unit": "Count"} for name in metrics],
+                    }
+                ],
+            },
+            **metrics,
+            **values,
+        }
+    )
+
+
+def test_emf_data_are_read_from_documents_only() -> None:
+    lines = [
+        "START RequestId: 1 Version: $LATEST",
+        '{"level": "INFO", "message": "step done"}',
+        '{"_aws": not json',
+        emf_line("CheckoutSaga", [["service"]], {"SagaConfirmed": [1.0, 1.0]}, service="checkout-saga"),
+        emf_line("Other", [["step", "error"]], {"StepFailed": 1}, step="ChargePayment", error="PaymentDeclined"),
+    ]
+
+    found = [datum for line in lines for datum in emf.data_in(line)]
+
+    assert [(d.namespace, d.name, d.values) for d in found] == [
+        ("CheckoutSaga", "SagaConfirmed", (1.0, 1.0)),
+        ("Other", "StepFailed", (1.0,)),
+    ]
+    assert found[1].dimension("step") == "ChargePayment"
+    assert found[1].dimension("error") == "PaymentDeclined"
+
+
+def test_each_dimension_set_is_its_own_datum() -> None:
+    line = emf_line("N", [["a"], ["a", "b"]], {"M": 2}, a="1", b="2")
+    assert [datum.dimensions for datum in emf.data_in(line)] == [(("a", "1"),), (("a", "1"), ("b", "2"))]
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 95), percentile(values, 100)) == (50.0, 95.0, 100.0)
+    assert percentile([7.0], 95) == 7.0
+
+
+def real_definition() -> dict:
+    text = (ROOT / "statemachine" / "checkout.asl.json").read_text()
+    return json.loads(re.sub(r"\$\{(\w+)\}", lambda m: "arn" if "Arn" in m[1] else "1", text))
+
+
+def test_the_graph_has_every_state_and_every_transition_of_the_definition() -> None:
+    definition = real_definition()
+    drawn = graph.state_graph(definition)
+
+    assert {node["id"] for node in drawn["nodes"]} == {graph.START, *definition["States"]}
+    edges = {(edge["source"], edge["target"]): edge for edge in drawn["edges"]}
+    assert edges[(graph.START, "StartOrResume")]["kind"] == "next"
+    for name, state in definition["States"].items():
+        for target in [state.get("Next"), state.get("Default")] + [c["Next"] for c in state.get("Catch", [])]:
+            if target:
+                assert (name, target) in edges, (name, target)
+    assert edges[("ChargePayment", "ChargePaymentFailed")] | {"classes": None} == {
+        "source": "ChargePayment",
+        "target": "ChargePaymentFailed",
+        "label": "States.ALL",
+        "kind": "catch",
+        "classes": None,
+    }
+    # Two catches to one target are one edge naming both errors.
+    assert len(edges) == len(drawn["edges"])
+
+
+def test_pages_escape_what_comes_from_the_cloud() -> None:
+    row = {
+        "sagaId": "<script>alert(1)</script>",
+        "status": "CONFIRMED",
+        "state": "CONFIRMED",
+        "kind": "checkout",
+        "coordination": "orchestration",
+        "startedAt": "2026-11-26T10:00:00.000Z",
+        "stack": "s",
+        "failure": {"step": "ChargePayment", "error": "<b>x</b>"},
+        "path": "sagas/s/checkout/<script>",
+    }
+    html = pages.rows_html([row])
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_a_running_execution_marks_the_state_it_is_in() -> None:
+    start = datetime(2026, 11, 26, tzinfo=UTC)
+    found = [
+        Visit("StartOrResume", "Choice", start, start),
+        Visit("CreateOrder", "Task", start, start + timedelta(milliseconds=30), [Attempt(start)]),
+        Visit("ReserveStock", "Task", start + timedelta(milliseconds=30), None, [Attempt(start)]),
+    ]
+    drawn = graph.with_path(graph.state_graph(real_definition()), found, running=True)
+
+    classes = {node["id"]: node["classes"] for node in drawn["nodes"]}
+    assert [name for name, marks in classes.items() if "current" in marks] == ["ReserveStock"]
+    assert "taken" in classes["CreateOrder"]
+    assert "taken" not in classes["ChargePayment"]
+    # Once the execution has ended, nothing is "current".
+    ended = graph.with_path(graph.state_graph(real_definition()), found, running=False)
+    assert not [node for node in ended["nodes"] if "current" in node["classes"]]
