@@ -1,0 +1,36 @@
+"""make check-iam's reading of template.yaml: which statements and actions it removes, and what it leaves."""
+
+from pathlib import Path
+
+from checks.check_iam import statements, variants, without
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _lines() -> list[str]:
+    return (ROOT / "template.yaml").read_text().splitlines(keepends=True)
+
+
+def test_every_function_and_the_state_machine_have_statements_to_remove() -> None:
+    resources = {statement.resource for statement in statements(_lines())}
+    assert {"CreateOrderFunction", "RefundPaymentFunction", "ApiFunction", "CheckoutStateMachine"} <= resources
+    fence = [s for s in statements(_lines()) if (s.resource, s.name) == ("RefundPaymentFunction", "FenceOrder")]
+    assert len(fence) == 1
+
+
+def test_removing_a_statement_removes_its_lines_only() -> None:
+    lines = _lines()
+    fence = next(s for s in statements(lines) if s.name == "FenceOrder")
+    removed = without(lines, fence)
+    assert "Sid: FenceOrder" not in removed
+    assert removed.count("Sid: RefundPayment\n") == 1
+    assert len(removed.splitlines()) == len(lines) - len(fence.lines)
+
+
+def test_removing_an_action_keeps_the_others_of_its_statement() -> None:
+    lines = _lines()
+    variant = next(v for v in variants(lines) if v.name == "FenceOrder" and v.action == "dynamodb:GetItem")
+    removed = without(lines, variant)
+    block = removed.split("Sid: FenceOrder", 1)[1].split("Sid:", 1)[0]
+    assert "Action: [dynamodb:UpdateItem]" in block
+    assert len(removed.splitlines()) == len(lines)
