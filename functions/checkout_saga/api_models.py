@@ -13,10 +13,12 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from checkout_saga.models import (
     CamelModel,
     Cents,
+    LineItem,
     OrderId,
     OrderStatus,
     PricedItem,
     Quantity,
+    ReturnStatus,
     SagaState,
     Sku,
 )
@@ -72,16 +74,25 @@ class CheckoutAccepted(CamelModel):
 
 # ------------------------------------------------------------------------ orders
 class PaymentState(StrEnum):
-    """What a client sees of a payment: DECLINED and VOIDED (nothing was ever taken) show as NONE."""
+    """What a client sees of a payment: DECLINED and VOIDED (nothing was ever taken) show as NONE;
+    PARTIALLY_REFUNDED after returns gave part of a capture back, REFUNDED once all of it is."""
 
     NONE = "NONE"
     CAPTURED = "CAPTURED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     REFUNDED = "REFUNDED"
 
 
 class PaymentView(CamelModel):
     status: PaymentState
     amount_cents: Cents
+    refunded_cents: Cents = 0
+
+
+class ReturnSummary(CamelModel):
+    return_id: OrderId
+    status: ReturnStatus
+    refund_cents: Cents
 
 
 class SagaStep(CamelModel):
@@ -108,6 +119,33 @@ class OrderView(CamelModel):
     items: list[PricedItem]
     total_cents: Cents
     payment: PaymentView
+    saga: SagaView
+    returns: list[ReturnSummary] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------- returns
+ReturnReasonText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_storable)]
+
+
+class ReturnRequest(RequestModel):
+    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
+    reason: ReturnReasonText = ""
+
+
+class ReturnAccepted(CamelModel):
+    return_id: OrderId
+    order_id: OrderId
+    status: Literal["PENDING"]
+    execution_arn: str
+
+
+class ReturnView(CamelModel):
+    return_id: OrderId
+    order_id: OrderId
+    status: ReturnStatus
+    items: list[LineItem]
+    refund_cents: Cents
+    reason: str
     saga: SagaView
 
 

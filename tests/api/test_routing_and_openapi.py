@@ -67,7 +67,8 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.status == 200
     assert response.body == api.openapi_document()
     assert response.body["openapi"].startswith("3.")
-    paths = {"/checkout", "/orders/{orderId}", "/sagas", "/products/{sku}", "/openapi.json"}
+    paths = {"/checkout", "/orders/{orderId}", "/orders/{orderId}/returns", "/returns/{returnId}", "/sagas"}
+    paths |= {"/products/{sku}", "/openapi.json"}
     assert set(response.body["paths"]) == paths
 
 
@@ -82,6 +83,8 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
     assert statuses == {
         ("/checkout", "post"): {"202", "400", "409"},
         ("/orders/{orderId}", "get"): {"200", "400", "404"},
+        ("/orders/{orderId}/returns", "post"): {"202", "400", "404", "409"},
+        ("/returns/{returnId}", "get"): {"200", "400", "404"},
         ("/sagas", "get"): {"200", "400"},
         ("/products/{sku}", "get"): {"200", "400", "404"},
         ("/products/{sku}", "put"): {"200", "400"},

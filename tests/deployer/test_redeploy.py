@@ -43,7 +43,9 @@ def code_hashes() -> dict[str, str]:
 
 
 def definition() -> dict[str, Any]:
-    (machine,) = client("stepfunctions").list_state_machines()["stateMachines"]
+    """The checkout state machine's definition as deployed."""
+    machines = client("stepfunctions").list_state_machines()["stateMachines"]
+    (machine,) = [m for m in machines if m["name"].endswith("-CheckoutStateMachine")]
     described = client("stepfunctions").describe_state_machine(stateMachineArn=machine["stateMachineArn"])
     parsed: dict[str, Any] = json.loads(described["definition"])
     return parsed

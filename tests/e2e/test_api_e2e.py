@@ -102,8 +102,9 @@ def test_a_checkout_is_confirmed(api: Api, deployed_stack: Stack, product: str) 
         "status": "CONFIRMED",
         "items": [{"sku": product, "quantity": 2, "unitPriceCents": 1250}],
         "totalCents": 2500,
-        "payment": {"status": "CAPTURED", "amountCents": 2500},
+        "payment": {"status": "CAPTURED", "amountCents": 2500, "refundedCents": 0},
         "saga": {"state": "CONFIRMED", "history": order["saga"]["history"], "failure": None},
+        "returns": [],
     }
     states = [entry["state"] for entry in order["saga"]["history"]]
     assert states == ["STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED"]
@@ -118,7 +119,7 @@ def test_a_declined_card_is_cancelled_and_compensated(api: Api, product: str) ->
     order = api.wait(body["orderId"])
 
     assert order["status"] == "CANCELLED"
-    assert order["payment"] == {"status": "NONE", "amountCents": 0}
+    assert order["payment"] == {"status": "NONE", "amountCents": 0, "refundedCents": 0}
     assert order["saga"]["state"] == "CANCELLED"
     assert order["saga"]["failure"]["step"] == "ChargePayment"
     assert order["saga"]["failure"]["error"] == "PaymentDeclined"

@@ -1,4 +1,5 @@
-"""Inventory table: products (pk PRODUCT#<sku>) and stock reservations (pk RESERVATION#<orderId>).
+"""Inventory table: products (pk PRODUCT#<sku>), stock reservations (pk RESERVATION#<orderId>) and the
+restocks of returns (pk RETURN#<returnId>).
 
 Taking stock is one TransactWriteItems: the reservation is created with attribute_not_exists and every
 product is decremented with `available >= :q`. A retried reserve therefore finds the reservation and takes
@@ -10,7 +11,14 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.errors import OutOfStock, UnknownProduct
-from checkout_saga.models import PricedItem, Product, Reservation, ReservationStatus
+from checkout_saga.models import (
+    PricedItem,
+    Product,
+    Reservation,
+    ReservationStatus,
+    RestockStatus,
+    ReturnRestock,
+)
 
 _MAX_BATCH_GET = 100
 
@@ -21,6 +29,13 @@ def product_key(sku: str) -> str:
 
 def reservation_key(order_id: str) -> str:
     return f"RESERVATION#{order_id}"
+
+
+def return_key(return_id: str) -> str:
+    return f"RETURN#{return_id}"
+
+
+_REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
 
 
 class DynamoDBInventory:
@@ -63,18 +78,7 @@ class DynamoDBInventory:
                 }
             }
         ]
-        for item in items:
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self._table.name,
-                        "Key": {"pk": product_key(item.sku)},
-                        "UpdateExpression": "SET available = available - :q",
-                        "ConditionExpression": "attribute_exists(pk) AND available >= :q",
-                        "ExpressionAttributeValues": {":q": item.quantity},
-                    }
-                }
-            )
+        writes.extend(self._take(items))
         try:
             self._client.transact_write_items(TransactItems=writes)
             return reservation
@@ -109,10 +113,7 @@ class DynamoDBInventory:
                     return self._record_release_without_reservation(order_id)
                 return self._release_reserved(existing)
             except ClientError as exc:
-                if exc.response["Error"]["Code"] not in (
-                    "TransactionCanceledException",
-                    "ConditionalCheckFailedException",
-                ):
+                if exc.response["Error"]["Code"] not in _REFUSED:
                     raise
         raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
 
@@ -125,39 +126,119 @@ class DynamoDBInventory:
         return tombstone
 
     def _release_reserved(self, reservation: Reservation) -> Reservation:
-        writes: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self._table.name,
-                    "Key": {"pk": reservation_key(reservation.order_id)},
-                    "UpdateExpression": "SET #status = :released",
-                    "ConditionExpression": "#status = :reserved",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":released": ReservationStatus.RELEASED.value,
-                        ":reserved": ReservationStatus.RESERVED.value,
-                    },
-                }
-            }
-        ]
-        for item in reservation.items:
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self._table.name,
-                        "Key": {"pk": product_key(item.sku)},
-                        "UpdateExpression": "ADD available :q",
-                        "ExpressionAttributeValues": {":q": item.quantity},
-                    }
-                }
-            )
+        key = reservation_key(reservation.order_id)
+        writes = [self._set_status(key, ReservationStatus.RESERVED, ReservationStatus.RELEASED)]
+        writes.extend(self._give(reservation.items))
         self._client.transact_write_items(TransactItems=writes)
         return reservation.model_copy(update={"status": ReservationStatus.RELEASED})
 
+    # ------------------------------------------------------ restocks of returns
+    def get_return_restock(self, return_id: str) -> ReturnRestock | None:
+        item = self._table.get_item(Key={"pk": return_key(return_id)}, ConsistentRead=True).get("Item")
+        return ReturnRestock.model_validate(_without_pk(plain(item))) if item else None
+
+    def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
+        restock = ReturnRestock(return_id=return_id, status=RestockStatus.RESTOCKED, items=items)
+        record = {
+            "Put": {
+                "TableName": self._table.name,
+                "Item": {"pk": return_key(return_id), **restock.to_payload()},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[record, *self._give(items, must_exist=True)])
+            return restock
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+        existing = self.get_return_restock(return_id)  # a retry (RESTOCKED) or undone already (UNSTOCKED)
+        if existing is not None:
+            return existing
+        missing = sorted({item.sku for item in items} - set(self.get_products([item.sku for item in items])))
+        raise UnknownProduct(f"unknown sku: {', '.join(missing)}")
+
+    def unstock_return(self, return_id: str) -> ReturnRestock:
+        for _ in range(3):  # a restock delivered late can win the race once; re-read and decide again
+            existing = self.get_return_restock(return_id)
+            if existing is not None and existing.status is RestockStatus.UNSTOCKED:
+                return existing
+            try:
+                if existing is None:
+                    tombstone = ReturnRestock(return_id=return_id, status=RestockStatus.UNSTOCKED)
+                    self._table.put_item(
+                        Item={"pk": return_key(return_id), **tombstone.to_payload()},
+                        ConditionExpression="attribute_not_exists(pk)",
+                    )
+                    return tombstone
+                self._client.transact_write_items(
+                    TransactItems=[
+                        self._set_status(return_key(return_id), RestockStatus.RESTOCKED, RestockStatus.UNSTOCKED),
+                        *self._take(existing.items),
+                    ]
+                )
+                return existing.model_copy(update={"status": RestockStatus.UNSTOCKED})
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _REFUSED:
+                    raise
+        products = self.get_products([item.sku for item in existing.items]) if existing else {}
+        short = (
+            [item.sku for item in existing.items if products[item.sku].available < item.quantity] if existing else []
+        )
+        if short:
+            raise OutOfStock(f"the returned units of {', '.join(short)} were sold again: they cannot be taken back")
+        raise RuntimeError(f"could not undo the restock of return {return_id}: it keeps changing")
+
+    # ----------------------------------------------------------------- writes
+    def _set_status(self, pk: str, expected: str, to: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": {"pk": pk},
+                "UpdateExpression": "SET #status = :to",
+                "ConditionExpression": "#status = :expected",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":to": to, ":expected": expected},
+            }
+        }
+
+    def _take(self, items: list[PricedItem]) -> list[dict[str, Any]]:
+        """Decrement each product, never below 0 (the transaction is refused instead)."""
+        return [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": {"pk": product_key(item.sku)},
+                    "UpdateExpression": "SET available = available - :q",
+                    "ConditionExpression": "attribute_exists(pk) AND available >= :q",
+                    "ExpressionAttributeValues": {":q": item.quantity},
+                }
+            }
+            for item in items
+        ]
+
+    def _give(self, items: list[PricedItem], must_exist: bool = False) -> list[dict[str, Any]]:
+        writes: list[dict[str, Any]] = []
+        for item in items:
+            update: dict[str, Any] = {
+                "TableName": self._table.name,
+                "Key": {"pk": product_key(item.sku)},
+                "UpdateExpression": "ADD available :q",
+                "ExpressionAttributeValues": {":q": item.quantity},
+            }
+            if must_exist:
+                update["ConditionExpression"] = "attribute_exists(pk)"
+            writes.append({"Update": update})
+        return writes
+
+
+def _without_pk(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if key != "pk"}
+
 
 def _product(item: dict[str, Any]) -> Product:
-    return Product.model_validate({key: value for key, value in item.items() if key != "pk"})
+    return Product.model_validate(_without_pk(item))
 
 
 def _reservation(item: dict[str, Any]) -> Reservation:
-    return Reservation.model_validate({key: value for key, value in item.items() if key != "pk"})
+    return Reservation.model_validate(_without_pk(item))

@@ -15,9 +15,12 @@ from checkout_saga.models import (
     PricedItem,
     Product,
     Reservation,
+    ReturnRecord,
+    ReturnRestock,
     SagaFailureRecord,
     SagaRecord,
     SagaState,
+    SagaStatus,
 )
 
 PageKey = dict[str, str]  # where a page of a listing ended, as the storage gave it
@@ -64,6 +67,17 @@ class InventoryRepository(Protocol):
         record a RELEASED one so that a late reserve cannot take stock any more."""
         ...
 
+    def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
+        """Add a return's units back to `available` and record the restock, in one transaction. Returns the
+        existing record if the return has one (RESTOCKED: a retry; UNSTOCKED: undone before it applied)."""
+        ...
+
+    def unstock_return(self, return_id: str) -> ReturnRestock:
+        """Take a RESTOCKED return's units back out of `available` (never below 0: OutOfStock if they were
+        sold again) and mark it UNSTOCKED, atomically. With no restock, record an UNSTOCKED one so that a late
+        restock cannot apply any more."""
+        ...
+
 
 class PaymentsRepository(Protocol):
     def get(self, order_id: str) -> Payment | None: ...
@@ -80,6 +94,55 @@ class PaymentsRepository(Protocol):
         """CAPTURED -> REFUNDED; no outcome yet -> VOIDED (no capture may follow); otherwise unchanged."""
         ...
 
+    def refund_return(self, order_id: str, return_id: str, cents: int) -> Payment:
+        """Add `cents` to `refundedCents` once per return (never past the capture; RefundRefused otherwise).
+        A return whose refund was voided is left as is: the caller sees it in `voided_returns`."""
+        ...
+
+    def void_return_refund(self, order_id: str, return_id: str, cents: int) -> Payment:
+        """Take a return's refund back (`cents` off `refundedCents`), or, if it never applied, record the
+        void so that it never can."""
+        ...
+
+
+class ReturnsRepository(Protocol):
+    def get(self, return_id: str) -> ReturnRecord | None: ...
+
+    def list_for_order(self, order_id: str) -> list[ReturnRecord]:
+        """Every return of the order, oldest first, from an index."""
+        ...
+
+    def create(self, record: ReturnRecord) -> ReturnRecord:
+        """Store `record` unless its id exists; return what is stored under that id afterwards."""
+        ...
+
+    def claim(self, validated: ReturnRecord, order: Order, returned_units: dict[str, int]) -> bool:
+        """Validate a PENDING return (its priced items, refund, validatedAt) and set the CONFIRMED order's
+        `returnedUnits`, in one transaction, on the condition that the order's returnsVersion is still the one
+        in `order`. False when refused (nothing written): read again and decide again."""
+        ...
+
+    def cancel(self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str) -> bool:
+        """PENDING or COMPENSATION_FAILED -> CANCELLED; a validated return sets the order's `returnedUnits` (its
+        claim given back) in the same transaction, conditional on returnsVersion. False when refused."""
+        ...
+
+    def reject(self, return_id: str, rejection: str, at: str) -> ReturnRecord | None:
+        """A PENDING return not validated -> REJECTED; the return as it is afterwards."""
+        ...
+
+    def complete(self, return_id: str, at: str) -> ReturnRecord | None:
+        """A validated PENDING return -> COMPLETED unless its undo has begun (stop_completion)."""
+        ...
+
+    def stop_completion(self, return_id: str, at: str) -> ReturnRecord | None:
+        """An undo begins: a PENDING return can no longer be completed, even by a CompleteReturn in flight."""
+        ...
+
+    def mark_compensation_failed(self, return_id: str, at: str) -> ReturnRecord | None:
+        """PENDING -> COMPENSATION_FAILED; the return as it is afterwards."""
+        ...
+
 
 class SagaLogRepository(Protocol):
     def get(self, saga_id: str) -> SagaRecord | None: ...
@@ -89,7 +152,7 @@ class SagaLogRepository(Protocol):
         saga_id: str,
         state: SagaState,
         at: str,
-        status: OrderStatus | None = None,
+        status: SagaStatus | None = None,
         customer_id: str | None = None,
     ) -> bool:
         """Append `state` to the saga's history unless it is there already; True if it was appended."""
@@ -119,6 +182,20 @@ class OrderRecords:
 class OrderRecordsReader(Protocol):
     def read(self, order_id: str) -> OrderRecords:
         """The order, its payment and its saga log in one round trip (strongly consistent reads)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReturnRecords:
+    """What is stored about one return: the return and its saga log (each None if not there yet)."""
+
+    record: ReturnRecord | None
+    saga: SagaRecord | None
+
+
+class ReturnRecordsReader(Protocol):
+    def read(self, return_id: str) -> ReturnRecords:
+        """The return and its saga log in one round trip (strongly consistent reads)."""
         ...
 
 

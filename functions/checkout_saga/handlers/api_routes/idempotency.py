@@ -1,4 +1,5 @@
-"""`Idempotency-Key` for POST /checkout, with powertools' idempotency utility on IDEMPOTENCY_TABLE.
+"""`Idempotency-Key` for POST /checkout and POST /orders/{orderId}/returns, with powertools' idempotency
+utility on IDEMPOTENCY_TABLE.
 
 The first request with a key runs and its answer is stored; a later one with the same key and the same
 body gets that answer back without running anything (no second saga); the same key with another body
@@ -18,8 +19,14 @@ Answer = dict[str, Any]
 
 
 def run_once(
-    store: BasePersistenceLayer, key: str, body: dict[str, Any], run: Callable[[], Answer], lambda_context: Any
+    store: BasePersistenceLayer,
+    key: str,
+    body: dict[str, Any],
+    run: Callable[[], Answer],
+    lambda_context: Any,
+    key_prefix: str = "checkout",
 ) -> Answer:
+    """`key_prefix` keeps each route's keys apart (the same key on checkout and on a return are two requests)."""
     config = IdempotencyConfig(
         event_key_jmespath="idempotencyKey",
         payload_validation_jmespath="body",
@@ -29,7 +36,7 @@ def run_once(
     if hasattr(lambda_context, "get_remaining_time_in_millis"):
         config.register_lambda_context(lambda_context)  # a key left in progress by a timed-out call frees itself
     once = idempotent_function(
-        _run, data_keyword_argument="request", persistence_store=store, config=config, key_prefix="checkout"
+        _run, data_keyword_argument="request", persistence_store=store, config=config, key_prefix=key_prefix
     )
     return once(request={"idempotencyKey": key, "body": body}, run=run)  # type: ignore[no-any-return]
 
