@@ -150,14 +150,10 @@ class StepFailure(CamelModel):
         return str(document.get("errorMessage", self.Cause)) if isinstance(document, dict) else self.Cause
 
 
-class SagaContext(CamelModel):
-    """The document that flows from state to state through the state machine."""
+class FlowContext(CamelModel):
+    """What every saga's document carries besides its data: where it failed and why, and whether it is a
+    resumed undo. Catches fill these in (ResultPath), the compensations read them."""
 
-    order_id: OrderId
-    customer_id: CustomerId | None = None
-    items: list[LineItem] = Field(default_factory=list)
-    payment_token: PaymentToken | None = None
-    total_cents: Cents | None = None
     failed_step: StepName | None = None
     failure: StepFailure | None = None
     failed_compensation: StepName | None = None
@@ -166,10 +162,24 @@ class SagaContext(CamelModel):
 
     @property
     def saga_id(self) -> str:
+        raise NotImplementedError
+
+
+class SagaContext(FlowContext):
+    """The document that flows from state to state through the checkout state machine."""
+
+    order_id: OrderId
+    customer_id: CustomerId | None = None
+    items: list[LineItem] = Field(default_factory=list)
+    payment_token: PaymentToken | None = None
+    total_cents: Cents | None = None
+
+    @property
+    def saga_id(self) -> str:
         return self.order_id
 
 
-class ReturnContext(CamelModel):
+class ReturnContext(FlowContext):
     """The document that flows from state to state through the return state machine."""
 
     return_id: OrderId
@@ -177,11 +187,6 @@ class ReturnContext(CamelModel):
     items: list[LineItem] = Field(default_factory=list)
     reason: ReturnReason | None = None
     refund_cents: Cents | None = None
-    failed_step: StepName | None = None
-    failure: StepFailure | None = None
-    failed_compensation: StepName | None = None
-    compensation_failure: StepFailure | None = None
-    resume_compensation: bool | None = None
 
     @property
     def saga_id(self) -> str:

@@ -74,30 +74,24 @@ class DynamoDBPayments:
                     f"refunding {cents} cents would exceed the capture of order {order_id} "
                     f"({current.refunded_cents} of {current.amount_cents} cents refunded already)"
                 )
-            try:
-                result = self._table.update_item(
-                    Key={"orderId": order_id},
-                    UpdateExpression="SET refundedCents = if_not_exists(refundedCents, :zero) + :cents "
-                    "ADD refundedReturns :ids",
-                    ConditionExpression="#status = :captured AND amountCents >= :most "
-                    "AND (attribute_not_exists(refundedCents) OR refundedCents = :before) "
-                    "AND NOT contains(refundedReturns, :id) AND NOT contains(voidedReturns, :id)",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":zero": 0,
-                        ":cents": cents,
-                        ":ids": {return_id},
-                        ":id": return_id,
-                        ":captured": PaymentStatus.CAPTURED.value,
-                        ":most": current.refunded_cents + cents,
-                        ":before": current.refunded_cents,
-                    },
-                    ReturnValues="ALL_NEW",
-                )
-                return Payment.model_validate(plain(result["Attributes"]))
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
+            refunded = self._try_update(
+                order_id,
+                "SET refundedCents = if_not_exists(refundedCents, :zero) + :cents ADD refundedReturns :ids",
+                "#status = :captured AND amountCents >= :most "
+                "AND (attribute_not_exists(refundedCents) OR refundedCents = :before) "
+                "AND NOT contains(refundedReturns, :id) AND NOT contains(voidedReturns, :id)",
+                {
+                    ":zero": 0,
+                    ":cents": cents,
+                    ":ids": {return_id},
+                    ":id": return_id,
+                    ":captured": PaymentStatus.CAPTURED.value,
+                    ":most": current.refunded_cents + cents,
+                    ":before": current.refunded_cents,
+                },
+            )
+            if refunded is not None:
+                return refunded
         raise RuntimeError(f"could not refund return {return_id} of order {order_id}: the payment keeps changing")
 
     def void_return_refund(self, order_id: str, return_id: str, cents: int) -> Payment:
@@ -116,34 +110,33 @@ class DynamoDBPayments:
                 )
                 condition = "contains(refundedReturns, :id)"
                 values[":cents"] = cents
-            try:
-                result = self._table.update_item(
-                    Key={"orderId": order_id},
-                    UpdateExpression=expression,
-                    ConditionExpression=condition,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                )
-                return Payment.model_validate(plain(result["Attributes"]))
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
+            voided = self._try_update(order_id, expression, condition, values)
+            if voided is not None:
+                return voided
         raise RuntimeError(f"could not void the refund of return {return_id}: the payment keeps changing")
 
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
+        updated = self._try_update(order_id, expression, condition, values)
+        if updated is not None:
+            return updated
+        stored = self.get(order_id)
+        assert stored is not None  # the condition failed, so the item exists
+        return stored
+
+    def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:
+        """One conditional update; the payment as it is afterwards, None if the condition refused it."""
+        names = {"#status": "status"} if "#status" in f"{expression} {condition}" else None
         try:
             result = self._table.update_item(
                 Key={"orderId": order_id},
                 UpdateExpression=expression,
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                **({"ExpressionAttributeNames": names} if names else {}),
             )
             return Payment.model_validate(plain(result["Attributes"]))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-        stored = self.get(order_id)
-        assert stored is not None  # the condition failed, so the item exists
-        return stored
+        return None
