@@ -19,19 +19,19 @@ ROOT = Path(__file__).resolve().parents[2]
 RETURN_FINAL = {"COMPLETED", "REJECTED", "CANCELLED", "COMPENSATION_FAILED"}
 
 
-def wait_return(api: Api, return_id: str, timeout: float = 60.0) -> dict[str, Any]:
+def wait_return(client: Api, return_id: str, timeout: float = 60.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        shown = dict(api("GET", f"/returns/{return_id}").json())
+        shown = dict(client("GET", f"/returns/{return_id}").json())
         if shown["status"] in RETURN_FINAL:
             return shown
         assert time.monotonic() < deadline, f"return {return_id} still {shown['status']}"
         time.sleep(0.1)
 
 
-def bought(api: Api, sku: str) -> str:
-    order_id = str(api("POST", "/checkout", json=checkout(sku, quantity=3)).json()["orderId"])
-    assert api.wait(order_id)["status"] == "CONFIRMED"
+def bought(client: Api, sku: str) -> str:
+    order_id = str(client("POST", "/checkout", json=checkout(sku, quantity=3)).json()["orderId"])
+    assert client.wait(order_id)["status"] == "CONFIRMED"
     return order_id
 
 
