@@ -124,12 +124,12 @@ class OrderView(CamelModel):
 
 
 # ----------------------------------------------------------------------- returns
-ReturnReasonText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_storable)]
+ReasonText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_storable)]
 
 
 class ReturnRequest(RequestModel):
     items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
-    reason: ReturnReasonText = ""
+    reason: ReasonText = ""
 
 
 class ReturnAccepted(CamelModel):
@@ -161,6 +161,15 @@ class SagaSummary(CamelModel):
 class SagaPage(CamelModel):
     items: list[SagaSummary]
     next: str | None
+
+
+class CompensateRequest(RequestModel):
+    reason: ReasonText = ""
+
+
+class UndoAccepted(CamelModel):
+    order_id: OrderId
+    execution_arn: str
 
 
 # ---------------------------------------------------------------------- products

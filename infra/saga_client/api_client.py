@@ -14,6 +14,10 @@ class ApiError(RuntimeError):
     def __init__(self, response: requests.Response) -> None:
         super().__init__(f"{response.request.method} {response.url} -> {response.status_code}: {response.text[:500]}")
         self.status_code = response.status_code
+        try:
+            self.message = str(response.json().get("message", response.text))
+        except ValueError:
+            self.message = response.text
 
 
 class CheckoutApi:
@@ -34,6 +38,14 @@ class CheckoutApi:
 
     def product(self, sku: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/products/{sku}", (200,)))
+
+    def resume_saga(self, order_id: str) -> dict[str, Any]:
+        """POST /sagas/{orderId}/resume: {"orderId", "executionArn"}; ApiError 404/409 when refused."""
+        return dict(self._call("POST", f"/sagas/{order_id}/resume", (202,)))
+
+    def compensate_saga(self, order_id: str, reason: str = "") -> dict[str, Any]:
+        """POST /sagas/{orderId}/compensate: {"orderId", "executionArn"}; ApiError 404/409 when refused."""
+        return dict(self._call("POST", f"/sagas/{order_id}/compensate", (202,), json={"reason": reason}))
 
     def checkout(self, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

@@ -68,7 +68,7 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.body == api.openapi_document()
     assert response.body["openapi"].startswith("3.")
     paths = {"/checkout", "/orders/{orderId}", "/orders/{orderId}/returns", "/returns/{returnId}", "/sagas"}
-    paths |= {"/products/{sku}", "/openapi.json"}
+    paths |= {"/sagas/{orderId}/resume", "/sagas/{orderId}/compensate", "/products/{sku}", "/openapi.json"}
     assert set(response.body["paths"]) == paths
 
 
@@ -86,6 +86,8 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
         ("/orders/{orderId}/returns", "post"): {"202", "400", "404", "409"},
         ("/returns/{returnId}", "get"): {"200", "400", "404"},
         ("/sagas", "get"): {"200", "400"},
+        ("/sagas/{orderId}/resume", "post"): {"202", "400", "404", "409"},
+        ("/sagas/{orderId}/compensate", "post"): {"202", "400", "404", "409"},
         ("/products/{sku}", "get"): {"200", "400", "404"},
         ("/products/{sku}", "put"): {"200", "400"},
         ("/openapi.json", "get"): {"200"},

@@ -204,3 +204,9 @@ class SagaStarter(Protocol):
         """Start the saga's execution called `name`; return its id (ARN). Starting a name that was already
         started does not run the saga again and returns that execution's id."""
         ...
+
+
+class SagaController(SagaStarter, Protocol):
+    def stop(self, name: str, error: str, cause: str) -> None:
+        """Stop the execution called `name` if it is running; nothing if it has ended or never existed."""
+        ...

@@ -24,6 +24,7 @@ from checkout_saga.dal.interfaces import (
     PaymentsRepository,
     ReturnRecordsReader,
     ReturnsRepository,
+    SagaController,
     SagaLogRepository,
     SagaStarter,
 )
@@ -87,7 +88,7 @@ class ApiDependencies:
     repos: Repositories
     order_records: OrderRecordsReader
     return_records: ReturnRecordsReader
-    saga_starter: SagaStarter
+    saga_starter: SagaController
     return_starter: SagaStarter
     idempotency_store: DynamoDBPersistenceLayer
 
