@@ -21,6 +21,7 @@ from checkout_saga.models import (
     ReturnStatus,
     SagaState,
     Sku,
+    StockedProduct,
 )
 
 
@@ -177,6 +178,30 @@ class ProductInput(RequestModel):
     name: ProductName
     unit_price_cents: PriceCents
     available: StockUnits
+    version: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        default=None, description="The version the count was made against (GET's `version`): 409 if it changed"
+    )
+
+
+class RestockInput(RequestModel):
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
+
+
+class ProductPage(CamelModel):
+    items: list[StockedProduct]
+    next: str | None
+
+
+class CustomerOrder(CamelModel):
+    order_id: OrderId
+    status: OrderStatus
+    total_cents: Cents
+    created_at: str
+
+
+class CustomerOrderPage(CamelModel):
+    items: list[CustomerOrder]
+    next: str | None
 
 
 # ------------------------------------------------------------------------ errors

@@ -249,6 +249,13 @@ class Product(CamelModel):
     available: Annotated[int, Field(strict=True, ge=0)]
 
 
+class StockedProduct(Product):
+    """A product with its `version`, bumped by every change of the product (a sale, a release, a restock, a
+    stocktake): a stocktake's write is conditional on the version it was based on."""
+
+    version: Annotated[int, Field(strict=True, ge=0)] = 0
+
+
 class Reservation(CamelModel):
     order_id: OrderId
     status: ReservationStatus

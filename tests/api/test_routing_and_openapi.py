@@ -38,7 +38,7 @@ def test_a_wrong_method_on_a_known_path_is_a_405_with_allow(
     assert cloud.items("SagaLogTable") == []
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/orders", "/orders/a/b", "/products", "/checkout/extra"])
+@pytest.mark.parametrize("path", ["/", "/nope", "/orders", "/orders/a/b", "/products/a/b", "/checkout/extra"])
 def test_an_unknown_path_is_a_404(call: Call, path: str) -> None:
     response = call("GET", path)
 
@@ -69,6 +69,7 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.body["openapi"].startswith("3.")
     paths = {"/checkout", "/orders/{orderId}", "/orders/{orderId}/returns", "/returns/{returnId}", "/sagas"}
     paths |= {"/sagas/{orderId}/resume", "/sagas/{orderId}/compensate", "/products/{sku}", "/openapi.json"}
+    paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders"}
     assert set(response.body["paths"]) == paths
 
 
@@ -89,7 +90,10 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
         ("/sagas/{orderId}/resume", "post"): {"202", "400", "404", "409"},
         ("/sagas/{orderId}/compensate", "post"): {"202", "400", "404", "409"},
         ("/products/{sku}", "get"): {"200", "400", "404"},
-        ("/products/{sku}", "put"): {"200", "400"},
+        ("/products/{sku}", "put"): {"200", "400", "409"},
+        ("/products", "get"): {"200", "400"},
+        ("/products/{sku}/restock", "post"): {"200", "400", "404"},
+        ("/customers/{customerId}/orders", "get"): {"200", "400"},
         ("/openapi.json", "get"): {"200"},
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -7,9 +7,11 @@ nothing twice, and concurrent reserves can never drive `available` below zero.""
 
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import OutOfStock, UnknownProduct
 from checkout_saga.models import (
     PricedItem,
@@ -18,6 +20,7 @@ from checkout_saga.models import (
     ReservationStatus,
     RestockStatus,
     ReturnRestock,
+    StockedProduct,
 )
 
 _MAX_BATCH_GET = 100
@@ -36,6 +39,8 @@ def return_key(return_id: str) -> str:
 
 
 _REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
+CATALOG = "PRODUCT"  # the `catalog` attribute only products have: the sparse index byCatalog lists them
+BY_CATALOG_INDEX = "byCatalog"  # template.yaml: catalog HASH, sku RANGE
 
 
 class DynamoDBInventory:
@@ -59,8 +64,78 @@ class DynamoDBInventory:
         return found
 
     def put_product(self, product: Product) -> Product:
-        self._table.put_item(Item={"pk": product_key(product.sku), **product.to_payload()})
+        """Create or set a product unconditionally (seeding); `version` still moves on."""
+        self._table.update_item(
+            Key={"pk": product_key(product.sku)},
+            UpdateExpression="SET sku = :sku, #name = :name, unitPriceCents = :price, available = :available, "
+            "#catalog = :catalog ADD version :one",
+            ExpressionAttributeNames={"#name": "name", "#catalog": "catalog"},
+            ExpressionAttributeValues={
+                ":sku": product.sku,
+                ":name": product.name,
+                ":price": product.unit_price_cents,
+                ":available": product.available,
+                ":catalog": CATALOG,
+                ":one": 1,
+            },
+        )
         return product
+
+    def get_stocked(self, sku: str) -> StockedProduct | None:
+        item = self._table.get_item(Key={"pk": product_key(sku)}, ConsistentRead=True).get("Item")
+        return StockedProduct.model_validate(_without_pk(plain(item))) if item else None
+
+    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
+        """Write the product as given if it is still at `expected_version` (None: only if it does not exist);
+        what is stored afterwards, None if the condition refused it."""
+        stored = StockedProduct(**product.model_dump(), version=(expected_version or 0) + 1)
+        if expected_version is None:
+            condition, values = "attribute_not_exists(pk)", {}
+        else:
+            condition = "version = :expected OR (attribute_not_exists(version) AND :expected = :zero)"
+            values = {":expected": expected_version, ":zero": 0}
+        try:
+            self._table.put_item(
+                Item={"pk": product_key(product.sku), "catalog": CATALOG, **stored.to_payload()},
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+            return stored
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return None
+
+    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
+        """Add `quantity` to `available` atomically; the product afterwards, None if there is no such product."""
+        try:
+            result = self._table.update_item(
+                Key={"pk": product_key(sku)},
+                UpdateExpression="ADD available :q, version :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":q": quantity, ":one": 1},
+                ReturnValues="ALL_NEW",
+            )
+            return StockedProduct.model_validate(_without_pk(plain(result["Attributes"])))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return None
+
+    def list_products(
+        self, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[StockedProduct], PageKey | None]:
+        """Up to `limit` products by sku, from the sparse `byCatalog` index (reservations are not in it)."""
+        query: dict[str, Any] = {
+            "IndexName": BY_CATALOG_INDEX,
+            "KeyConditionExpression": Key("catalog").eq(CATALOG),
+            "Limit": limit,
+        }
+        if exclusive_start_key:
+            query["ExclusiveStartKey"] = exclusive_start_key
+        response = self._table.query(**query)
+        products = [StockedProduct.model_validate(_without_pk(plain(item))) for item in response.get("Items", [])]
+        return products, response.get("LastEvaluatedKey")
 
     # ----------------------------------------------------------- reservations
     def get_reservation(self, order_id: str) -> Reservation | None:
@@ -209,9 +284,9 @@ class DynamoDBInventory:
                 "Update": {
                     "TableName": self._table.name,
                     "Key": {"pk": product_key(item.sku)},
-                    "UpdateExpression": "SET available = available - :q",
+                    "UpdateExpression": "SET available = available - :q ADD version :one",
                     "ConditionExpression": "attribute_exists(pk) AND available >= :q",
-                    "ExpressionAttributeValues": {":q": item.quantity},
+                    "ExpressionAttributeValues": {":q": item.quantity, ":one": 1},
                 }
             }
             for item in items
@@ -223,8 +298,8 @@ class DynamoDBInventory:
             update: dict[str, Any] = {
                 "TableName": self._table.name,
                 "Key": {"pk": product_key(item.sku)},
-                "UpdateExpression": "ADD available :q",
-                "ExpressionAttributeValues": {":q": item.quantity},
+                "UpdateExpression": "ADD available :q, version :one",
+                "ExpressionAttributeValues": {":q": item.quantity, ":one": 1},
             }
             if must_exist:
                 update["ConditionExpression"] = "attribute_exists(pk)"

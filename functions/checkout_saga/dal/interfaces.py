@@ -21,6 +21,7 @@ from checkout_saga.models import (
     SagaRecord,
     SagaState,
     SagaStatus,
+    StockedProduct,
 )
 
 PageKey = dict[str, str]  # where a page of a listing ended, as the storage gave it
@@ -48,11 +49,34 @@ class OrdersRepository(Protocol):
         Return the order as it is, None if there is no such order."""
         ...
 
+    def list_by_customer(
+        self, customer_id: str, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[Order], PageKey | None]:
+        """Up to `limit` of the customer's orders, newest first, from an index (never a scan)."""
+        ...
+
 
 class InventoryRepository(Protocol):
     def get_products(self, skus: list[str]) -> dict[str, Product]: ...
 
     def put_product(self, product: Product) -> Product: ...
+
+    def get_stocked(self, sku: str) -> StockedProduct | None: ...
+
+    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
+        """Write the product if it is still at `expected_version` (None: only if it does not exist yet); what is
+        stored afterwards, None if it had changed (nothing written)."""
+        ...
+
+    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
+        """Add `quantity` to `available` atomically; None if there is no such product."""
+        ...
+
+    def list_products(
+        self, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[StockedProduct], PageKey | None]:
+        """Up to `limit` products by sku, from an index of products only; the key to continue from."""
+        ...
 
     def get_reservation(self, order_id: str) -> Reservation | None: ...
 

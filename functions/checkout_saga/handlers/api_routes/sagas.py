@@ -12,7 +12,8 @@ from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
 from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, NotFound, documented
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.saga_listing import BadPageToken, list_sagas
+from checkout_saga.logic.page_tokens import BadPageToken
+from checkout_saga.logic.saga_listing import list_sagas
 from checkout_saga.logic.saga_operations import NotAllowedNow, UndoStarted, force_compensation, resume
 from checkout_saga.models import OrderId, OrderStatus
 from checkout_saga.observability import logger
