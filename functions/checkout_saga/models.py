@@ -48,6 +48,10 @@ class OrderStatus(StrEnum):
     COMPENSATION_FAILED = "COMPENSATION_FAILED"
 
 
+CHECKOUT_STEPS = tuple(step for step in StepName if not step.value.endswith(("Return", "ReturnRefund")))
+RETURN_STEPS = tuple(step for step in StepName if step not in CHECKOUT_STEPS)
+
+
 class ReturnStatus(StrEnum):
     PENDING = "PENDING"
     COMPLETED = "COMPLETED"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checkout_saga.models import StepName
+from checkout_saga.models import CHECKOUT_STEPS
 from saga_client.chaos import ChaosReport
 from saga_client.histories import INJECTED
 
@@ -41,8 +41,8 @@ def render(report: ChaosReport) -> str:
     ]
 
     lines += ["", f"{'failed attempts by state':<26}{'fail':>6}{'transient':>11}{'retries':>9}  other errors"]
-    states = [step.value for step in StepName] + sorted(
-        {state for state, _ in report.faults} - {step.value for step in StepName}
+    states = [step.value for step in CHECKOUT_STEPS] + sorted(
+        {state for state, _ in report.faults} - {step.value for step in CHECKOUT_STEPS}
     )
     for state in states:
         fail = report.faults[(state, "InjectedFailure")]
@@ -54,9 +54,9 @@ def render(report: ChaosReport) -> str:
         )
         lines.append(f"  {state:<24}{fail:>6}{transient:>11}{report.retries[state]:>9}  {other or '-'}")
     hit = injected_steps(report)
-    missing = sorted({step.value for step in StepName} - hit)
+    missing = sorted({step.value for step in CHECKOUT_STEPS} - hit)
     lines.append(
-        f"  injected faults fired in {len(hit & {s.value for s in StepName})}/{len(StepName)} steps"
+        f"  injected faults fired in {len(hit & {s.value for s in CHECKOUT_STEPS})}/{len(CHECKOUT_STEPS)} steps"
         + (f" (none in {', '.join(missing)})" if missing else " (every forward step and compensation)")
     )
 

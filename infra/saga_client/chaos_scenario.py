@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from checkout_saga.models import StepName
+from checkout_saga.models import CHECKOUT_STEPS
 
 # Weights: most cards pay; the flaky one pays through retries; two kinds of declines compensate.
 TOKENS = {"tok_visa": 3, "tok_flaky": 1, "tok_declined": 1, "tok_insufficient_funds": 1}
@@ -89,7 +89,7 @@ def make_scenario(options: ChaosOptions) -> Scenario:
     products = _catalog(rng, options.sagas)
     plentiful = [p.key for p in products if not p.scarce]
     scarce = [p.key for p in products if p.scarce]
-    offsets = {step: rng.randrange(2) for step in StepName}  # each step alternates modes from batch to batch
+    offsets = {step: rng.randrange(2) for step in CHECKOUT_STEPS}  # each step alternates modes from batch to batch
     batches = []
     for number, start in enumerate(range(0, options.sagas, options.batch_size)):
         count = min(options.batch_size, options.sagas - start)
@@ -98,7 +98,7 @@ def make_scenario(options: ChaosOptions) -> Scenario:
                 "mode": ("fail", "transient")[(number + offsets[step]) % 2],
                 "rate": round(rng.uniform(*options.fault_rates), 2),
             }
-            for step in StepName
+            for step in CHECKOUT_STEPS
         }
         checkouts = tuple(_checkout(rng, start + i, plentiful, scarce, options) for i in range(count))
         last = start + count >= options.sagas

@@ -85,7 +85,8 @@ def test_products_put_and_get(api: Api, product: str) -> None:
     assert api("PUT", f"/products/{product}", json=stale).status_code == 409
     assert api("GET", f"/products/{product}").json()["available"] == 30
     listed = api("GET", "/products", params={"limit": 100}).json()
-    assert listed["items"] and all(set(item) == set(got.json()) for item in listed["items"])
+    assert listed["items"]
+    assert all(set(item) == set(got.json()) for item in listed["items"])
 
 
 def test_a_customers_orders_newest_first(api: Api, product: str) -> None:
