@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checkout_saga.models import CHECKOUT_STEPS
+from checkout_saga.models import StepName
 from saga_client.chaos import ChaosReport
 from saga_client.histories import INJECTED
 
@@ -41,8 +41,8 @@ def render(report: ChaosReport) -> str:
     ]
 
     lines += ["", f"{'failed attempts by state':<26}{'fail':>6}{'transient':>11}{'retries':>9}  other errors"]
-    states = [step.value for step in CHECKOUT_STEPS] + sorted(
-        {state for state, _ in report.faults} - {step.value for step in CHECKOUT_STEPS}
+    states = [step.value for step in StepName] + sorted(
+        {state for state, _ in report.faults} - {step.value for step in StepName}
     )
     for state in states:
         fail = report.faults[(state, "InjectedFailure")]
@@ -54,10 +54,10 @@ def render(report: ChaosReport) -> str:
         )
         lines.append(f"  {state:<24}{fail:>6}{transient:>11}{report.retries[state]:>9}  {other or '-'}")
     hit = injected_steps(report)
-    missing = sorted({step.value for step in CHECKOUT_STEPS} - hit)
+    missing = sorted({step.value for step in StepName} - hit)
     lines.append(
-        f"  injected faults fired in {len(hit & {s.value for s in CHECKOUT_STEPS})}/{len(CHECKOUT_STEPS)} steps"
-        + (f" (none in {', '.join(missing)})" if missing else " (every forward step and compensation)")
+        f"  injected faults fired in {len(hit & {s.value for s in StepName})}/{len(StepName)} steps"
+        + (f" (none in {', '.join(missing)})" if missing else " (every forward step and compensation of both sagas)")
     )
 
     held = report.held_before_resume
@@ -68,7 +68,9 @@ def render(report: ChaosReport) -> str:
         f"steps delivered twice: {report.redelivered_in_flight} while their saga ran, "
         f"{report.redelivered_after} after it had finished",
         f"scarce-stock race: {report.race}",
-        "restocks between batches: "
+        "returns (of CONFIRMED orders, alongside the next batch): "
+        + (", ".join(f"{count} {status}" for status, count in sorted(report.returns.items())) or "none"),
+        "deliveries restocked while sagas ran: "
         + (", ".join(f"{sku} +{units}" for sku, units in sorted(report.restocked.items())) or "none"),
         f"lowest `available` seen while running: {min(report.lowest_seen.values(), default='n/a')}",
         f"COMPENSATION_FAILED before the resume: {len(held)}",

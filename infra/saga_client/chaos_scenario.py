@@ -1,6 +1,7 @@
 """The chaos run's scenario, drawn entirely from the seed before anything runs: the catalog (with scarce
 skus), the batches of checkouts with their tokens, items and repeats, one fault plan per batch covering every
-step and compensation, the restocks between batches, the race, and which finished steps are delivered again.
+step and compensation of both sagas, the deliveries restocked during each batch, the race, and which finished
+steps are delivered again.
 
 The same seed gives the same scenario. What it cannot fix: whether a fault fires inside a Lambda (drawn
 there, unseeded), and so which sagas fail, and the timing of concurrent sagas."""
@@ -11,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from checkout_saga.models import CHECKOUT_STEPS
+from checkout_saga.models import StepName
 
 # Weights: most cards pay; the flaky one pays through retries; two kinds of declines compensate.
 TOKENS = {"tok_visa": 3, "tok_flaky": 1, "tok_declined": 1, "tok_insufficient_funds": 1}
@@ -53,7 +54,7 @@ class CheckoutSpec:
 class BatchSpec:
     faults: dict[str, dict[str, Any]]
     checkouts: tuple[CheckoutSpec, ...]
-    restocks: tuple[tuple[str, int], ...] = ()  # (product key, units added) once the batch is done
+    restocks: tuple[tuple[str, int], ...] = ()  # (product key, units added) while the batch runs
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def make_scenario(options: ChaosOptions) -> Scenario:
     products = _catalog(rng, options.sagas)
     plentiful = [p.key for p in products if not p.scarce]
     scarce = [p.key for p in products if p.scarce]
-    offsets = {step: rng.randrange(2) for step in CHECKOUT_STEPS}  # each step alternates modes from batch to batch
+    offsets = {step: rng.randrange(2) for step in StepName}  # each step alternates modes from batch to batch
     batches = []
     for number, start in enumerate(range(0, options.sagas, options.batch_size)):
         count = min(options.batch_size, options.sagas - start)
@@ -98,7 +99,7 @@ def make_scenario(options: ChaosOptions) -> Scenario:
                 "mode": ("fail", "transient")[(number + offsets[step]) % 2],
                 "rate": round(rng.uniform(*options.fault_rates), 2),
             }
-            for step in CHECKOUT_STEPS
+            for step in StepName
         }
         checkouts = tuple(_checkout(rng, start + i, plentiful, scarce, options) for i in range(count))
         last = start + count >= options.sagas

@@ -37,7 +37,8 @@ def test_a_chaos_round_keeps_every_invariant(deployed_stack):
     assert report.repeated_requests > 0, summary
     assert report.redelivered_in_flight > 0, summary
     assert report.redelivered_after == 10, summary
-    assert len(report.restocked) == 2, summary
+    assert len(report.restocked) >= 1, summary
+    assert sum(report.returns.values()) > 0, summary
     assert report.race.startswith("8 buyers for 3 units"), summary
     assert report.race.endswith(": 3 sold"), summary
     assert report.outcomes[("pivot", "CONFIRMED")] == 2, summary

@@ -1,6 +1,6 @@
 """The chaos run's scenario is drawn from its seed alone, and covers what the issue asks for."""
 
-from checkout_saga.models import CHECKOUT_STEPS
+from checkout_saga.models import StepName
 from saga_client.chaos_scenario import ChaosOptions, make_scenario
 
 
@@ -16,9 +16,9 @@ def test_every_plan_covers_every_step_and_each_step_meets_both_modes():
 
     assert len(scenario.batches) == 3
     for batch in scenario.batches:
-        assert set(batch.faults) == {step.value for step in CHECKOUT_STEPS}
+        assert set(batch.faults) == {step.value for step in StepName}
         assert all(0.2 <= spec["rate"] <= 0.4 for spec in batch.faults.values())
-    for step in CHECKOUT_STEPS:
+    for step in StepName:
         assert {batch.faults[step.value]["mode"] for batch in scenario.batches} == {"fail", "transient"}
 
 
