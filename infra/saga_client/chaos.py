@@ -268,11 +268,13 @@ class ChaosRun:
         self.progress.advance()
 
     def _redeliver_finished(self) -> None:
-        """A step of a finished saga delivered again with its exact input must change nothing at all."""
+        """A step of a finished saga delivered again with its exact input must change nothing at all. (A saga
+        left COMPENSATION_FAILED has not finished: its undo is still due, and a compensation delivered again
+        may rightly do it, as the resume will.)"""
         by_number = {run.number: run for run in self.report.runs if run.number is not None}
         for number, pick in self.scenario.redeliveries:
             run = by_number.get(number)
-            if run is None:  # its checkout got no answer (already a violation)
+            if run is None or run.reported_status == "COMPENSATION_FAILED":  # no answer (a violation), or not over
                 continue
             steps = scheduled(self.stack.history(run.execution_arn))
             if not steps:
