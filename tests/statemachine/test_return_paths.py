@@ -353,3 +353,31 @@ def test_an_input_without_return_id_is_named_after_its_execution(stack, products
     assert stack.returns.get(return_id).status is ReturnStatus.COMPLETED
     assert stack.available(*skus) == {skus[0]: 8}
     assert stack.payments.get(order_id).refunded_cents == 1000
+
+
+def test_a_lost_completion_stays_completed_even_when_the_first_undo_keeps_failing(stack, products):
+    """Same, but UnstockReturn fails before it can look: MarkReturnCompensationFailed looks instead, and the saga
+    still succeeds; the COMPLETED return is never marked COMPENSATION_FAILED (and so never resumed into an undo)."""
+    skus = products(1)
+    order_id = bought(stack, skus)
+    faults(
+        stack, {"CompleteReturn": {"mode": "transient", "rate": 1.0}, "UnstockReturn": {"mode": "fail", "rate": 1.0}}
+    )
+    document = a_return(order_id, {skus[0]: 1})
+
+    execution, states = run_return(stack, document)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert states[-5:] == [
+        "CompleteReturnFailed",
+        "UnstockReturn",
+        "UnstockReturnCompensationFailed",
+        "MarkReturnCompensationFailed",
+        "ReturnSucceeded",
+    ]
+    assert stack.available(*skus) == {skus[0]: 8}
+    assert stack.payments.get(order_id).refunded_cents == 1000
+    record = stack.returns.get(document["returnId"])
+    assert record.status is ReturnStatus.COMPLETED
+    saga = stack.return_saga_log.get(document["returnId"])
+    assert (saga.status, saga.failure, saga.compensation_failure) == (ReturnStatus.COMPLETED, None, None)
