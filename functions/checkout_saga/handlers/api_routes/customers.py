@@ -5,8 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CustomerOrderPage, CustomerText, FieldError, PageToken
-from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
+from checkout_saga.api_models import CustomerOrderPage, CustomerText, PageToken
+from checkout_saga.handlers.api_routes.errors import bad_page_token, documented
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.customer_orders import list_customer_orders
 from checkout_saga.logic.page_tokens import BadPageToken
@@ -28,4 +28,4 @@ def get_customer_orders(
     try:
         return list_customer_orders(customer_id, limit, next_token, api_dependencies().repos.orders)
     except BadPageToken as exc:
-        raise InvalidRequest(f"invalid next token: {exc}", [FieldError(field="next", message=str(exc))]) from exc
+        raise bad_page_token(exc) from exc

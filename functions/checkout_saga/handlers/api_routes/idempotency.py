@@ -13,6 +13,12 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from checkout_saga.handlers.api_routes.errors import Conflict
 
 KEY_TTL_SECONDS = 24 * 60 * 60  # how long a key is remembered
 Answer = dict[str, Any]
@@ -39,6 +45,26 @@ def run_once(
         _run, data_keyword_argument="request", persistence_store=store, config=config, key_prefix=key_prefix
     )
     return once(request={"idempotencyKey": key, "body": body}, run=run)  # type: ignore[no-any-return]
+
+
+def answer_once(
+    store: BasePersistenceLayer,
+    key: str | None,
+    body: dict[str, Any],
+    run: Callable[[], Answer],
+    lambda_context: Any,
+    key_prefix: str,
+) -> Answer:
+    """`run` once per key and body (every time without a key); a key reused with another body, or still in
+    progress, is the client's conflict (409)."""
+    if key is None:
+        return run()
+    try:
+        return run_once(store, key, body, run, lambda_context, key_prefix=key_prefix)
+    except IdempotencyValidationError as exc:
+        raise Conflict("this Idempotency-Key was already used with a different body") from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
 
 
 def _run(request: dict[str, Any], run: Callable[[], Answer]) -> Answer:

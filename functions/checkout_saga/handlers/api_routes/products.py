@@ -6,8 +6,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import FieldError, PageToken, ProductInput, ProductPage, RestockInput
-from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, NotFound, documented
+from checkout_saga.api_models import PageToken, ProductInput, ProductPage, RestockInput
+from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, bad_page_token, documented
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.catalog import ProductChanged, UnknownSku, list_products, restock, stocktake
 from checkout_saga.logic.page_tokens import BadPageToken
@@ -30,7 +30,7 @@ def get_products(
     try:
         return list_products(limit, next_token, api_dependencies().repos.inventory)
     except BadPageToken as exc:
-        raise InvalidRequest(f"invalid next token: {exc}", [FieldError(field="next", message=str(exc))]) from exc
+        raise bad_page_token(exc) from exc
 
 
 @router.get(

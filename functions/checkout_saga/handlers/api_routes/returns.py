@@ -4,17 +4,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from checkout_saga.api_models import ReturnAccepted, ReturnRequest, ReturnView
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
 from checkout_saga.handlers.api_routes.checkout import IDEMPOTENCY_KEY
-from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documented
-from checkout_saga.handlers.api_routes.idempotency import Answer, run_once
+from checkout_saga.handlers.api_routes.errors import NotFound, documented
+from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.order_view import view_return
 from checkout_saga.logic.return_start import start_return
@@ -52,20 +48,13 @@ def post_return(
         logger.info("return saga started", return_id=accepted.return_id, order_id=order_id)
         return accepted.to_payload()
 
+    body = {"orderId": order_id, **request.to_payload()}  # the same key on another order is another body
     try:
-        if idempotency_key is None:
-            answer = start()
-        else:
-            body = {"orderId": order_id, **request.to_payload()}
-            answer = run_once(
-                dependencies.idempotency_store, idempotency_key, body, start, router.lambda_context, key_prefix="return"
-            )
+        answer = answer_once(
+            dependencies.idempotency_store, idempotency_key, body, start, router.lambda_context, key_prefix="return"
+        )
     except UnknownOrder as exc:
         raise NotFound(f"no order {order_id}") from exc
-    except IdempotencyValidationError as exc:
-        raise Conflict("this Idempotency-Key was already used with a different body") from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
     return ReturnAccepted.model_validate(answer)
 
 

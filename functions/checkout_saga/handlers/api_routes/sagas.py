@@ -7,10 +7,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CompensateRequest, FieldError, PageToken, SagaPage, UndoAccepted
+from checkout_saga.api_models import CompensateRequest, PageToken, SagaPage, UndoAccepted
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
-from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, NotFound, documented
+from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, bad_page_token, documented
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.page_tokens import BadPageToken
 from checkout_saga.logic.saga_listing import list_sagas
@@ -35,7 +35,7 @@ def get_sagas(
     try:
         return list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
     except BadPageToken as exc:
-        raise InvalidRequest(f"invalid next token: {exc}", [FieldError(field="next", message=str(exc))]) from exc
+        raise bad_page_token(exc) from exc
 
 
 OrderIdPath = Annotated[OrderId, Path(alias="orderId")]
