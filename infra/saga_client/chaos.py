@@ -61,6 +61,7 @@ class ChaosReport:
     redelivered_after: int = 0
     restocked: dict[str, int] = field(default_factory=dict)
     returns: Counter[str] = field(default_factory=Counter)  # final status -> returns
+    rejections: list[str] = field(default_factory=list)  # why ValidateReturn refused each REJECTED return
     lowest_seen: dict[str, int] = field(default_factory=dict)
     race: str = ""
     held_before_resume: list[Holding] = field(default_factory=list)
@@ -331,6 +332,7 @@ class ChaosRun:
         resume_returns(self.stack, self.return_runs, self.options.saga_timeout)
         returns = collect_returns(self.stack, self.return_runs, self.options.concurrency)
         report.returns = Counter(r.status for r in returns)
+        report.rejections = [run.cause or "" for run in self.return_runs if run.reported == "REJECTED"]
         report.violations += [
             f"resume: order {r.order_id} is {r.order_status} after its resume ({r.execution_arn})"
             for r in report.resumed

@@ -70,6 +70,7 @@ def render(report: ChaosReport) -> str:
         f"scarce-stock race: {report.race}",
         "returns (of CONFIRMED orders, alongside the next batch): "
         + (", ".join(f"{count} {status}" for status, count in sorted(report.returns.items())) or "none"),
+        *(f"  rejected: {cause}" for cause in report.rejections),
         "deliveries restocked while sagas ran: "
         + (", ".join(f"{sku} +{units}" for sku, units in sorted(report.restocked.items())) or "none"),
         f"lowest `available` seen while running: {min(report.lowest_seen.values(), default='n/a')}",

@@ -31,6 +31,7 @@ class ReturnRun:
     return_id: str = ""
     execution_arn: str = ""
     reported: str | None = None  # the final status GET /returns/{id} showed
+    cause: str | None = None  # why it failed, as GET /returns/{id} showed it (REJECTED: the rule it broke)
     error: str | None = None  # the API gave no answer
     resumed: bool = False
 
@@ -55,7 +56,10 @@ def run_returns(api_url: str, specs: list[ReturnSpec], workers: int, timeout: fl
         try:
             accepted = api.start_return(spec.order_id, body)
             run.return_id, run.execution_arn = str(accepted["returnId"]), str(accepted["executionArn"])
-            run.reported = str(api.wait_return(run.return_id, timeout)["status"])
+            shown = api.wait_return(run.return_id, timeout)
+            run.reported = str(shown["status"])
+            failure = shown["saga"]["failure"]
+            run.cause = f"{failure['error']}: {failure['cause']}" if failure else None
         except (ApiError, requests.RequestException, TimeoutError) as exc:
             run.error = str(exc)
         return run
