@@ -59,6 +59,12 @@ def test_the_sample_events_work_as_they_are(cloud: Cloud) -> None:
     assert invoke("api_checkout.json").body == accepted.body  # it carries an Idempotency-Key
     assert [item["sagaId"] for item in invoke("api_list_sagas.json").body["items"]] == [accepted.body["orderId"]]
     assert invoke("api_get_order.json").status == 404  # ord-sample-0001: the id events/create_order.json uses
+    restocked = invoke("api_restock_product.json")
+    assert (restocked.status, restocked.body["available"]) == (200, 105)  # api_put_product.json set 100
+    assert [product["sku"] for product in invoke("api_list_products.json").body["items"]] == ["KB-001", "MS-001"]
+    assert invoke("api_customer_orders.json").body == {"items": [], "next": None}  # the order is not stored yet
+    for name in ("api_post_return.json", "api_get_return.json", "api_compensate_saga.json", "api_resume_saga.json"):
+        assert invoke(name).status == 404, name  # no order ord-sample-0001, no return ret-sample-0001
 
 
 def test_the_openapi_document_is_served(call: Call) -> None:
