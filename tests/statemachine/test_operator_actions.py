@@ -84,20 +84,29 @@ def test_a_confirmed_order_cannot_be_compensated(stack, products):
     assert stack.saga_log.get(document["orderId"]).failure is None
 
 
+# (delay of ConfirmOrder, delay of the compensation) after both are released at once: the first and last rounds
+# decide the winner on purpose (so both outcomes are checked every run), the others race for real.
+RACE_ROUNDS = [(0.0, 0.3), (0.0, 0.0), (0.001, 0.0), (0.003, 0.0), (0.006, 0.0), (0.0, 0.003), (0.3, 0.0)]
+
+
 def test_compensation_racing_a_confirm_in_flight_is_all_or_nothing(stack, products):
-    outcomes = set()
-    for _ in range(6):
+    outcomes = []
+    for confirm_delay, compensate_delay in RACE_ROUNDS:
         skus = products(1)
         context = charged(stack, skus)
         order_id = context["orderId"]
         barrier = threading.Barrier(2)
 
-        def confirm(context: dict = context, barrier: threading.Barrier = barrier) -> dict:
+        def confirm(
+            context: dict = context, barrier: threading.Barrier = barrier, delay: float = confirm_delay
+        ) -> dict:
             barrier.wait()
+            time.sleep(delay)
             return invoke(stack, "ConfirmOrderFunction", context)
 
-        def force(order_id: str = order_id, barrier: threading.Barrier = barrier) -> str | None:
+        def force(order_id: str = order_id, barrier: threading.Barrier = barrier, delay: float = compensate_delay):
             barrier.wait()
+            time.sleep(delay)
             try:
                 return compensate(stack, order_id)
             except NotAllowedNow:
@@ -123,8 +132,9 @@ def test_compensation_racing_a_confirm_in_flight_is_all_or_nothing(stack, produc
             assert stack.available(*skus) == {skus[0]: 10}
             assert payment.status is PaymentStatus.REFUNDED
             assert (saga.status, saga.failure.error) == (OrderStatus.CANCELLED, "ForcedCompensation")
-        outcomes.add(order.status)
-    assert outcomes <= {OrderStatus.CONFIRMED, OrderStatus.CANCELLED}
+        outcomes.append(order.status)
+    assert (outcomes[0], outcomes[-1]) == (OrderStatus.CONFIRMED, OrderStatus.CANCELLED)
+    assert set(outcomes) == {OrderStatus.CONFIRMED, OrderStatus.CANCELLED}
 
 
 def test_resume_runs_the_undo_again_and_refuses_other_sagas(stack, products):
