@@ -105,10 +105,13 @@ def test_compensation_racing_a_confirm_in_flight_is_all_or_nothing(stack, produc
             return invoke(stack, "ConfirmOrderFunction", context)
 
         def force(order_id: str = order_id, barrier: threading.Barrier = barrier, delay: float = compensate_delay):
+            orders, saga_log, ctl = stack.orders, stack.saga_log, controller(stack)  # built before the race starts
             barrier.wait()
             time.sleep(delay)
             try:
-                return compensate(stack, order_id)
+                return force_compensation(
+                    order_id, "customer called", orders, saga_log, ctl, utc_now_iso()
+                ).execution_arn
             except NotAllowedNow:
                 return None
 
