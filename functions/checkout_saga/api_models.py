@@ -13,12 +13,15 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from checkout_saga.models import (
     CamelModel,
     Cents,
+    LineItem,
     OrderId,
     OrderStatus,
     PricedItem,
     Quantity,
+    ReturnStatus,
     SagaState,
     Sku,
+    StockedProduct,
 )
 
 
@@ -72,16 +75,25 @@ class CheckoutAccepted(CamelModel):
 
 # ------------------------------------------------------------------------ orders
 class PaymentState(StrEnum):
-    """What a client sees of a payment: DECLINED and VOIDED (nothing was ever taken) show as NONE."""
+    """What a client sees of a payment: DECLINED and VOIDED (nothing was ever taken) show as NONE;
+    PARTIALLY_REFUNDED after returns gave part of a capture back, REFUNDED once all of it is."""
 
     NONE = "NONE"
     CAPTURED = "CAPTURED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     REFUNDED = "REFUNDED"
 
 
 class PaymentView(CamelModel):
     status: PaymentState
     amount_cents: Cents
+    refunded_cents: Cents = 0
+
+
+class ReturnSummary(CamelModel):
+    return_id: OrderId
+    status: ReturnStatus
+    refund_cents: Cents
 
 
 class SagaStep(CamelModel):
@@ -109,6 +121,33 @@ class OrderView(CamelModel):
     total_cents: Cents
     payment: PaymentView
     saga: SagaView
+    returns: list[ReturnSummary] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------- returns
+ReasonText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_storable)]
+
+
+class ReturnRequest(RequestModel):
+    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
+    reason: ReasonText = ""
+
+
+class ReturnAccepted(CamelModel):
+    return_id: OrderId
+    order_id: OrderId
+    status: Literal["PENDING"]
+    execution_arn: str
+
+
+class ReturnView(CamelModel):
+    return_id: OrderId
+    order_id: OrderId
+    status: ReturnStatus
+    items: list[LineItem]
+    refund_cents: Cents
+    reason: str
+    saga: SagaView
 
 
 # ------------------------------------------------------------------------- sagas
@@ -125,11 +164,44 @@ class SagaPage(CamelModel):
     next: str | None
 
 
+class CompensateRequest(RequestModel):
+    reason: ReasonText = ""
+
+
+class UndoAccepted(CamelModel):
+    order_id: OrderId
+    execution_arn: str
+
+
 # ---------------------------------------------------------------------- products
 class ProductInput(RequestModel):
     name: ProductName
     unit_price_cents: PriceCents
     available: StockUnits
+    version: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        default=None, description="The version the count was made against (GET's `version`): 409 if it changed"
+    )
+
+
+class RestockInput(RequestModel):
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
+
+
+class ProductPage(CamelModel):
+    items: list[StockedProduct]
+    next: str | None
+
+
+class CustomerOrder(CamelModel):
+    order_id: OrderId
+    status: OrderStatus
+    total_cents: Cents
+    created_at: str
+
+
+class CustomerOrderPage(CamelModel):
+    items: list[CustomerOrder]
+    next: str | None
 
 
 # ------------------------------------------------------------------------ errors

@@ -37,6 +37,20 @@ class OrderConfirmed(SagaError):
     lost), so nothing may be undone; the saga ends as a success."""
 
 
+class ReturnNotAllowed(SagaError):
+    """ValidateReturn refuses the return (order not CONFIRMED, item not bought, too many units, too late):
+    the return is REJECTED, nothing is refunded or restocked."""
+
+
+class ReturnCompleted(SagaError):
+    """The return is COMPLETED: CompleteReturn took effect and only its answer was lost, so nothing may be
+    undone; the return saga ends as a success (the return's pivot, as OrderConfirmed is the checkout's)."""
+
+
+class RefundRefused(SagaError):
+    """The payment cannot give this refund back (not captured, or it would exceed what was captured)."""
+
+
 class InjectedFailure(SagaError):
     """Fault injection, mode "fail"."""
 

@@ -19,10 +19,11 @@ Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63
 Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Cents = Annotated[int, Field(strict=True, ge=0)]
 PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ReturnReason = Annotated[str, StringConstraints(max_length=500)]
 
 
 class StepName(StrEnum):
-    """The saga's steps (CONTRACT §4): ASL state names, fault-injection keys, failure.step values."""
+    """The sagas' steps (checkout, then return): ASL state names, fault-injection keys, failure.step values."""
 
     CREATE_ORDER = "CreateOrder"
     RESERVE_STOCK = "ReserveStock"
@@ -31,6 +32,13 @@ class StepName(StrEnum):
     CANCEL_ORDER = "CancelOrder"
     RELEASE_STOCK = "ReleaseStock"
     REFUND_PAYMENT = "RefundPayment"
+    VALIDATE_RETURN = "ValidateReturn"
+    REFUND_RETURN = "RefundReturn"
+    RESTOCK_RETURN = "RestockReturn"
+    COMPLETE_RETURN = "CompleteReturn"
+    UNSTOCK_RETURN = "UnstockReturn"
+    VOID_RETURN_REFUND = "VoidReturnRefund"
+    CANCEL_RETURN = "CancelReturn"
 
 
 class OrderStatus(StrEnum):
@@ -40,8 +48,23 @@ class OrderStatus(StrEnum):
     COMPENSATION_FAILED = "COMPENSATION_FAILED"
 
 
+CHECKOUT_STEPS = tuple(step for step in StepName if not step.value.endswith(("Return", "ReturnRefund")))
+RETURN_STEPS = tuple(step for step in StepName if step not in CHECKOUT_STEPS)
+
+
+class ReturnStatus(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    COMPENSATION_FAILED = "COMPENSATION_FAILED"
+
+
+SagaStatus = OrderStatus | ReturnStatus  # a checkout saga's status is its order's, a return saga's its return's
+
+
 class SagaState(StrEnum):
-    """Every transition a saga records in its log, in the order they can happen."""
+    """Every transition a saga records in its log, in the order they can happen (checkout, then return)."""
 
     STARTED = "STARTED"
     ORDER_CREATED = "ORDER_CREATED"
@@ -52,6 +75,13 @@ class SagaState(StrEnum):
     STOCK_RELEASED = "STOCK_RELEASED"
     CANCELLED = "CANCELLED"
     COMPENSATION_FAILED = "COMPENSATION_FAILED"
+    RETURN_VALIDATED = "RETURN_VALIDATED"
+    RETURN_REFUNDED = "RETURN_REFUNDED"
+    RETURN_RESTOCKED = "RETURN_RESTOCKED"
+    COMPLETED = "COMPLETED"
+    RETURN_UNSTOCKED = "RETURN_UNSTOCKED"
+    REFUND_VOIDED = "REFUND_VOIDED"
+    REJECTED = "REJECTED"
 
 
 class PaymentStatus(StrEnum):
@@ -66,11 +96,16 @@ class ReservationStatus(StrEnum):
     RELEASED = "RELEASED"
 
 
+class RestockStatus(StrEnum):
+    RESTOCKED = "RESTOCKED"
+    UNSTOCKED = "UNSTOCKED"  # undone, or undone before it happened: no restock may happen afterwards
+
+
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    def to_payload(self) -> dict[str, object]:
-        return self.model_dump(mode="json", by_alias=True)
+    def to_payload(self, exclude_none: bool = False) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 
 # ----------------------------------------------------------------------- payloads
@@ -119,19 +154,56 @@ class StepFailure(CamelModel):
         return str(document.get("errorMessage", self.Cause)) if isinstance(document, dict) else self.Cause
 
 
-class SagaContext(CamelModel):
-    """The document that flows from state to state through the state machine."""
+class FlowContext(CamelModel):
+    """What every saga's document carries besides its data: where it failed and why, and whether it is a
+    resumed undo. Catches fill these in (ResultPath), the compensations read them."""
+
+    failed_step: StepName | None = None
+    failure: StepFailure | None = None
+    failed_compensation: StepName | None = None
+    compensation_failure: StepFailure | None = None
+    resume_compensation: bool | None = None
+
+    @property
+    def saga_id(self) -> str:
+        raise NotImplementedError
+
+
+class SagaContext(FlowContext):
+    """The document that flows from state to state through the checkout state machine."""
 
     order_id: OrderId
     customer_id: CustomerId | None = None
     items: list[LineItem] = Field(default_factory=list)
     payment_token: PaymentToken | None = None
     total_cents: Cents | None = None
-    failed_step: StepName | None = None
-    failure: StepFailure | None = None
-    failed_compensation: StepName | None = None
-    compensation_failure: StepFailure | None = None
-    resume_compensation: bool | None = None
+
+    @property
+    def saga_id(self) -> str:
+        return self.order_id
+
+
+class ReturnContext(FlowContext):
+    """The document that flows from state to state through the return state machine."""
+
+    return_id: OrderId
+    order_id: OrderId | None = None
+    items: list[LineItem] = Field(default_factory=list)
+    reason: ReturnReason | None = None
+    refund_cents: Cents | None = None
+
+    @property
+    def saga_id(self) -> str:
+        return self.return_id
+
+
+class ReturnInput(CamelModel):
+    """ValidateReturn's input: the execution's input, named after the execution when it had no returnId."""
+
+    return_id: OrderId
+    order_id: OrderId
+    items: LineItems
+    reason: ReturnReason | None = None
 
 
 class CheckoutInput(CamelModel):
@@ -152,6 +224,26 @@ class Order(CamelModel):
     total_cents: Cents
     created_at: str
     updated_at: str
+    # Units of each sku claimed by returns (validated, not undone): a return may claim at most what was bought.
+    returned_units: dict[str, int] = Field(default_factory=dict)
+    returns_version: int = 0  # bumped by every claim and release, the condition of the next one
+
+
+class ReturnRecord(CamelModel):
+    """A return of some units of a CONFIRMED order. `items` are priced (the price the order paid) once
+    ValidateReturn accepted them; `undo_started_at` fences CompleteReturn as `undoStartedAt` fences ConfirmOrder."""
+
+    return_id: OrderId
+    order_id: OrderId
+    status: ReturnStatus
+    items: list[LineItem]
+    refund_cents: Cents = 0
+    reason: str | None = None
+    requested_at: str
+    updated_at: str
+    validated_at: str | None = None
+    rejection: str | None = None
+    undo_started_at: str | None = None
 
 
 class Product(CamelModel):
@@ -161,9 +253,22 @@ class Product(CamelModel):
     available: Annotated[int, Field(strict=True, ge=0)]
 
 
+class StockedProduct(Product):
+    """A product with its `version`, bumped by every change of the product (a sale, a release, a restock, a
+    stocktake): a stocktake's write is conditional on the version it was based on."""
+
+    version: Annotated[int, Field(strict=True, ge=0)] = 0
+
+
 class Reservation(CamelModel):
     order_id: OrderId
     status: ReservationStatus
+    items: list[PricedItem] = Field(default_factory=list)
+
+
+class ReturnRestock(CamelModel):
+    return_id: OrderId
+    status: RestockStatus
     items: list[PricedItem] = Field(default_factory=list)
 
 
@@ -173,6 +278,9 @@ class Payment(CamelModel):
     amount_cents: Cents = 0
     attempts: int = 0
     decline_reason: str | None = None
+    refunded_cents: Cents = 0  # given back by completed or running returns (the checkout's own refund is REFUNDED)
+    refunded_returns: set[str] = Field(default_factory=set)
+    voided_returns: set[str] = Field(default_factory=set)  # refunds undone, or undone before they happened
 
 
 class SagaTransition(CamelModel):
@@ -188,7 +296,7 @@ class SagaFailureRecord(CamelModel):
 
 class SagaRecord(CamelModel):
     saga_id: OrderId
-    status: OrderStatus
+    status: SagaStatus
     state: SagaState
     started_at: str
     updated_at: str

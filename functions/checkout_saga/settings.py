@@ -16,12 +16,23 @@ class StepSettings(BaseModel):
     inventory_table: str = Field(alias="INVENTORY_TABLE", min_length=1)
     payments_table: str = Field(alias="PAYMENTS_TABLE", min_length=1)
     saga_log_table: str = Field(alias="SAGA_LOG_TABLE", min_length=1)
+    returns_table: str = Field(alias="RETURNS_TABLE", min_length=1)
+    return_saga_log_table: str = Field(alias="RETURN_SAGA_LOG_TABLE", min_length=1)
     faults_parameter: str = Field(alias="FAULTS_PARAMETER", default=DEFAULT_FAULTS_PARAMETER)
 
 
 class ApiSettings(StepSettings):
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE", min_length=1)
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", min_length=1)
+    return_state_machine_arn: str = Field(alias="RETURN_STATE_MACHINE_ARN", min_length=1)
+
+
+class ReturnPolicySettings(BaseModel):
+    """ValidateReturn's rule from the template parameter ReturnWindowDays."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    return_window_days: int = Field(alias="RETURN_WINDOW_DAYS", default=30, ge=0)
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)

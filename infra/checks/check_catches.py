@@ -18,7 +18,8 @@ from pathlib import Path
 from checks.project_copy import copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
-ASL = Path("statemachine/checkout.asl.json")
+ASLS = (Path("statemachine/checkout.asl.json"), Path("statemachine/return.asl.json"))
+ASL = ASLS[0]
 # Numeric DefinitionSubstitutions are written unquoted in the ASL: quote them to parse, unquote to write back.
 NUMERIC = re.compile(r"(:\s*)(\$\{\w+\})")
 QUOTED_NUMERIC = re.compile(
@@ -39,22 +40,25 @@ def without_each_catch(definition: dict) -> Iterator[tuple[str, dict]]:
 
 
 def main() -> int:
-    definition = json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / ASL).read_text()))
+    definitions = {asl: json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / asl).read_text())) for asl in ASLS}
     surviving = []
     with tempfile.TemporaryDirectory(prefix="check-catches-") as work:
         copy = copy_project(ROOT, Path(work))
         # A failure is only evidence if the copy passes untouched (rewritten as the variants are written):
         # otherwise every variant would "fail".
-        (copy / ASL).write_text(_unparse(definition))
+        for asl, definition in definitions.items():
+            (copy / asl).write_text(_unparse(definition))
         if not _path_tests_pass(copy):
             print("the path tests fail without any change: fix them first", file=sys.stderr)
             return 2
-        for description, mutated in without_each_catch(definition):
-            (copy / ASL).write_text(_unparse(mutated))
-            caught = not _path_tests_pass(copy)
-            print(f"{'caught' if caught else 'SURVIVED'}  {description}", flush=True)
-            if not caught:
-                surviving.append(description)
+        for asl, definition in definitions.items():
+            for description, mutated in without_each_catch(definition):
+                (copy / asl).write_text(_unparse(mutated))
+                caught = not _path_tests_pass(copy)
+                print(f"{'caught' if caught else 'SURVIVED'}  {asl.name} {description}", flush=True)
+                if not caught:
+                    surviving.append(description)
+            (copy / asl).write_text(_unparse(definition))
     print(
         f"{len(surviving)} Catch(es) whose removal no path test notices" if surviving else "every Catch is load-bearing"
     )

@@ -8,12 +8,17 @@ from typing import Any
 import requests
 
 TERMINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
+RETURN_FINAL_STATUSES = frozenset({"COMPLETED", "REJECTED", "CANCELLED", "COMPENSATION_FAILED"})
 
 
 class ApiError(RuntimeError):
     def __init__(self, response: requests.Response) -> None:
         super().__init__(f"{response.request.method} {response.url} -> {response.status_code}: {response.text[:500]}")
         self.status_code = response.status_code
+        try:
+            self.message = str(response.json().get("message", response.text))
+        except ValueError:
+            self.message = response.text
 
 
 class CheckoutApi:
@@ -34,6 +39,33 @@ class CheckoutApi:
 
     def product(self, sku: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/products/{sku}", (200,)))
+
+    def restock(self, sku: str, quantity: int) -> dict[str, Any]:
+        """POST /products/{sku}/restock: the product once `quantity` units are added."""
+        return dict(self._call("POST", f"/products/{sku}/restock", (200,), json={"quantity": quantity}))
+
+    def start_return(self, order_id: str, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return dict(self._call("POST", f"/orders/{order_id}/returns", (200, 202), json=body, headers=headers))
+
+    def wait_return(self, return_id: str, timeout: float = 60.0, poll: float = 0.05) -> dict[str, Any]:
+        """GET /returns/{returnId} until its status is final."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = dict(self._call("GET", f"/returns/{return_id}", (200,)))
+            if shown["status"] in RETURN_FINAL_STATUSES:
+                return shown
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"return {return_id} still {shown['status']} after {timeout:.0f} s")
+            time.sleep(poll)
+
+    def resume_saga(self, order_id: str) -> dict[str, Any]:
+        """POST /sagas/{orderId}/resume: {"orderId", "executionArn"}; ApiError 404/409 when refused."""
+        return dict(self._call("POST", f"/sagas/{order_id}/resume", (202,)))
+
+    def compensate_saga(self, order_id: str, reason: str = "") -> dict[str, Any]:
+        """POST /sagas/{orderId}/compensate: {"orderId", "executionArn"}; ApiError 404/409 when refused."""
+        return dict(self._call("POST", f"/sagas/{order_id}/compensate", (202,), json={"reason": reason}))
 
     def checkout(self, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

@@ -2,7 +2,9 @@
 
 The stored sagas are clones of two real ones (a CONFIRMED and a CANCELLED saga run through the API):
 their order, payment and saga log items, copied with a new id and shifted timestamps, and written
-straight into the tables with BatchWriteItem. Nine in ten clones are CONFIRMED.
+straight into the tables with BatchWriteItem. Nine in ten clones are CONFIRMED. Each clone belongs to one
+of CUSTOMERS customers, so each customer's order history grows with the stored sagas (GET
+/customers/{id}/orders must not).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from saga_client.bench_stats import summary
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _BATCH = 25  # BatchWriteItem's limit
+CUSTOMERS = 200  # 5 orders each with 1k sagas stored, 500 each with 100k
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,12 @@ class SagaCloner:
             return _iso(started_at + (_parse(match.group(0)) - template.started_at))
 
         clones = {}
+        customer = {"S": bench_customer(random.randrange(CUSTOMERS))}
         for table, item in template.items.items():
             text = json.dumps(item).replace(template.order_id, new_id)
             clones[table] = json.loads(_TIMESTAMP.sub(shift, text))
+            if "customerId" in clones[table]:
+                clones[table]["customerId"] = customer
         return clones
 
     def load(self, templates: list[tuple[SagaTemplate, float]], count: int, threads: int = 4) -> list[str]:
@@ -104,6 +110,10 @@ class SagaCloner:
         return ids
 
 
+def bench_customer(number: int) -> str:
+    return f"bench-c-{number:03d}"
+
+
 def _latencies(session: requests.Session, urls: list[str], expected: int = 200) -> list[float]:
     values = []
     for url in urls:
@@ -121,12 +131,17 @@ def measure_reads(api_url: str, order_ids: list[str], *, requests_per_query: int
     orders = [f"{base}/orders/{random.choice(order_ids)}" for _ in range(requests_per_query)]
     sagas = [f"{base}/sagas?status=CONFIRMED&limit=20"] * requests_per_query
     cancelled = [f"{base}/sagas?status=CANCELLED&limit=20"] * requests_per_query
-    for urls in (orders, sagas, cancelled):
+    customers = [
+        f"{base}/customers/{bench_customer(random.randrange(CUSTOMERS))}/orders?limit=20"
+        for _ in range(requests_per_query)
+    ]
+    for urls in (orders, sagas, cancelled, customers):
         _latencies(session, urls[:5])  # warm-up
     return {
         "get_order_ms": summary(_latencies(session, orders)),
         "list_confirmed_sagas_ms": summary(_latencies(session, sagas)),
         "list_cancelled_sagas_ms": summary(_latencies(session, cancelled)),
+        "list_customer_orders_ms": summary(_latencies(session, customers)),
     }
 
 
@@ -155,6 +170,6 @@ def run_growth(
     first, last = levels[0], levels[-1]
     ratios = {
         key: round(last[key]["p50"] / first[key]["p50"], 2)
-        for key in ("get_order_ms", "list_confirmed_sagas_ms", "list_cancelled_sagas_ms")
+        for key in ("get_order_ms", "list_confirmed_sagas_ms", "list_cancelled_sagas_ms", "list_customer_orders_ms")
     }
     return {"levels": levels, "p50_ratio_largest_vs_smallest": ratios}

@@ -14,6 +14,7 @@ GROWTH_QUERIES = (
     ("GET /orders/{id}", "get_order_ms"),
     ("GET /sagas?status=CONFIRMED", "list_confirmed_sagas_ms"),
     ("GET /sagas?status=CANCELLED", "list_cancelled_sagas_ms"),
+    ("GET /customers/{id}/orders", "list_customer_orders_ms"),
 )
 
 

@@ -3,7 +3,9 @@ random payment tokens, requests and steps delivered twice, buyers racing for sca
 batches, sagas forced into COMPENSATION_FAILED and resumed; then the invariants of all-or-nothing
 (saga_client.invariants) are checked on the stored data, before and after the resume.
 
-Phases: the random batches (a new fault plan each; restocks in between, when no saga runs), a race for a
+Phases: the random batches (a new fault plan each, on the return saga's steps too; deliveries restocked
+through POST /products/{sku}/restock while the batch's sagas run; returns of the previous batch's CONFIRMED
+orders running alongside, saga_client.chaos_returns), a race for a
 few units, a pivot phase (ConfirmOrder takes effect then keeps failing), a stuck phase (every compensation
 keeps failing), steps of finished sagas delivered again (nothing may change), the resume of every saga left
 COMPENSATION_FAILED. The scenario follows the seed (saga_client.chaos_scenario); which faults fire is drawn
@@ -11,12 +13,13 @@ inside the Lambdas, unseeded."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +27,7 @@ import requests
 
 from saga_client.api_client import ApiError
 from saga_client.chaos_driver import Driver, SagaRun
+from saga_client.chaos_returns import ReturnRun, collect_returns, pick_returns, resume_returns, run_returns
 from saga_client.chaos_scenario import (
     PIVOT_PLAN,
     STUCK_PLAN,
@@ -33,13 +37,14 @@ from saga_client.chaos_scenario import (
     make_scenario,
 )
 from saga_client.histories import failed_attempts, retries, scheduled
-from saga_client.invariants import Holding, OrderFacts, Race, Snapshot, check, holdings
+from saga_client.invariants import Holding, OrderFacts, Race, ReturnFacts, Snapshot, check, holdings
 from saga_client.progress import Progress
 from saga_client.resume import Resumed, resume_compensation
 from saga_client.stack_data import StackData
 from saga_client.stored_data import collect, fingerprint
 
 FAULT_PLAN_DELAY = 2.2  # handlers re-read the plan at most every 2 s
+RESTOCK_SPACING = 0.5  # seconds between the deliveries of one batch, so they land while its sagas run
 STUCK_KINDS = ("tok_visa", "tok_declined", "out_of_stock", "unknown_sku")
 
 
@@ -55,6 +60,8 @@ class ChaosReport:
     redelivered_in_flight: int = 0
     redelivered_after: int = 0
     restocked: dict[str, int] = field(default_factory=dict)
+    returns: Counter[str] = field(default_factory=Counter)  # final status -> returns
+    rejections: list[str] = field(default_factory=list)  # why ValidateReturn refused each REJECTED return
     lowest_seen: dict[str, int] = field(default_factory=dict)
     race: str = ""
     held_before_resume: list[Holding] = field(default_factory=list)
@@ -96,6 +103,8 @@ class ChaosRun:
         self.initial: dict[str, int] = {}
         self.prices: dict[str, int] = {}
         self.races: list[Race] = []
+        self.return_rng = random.Random(options.seed)  # which CONFIRMED orders return what
+        self.return_runs: list[ReturnRun] = []
         self._current_phase, self._phase_started = "seed", time.monotonic()
         total = options.sagas + options.race_buyers + len(STUCK_KINDS) + 2
         self.progress = Progress(total, "sagas")
@@ -110,10 +119,18 @@ class ChaosRun:
         sampler = StockSampler(self.stack, list(self.initial))
         sampler.start()
         try:
-            for number, batch in enumerate(self.scenario.batches, start=1):
-                self._set_faults(batch.faults, f"batch {number}/{len(self.scenario.batches)}")
-                self._run_all("random", batch.checkouts)
-                self._restock(batch.restocks)
+            with ThreadPoolExecutor(2) as background:
+                returning: Future[None] | None = None
+                for number, batch in enumerate(self.scenario.batches, start=1):
+                    self._set_faults(batch.faults, f"batch {number}/{len(self.scenario.batches)}")
+                    restocking = background.submit(self._restock, batch.restocks)  # while the sagas run
+                    runs = self._run_all("random", batch.checkouts)
+                    restocking.result()
+                    if returning is not None:
+                        returning.result()
+                    returning = background.submit(self._returns, runs)  # alongside the next batch
+                if returning is not None:
+                    returning.result()
             self._set_faults({}, "race")
             self._race()
             self._set_faults(PIVOT_PLAN, "pivot")
@@ -173,7 +190,7 @@ class ChaosRun:
     def _key(self) -> str:
         return f"{self.prefix}-{uuid.uuid4().hex[:12]}"
 
-    def _run_all(self, phase: str, checkouts: Iterable[CheckoutSpec]) -> None:
+    def _run_all(self, phase: str, checkouts: Iterable[CheckoutSpec]) -> list[SagaRun]:
         def one(spec: CheckoutSpec) -> SagaRun | None:
             body = self._body(spec.token, spec.items, spec.customer_id)
             return self._checkout(phase, body, spec.repeat, spec.watch, spec.number)
@@ -183,6 +200,7 @@ class ChaosRun:
         self.report.runs.extend(runs)
         self.report.repeated_requests += sum(1 for run in runs if run.replay_same is not None)
         self.report.redelivered_in_flight += sum(run.redelivered for run in runs)
+        return runs
 
     def _run_many(self, phase: str, bodies: list[dict[str, Any]], workers: int | None = None) -> list[SagaRun]:
         with ThreadPoolExecutor(workers or self.options.concurrency) as pool:
@@ -203,14 +221,31 @@ class ChaosRun:
             self.progress.advance()
 
     def _restock(self, restocks: Iterable[tuple[str, int]]) -> None:
-        """PUT /products sets `available` absolutely: read, add, write, while no saga runs (between batches)."""
+        """Deliveries while sagas run: POST /products/{sku}/restock adds atomically, so no unit is lost or sold
+        twice by the checkouts reserving at the same moment."""
         for key, units in restocks:
+            time.sleep(RESTOCK_SPACING)
             sku = self.sku(key)
-            now = self.stack.raw_available([sku])[sku]
-            self.driver.api.put_product(
-                {"sku": sku, "name": f"Chaos {key}", "unitPriceCents": self.prices[sku], "available": now + units}
-            )
+            self.driver.api.restock(sku, units)
             self.report.restocked[sku] = self.report.restocked.get(sku, 0) + units
+
+    def _returns(self, runs: list[SagaRun]) -> None:
+        """Some CONFIRMED orders of a batch return part of what they bought (sometimes more: REJECTED)."""
+        items = {spec.number: spec.items for batch in self.scenario.batches for spec in batch.checkouts}
+        confirmed = [
+            (run.order_id, {self.sku(key): units for key, units in items[run.number]})
+            for run in runs
+            if run.reported_status == "CONFIRMED" and run.number is not None
+        ]
+        specs = pick_returns(self.return_rng, confirmed)
+        self.return_runs += run_returns(
+            self.stack.outputs["ApiUrl"], specs, self.options.concurrency, self.options.saga_timeout
+        )
+        self.report.violations += [
+            f"API: a return of order {run.spec.order_id} got no answer: {run.error}"
+            for run in self.return_runs[-len(specs) :]
+            if run.error
+        ]
 
     def _race(self) -> None:
         options = self.options
@@ -234,11 +269,13 @@ class ChaosRun:
         self.progress.advance()
 
     def _redeliver_finished(self) -> None:
-        """A step of a finished saga delivered again with its exact input must change nothing at all."""
+        """A step of a finished saga delivered again with its exact input must change nothing at all. (A saga
+        left COMPENSATION_FAILED has not finished: its undo is still due, and a compensation delivered again
+        may rightly do it, as the resume will.)"""
         by_number = {run.number: run for run in self.report.runs if run.number is not None}
         for number, pick in self.scenario.redeliveries:
             run = by_number.get(number)
-            if run is None:  # its checkout got no answer (already a violation)
+            if run is None or run.reported_status == "COMPENSATION_FAILED":  # no answer (a violation), or not over
                 continue
             steps = scheduled(self.stack.history(run.execution_arn))
             if not steps:
@@ -257,9 +294,10 @@ class ChaosRun:
                 )
 
     # ---------------------------------------------------------------- checks
-    def _snapshot(self, facts: list[OrderFacts]) -> Snapshot:
+    def _snapshot(self, facts: list[OrderFacts], returns: list[ReturnFacts]) -> Snapshot:
         return Snapshot(
             orders=facts,
+            returns=returns,
             initial_stock=self.initial,
             available=self.stack.raw_available(list(self.initial)),
             restocked=self.report.restocked,
@@ -280,7 +318,8 @@ class ChaosRun:
             if run.replay_same is False
         ]
         facts = collect(self.stack, report.runs, self.options.concurrency)
-        report.violations_before_resume = check(self._snapshot(facts))
+        returns = collect_returns(self.stack, self.return_runs, self.options.concurrency)
+        report.violations_before_resume = check(self._snapshot(facts, returns))
         report.held_before_resume = holdings(facts)
         stuck = {h.order_id for h in report.held_before_resume}
         if stuck:
@@ -290,12 +329,16 @@ class ChaosRun:
             for run in report.runs:
                 run.resumed = run.order_id in stuck
             facts = collect(self.stack, report.runs, self.options.concurrency)
+        resume_returns(self.stack, self.return_runs, self.options.saga_timeout)
+        returns = collect_returns(self.stack, self.return_runs, self.options.concurrency)
+        report.returns = Counter(r.status for r in returns)
+        report.rejections = [run.cause or "" for run in self.return_runs if run.reported == "REJECTED"]
         report.violations += [
             f"resume: order {r.order_id} is {r.order_status} after its resume ({r.execution_arn})"
             for r in report.resumed
             if r.order_status != "CANCELLED"
         ]
-        after = check(self._snapshot(facts))
+        after = check(self._snapshot(facts, returns))
         before = report.violations_before_resume
         report.violations += before + [violation for violation in after if violation not in before]
         status_of = {f.order_id: f.status for f in facts}
@@ -310,6 +353,7 @@ class ChaosRun:
 
     def _count_from_histories(self) -> None:
         arns = [run.execution_arn for run in self.report.runs] + [r.execution_arn for r in self.report.resumed]
+        arns += [run.execution_arn for run in self.return_runs if run.execution_arn]
         with ThreadPoolExecutor(self.options.concurrency) as pool:
             for events in pool.map(self.stack.history, arns):
                 self.report.faults.update(failed_attempts(events))

@@ -57,7 +57,7 @@ def render(report: ChaosReport) -> str:
     missing = sorted({step.value for step in StepName} - hit)
     lines.append(
         f"  injected faults fired in {len(hit & {s.value for s in StepName})}/{len(StepName)} steps"
-        + (f" (none in {', '.join(missing)})" if missing else " (every forward step and compensation)")
+        + (f" (none in {', '.join(missing)})" if missing else " (every forward step and compensation of both sagas)")
     )
 
     held = report.held_before_resume
@@ -68,7 +68,10 @@ def render(report: ChaosReport) -> str:
         f"steps delivered twice: {report.redelivered_in_flight} while their saga ran, "
         f"{report.redelivered_after} after it had finished",
         f"scarce-stock race: {report.race}",
-        "restocks between batches: "
+        "returns (of CONFIRMED orders, alongside the next batch): "
+        + (", ".join(f"{count} {status}" for status, count in sorted(report.returns.items())) or "none"),
+        *(f"  rejected: {cause}" for cause in report.rejections),
+        "deliveries restocked while sagas ran: "
         + (", ".join(f"{sku} +{units}" for sku, units in sorted(report.restocked.items())) or "none"),
         f"lowest `available` seen while running: {min(report.lowest_seen.values(), default='n/a')}",
         f"COMPENSATION_FAILED before the resume: {len(held)}",

@@ -1,6 +1,7 @@
 """The chaos run's scenario, drawn entirely from the seed before anything runs: the catalog (with scarce
 skus), the batches of checkouts with their tokens, items and repeats, one fault plan per batch covering every
-step and compensation, the restocks between batches, the race, and which finished steps are delivered again.
+step and compensation of both sagas, the deliveries restocked during each batch, the race, and which finished
+steps are delivered again.
 
 The same seed gives the same scenario. What it cannot fix: whether a fault fires inside a Lambda (drawn
 there, unseeded), and so which sagas fail, and the timing of concurrent sagas."""
@@ -53,7 +54,7 @@ class CheckoutSpec:
 class BatchSpec:
     faults: dict[str, dict[str, Any]]
     checkouts: tuple[CheckoutSpec, ...]
-    restocks: tuple[tuple[str, int], ...] = ()  # (product key, units added) once the batch is done
+    restocks: tuple[tuple[str, int], ...] = ()  # (product key, units added) while the batch runs
 
 
 @dataclass(frozen=True)

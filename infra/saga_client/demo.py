@@ -1,5 +1,6 @@
 """`make demo`: start the local cloud, deploy template.yaml, seed the catalog, run one checkout that is
-CONFIRMED and one that is compensated (declined card), print both with their saga timeline, stop."""
+CONFIRMED and one that is compensated (declined card), then return part of the confirmed one; print each
+with its saga timeline, stop."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from saga_client.api_client import CheckoutApi
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import deploy_stack
-from saga_client.timeline import render_order
+from saga_client.timeline import render_order, render_return
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,12 +57,12 @@ def run_demo(port: int, stack_name: str) -> int:
     say(f"Checkout saga demo on the local cloud (port {port})")
     stays_up = _port_open(port)  # a cloud `make up` started outlives the demo, and so does its console
     with local_cloud(port) as endpoint:
-        say("[1/4] deploying template.yaml")
+        say("[1/5] deploying template.yaml")
         outputs = deploy_stack(endpoint, stack_name, log=lambda line: say(f"      {line}"))
         api = CheckoutApi(outputs["ApiUrl"])
         say(f"      API: {outputs['ApiUrl']}")
         say(f"      saga console: {console_url(endpoint)}")
-        say("[2/4] seeding the catalog")
+        say("[2/5] seeding the catalog")
         products = seed_catalog(api)
         say(f"      {len(products)} products: {', '.join(p['sku'] for p in products)}")
 
@@ -71,7 +72,7 @@ def run_demo(port: int, stack_name: str) -> int:
         ]
         results = []
         for number, (label, token, expected) in enumerate(scenarios, start=3):
-            say(f"[{number}/4] {label} (expecting {expected})")
+            say(f"[{number}/5] {label} (expecting {expected})")
             body = {
                 "customerId": "c-42",
                 "items": [{"sku": "KB-001", "quantity": 1}, {"sku": "MS-001", "quantity": 2}],
@@ -82,18 +83,32 @@ def run_demo(port: int, stack_name: str) -> int:
             order = api.wait_until_terminal(accepted["orderId"])
             results.append((label, expected, order))
 
+        say("[5/5] returning 1 x MS-001 of the confirmed order (expecting COMPLETED)")
+        confirmed_id = results[0][2]["orderId"]
+        started_return = api.start_return(
+            confirmed_id, {"items": [{"sku": "MS-001", "quantity": 1}], "reason": "demo: one mouse too many"}
+        )
+        say(f"      202 {json.dumps(started_return)}")
+        returned = api.wait_return(started_return["returnId"])
+        results[0] = (results[0][0], results[0][1], api.order(confirmed_id))
+
         print()
         for label, _expected, order in results:
             print(render_order(order, label))
             print()
+        print(render_return(returned, "return of 1 x MS-001"))
+        print()
         stock = {sku: api.product(sku)["available"] for sku in ("KB-001", "MS-001")}
-        print(f"Stock now: {stock}  (the confirmed order took 1 + 2 units; the cancelled one gave its units back)")
+        print(
+            f"Stock now: {stock}  (the confirmed order took 1 + 2 units and 1 came back; "
+            "the cancelled one gave its units back)"
+        )
 
     if stays_up:
         print(f"\nSaga console (graphs, history, metrics): {console_url(endpoint)}")
     else:
         print(f"\nSaga console: {console_url(endpoint)} while a local cloud runs: `make up`, then `make demo`")
-    ok = all(order["status"] == expected for _label, expected, order in results)
-    verdict = "both checkouts ended as expected" if ok else "UNEXPECTED outcome"
+    ok = all(order["status"] == expected for _label, expected, order in results) and returned["status"] == "COMPLETED"
+    verdict = "both checkouts and the return ended as expected" if ok else "UNEXPECTED outcome"
     print(f"\n{verdict} in {time.monotonic() - started:.1f} s")
     return 0 if ok else 1

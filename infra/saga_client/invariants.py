@@ -8,7 +8,12 @@ is a sentence starting with the number of the invariant it breaks:
   3. money is conserved: captured - refunded = totals of CONFIRMED orders + captures still held by
      COMPENSATION_FAILED orders; no CANCELLED order keeps a capture;
   4. available never goes below 0; with N buyers for K < N units, exactly K are sold;
-  5. each saga's recorded history agrees with its order's status."""
+  5. each saga's recorded history agrees with its order's status;
+  6. returns: each ends COMPLETED, REJECTED, CANCELLED or COMPENSATION_FAILED; a COMPLETED return is refunded
+     and back in stock, a REJECTED or CANCELLED one is neither; an order's returns never claim more units
+     than it bought. Invariants 2 and 3 count them: COMPLETED returns (and what stuck ones still hold) are back
+     in stock, and captured - refunded = totals of CONFIRMED orders - refunds of COMPLETED returns + what
+     stuck sagas hold."""
 
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ class OrderFacts:
     history: tuple[str, ...] = ()
     reported: tuple[str, ...] = ()  # terminal statuses the API reported, first seen and once the execution ended
     resumed: bool = False  # its compensation was resumed after the run (COMPENSATION_FAILED -> CANCELLED)
+    returns_refunded_cents: int = 0  # the payment's refundedCents: what returns gave back
 
     @property
     def holds_stock(self) -> bool:
@@ -46,6 +52,25 @@ class OrderFacts:
     @property
     def holds_capture(self) -> bool:
         return self.payment_status == "CAPTURED"
+
+
+@dataclass(frozen=True)
+class ReturnFacts:
+    """One return as stored: its status, refund, the units it claimed, and whether its effects are in place."""
+
+    return_id: str
+    order_id: str
+    status: str
+    refund_cents: int = 0
+    units: dict[str, int] = field(default_factory=dict)  # sku -> units, once validated
+    restocked: bool = False  # its units are in `available` (RESTOCKED)
+    refunded: bool = False  # its refund is in the payment's refundedCents
+    reported: str | None = None
+    resumed: bool = False
+
+
+RETURN_FINAL = frozenset({"COMPLETED", "REJECTED", CANCELLED, COMPENSATION_FAILED})
+RETURN_HOLDS = frozenset({"COMPLETED", COMPENSATION_FAILED})  # returns whose effects may stay in place
 
 
 @dataclass(frozen=True)
@@ -63,6 +88,7 @@ class Snapshot:
     restocked: dict[str, int] = field(default_factory=dict)  # sku -> units added by restocks between phases
     lowest_seen: dict[str, int] = field(default_factory=dict)  # sku -> lowest `available` sampled during the run
     races: list[Race] = field(default_factory=list)
+    returns: list[ReturnFacts] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,7 @@ def check(snapshot: Snapshot) -> list[str]:
         *_never_negative(snapshot),
         *_races_sold_exactly(snapshot),
         *_histories_agree(snapshot),
+        *_returns_agree(snapshot),
     ]
 
 
@@ -123,13 +150,18 @@ def _stock_conserved(snapshot: Snapshot) -> list[str]:
                 held.update(o.reserved)
         elif o.holds_stock:
             problems.append(f"2: {o.status} order {o.order_id} still holds its stock {o.reserved}")
+    returned: Counter[str] = Counter()
+    for r in snapshot.returns:
+        if r.restocked and r.status in RETURN_HOLDS:
+            returned.update(r.units)
     for sku, initial in snapshot.initial_stock.items():
-        expected = initial + snapshot.restocked.get(sku, 0) - sold[sku] - held[sku]
+        expected = initial + snapshot.restocked.get(sku, 0) - sold[sku] - held[sku] + returned[sku]
         now = snapshot.available.get(sku)
         if now != expected:
             problems.append(
                 f"2: {sku}: {now} available, expected {expected} = {initial} initial "
-                f"+ {snapshot.restocked.get(sku, 0)} restocked - {sold[sku]} sold - {held[sku]} held"
+                f"+ {snapshot.restocked.get(sku, 0)} restocked - {sold[sku]} sold - {held[sku]} held "
+                f"+ {returned[sku]} returned"
             )
     return problems
 
@@ -139,12 +171,16 @@ def _money_conserved(snapshot: Snapshot) -> list[str]:
     taken = [o for o in snapshot.orders if o.payment_status in ("CAPTURED", "REFUNDED")]
     captured = sum(o.payment_cents for o in taken)
     refunded = sum(o.payment_cents for o in taken if o.payment_status == "REFUNDED")
+    refunded += sum(o.returns_refunded_cents for o in taken)
     confirmed = sum(o.total_cents for o in snapshot.orders if o.status == CONFIRMED)
     held = sum(h.captured_cents for h in holdings(snapshot.orders))
-    if captured - refunded != confirmed + held:
+    given_back = sum(r.refund_cents for r in snapshot.returns if r.status == "COMPLETED")
+    stuck_refunds = sum(r.refund_cents for r in snapshot.returns if r.status == COMPENSATION_FAILED and r.refunded)
+    if captured - refunded != confirmed - given_back - stuck_refunds + held:
         problems.append(
-            f"3: captured {captured} - refunded {refunded} = {captured - refunded}, "
-            f"expected {confirmed} confirmed + {held} held by COMPENSATION_FAILED orders"
+            f"3: captured {captured} - refunded {refunded} = {captured - refunded}, expected {confirmed} "
+            f"confirmed - {given_back} refunded by COMPLETED returns - {stuck_refunds} by stuck returns "
+            f"+ {held} held by COMPENSATION_FAILED orders"
         )
     for o in snapshot.orders:
         if o.status == CANCELLED and o.holds_capture:
@@ -224,4 +260,26 @@ def _undo_agrees(o: OrderFacts) -> list[str]:
         problems.append(f"5: {o.status} order {o.order_id} undid out of order: {list(history)}")
     if o.status == CANCELLED and (not history or history[-1] != CANCELLED):
         problems.append(f"5: CANCELLED order {o.order_id} does not end CANCELLED: {list(history)}")
+    return problems
+
+
+def _returns_agree(snapshot: Snapshot) -> list[str]:
+    problems = []
+    bought = {o.order_id: o.items for o in snapshot.orders}
+    claimed: dict[str, Counter[str]] = {}
+    for r in snapshot.returns:
+        if r.status not in RETURN_FINAL:
+            problems.append(f"6: return {r.return_id} is {r.status}, not final")
+        if r.reported is not None and r.reported != r.status and not (r.resumed and r.reported == COMPENSATION_FAILED):
+            problems.append(f"6: return {r.return_id} was reported {r.reported}, then became {r.status}")
+        if r.status == "COMPLETED" and not (r.restocked and r.refunded):
+            problems.append(f"6: COMPLETED return {r.return_id}: restocked {r.restocked}, refunded {r.refunded}")
+        if r.status in ("REJECTED", CANCELLED) and (r.restocked or r.refunded):
+            problems.append(f"6: {r.status} return {r.return_id}: restocked {r.restocked}, refunded {r.refunded}")
+        if r.status in ("COMPLETED", COMPENSATION_FAILED):
+            claimed.setdefault(r.order_id, Counter()).update(r.units)
+    for order_id, units in claimed.items():
+        over = {sku: n for sku, n in units.items() if n > bought.get(order_id, {}).get(sku, 0)}
+        if over:
+            problems.append(f"6: order {order_id} had {dict(units)} returned, more than bought {bought.get(order_id)}")
     return problems

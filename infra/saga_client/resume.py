@@ -1,12 +1,13 @@
-"""Finishing the undo of a saga stuck in COMPENSATION_FAILED once its cause is gone: a new execution of the
-same state machine with {"orderId", "resumeCompensation": true}. Its Choice state jumps to RefundPayment and
-every compensation runs again; they are idempotent, so those that had already run change nothing."""
+"""Finishing the undo of a saga stuck in COMPENSATION_FAILED once its cause is gone, through the API's
+POST /sagas/{orderId}/resume: a new execution of the same state machine with {"orderId", "resumeCompensation":
+true}. Its Choice state jumps to RefundPayment and every compensation runs again; they are idempotent, so those
+that had already run change nothing. This command asks the API, then waits for that execution to end."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
+from saga_client.api_client import ApiError, CheckoutApi
 from saga_client.stack_data import StackData
 
 
@@ -31,18 +32,14 @@ def current_status(stack: StackData, order_id: str) -> str | None:
     return saga.status.value if saga is not None else None
 
 
-def resume_execution_name(order_id: str) -> str:
-    # Execution names are unique per state machine (the first one is the order id) and at most 80 characters.
-    return f"{order_id[:62]}-resume-{uuid.uuid4().hex[:10]}"
-
-
 def resume_compensation(stack: StackData, order_id: str, timeout: float = 180.0) -> Resumed:
-    """Start the resume execution and wait until it ends. Refuses unless the order is COMPENSATION_FAILED."""
-    status = current_status(stack, order_id)
-    if status is None:
-        raise NotResumable(f"no order {order_id}")
-    if status != "COMPENSATION_FAILED":
-        raise NotResumable(f"order {order_id} is {status}: only a COMPENSATION_FAILED saga can be resumed")
-    execution_arn = stack.start({"orderId": order_id, "resumeCompensation": True}, resume_execution_name(order_id))
+    """Ask the API to resume, then wait until the execution it started ends. The API refuses (NotResumable)
+    unless the order is COMPENSATION_FAILED."""
+    try:
+        execution_arn = str(CheckoutApi(stack.outputs["ApiUrl"]).resume_saga(order_id)["executionArn"])
+    except ApiError as exc:
+        if exc.status_code in (404, 409):
+            raise NotResumable(exc.message) from exc
+        raise
     execution_status = str(stack.wait(execution_arn, timeout, interval=0.1)["status"])
     return Resumed(order_id, execution_arn, execution_status, current_status(stack, order_id) or "MISSING")

@@ -1,5 +1,5 @@
-"""The `--env-vars` file of `sam local invoke` for a deployed stack: the names its functions' environment gets
-from the template's Refs (tables, parameter, state machine), read from the stack's outputs, and the endpoint the
+"""The `--env-vars` file of `sam local invoke` for a deployed stack: the values its functions' environment gets
+from the template's Refs (tables, parameter, state machines, the return window), read from the stack's outputs, and the endpoint the
 container reaches the emulator at.
 
 SAM applies a file's values only to variables that template.yaml declares for the function (the rest are
@@ -22,6 +22,10 @@ VARIABLE_OUTPUTS = {
     "IDEMPOTENCY_TABLE": "IdempotencyTableName",
     "FAULTS_PARAMETER": "FaultsParameterName",
     "STATE_MACHINE_ARN": "CheckoutStateMachineArn",
+    "RETURNS_TABLE": "ReturnsTableName",
+    "RETURN_SAGA_LOG_TABLE": "ReturnSagaLogTableName",
+    "RETURN_STATE_MACHINE_ARN": "ReturnStateMachineArn",
+    "RETURN_WINDOW_DAYS": "ReturnWindowDays",
 }
 
 

@@ -17,9 +17,11 @@ from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
+from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from saga_client.aws_session import aws_session
 
+CHECKOUT, RETURN = "CheckoutStateMachineArn", "ReturnStateMachineArn"  # the outputs naming the state machines
 EXECUTION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 # Shared by the chaos suite's threads: enough connections for all of them; patient retries on a busy cloud.
 _CLIENT_CONFIG = Config(max_pool_connections=64, retries={"max_attempts": 8, "mode": "standard"}, read_timeout=120)
@@ -71,6 +73,14 @@ class StackData:
         return DynamoDBSagaLog(self._table("SagaLogTableName"))
 
     @property
+    def returns(self) -> DynamoDBReturns:
+        return DynamoDBReturns(self._table("ReturnsTableName"), self.outputs["OrdersTableName"])
+
+    @property
+    def return_saga_log(self) -> DynamoDBSagaLog:
+        return DynamoDBSagaLog(self._table("ReturnSagaLogTableName"))
+
+    @property
     def order_records(self) -> DynamoDBOrderRecords:
         """An order, its payment and its saga log in one read (what GET /orders/{id} uses)."""
         return DynamoDBOrderRecords(
@@ -108,16 +118,17 @@ class StackData:
         return found
 
     # ------------------------------------------------------------ executions
-    def execution_arn(self, name: str) -> str:
-        """The ARN of the checkout state machine's execution called `name` (the API names it after the order)."""
-        return self.outputs["CheckoutStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
+    def execution_arn(self, name: str, machine: str = CHECKOUT) -> str:
+        """The ARN of the execution called `name` (the API names it after the order, or the return)."""
+        return self.outputs[machine].replace(":stateMachine:", ":execution:") + f":{name}"
 
-    def start(self, document: dict[str, Any], name: str | None = None) -> str:
-        """Start the checkout state machine directly (as `awslocal stepfunctions start-execution` does)."""
+    def start(self, document: dict[str, Any], name: str | None = None, machine: str = CHECKOUT) -> str:
+        """Start a state machine directly (as `awslocal stepfunctions start-execution` does); `machine` is the
+        output naming it: CHECKOUT or RETURN."""
         kwargs = {"name": name} if name else {}
         return str(
             self.client("stepfunctions").start_execution(
-                stateMachineArn=self.outputs["CheckoutStateMachineArn"], input=json.dumps(document), **kwargs
+                stateMachineArn=self.outputs[machine], input=json.dumps(document), **kwargs
             )["executionArn"]
         )
 

@@ -29,6 +29,7 @@ def order_facts(stack: StackData, run: SagaRun) -> OrderFacts:
         history=tuple(transition.state.value for transition in saga.history) if saga else (),
         reported=tuple(status for status in (run.first_final, run.reported_status) if status is not None),
         resumed=run.resumed,
+        returns_refunded_cents=payment.refunded_cents if payment else 0,
     )
 
 

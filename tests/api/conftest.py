@@ -58,6 +58,7 @@ class Cloud:
     tables: dict[str, str]
     role: FunctionRole
     state_machine_arn: str = ""
+    return_state_machine_arn: str = ""
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -71,14 +72,18 @@ class Cloud:
     def stack(self) -> Stack:
         """The project's repositories over these tables (to arrange and check data)."""
         outputs = {f"{logical_id}Name": name for logical_id, name in self.tables.items()}
-        return Stack({**outputs, "CheckoutStateMachineArn": self.state_machine_arn})
+        machines = {"CheckoutStateMachineArn": self.state_machine_arn}
+        machines["ReturnStateMachineArn"] = self.return_state_machine_arn
+        return Stack({**outputs, **machines})
 
     def items(self, logical_id: str) -> list[dict[str, Any]]:
         """Every item of a table (the tests may scan; the API may not)."""
         return list(self.dynamodb.Table(self.tables[logical_id]).scan(ConsistentRead=True)["Items"])
 
-    def executions(self) -> list[dict[str, Any]]:
-        listed = self.stepfunctions.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
+    def executions(self, machine_arn: str | None = None) -> list[dict[str, Any]]:
+        """The executions of the checkout state machine (or of `machine_arn`)."""
+        arn = machine_arn or self.state_machine_arn
+        listed = self.stepfunctions.list_executions(stateMachineArn=arn)["executions"]
         return [self.stepfunctions.describe_execution(executionArn=e["executionArn"]) for e in listed]
 
     def empty(self) -> None:
@@ -89,19 +94,25 @@ class Cloud:
                 for item in table.scan()["Items"]:
                     batch.delete_item(Key={key: item[key] for key in keys})
 
-    def new_state_machine(self) -> str:
-        self.state_machine_arn = self.stepfunctions.create_state_machine(
-            name=f"CheckoutStateMachine{next(_machines)}",
-            definition=PASS_MACHINE,
-            roleArn="arn:aws:iam::123456789012:role/checkout-saga",
-        )["stateMachineArn"]
+    def new_state_machines(self) -> tuple[str, str]:
+        """A checkout and a return state machine of its own for each test."""
+        number = next(_machines)
+        self.state_machine_arn, self.return_state_machine_arn = (
+            self.stepfunctions.create_state_machine(
+                name=f"{kind}StateMachine{number}",
+                definition=PASS_MACHINE,
+                roleArn="arn:aws:iam::123456789012:role/checkout-saga",
+            )["stateMachineArn"]
+            for kind in ("Checkout", "Return")
+        )
         self.role.grant(self.physical())
         self.__dict__.pop("stack", None)
-        return self.state_machine_arn
+        return self.state_machine_arn, self.return_state_machine_arn
 
     def physical(self) -> dict[str, str]:
         """What the ApiFunction's policies name, in this suite."""
-        return {**self.tables, "CheckoutStateMachine": self.state_machine_arn, "FaultsParameter": FAULTS_PARAMETER}
+        machines = {"CheckoutStateMachine": self.state_machine_arn, "ReturnStateMachine": self.return_state_machine_arn}
+        return {**self.tables, **machines, "FaultsParameter": FAULTS_PARAMETER}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +124,8 @@ def moto_cloud() -> Iterator[Cloud]:
         invocation_credentials.install(),
     ):
         tables = create_tables(boto3.client("dynamodb", region_name=REGION))
-        physical = {**tables, "CheckoutStateMachine": NO_MACHINE_YET, "FaultsParameter": FAULTS_PARAMETER}
+        machines = {"CheckoutStateMachine": NO_MACHINE_YET, "ReturnStateMachine": NO_MACHINE_YET}
+        physical = {**tables, **machines, "FaultsParameter": FAULTS_PARAMETER}
         cloud = Cloud(tables, FunctionRole(boto3.client("iam", region_name=REGION), "ApiFunction", physical))
         for variable, logical_id in [
             ("ORDERS_TABLE", "OrdersTable"),
@@ -121,6 +133,8 @@ def moto_cloud() -> Iterator[Cloud]:
             ("PAYMENTS_TABLE", "PaymentsTable"),
             ("SAGA_LOG_TABLE", "SagaLogTable"),
             ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
+            ("RETURNS_TABLE", "ReturnsTable"),
+            ("RETURN_SAGA_LOG_TABLE", "ReturnSagaLogTable"),
         ]:
             environment.setenv(variable, cloud.tables[logical_id])
         reset_caches()
@@ -131,7 +145,9 @@ def moto_cloud() -> Iterator[Cloud]:
 @pytest.fixture
 def cloud(moto_cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> Cloud:
     moto_cloud.empty()
-    monkeypatch.setenv("STATE_MACHINE_ARN", moto_cloud.new_state_machine())
+    checkout_machine, return_machine = moto_cloud.new_state_machines()
+    monkeypatch.setenv("STATE_MACHINE_ARN", checkout_machine)
+    monkeypatch.setenv("RETURN_STATE_MACHINE_ARN", return_machine)
     moto_cloud.stack.seed(CATALOG)
     return moto_cloud
 

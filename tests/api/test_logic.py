@@ -9,7 +9,8 @@ import pytest
 from checkout_saga.api_models import CheckoutRequest
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter, execution_arn
 from checkout_saga.logic.checkout import UnknownSkus, start_checkout
-from checkout_saga.logic.saga_listing import BadPageToken, decode_token, encode_token
+from checkout_saga.logic.page_tokens import BadPageToken, encode_token
+from checkout_saga.logic.saga_listing import decode_saga_token
 from checkout_saga.models import OrderStatus, Product, SagaState
 from tests.api.conftest import Cloud
 from tests.unit.fakes import FakeInventory, FakeSagaLog
@@ -96,6 +97,6 @@ def test_page_tokens_round_trip_and_are_url_safe() -> None:
     token = encode_token(key)
 
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    assert decode_token(token, OrderStatus.PENDING) == key
+    assert decode_saga_token(token, OrderStatus.PENDING) == key
     with pytest.raises(BadPageToken):
-        decode_token(token, OrderStatus.CONFIRMED)
+        decode_saga_token(token, OrderStatus.CONFIRMED)

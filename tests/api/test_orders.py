@@ -73,8 +73,9 @@ def test_a_confirmed_order(call: Call, cloud: Cloud) -> None:
         "status": "CONFIRMED",
         "items": [{"sku": "KB-001", "quantity": 2, "unitPriceCents": 4999}],
         "totalCents": 9998,
-        "payment": {"status": "CAPTURED", "amountCents": 9998},
+        "payment": {"status": "CAPTURED", "amountCents": 9998, "refundedCents": 0},
         "saga": {"state": "CONFIRMED", "history": history(CONFIRMED_PATH), "failure": None},
+        "returns": [],
     }
 
 
@@ -96,7 +97,11 @@ def test_an_order_cancelled_by_a_declined_card(call: Call, cloud: Cloud) -> None
 
     assert response.status == 200
     assert response.body["status"] == "CANCELLED"
-    assert response.body["payment"] == {"status": "NONE", "amountCents": 0}  # declined: nothing was taken
+    assert response.body["payment"] == {
+        "status": "NONE",
+        "amountCents": 0,
+        "refundedCents": 0,
+    }  # declined: nothing was taken
     assert response.body["saga"] == {
         "state": "CANCELLED",
         "history": history(states),
@@ -107,9 +112,9 @@ def test_an_order_cancelled_by_a_declined_card(call: Call, cloud: Cloud) -> None
 @pytest.mark.parametrize(
     ("settled", "shown"),
     [
-        ([PaymentStatus.CAPTURED, "refund"], {"status": "REFUNDED", "amountCents": 9998}),
-        (["refund"], {"status": "NONE", "amountCents": 0}),  # voided before any capture
-        ([], {"status": "NONE", "amountCents": 0}),
+        ([PaymentStatus.CAPTURED, "refund"], {"status": "REFUNDED", "amountCents": 9998, "refundedCents": 9998}),
+        (["refund"], {"status": "NONE", "amountCents": 0, "refundedCents": 0}),  # voided before any capture
+        ([], {"status": "NONE", "amountCents": 0, "refundedCents": 0}),
     ],
     ids=["refunded", "voided", "none"],
 )
@@ -147,7 +152,11 @@ def test_just_after_checkout_the_order_is_pending_from_its_saga(call: Call) -> N
     assert response.status == 200
     body = response.body
     assert (body["orderId"], body["customerId"], body["status"]) == (accepted["orderId"], "c-42", "PENDING")
-    assert (body["items"], body["totalCents"], body["payment"]) == ([], 0, {"status": "NONE", "amountCents": 0})
+    assert (body["items"], body["totalCents"], body["payment"]) == (
+        [],
+        0,
+        {"status": "NONE", "amountCents": 0, "refundedCents": 0},
+    )
     assert body["saga"]["state"] == "STARTED"
     assert [entry["state"] for entry in body["saga"]["history"]] == ["STARTED"]
     assert body["saga"]["failure"] is None

@@ -38,7 +38,7 @@ def test_a_wrong_method_on_a_known_path_is_a_405_with_allow(
     assert cloud.items("SagaLogTable") == []
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/orders", "/orders/a/b", "/products", "/checkout/extra"])
+@pytest.mark.parametrize("path", ["/", "/nope", "/orders", "/orders/a/b", "/products/a/b", "/checkout/extra"])
 def test_an_unknown_path_is_a_404(call: Call, path: str) -> None:
     response = call("GET", path)
 
@@ -59,6 +59,12 @@ def test_the_sample_events_work_as_they_are(cloud: Cloud) -> None:
     assert invoke("api_checkout.json").body == accepted.body  # it carries an Idempotency-Key
     assert [item["sagaId"] for item in invoke("api_list_sagas.json").body["items"]] == [accepted.body["orderId"]]
     assert invoke("api_get_order.json").status == 404  # ord-sample-0001: the id events/create_order.json uses
+    restocked = invoke("api_restock_product.json")
+    assert (restocked.status, restocked.body["available"]) == (200, 105)  # api_put_product.json set 100
+    assert [product["sku"] for product in invoke("api_list_products.json").body["items"]] == ["KB-001", "MS-001"]
+    assert invoke("api_customer_orders.json").body == {"items": [], "next": None}  # the order is not stored yet
+    for name in ("api_post_return.json", "api_get_return.json", "api_compensate_saga.json", "api_resume_saga.json"):
+        assert invoke(name).status == 404, name  # no order ord-sample-0001, no return ret-sample-0001
 
 
 def test_the_openapi_document_is_served(call: Call) -> None:
@@ -67,7 +73,9 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.status == 200
     assert response.body == api.openapi_document()
     assert response.body["openapi"].startswith("3.")
-    paths = {"/checkout", "/orders/{orderId}", "/sagas", "/products/{sku}", "/openapi.json"}
+    paths = {"/checkout", "/orders/{orderId}", "/orders/{orderId}/returns", "/returns/{returnId}", "/sagas"}
+    paths |= {"/sagas/{orderId}/resume", "/sagas/{orderId}/compensate", "/products/{sku}", "/openapi.json"}
+    paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders"}
     assert set(response.body["paths"]) == paths
 
 
@@ -82,9 +90,16 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
     assert statuses == {
         ("/checkout", "post"): {"202", "400", "409"},
         ("/orders/{orderId}", "get"): {"200", "400", "404"},
+        ("/orders/{orderId}/returns", "post"): {"202", "400", "404", "409"},
+        ("/returns/{returnId}", "get"): {"200", "400", "404"},
         ("/sagas", "get"): {"200", "400"},
+        ("/sagas/{orderId}/resume", "post"): {"202", "400", "404", "409"},
+        ("/sagas/{orderId}/compensate", "post"): {"202", "400", "404", "409"},
         ("/products/{sku}", "get"): {"200", "400", "404"},
-        ("/products/{sku}", "put"): {"200", "400"},
+        ("/products/{sku}", "put"): {"200", "400", "409"},
+        ("/products", "get"): {"200", "400"},
+        ("/products/{sku}/restock", "post"): {"200", "400", "404"},
+        ("/customers/{customerId}/orders", "get"): {"200", "400"},
         ("/openapi.json", "get"): {"200"},
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]

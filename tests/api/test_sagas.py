@@ -1,5 +1,5 @@
 """GET /sagas: sagas in a status, newest first, paginated by an opaque token, served by the byStatus index
-(never a Scan)."""
+(never a Scan); POST /sagas/{orderId}/resume and /compensate: 202, 404, 409, 400."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from moto.dynamodb.models import DynamoDBBackend
 
 from checkout_saga.models import OrderStatus, SagaState
 from tests.api.conftest import Call, Cloud
+from tests.api.test_orders import arrange
 
 
 def started(cloud: Cloud, saga_id: str, minute: int, status: OrderStatus = OrderStatus.PENDING) -> None:
@@ -162,3 +163,67 @@ def test_a_token_this_api_gave_continues_the_listing(call: Call, sagas: Cloud) -
     response = call("GET", "/sagas", query={"status": "PENDING", "next": token(GOOD_KEY)})
 
     assert [item["sagaId"] for item in response.body["items"]] == ["pending-2", "pending-1"]
+
+
+# ------------------------------------------------------------------ operator actions
+def test_resume_and_compensate_answer_404_for_an_unknown_order(call: Call) -> None:
+    for action in ("resume", "compensate"):
+        response = call("POST", f"/sagas/no-such-order/{action}")
+        assert (response.status, response.body) == (404, {"message": "no order no-such-order"}), action
+
+
+def test_resume_refuses_a_saga_that_is_not_compensation_failed(call: Call, cloud: Cloud) -> None:
+    arrange(cloud, "ord-run", OrderStatus.PENDING, [SagaState.STARTED, SagaState.ORDER_CREATED])
+
+    response = call("POST", "/sagas/ord-run/resume")
+
+    assert response.status == 409
+    assert "only a COMPENSATION_FAILED saga can be resumed" in response.body["message"]
+    assert cloud.executions() == []
+
+
+def test_resume_starts_the_undo_of_a_compensation_failed_saga(call: Call, cloud: Cloud) -> None:
+    arrange(cloud, "ord-stuck", OrderStatus.COMPENSATION_FAILED, [SagaState.STARTED, SagaState.COMPENSATION_FAILED])
+
+    response = call("POST", "/sagas/ord-stuck/resume")
+
+    assert response.status == 202
+    [execution] = cloud.executions()
+    assert response.body == {"orderId": "ord-stuck", "executionArn": execution["executionArn"]}
+    assert json.loads(execution["input"]) == {"orderId": "ord-stuck", "resumeCompensation": True}
+
+
+def test_compensate_fences_the_order_records_why_and_starts_the_undo(call: Call, cloud: Cloud) -> None:
+    arrange(cloud, "ord-run", OrderStatus.PENDING, [SagaState.STARTED, SagaState.ORDER_CREATED])
+
+    response = call("POST", "/sagas/ord-run/compensate", body={"reason": "customer called"})
+
+    assert response.status == 202
+    [execution] = cloud.executions()
+    assert json.loads(execution["input"]) == {"orderId": "ord-run", "resumeCompensation": True}
+    [order] = cloud.items("OrdersTable")
+    assert "undoStartedAt" in order  # ConfirmOrder can no longer confirm it
+    failure = cloud.stack.saga_log.get("ord-run").failure
+    assert (failure.step, failure.error, failure.cause) == ("ReserveStock", "ForcedCompensation", "customer called")
+
+
+@pytest.mark.parametrize("status", [OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.COMPENSATION_FAILED])
+def test_compensate_refuses_a_saga_past_its_pivot_or_ended(call: Call, cloud: Cloud, status: OrderStatus) -> None:
+    arrange(cloud, "ord-done", status, [SagaState.STARTED])
+
+    response = call("POST", "/sagas/ord-done/compensate")
+
+    assert response.status == 409
+    assert status.value in response.body["message"]
+    assert cloud.executions() == []
+    assert cloud.stack.saga_log.get("ord-done").failure is None
+
+
+def test_compensate_refuses_a_reason_too_long(call: Call, cloud: Cloud) -> None:
+    arrange(cloud, "ord-run", OrderStatus.PENDING, [SagaState.STARTED])
+
+    response = call("POST", "/sagas/ord-run/compensate", body={"reason": "x" * 501})
+
+    assert response.status == 400
+    assert [error["field"] for error in response.body["errors"]] == ["reason"]
+    assert cloud.executions() == []

@@ -54,12 +54,14 @@ def client(service: str) -> Any:
 
 
 def ref_value(logical_id: str, outputs: dict[str, str]) -> str:
-    """What !Ref of a template resource should have become on the target."""
+    """What !Ref of a template parameter or resource should have become on the target."""
+    if logical_id in TEMPLATE["Parameters"]:
+        return parameter(logical_id)
     resource = RESOURCES[logical_id]
     if resource["Type"] == "AWS::SSM::Parameter":
         return str(resource["Properties"]["Name"])
     if resource["Type"] == "AWS::Serverless::StateMachine":
-        return outputs["CheckoutStateMachineArn"]
+        return outputs[f"{logical_id}Arn"]
     return f"{STACK}-{logical_id}"
 
 
@@ -127,10 +129,11 @@ def _leaves(raw: Any, deployed: Any) -> Iterator[tuple[Any, Any]]:
         yield raw, deployed
 
 
-def test_state_machine_definition_has_every_placeholder_substituted(outputs: dict[str, str]) -> None:
-    (logical_id, resource) = next(iter(of_type("AWS::Serverless::StateMachine").items()))
+@pytest.mark.parametrize("logical_id", sorted(of_type("AWS::Serverless::StateMachine")))
+def test_state_machine_definition_has_every_placeholder_substituted(logical_id: str, outputs: dict[str, str]) -> None:
+    resource = RESOURCES[logical_id]
     sfn, lam = client("stepfunctions"), client("lambda")
-    machine = sfn.describe_state_machine(stateMachineArn=outputs["CheckoutStateMachineArn"])
+    machine = sfn.describe_state_machine(stateMachineArn=outputs[f"{logical_id}Arn"])
     assert machine["name"] == f"{STACK}-{logical_id}"
     assert "${" not in machine["definition"]
     deployed = json.loads(machine["definition"])

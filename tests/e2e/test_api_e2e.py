@@ -71,12 +71,41 @@ def executions_named(stack: Stack, name: str) -> list[dict[str, Any]]:
 def test_products_put_and_get(api: Api, product: str) -> None:
     got = api("GET", f"/products/{product}")
     assert got.status_code == 200
-    assert got.json() == {"sku": product, "name": "E2E widget", "unitPriceCents": 1250, "available": 10}
+    assert got.json() == {"sku": product, "name": "E2E widget", "unitPriceCents": 1250, "available": 10, "version": 1}
 
-    put = api("PUT", f"/products/{product}", json={"name": "Restocked", "unitPriceCents": 1300, "available": 25})
+    put = api("PUT", f"/products/{product}", json={"name": "Recounted", "unitPriceCents": 1300, "available": 25})
     assert put.status_code == 200
-    assert put.json() == {"sku": product, "name": "Restocked", "unitPriceCents": 1300, "available": 25}
+    assert put.json() == {"sku": product, "name": "Recounted", "unitPriceCents": 1300, "available": 25, "version": 2}
     assert api("GET", f"/products/{product}").json()["available"] == 25
+
+    # A delivery adds; a count based on a version that a delivery made stale is refused.
+    restocked = api("POST", f"/products/{product}/restock", json={"quantity": 5})
+    assert (restocked.status_code, restocked.json()["available"], restocked.json()["version"]) == (200, 30, 3)
+    stale = {"name": "Recounted", "unitPriceCents": 1300, "available": 20, "version": 2}
+    assert api("PUT", f"/products/{product}", json=stale).status_code == 409
+    assert api("GET", f"/products/{product}").json()["available"] == 30
+    listed = api("GET", "/products", params={"limit": 100}).json()
+    assert listed["items"]
+    assert all(set(item) == set(got.json()) for item in listed["items"])
+
+
+def test_a_customers_orders_newest_first(api: Api, product: str) -> None:
+    customer = f"c-{product.lower()}"
+    order_ids = [
+        api("POST", "/checkout", json={**checkout(product, quantity=1), "customerId": customer}).json()["orderId"]
+        for _ in range(3)
+    ]
+    for order_id in order_ids:
+        api.wait(order_id)
+
+    first = api("GET", f"/customers/{customer}/orders", params={"limit": 2}).json()
+    rest = api("GET", f"/customers/{customer}/orders", params={"limit": 2, "next": first["next"]}).json()
+
+    listed = [item["orderId"] for item in first["items"] + rest["items"]]
+    assert sorted(listed) == sorted(order_ids)
+    created = [item["createdAt"] for item in first["items"] + rest["items"]]
+    assert created == sorted(created, reverse=True)
+    assert {item["status"] for item in first["items"]} == {"CONFIRMED"}
 
 
 def test_unknown_product_is_404_and_invalid_product_is_400(api: Api) -> None:
@@ -102,8 +131,9 @@ def test_a_checkout_is_confirmed(api: Api, deployed_stack: Stack, product: str) 
         "status": "CONFIRMED",
         "items": [{"sku": product, "quantity": 2, "unitPriceCents": 1250}],
         "totalCents": 2500,
-        "payment": {"status": "CAPTURED", "amountCents": 2500},
+        "payment": {"status": "CAPTURED", "amountCents": 2500, "refundedCents": 0},
         "saga": {"state": "CONFIRMED", "history": order["saga"]["history"], "failure": None},
+        "returns": [],
     }
     states = [entry["state"] for entry in order["saga"]["history"]]
     assert states == ["STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED"]
@@ -118,7 +148,7 @@ def test_a_declined_card_is_cancelled_and_compensated(api: Api, product: str) ->
     order = api.wait(body["orderId"])
 
     assert order["status"] == "CANCELLED"
-    assert order["payment"] == {"status": "NONE", "amountCents": 0}
+    assert order["payment"] == {"status": "NONE", "amountCents": 0, "refundedCents": 0}
     assert order["saga"]["state"] == "CANCELLED"
     assert order["saga"]["failure"]["step"] == "ChargePayment"
     assert order["saga"]["failure"]["error"] == "PaymentDeclined"

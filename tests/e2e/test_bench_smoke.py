@@ -76,15 +76,16 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     growth = report["growth"]
     assert [level["sagas_stored"] for level in growth["levels"]] == list(TINY.growth_sizes)
     for level in growth["levels"]:
-        for key in ("get_order_ms", "list_confirmed_sagas_ms", "list_cancelled_sagas_ms"):
+        for key in ("get_order_ms", "list_confirmed_sagas_ms", "list_cancelled_sagas_ms", "list_customer_orders_ms"):
             _positive_summary(level[key], TINY.growth_requests)
     assert set(growth["p50_ratio_largest_vs_smallest"]) == {
         "get_order_ms",
         "list_confirmed_sagas_ms",
         "list_cancelled_sagas_ms",
+        "list_customer_orders_ms",
     }
 
-    assert len(report["targets"]) == 7
+    assert len(report["targets"]) == 8
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
     for fragment in ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "targets:"):

@@ -154,7 +154,7 @@ def test_the_readme_awslocal_command_runs_a_real_saga(deployed_stack):
     assert deployed_stack.wait(execution_arn)["status"] == "SUCCEEDED"
     order = wait_for_order(deployed_stack, execution_arn.rsplit(":", 1)[1])
     assert order["status"] == "CONFIRMED"
-    assert order["payment"] == {"status": "CAPTURED", "amountCents": order["totalCents"]}
+    assert order["payment"] == {"status": "CAPTURED", "amountCents": order["totalCents"], "refundedCents": 0}
     assert order["saga"]["state"] == "CONFIRMED"
     assert deployed_stack.available("KB-001", "MS-001") == {
         "KB-001": before["KB-001"] - 2,

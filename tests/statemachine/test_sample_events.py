@@ -4,7 +4,8 @@ through the deployed function, in the order the saga would run them; then the da
 import json
 from pathlib import Path
 
-from checkout_saga.models import OrderStatus, PaymentStatus
+from checkout_saga.clock import utc_now_iso
+from checkout_saga.models import Order, OrderStatus, PaymentStatus, PricedItem, ReturnStatus
 from tests.support.stack import Stack
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -69,3 +70,57 @@ def test_a_malformed_payload_is_a_clear_error_and_writes_nothing(stack):
     assert "items.0.quantity" in error["errorMessage"]
     assert stack.inventory.get_reservation("bad-1") is None
     assert stack.saga_log.get("bad-1") is None
+
+
+RETURN_ID = "ret-sample-0001"
+RETURNED_ORDER_ID = "ord-sample-0002"
+
+
+def test_each_return_sample_event_runs_its_handler(stack):
+    """The return events tell this story about a CONFIRMED order of two keyboards: one comes back;
+    CompleteReturn failed before its effect, VoidReturnRefund kept failing, so the return was marked
+    COMPENSATION_FAILED; then the undo finished. Each step's data is checked on the way."""
+    stack.seed()
+    now = utc_now_iso()
+    items = [PricedItem(sku="KB-001", quantity=2, unit_price_cents=4999)]
+    order = Order(
+        order_id=RETURNED_ORDER_ID,
+        customer_id="c-42",
+        status=OrderStatus.CONFIRMED,
+        items=items,
+        total_cents=9998,
+        created_at=now,
+        updated_at=now,
+    )
+    stack.orders.create(order)
+    stack.payments.settle(RETURNED_ORDER_ID, PaymentStatus.CAPTURED, 9998, None)
+    before = stack.available("KB-001")["KB-001"]
+
+    validated = invoke(stack, "ValidateReturnFunction", "validate_return.json")
+    assert (validated["returnId"], validated["refundCents"]) == (RETURN_ID, 4999)
+    invoke(stack, "RefundReturnFunction", "refund_return.json")
+    invoke(stack, "RestockReturnFunction", "restock_return.json")
+    assert stack.available("KB-001")["KB-001"] == before + 1
+    assert RETURN_ID in stack.payments.get(RETURNED_ORDER_ID).refunded_returns
+
+    invoke(stack, "UnstockReturnFunction", "unstock_return.json")
+    invoke(stack, "MarkReturnCompensationFailedFunction", "mark_return_compensation_failed.json")
+    assert stack.returns.get(RETURN_ID).status is ReturnStatus.COMPENSATION_FAILED
+    for function, event in [
+        ("VoidReturnRefundFunction", "void_return_refund.json"),
+        ("CancelReturnFunction", "cancel_return.json"),
+    ]:
+        invoke(stack, function, event)
+    assert stack.available("KB-001")["KB-001"] == before
+    assert RETURN_ID in stack.payments.get(RETURNED_ORDER_ID).voided_returns
+    assert stack.orders.get(RETURNED_ORDER_ID).returned_units == {"KB-001": 0}
+    assert stack.payments.get(RETURNED_ORDER_ID).refunded_cents == 0
+    saga = stack.return_saga_log.get(RETURN_ID)
+    assert (saga.status, saga.failure.step) == (ReturnStatus.CANCELLED, "CompleteReturn")
+
+    # CompleteReturn's event, delivered late, is refused and changes nothing.
+    response = stack.client("lambda").invoke(
+        FunctionName="paths-CompleteReturnFunction", Payload=(EVENTS / "complete_return.json").read_bytes()
+    )
+    assert json.loads(response["Payload"].read())["errorType"] == "SagaAlreadyCompensated"
+    assert stack.returns.get(RETURN_ID).status is ReturnStatus.CANCELLED

@@ -2,11 +2,14 @@
 
 import json
 
-from checks.check_catches import ASL, NUMERIC, QUOTED_NUMERIC, ROOT, without_each_catch
+import pytest
+
+from checks.check_catches import ASL, ASLS, NUMERIC, QUOTED_NUMERIC, ROOT, without_each_catch
 
 
-def test_each_variant_lacks_exactly_one_catch_and_every_catch_gets_one():
-    definition = json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / ASL).read_text()))
+@pytest.mark.parametrize("asl", ASLS, ids=lambda path: path.name)
+def test_each_variant_lacks_exactly_one_catch_and_every_catch_gets_one(asl):
+    definition = json.loads(NUMERIC.sub(r'\1"\2"', (ROOT / asl).read_text()))
     count = sum(len(state.get("Catch", [])) for state in definition["States"].values())
 
     variants = list(without_each_catch(definition))

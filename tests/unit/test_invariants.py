@@ -3,7 +3,7 @@ violation is detected and named by its invariant."""
 
 import pytest
 
-from saga_client.invariants import OrderFacts, Race, Snapshot, check, holdings
+from saga_client.invariants import OrderFacts, Race, ReturnFacts, Snapshot, check, holdings
 
 FORWARD = ("STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED")
 UNDONE = (*FORWARD, "PAYMENT_REFUNDED", "STOCK_RELEASED", "CANCELLED")
@@ -204,3 +204,41 @@ def test_the_race_sold_exactly_its_units():
 def test_each_violation_is_detected(snap, expected):
     violations = check(snap)
     assert any(violation.startswith(expected) for violation in violations), violations
+
+
+# ------------------------------------------------------------------------- returns
+def _returned_snapshot(**return_fields: object) -> Snapshot:
+    """One CONFIRMED order of 3 x A at 10.00; a return of 2 units as `return_fields` say it ended."""
+    order = OrderFacts(
+        "o-r",
+        "CONFIRMED",
+        saga_status="CONFIRMED",
+        total_cents=3000,
+        items={"A": 3},
+        reservation_status="RESERVED",
+        reserved={"A": 3},
+        payment_status="CAPTURED",
+        payment_cents=3000,
+        history=("STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED"),
+        returns_refunded_cents=2000,
+    )
+    facts = {"return_id": "r-1", "order_id": "o-r", "status": "COMPLETED", "refund_cents": 2000, "units": {"A": 2}}
+    facts.update(restocked=True, refunded=True, **return_fields)
+    return Snapshot(orders=[order], initial_stock={"A": 10}, available={"A": 9}, returns=[ReturnFacts(**facts)])
+
+
+def test_a_completed_return_is_counted_back_in_stock_and_out_of_the_money() -> None:
+    assert check(_returned_snapshot()) == []
+
+
+def test_a_cancelled_return_that_kept_its_refund_or_its_restock_is_a_violation() -> None:
+    problems = check(_returned_snapshot(status="CANCELLED"))
+
+    assert any(problem.startswith("6: CANCELLED return r-1") for problem in problems)
+    assert any(problem.startswith("3: captured") for problem in problems)
+
+
+def test_returns_of_more_units_than_bought_are_a_violation() -> None:
+    snapshot = _returned_snapshot(units={"A": 4})
+
+    assert any("more than bought" in problem for problem in check(snapshot))

@@ -1,4 +1,5 @@
-"""Inventory table: products (pk PRODUCT#<sku>) and stock reservations (pk RESERVATION#<orderId>).
+"""Inventory table: products (pk PRODUCT#<sku>), stock reservations (pk RESERVATION#<orderId>) and the
+restocks of returns (pk RETURN#<returnId>).
 
 Taking stock is one TransactWriteItems: the reservation is created with attribute_not_exists and every
 product is decremented with `available >= :q`. A retried reserve therefore finds the reservation and takes
@@ -6,11 +7,21 @@ nothing twice, and concurrent reserves can never drive `available` below zero.""
 
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import OutOfStock, UnknownProduct
-from checkout_saga.models import PricedItem, Product, Reservation, ReservationStatus
+from checkout_saga.models import (
+    PricedItem,
+    Product,
+    Reservation,
+    ReservationStatus,
+    RestockStatus,
+    ReturnRestock,
+    StockedProduct,
+)
 
 _MAX_BATCH_GET = 100
 
@@ -21,6 +32,15 @@ def product_key(sku: str) -> str:
 
 def reservation_key(order_id: str) -> str:
     return f"RESERVATION#{order_id}"
+
+
+def return_key(return_id: str) -> str:
+    return f"RETURN#{return_id}"
+
+
+_REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
+CATALOG = "PRODUCT"  # the `catalog` attribute only products have: the sparse index byCatalog lists them
+BY_CATALOG_INDEX = "byCatalog"  # template.yaml: catalog HASH, sku RANGE
 
 
 class DynamoDBInventory:
@@ -44,8 +64,78 @@ class DynamoDBInventory:
         return found
 
     def put_product(self, product: Product) -> Product:
-        self._table.put_item(Item={"pk": product_key(product.sku), **product.to_payload()})
+        """Create or set a product unconditionally (seeding); `version` still moves on."""
+        self._table.update_item(
+            Key={"pk": product_key(product.sku)},
+            UpdateExpression="SET sku = :sku, #name = :name, unitPriceCents = :price, available = :available, "
+            "#catalog = :catalog ADD version :one",
+            ExpressionAttributeNames={"#name": "name", "#catalog": "catalog"},
+            ExpressionAttributeValues={
+                ":sku": product.sku,
+                ":name": product.name,
+                ":price": product.unit_price_cents,
+                ":available": product.available,
+                ":catalog": CATALOG,
+                ":one": 1,
+            },
+        )
         return product
+
+    def get_stocked(self, sku: str) -> StockedProduct | None:
+        item = self._table.get_item(Key={"pk": product_key(sku)}, ConsistentRead=True).get("Item")
+        return StockedProduct.model_validate(_without_pk(plain(item))) if item else None
+
+    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
+        """Write the product as given if it is still at `expected_version` (None: only if it does not exist);
+        what is stored afterwards, None if the condition refused it."""
+        stored = StockedProduct(**product.model_dump(), version=(expected_version or 0) + 1)
+        if expected_version is None:
+            condition, values = "attribute_not_exists(pk)", {}
+        else:
+            condition = "version = :expected OR (attribute_not_exists(version) AND :expected = :zero)"
+            values = {":expected": expected_version, ":zero": 0}
+        try:
+            self._table.put_item(
+                Item={"pk": product_key(product.sku), "catalog": CATALOG, **stored.to_payload()},
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+            return stored
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return None
+
+    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
+        """Add `quantity` to `available` atomically; the product afterwards, None if there is no such product."""
+        try:
+            result = self._table.update_item(
+                Key={"pk": product_key(sku)},
+                UpdateExpression="ADD available :q, version :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":q": quantity, ":one": 1},
+                ReturnValues="ALL_NEW",
+            )
+            return StockedProduct.model_validate(_without_pk(plain(result["Attributes"])))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return None
+
+    def list_products(
+        self, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[StockedProduct], PageKey | None]:
+        """Up to `limit` products by sku, from the sparse `byCatalog` index (reservations are not in it)."""
+        query: dict[str, Any] = {
+            "IndexName": BY_CATALOG_INDEX,
+            "KeyConditionExpression": Key("catalog").eq(CATALOG),
+            "Limit": limit,
+        }
+        if exclusive_start_key:
+            query["ExclusiveStartKey"] = exclusive_start_key
+        response = self._table.query(**query)
+        products = [StockedProduct.model_validate(_without_pk(plain(item))) for item in response.get("Items", [])]
+        return products, response.get("LastEvaluatedKey")
 
     # ----------------------------------------------------------- reservations
     def get_reservation(self, order_id: str) -> Reservation | None:
@@ -63,18 +153,7 @@ class DynamoDBInventory:
                 }
             }
         ]
-        for item in items:
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self._table.name,
-                        "Key": {"pk": product_key(item.sku)},
-                        "UpdateExpression": "SET available = available - :q",
-                        "ConditionExpression": "attribute_exists(pk) AND available >= :q",
-                        "ExpressionAttributeValues": {":q": item.quantity},
-                    }
-                }
-            )
+        writes.extend(self._take(items))
         try:
             self._client.transact_write_items(TransactItems=writes)
             return reservation
@@ -109,10 +188,7 @@ class DynamoDBInventory:
                     return self._record_release_without_reservation(order_id)
                 return self._release_reserved(existing)
             except ClientError as exc:
-                if exc.response["Error"]["Code"] not in (
-                    "TransactionCanceledException",
-                    "ConditionalCheckFailedException",
-                ):
+                if exc.response["Error"]["Code"] not in _REFUSED:
                     raise
         raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
 
@@ -125,39 +201,119 @@ class DynamoDBInventory:
         return tombstone
 
     def _release_reserved(self, reservation: Reservation) -> Reservation:
-        writes: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self._table.name,
-                    "Key": {"pk": reservation_key(reservation.order_id)},
-                    "UpdateExpression": "SET #status = :released",
-                    "ConditionExpression": "#status = :reserved",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":released": ReservationStatus.RELEASED.value,
-                        ":reserved": ReservationStatus.RESERVED.value,
-                    },
-                }
-            }
-        ]
-        for item in reservation.items:
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self._table.name,
-                        "Key": {"pk": product_key(item.sku)},
-                        "UpdateExpression": "ADD available :q",
-                        "ExpressionAttributeValues": {":q": item.quantity},
-                    }
-                }
-            )
+        key = reservation_key(reservation.order_id)
+        writes = [self._set_status(key, ReservationStatus.RESERVED, ReservationStatus.RELEASED)]
+        writes.extend(self._give(reservation.items))
         self._client.transact_write_items(TransactItems=writes)
         return reservation.model_copy(update={"status": ReservationStatus.RELEASED})
 
+    # ------------------------------------------------------ restocks of returns
+    def get_return_restock(self, return_id: str) -> ReturnRestock | None:
+        item = self._table.get_item(Key={"pk": return_key(return_id)}, ConsistentRead=True).get("Item")
+        return ReturnRestock.model_validate(_without_pk(plain(item))) if item else None
+
+    def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
+        restock = ReturnRestock(return_id=return_id, status=RestockStatus.RESTOCKED, items=items)
+        record = {
+            "Put": {
+                "TableName": self._table.name,
+                "Item": {"pk": return_key(return_id), **restock.to_payload()},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[record, *self._give(items, must_exist=True)])
+            return restock
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+        existing = self.get_return_restock(return_id)  # a retry (RESTOCKED) or undone already (UNSTOCKED)
+        if existing is not None:
+            return existing
+        missing = sorted({item.sku for item in items} - set(self.get_products([item.sku for item in items])))
+        raise UnknownProduct(f"unknown sku: {', '.join(missing)}")
+
+    def unstock_return(self, return_id: str) -> ReturnRestock:
+        for _ in range(3):  # a restock delivered late can win the race once; re-read and decide again
+            existing = self.get_return_restock(return_id)
+            if existing is not None and existing.status is RestockStatus.UNSTOCKED:
+                return existing
+            try:
+                if existing is None:
+                    tombstone = ReturnRestock(return_id=return_id, status=RestockStatus.UNSTOCKED)
+                    self._table.put_item(
+                        Item={"pk": return_key(return_id), **tombstone.to_payload()},
+                        ConditionExpression="attribute_not_exists(pk)",
+                    )
+                    return tombstone
+                self._client.transact_write_items(
+                    TransactItems=[
+                        self._set_status(return_key(return_id), RestockStatus.RESTOCKED, RestockStatus.UNSTOCKED),
+                        *self._take(existing.items),
+                    ]
+                )
+                return existing.model_copy(update={"status": RestockStatus.UNSTOCKED})
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _REFUSED:
+                    raise
+        products = self.get_products([item.sku for item in existing.items]) if existing else {}
+        short = (
+            [item.sku for item in existing.items if products[item.sku].available < item.quantity] if existing else []
+        )
+        if short:
+            raise OutOfStock(f"the returned units of {', '.join(short)} were sold again: they cannot be taken back")
+        raise RuntimeError(f"could not undo the restock of return {return_id}: it keeps changing")
+
+    # ----------------------------------------------------------------- writes
+    def _set_status(self, pk: str, expected: str, to: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": {"pk": pk},
+                "UpdateExpression": "SET #status = :to",
+                "ConditionExpression": "#status = :expected",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":to": to, ":expected": expected},
+            }
+        }
+
+    def _take(self, items: list[PricedItem]) -> list[dict[str, Any]]:
+        """Decrement each product, never below 0 (the transaction is refused instead)."""
+        return [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": {"pk": product_key(item.sku)},
+                    "UpdateExpression": "SET available = available - :q ADD version :one",
+                    "ConditionExpression": "attribute_exists(pk) AND available >= :q",
+                    "ExpressionAttributeValues": {":q": item.quantity, ":one": 1},
+                }
+            }
+            for item in items
+        ]
+
+    def _give(self, items: list[PricedItem], must_exist: bool = False) -> list[dict[str, Any]]:
+        writes: list[dict[str, Any]] = []
+        for item in items:
+            update: dict[str, Any] = {
+                "TableName": self._table.name,
+                "Key": {"pk": product_key(item.sku)},
+                "UpdateExpression": "ADD available :q, version :one",
+                "ExpressionAttributeValues": {":q": item.quantity, ":one": 1},
+            }
+            if must_exist:
+                update["ConditionExpression"] = "attribute_exists(pk)"
+            writes.append({"Update": update})
+        return writes
+
+
+def _without_pk(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if key != "pk"}
+
 
 def _product(item: dict[str, Any]) -> Product:
-    return Product.model_validate({key: value for key, value in item.items() if key != "pk"})
+    return Product.model_validate(_without_pk(item))
 
 
 def _reservation(item: dict[str, Any]) -> Reservation:
-    return Reservation.model_validate({key: value for key, value in item.items() if key != "pk"})
+    return Reservation.model_validate(_without_pk(item))

@@ -4,11 +4,15 @@ one item, atomically."""
 
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import OrderAlreadyExists
 from checkout_saga.models import Order, OrderStatus
+
+BY_CUSTOMER_INDEX = "byCustomer"  # template.yaml: customerId HASH, createdAt RANGE
 
 
 class DynamoDBOrders:
@@ -56,6 +60,22 @@ class DynamoDBOrders:
             "SET undoStartedAt = :at",
             "#status = :pending AND attribute_not_exists(undoStartedAt)",
             {":pending": OrderStatus.PENDING.value, ":at": at},
+        )
+
+    def list_by_customer(
+        self, customer_id: str, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[Order], PageKey | None]:
+        query: dict[str, Any] = {
+            "IndexName": BY_CUSTOMER_INDEX,
+            "KeyConditionExpression": Key("customerId").eq(customer_id),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if exclusive_start_key:
+            query["ExclusiveStartKey"] = exclusive_start_key
+        response = self._table.query(**query)
+        return [Order.model_validate(plain(item)) for item in response.get("Items", [])], response.get(
+            "LastEvaluatedKey"
         )
 
     def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Order | None:

@@ -5,6 +5,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.errors import RefundRefused
 from checkout_saga.models import Payment, PaymentStatus
 
 
@@ -58,20 +59,84 @@ class DynamoDBPayments:
                 return current  # REFUNDED, VOIDED or DECLINED: nothing (more) to give back
         raise RuntimeError(f"could not refund the payment of order {order_id}: it keeps changing")
 
+    # ------------------------------------------------------------- returns
+    def refund_return(self, order_id: str, return_id: str, cents: int) -> Payment:
+        """Give `cents` back for one return, once: the refund is recorded in the set `refundedReturns` by the
+        same conditional write that adds to `refundedCents`, which can never exceed the capture."""
+        for _ in range(3):
+            current = self.get(order_id)
+            if current is None or current.status is not PaymentStatus.CAPTURED:
+                raise RefundRefused(f"the payment of order {order_id} is not captured: nothing to refund")
+            if return_id in current.refunded_returns or return_id in current.voided_returns:
+                return current  # applied already, or voided before it could apply (the logic tells which)
+            if current.refunded_cents + cents > current.amount_cents:
+                raise RefundRefused(
+                    f"refunding {cents} cents would exceed the capture of order {order_id} "
+                    f"({current.refunded_cents} of {current.amount_cents} cents refunded already)"
+                )
+            refunded = self._try_update(
+                order_id,
+                "SET refundedCents = if_not_exists(refundedCents, :zero) + :cents ADD refundedReturns :ids",
+                "#status = :captured AND amountCents >= :most "
+                "AND (attribute_not_exists(refundedCents) OR refundedCents = :before) "
+                "AND NOT contains(refundedReturns, :id) AND NOT contains(voidedReturns, :id)",
+                {
+                    ":zero": 0,
+                    ":cents": cents,
+                    ":ids": {return_id},
+                    ":id": return_id,
+                    ":captured": PaymentStatus.CAPTURED.value,
+                    ":most": current.refunded_cents + cents,
+                    ":before": current.refunded_cents,
+                },
+            )
+            if refunded is not None:
+                return refunded
+        raise RuntimeError(f"could not refund return {return_id} of order {order_id}: the payment keeps changing")
+
+    def void_return_refund(self, order_id: str, return_id: str, cents: int) -> Payment:
+        """Undo `refund_return`, or, if it has not applied, record the void so that it never can."""
+        for _ in range(3):
+            current = self.get(order_id)
+            if current is not None and return_id in current.voided_returns:
+                return current
+            applied = current is not None and return_id in current.refunded_returns
+            expression = "ADD voidedReturns :ids"
+            condition = "NOT contains(refundedReturns, :id)"
+            values: dict[str, Any] = {":ids": {return_id}, ":id": return_id}
+            if applied:
+                expression = (
+                    "SET refundedCents = refundedCents - :cents ADD voidedReturns :ids DELETE refundedReturns :ids"
+                )
+                condition = "contains(refundedReturns, :id)"
+                values[":cents"] = cents
+            voided = self._try_update(order_id, expression, condition, values)
+            if voided is not None:
+                return voided
+        raise RuntimeError(f"could not void the refund of return {return_id}: the payment keeps changing")
+
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
+        updated = self._try_update(order_id, expression, condition, values)
+        if updated is not None:
+            return updated
+        stored = self.get(order_id)
+        assert stored is not None  # the condition failed, so the item exists
+        return stored
+
+    def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:
+        """One conditional update; the payment as it is afterwards, None if the condition refused it."""
+        names = {"#status": "status"} if "#status" in f"{expression} {condition}" else None
         try:
             result = self._table.update_item(
                 Key={"orderId": order_id},
                 UpdateExpression=expression,
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                **({"ExpressionAttributeNames": names} if names else {}),
             )
             return Payment.model_validate(plain(result["Attributes"]))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-        stored = self.get(order_id)
-        assert stored is not None  # the condition failed, so the item exists
-        return stored
+        return None

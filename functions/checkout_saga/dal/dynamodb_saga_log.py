@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import PageKey
-from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState
+from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState, SagaStatus
 
 BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
@@ -42,7 +42,7 @@ class DynamoDBSagaLog:
         saga_id: str,
         state: SagaState,
         at: str,
-        status: OrderStatus | None = None,
+        status: SagaStatus | None = None,
         customer_id: str | None = None,
     ) -> bool:
         assignments = [

@@ -15,9 +15,13 @@ from checkout_saga.models import (
     PricedItem,
     Product,
     Reservation,
+    ReturnRecord,
+    ReturnRestock,
     SagaFailureRecord,
     SagaRecord,
     SagaState,
+    SagaStatus,
+    StockedProduct,
 )
 
 PageKey = dict[str, str]  # where a page of a listing ended, as the storage gave it
@@ -45,11 +49,34 @@ class OrdersRepository(Protocol):
         Return the order as it is, None if there is no such order."""
         ...
 
+    def list_by_customer(
+        self, customer_id: str, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[Order], PageKey | None]:
+        """Up to `limit` of the customer's orders, newest first, from an index (never a scan)."""
+        ...
+
 
 class InventoryRepository(Protocol):
     def get_products(self, skus: list[str]) -> dict[str, Product]: ...
 
     def put_product(self, product: Product) -> Product: ...
+
+    def get_stocked(self, sku: str) -> StockedProduct | None: ...
+
+    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
+        """Write the product if it is still at `expected_version` (None: only if it does not exist yet); what is
+        stored afterwards, None if it had changed (nothing written)."""
+        ...
+
+    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
+        """Add `quantity` to `available` atomically; None if there is no such product."""
+        ...
+
+    def list_products(
+        self, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[StockedProduct], PageKey | None]:
+        """Up to `limit` products by sku, from an index of products only; the key to continue from."""
+        ...
 
     def get_reservation(self, order_id: str) -> Reservation | None: ...
 
@@ -62,6 +89,17 @@ class InventoryRepository(Protocol):
     def release(self, order_id: str) -> Reservation:
         """Give a RESERVED reservation's stock back and mark it RELEASED, atomically. With no reservation,
         record a RELEASED one so that a late reserve cannot take stock any more."""
+        ...
+
+    def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
+        """Add a return's units back to `available` and record the restock, in one transaction. Returns the
+        existing record if the return has one (RESTOCKED: a retry; UNSTOCKED: undone before it applied)."""
+        ...
+
+    def unstock_return(self, return_id: str) -> ReturnRestock:
+        """Take a RESTOCKED return's units back out of `available` (never below 0: OutOfStock if they were
+        sold again) and mark it UNSTOCKED, atomically. With no restock, record an UNSTOCKED one so that a late
+        restock cannot apply any more."""
         ...
 
 
@@ -80,6 +118,55 @@ class PaymentsRepository(Protocol):
         """CAPTURED -> REFUNDED; no outcome yet -> VOIDED (no capture may follow); otherwise unchanged."""
         ...
 
+    def refund_return(self, order_id: str, return_id: str, cents: int) -> Payment:
+        """Add `cents` to `refundedCents` once per return (never past the capture; RefundRefused otherwise).
+        A return whose refund was voided is left as is: the caller sees it in `voided_returns`."""
+        ...
+
+    def void_return_refund(self, order_id: str, return_id: str, cents: int) -> Payment:
+        """Take a return's refund back (`cents` off `refundedCents`), or, if it never applied, record the
+        void so that it never can."""
+        ...
+
+
+class ReturnsRepository(Protocol):
+    def get(self, return_id: str) -> ReturnRecord | None: ...
+
+    def list_for_order(self, order_id: str) -> list[ReturnRecord]:
+        """Every return of the order, oldest first, from an index."""
+        ...
+
+    def create(self, record: ReturnRecord) -> ReturnRecord:
+        """Store `record` unless its id exists; return what is stored under that id afterwards."""
+        ...
+
+    def claim(self, validated: ReturnRecord, order: Order, returned_units: dict[str, int]) -> bool:
+        """Validate a PENDING return (its priced items, refund, validatedAt) and set the CONFIRMED order's
+        `returnedUnits`, in one transaction, on the condition that the order's returnsVersion is still the one
+        in `order`. False when refused (nothing written): read again and decide again."""
+        ...
+
+    def cancel(self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str) -> bool:
+        """PENDING or COMPENSATION_FAILED -> CANCELLED; a validated return sets the order's `returnedUnits` (its
+        claim given back) in the same transaction, conditional on returnsVersion. False when refused."""
+        ...
+
+    def reject(self, return_id: str, rejection: str, at: str) -> ReturnRecord | None:
+        """A PENDING return not validated -> REJECTED; the return as it is afterwards."""
+        ...
+
+    def complete(self, return_id: str, at: str) -> ReturnRecord | None:
+        """A validated PENDING return -> COMPLETED unless its undo has begun (stop_completion)."""
+        ...
+
+    def stop_completion(self, return_id: str, at: str) -> ReturnRecord | None:
+        """An undo begins: a PENDING return can no longer be completed, even by a CompleteReturn in flight."""
+        ...
+
+    def mark_compensation_failed(self, return_id: str, at: str) -> ReturnRecord | None:
+        """PENDING -> COMPENSATION_FAILED; the return as it is afterwards."""
+        ...
+
 
 class SagaLogRepository(Protocol):
     def get(self, saga_id: str) -> SagaRecord | None: ...
@@ -89,7 +176,7 @@ class SagaLogRepository(Protocol):
         saga_id: str,
         state: SagaState,
         at: str,
-        status: OrderStatus | None = None,
+        status: SagaStatus | None = None,
         customer_id: str | None = None,
     ) -> bool:
         """Append `state` to the saga's history unless it is there already; True if it was appended."""
@@ -122,8 +209,28 @@ class OrderRecordsReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ReturnRecords:
+    """What is stored about one return: the return and its saga log (each None if not there yet)."""
+
+    record: ReturnRecord | None
+    saga: SagaRecord | None
+
+
+class ReturnRecordsReader(Protocol):
+    def read(self, return_id: str) -> ReturnRecords:
+        """The return and its saga log in one round trip (strongly consistent reads)."""
+        ...
+
+
 class SagaStarter(Protocol):
     def start(self, name: str, saga_input: Mapping[str, object]) -> str:
         """Start the saga's execution called `name`; return its id (ARN). Starting a name that was already
         started does not run the saga again and returns that execution's id."""
+        ...
+
+
+class SagaController(SagaStarter, Protocol):
+    def stop(self, name: str, error: str, cause: str) -> None:
+        """Stop the execution called `name` if it is running; nothing if it has ended or never existed."""
         ...

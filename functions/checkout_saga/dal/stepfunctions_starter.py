@@ -1,4 +1,4 @@
-"""Starts the checkout state machine. The execution's name is the saga's id, so a start that is retried
+"""Starts (and stops) a saga's state machine. The execution's name is the saga's id, so a start that is retried
 (by botocore, by a client, by a replayed request) can never run a second saga for the same order."""
 
 import json
@@ -29,3 +29,12 @@ class StepFunctionsSagaStarter:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
         return execution_arn(self._state_machine_arn, name)
+
+    def stop(self, name: str, error: str, cause: str) -> None:
+        try:
+            self._client.stop_execution(
+                executionArn=execution_arn(self._state_machine_arn, name), error=error, cause=cause[:32768]
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
+                raise

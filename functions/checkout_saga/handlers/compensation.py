@@ -4,11 +4,11 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from checkout_saga.dal.interfaces import SagaLogRepository
 from checkout_saga.logic.compensation import note_failure
-from checkout_saga.models import SagaContext
+from checkout_saga.models import FlowContext
 from checkout_saga.observability import logger, metrics
 
 
-def record_forward_failure(context: SagaContext, saga_log: SagaLogRepository, now: str) -> None:
+def record_forward_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> None:
     failure = note_failure(context, saga_log, now)
     if failure is None:
         return

@@ -13,15 +13,19 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
-from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
+from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords, DynamoDBReturnRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
+from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.interfaces import (
     InventoryRepository,
     OrderRecordsReader,
     OrdersRepository,
     PaymentsRepository,
+    ReturnRecordsReader,
+    ReturnsRepository,
+    SagaController,
     SagaLogRepository,
     SagaStarter,
 )
@@ -39,6 +43,8 @@ class Repositories:
     inventory: InventoryRepository
     payments: PaymentsRepository
     saga_log: SagaLogRepository
+    returns: ReturnsRepository
+    return_saga_log: SagaLogRepository  # the return sagas' log: the same shape, its own table
 
 
 @lru_cache(maxsize=4)
@@ -54,6 +60,15 @@ def _repositories(settings: StepSettings, endpoint_url: str | None, region: str 
         inventory=DynamoDBInventory(dynamodb.Table(settings.inventory_table)),
         payments=DynamoDBPayments(dynamodb.Table(settings.payments_table)),
         saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table)),
+        returns=DynamoDBReturns(dynamodb.Table(settings.returns_table), settings.orders_table),
+        return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table)),
+    )
+
+
+@lru_cache(maxsize=4)
+def _return_records(settings: StepSettings, endpoint_url: str | None, region: str | None) -> DynamoDBReturnRecords:
+    return DynamoDBReturnRecords(
+        _dynamodb(endpoint_url, region), settings.returns_table, settings.return_saga_log_table
     )
 
 
@@ -73,7 +88,9 @@ def repositories(settings: StepSettings | None = None) -> Repositories:
 class ApiDependencies:
     repos: Repositories
     order_records: OrderRecordsReader
-    saga_starter: SagaStarter
+    return_records: ReturnRecordsReader
+    saga_starter: SagaController
+    return_starter: SagaStarter
     idempotency_store: DynamoDBPersistenceLayer
 
 
@@ -93,8 +110,12 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
     return ApiDependencies(
         repos=_repositories(settings, endpoint_url, region),
         order_records=_order_records(settings, endpoint_url, region),
+        return_records=_return_records(settings, endpoint_url, region),
         saga_starter=StepFunctionsSagaStarter(
             _client("stepfunctions", endpoint_url, region), settings.state_machine_arn
+        ),
+        return_starter=StepFunctionsSagaStarter(
+            _client("stepfunctions", endpoint_url, region), settings.return_state_machine_arn
         ),
         idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
     )
@@ -132,6 +153,7 @@ def reset_caches() -> None:
     _dynamodb.cache_clear()
     _repositories.cache_clear()
     _order_records.cache_clear()
+    _return_records.cache_clear()
     _client.cache_clear()
     _idempotency_store.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]

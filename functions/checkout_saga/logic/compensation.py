@@ -3,7 +3,7 @@ and keep the forward failure that sent the saga into reverse."""
 
 from checkout_saga.dal.interfaces import OrdersRepository, SagaLogRepository
 from checkout_saga.errors import OrderConfirmed
-from checkout_saga.models import OrderStatus, SagaContext, SagaFailureRecord
+from checkout_saga.models import FlowContext, OrderStatus, SagaContext, SagaFailureRecord
 
 
 def begin_undo(context: SagaContext, orders: OrdersRepository, now: str) -> None:
@@ -15,11 +15,26 @@ def begin_undo(context: SagaContext, orders: OrdersRepository, now: str) -> None
         raise OrderConfirmed(f"order {context.order_id} is CONFIRMED: the checkout passed its pivot, nothing is undone")
 
 
-def note_failure(context: SagaContext, saga_log: SagaLogRepository, now: str) -> SagaFailureRecord | None:
+def note_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> SagaFailureRecord | None:
     """Record the failing step, error and cause once; return it only when this call recorded it."""
     if context.failed_step is None or context.failure is None:
         return None  # resumed compensation, or a compensation invoked by hand
     failure = SagaFailureRecord(
         step=context.failed_step.value, error=context.failure.Error, cause=context.failure.message
     )
-    return failure if saga_log.record_failure(context.order_id, failure, now) else None
+    return failure if saga_log.record_failure(context.saga_id, failure, now) else None
+
+
+def note_compensation_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> None:
+    """Keep the undo that kept failing (its step, error and cause), once."""
+    if context.failed_compensation is not None and context.compensation_failure is not None:
+        saga_log.record_failure(
+            context.saga_id,
+            SagaFailureRecord(
+                step=context.failed_compensation.value,
+                error=context.compensation_failure.Error,
+                cause=context.compensation_failure.message,
+            ),
+            now,
+            compensation=True,
+        )

@@ -1,13 +1,26 @@
-"""GET /orders/{orderId}: the order, its payment and its saga, assembled from the three records."""
+"""GET /orders/{orderId}: the order, its payment, its saga and its returns, assembled from their records;
+GET /returns/{returnId}: a return and its saga."""
 
-from checkout_saga.api_models import OrderView, PaymentState, PaymentView, SagaFailureView, SagaStep, SagaView
-from checkout_saga.dal.interfaces import OrderRecords
-from checkout_saga.models import Payment, PaymentStatus, SagaRecord, SagaState
+from checkout_saga.api_models import (
+    OrderView,
+    PaymentState,
+    PaymentView,
+    ReturnSummary,
+    ReturnView,
+    SagaFailureView,
+    SagaStep,
+    SagaView,
+)
+from checkout_saga.dal.interfaces import OrderRecords, ReturnRecords
+from checkout_saga.models import OrderStatus, Payment, PaymentStatus, ReturnRecord, ReturnStatus, SagaRecord, SagaState
 
-_TAKEN = {PaymentStatus.CAPTURED: PaymentState.CAPTURED, PaymentStatus.REFUNDED: PaymentState.REFUNDED}
+
+def may_have_returns(records: OrderRecords) -> bool:
+    """Only a CONFIRMED order's returns can have done anything; the others' are REJECTED (GET /returns/{id})."""
+    return records.order is not None and records.order.status is OrderStatus.CONFIRMED
 
 
-def view_order(order_id: str, records: OrderRecords) -> OrderView | None:
+def view_order(order_id: str, records: OrderRecords, returns: list[ReturnRecord] | None = None) -> OrderView | None:
     """None if neither the order nor its saga exists. Just after POST /checkout answered, the saga is
     logged but CreateOrder may not have stored the order yet: the order is then PENDING, with no items."""
     order, saga = records.order, records.saga
@@ -29,14 +42,41 @@ def view_order(order_id: str, records: OrderRecords) -> OrderView | None:
         total_cents=total,
         payment=_payment_view(records.payment),
         saga=_saga_view(saga),
+        returns=[
+            ReturnSummary(return_id=record.return_id, status=record.status, refund_cents=record.refund_cents)
+            for record in returns or []
+        ],
     )
 
 
 def _payment_view(payment: Payment | None) -> PaymentView:
-    taken = _TAKEN.get(payment.status) if payment is not None and payment.status is not None else None
-    if payment is None or taken is None:  # no outcome yet, declined, or voided before any capture
-        return PaymentView(status=PaymentState.NONE, amount_cents=0)
-    return PaymentView(status=taken, amount_cents=payment.amount_cents)
+    if payment is None or payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED):
+        return PaymentView(status=PaymentState.NONE, amount_cents=0)  # no outcome yet, declined, or voided
+    amount = payment.amount_cents
+    refunded = amount if payment.status is PaymentStatus.REFUNDED else min(payment.refunded_cents, amount)
+    if refunded == 0:
+        status = PaymentState.CAPTURED
+    else:
+        status = PaymentState.REFUNDED if refunded == amount else PaymentState.PARTIALLY_REFUNDED
+    return PaymentView(status=status, amount_cents=amount, refunded_cents=refunded)
+
+
+def view_return(return_id: str, records: ReturnRecords) -> ReturnView | None:
+    """None if neither the return nor its saga exists. As for orders, the status is the saga log's once it
+    has one, so a client that sees a final status also sees the complete history."""
+    record, saga = records.record, records.saga
+    if record is None:
+        return None  # the API stores the return as soon as it starts its saga
+    status = ReturnStatus(saga.status.value) if saga is not None else record.status
+    return ReturnView(
+        return_id=return_id,
+        order_id=record.order_id,
+        status=status,
+        items=record.items,
+        refund_cents=record.refund_cents,
+        reason=record.reason or "",
+        saga=_saga_view(saga),
+    )
 
 
 def _saga_view(saga: SagaRecord | None) -> SagaView:

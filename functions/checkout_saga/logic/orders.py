@@ -3,6 +3,7 @@ COMPENSATION_FAILED mark."""
 
 from checkout_saga.dal.interfaces import InventoryRepository, OrdersRepository, SagaLogRepository
 from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, UnknownOrder, UnknownProduct
+from checkout_saga.logic.compensation import note_compensation_failure
 from checkout_saga.logic.results import StepResult
 from checkout_saga.models import (
     CheckoutInput,
@@ -11,7 +12,6 @@ from checkout_saga.models import (
     OrderStatus,
     PricedItem,
     SagaContext,
-    SagaFailureRecord,
     SagaState,
 )
 
@@ -126,17 +126,7 @@ def settle_pivot(context: SagaContext, orders: OrdersRepository, saga_log: SagaL
 def mark_compensation_failed(
     context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    if context.failed_compensation is not None and context.compensation_failure is not None:
-        saga_log.record_failure(
-            context.order_id,
-            SagaFailureRecord(
-                step=context.failed_compensation.value,
-                error=context.compensation_failure.Error,
-                cause=context.compensation_failure.message,
-            ),
-            now,
-            compensation=True,
-        )
+    note_compensation_failure(context, saga_log, now)
     orders.transition(
         context.order_id,
         OrderStatus.COMPENSATION_FAILED,

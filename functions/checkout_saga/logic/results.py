@@ -3,10 +3,10 @@ that recorded the step's transition (so metrics count each saga once, however of
 
 from dataclasses import dataclass
 
-from checkout_saga.models import SagaContext
+from checkout_saga.models import ReturnContext, SagaContext
 
 
 @dataclass(frozen=True)
 class StepResult:
-    context: SagaContext
+    context: SagaContext | ReturnContext
     transitioned: bool

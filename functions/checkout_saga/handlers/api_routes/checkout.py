@@ -5,15 +5,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from checkout_saga.api_models import IDEMPOTENCY_KEY_PATTERN, CheckoutAccepted, CheckoutRequest, FieldError
 from checkout_saga.clock import utc_now_iso
-from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, documented
-from checkout_saga.handlers.api_routes.idempotency import Answer, run_once
+from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
+from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.checkout import UnknownSkus, start_checkout
 from checkout_saga.observability import logger, metrics
@@ -50,18 +46,16 @@ def post_checkout(
         return started.accepted.to_payload()
 
     try:
-        if idempotency_key is None:
-            answer = start()
-        else:
-            answer = run_once(
-                dependencies.idempotency_store, idempotency_key, request.to_payload(), start, router.lambda_context
-            )
+        answer = answer_once(
+            dependencies.idempotency_store,
+            idempotency_key,
+            request.to_payload(),
+            start,
+            router.lambda_context,
+            key_prefix="checkout",
+        )
     except UnknownSkus as exc:
         unknown = exc.positions.items()
         errors = [FieldError(field=f"items[{i}].sku", message=f"unknown sku {sku!r}") for i, sku in unknown]
         raise InvalidRequest(str(exc), errors) from exc
-    except IdempotencyValidationError as exc:
-        raise Conflict("this Idempotency-Key was already used with a different body") from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
     return CheckoutAccepted.model_validate(answer)

@@ -52,6 +52,11 @@ class Conflict(ApiError):
     status_code = 409
 
 
+def bad_page_token(exc: Exception) -> InvalidRequest:
+    """A `next` token this API did not give (every paged listing answers it the same way)."""
+    return InvalidRequest(f"invalid next token: {exc}", [FieldError(field="next", message=str(exc))])
+
+
 def error_response(error: ApiError) -> Response[Any]:
     return Response(
         status_code=error.status_code,

@@ -1,4 +1,5 @@
-"""`Idempotency-Key` for POST /checkout, with powertools' idempotency utility on IDEMPOTENCY_TABLE.
+"""`Idempotency-Key` for POST /checkout and POST /orders/{orderId}/returns, with powertools' idempotency
+utility on IDEMPOTENCY_TABLE.
 
 The first request with a key runs and its answer is stored; a later one with the same key and the same
 body gets that answer back without running anything (no second saga); the same key with another body
@@ -12,14 +13,26 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from checkout_saga.handlers.api_routes.errors import Conflict
 
 KEY_TTL_SECONDS = 24 * 60 * 60  # how long a key is remembered
 Answer = dict[str, Any]
 
 
 def run_once(
-    store: BasePersistenceLayer, key: str, body: dict[str, Any], run: Callable[[], Answer], lambda_context: Any
+    store: BasePersistenceLayer,
+    key: str,
+    body: dict[str, Any],
+    run: Callable[[], Answer],
+    lambda_context: Any,
+    key_prefix: str = "checkout",
 ) -> Answer:
+    """`key_prefix` keeps each route's keys apart (the same key on checkout and on a return are two requests)."""
     config = IdempotencyConfig(
         event_key_jmespath="idempotencyKey",
         payload_validation_jmespath="body",
@@ -29,9 +42,29 @@ def run_once(
     if hasattr(lambda_context, "get_remaining_time_in_millis"):
         config.register_lambda_context(lambda_context)  # a key left in progress by a timed-out call frees itself
     once = idempotent_function(
-        _run, data_keyword_argument="request", persistence_store=store, config=config, key_prefix="checkout"
+        _run, data_keyword_argument="request", persistence_store=store, config=config, key_prefix=key_prefix
     )
     return once(request={"idempotencyKey": key, "body": body}, run=run)  # type: ignore[no-any-return]
+
+
+def answer_once(
+    store: BasePersistenceLayer,
+    key: str | None,
+    body: dict[str, Any],
+    run: Callable[[], Answer],
+    lambda_context: Any,
+    key_prefix: str,
+) -> Answer:
+    """`run` once per key and body (every time without a key); a key reused with another body, or still in
+    progress, is the client's conflict (409)."""
+    if key is None:
+        return run()
+    try:
+        return run_once(store, key, body, run, lambda_context, key_prefix=key_prefix)
+    except IdempotencyValidationError as exc:
+        raise Conflict("this Idempotency-Key was already used with a different body") from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
 
 
 def _run(request: dict[str, Any], run: Callable[[], Answer]) -> Answer:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from checkout_saga.api_models import OrderView
 from checkout_saga.handlers.api_routes.errors import NotFound, documented
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.order_view import view_order
+from checkout_saga.logic.order_view import may_have_returns, view_order
 from checkout_saga.models import OrderId
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -16,12 +16,15 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 @router.get(
     "/orders/<orderId>",
-    summary="An order, its payment and its saga",
+    summary="An order, its payment, its saga and its returns",
     responses=documented(200, "The order", 400, 404),
     tags=["orders"],
 )
 def get_order(order_id: Annotated[OrderId, Path(alias="orderId")]) -> OrderView:
-    view = view_order(order_id, api_dependencies().order_records.read(order_id))
+    dependencies = api_dependencies()
+    records = dependencies.order_records.read(order_id)
+    returns = dependencies.repos.returns.list_for_order(order_id) if may_have_returns(records) else []
+    view = view_order(order_id, records, returns)
     if view is None:
         raise NotFound(f"no order {order_id}")
     return view

@@ -1,15 +1,22 @@
-"""GET /sagas?status=&limit=&next=: sagas in one status, newest first, served by the byStatus index."""
+"""GET /sagas?status=&limit=&next=: sagas in one status, newest first, served by the byStatus index;
+POST /sagas/{orderId}/resume and /compensate: the operator's actions on one saga."""
 
+from collections.abc import Callable
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import FieldError, PageToken, SagaPage
-from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
+from checkout_saga.api_models import CompensateRequest, PageToken, SagaPage, UndoAccepted
+from checkout_saga.clock import utc_now_iso
+from checkout_saga.errors import UnknownOrder
+from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, bad_page_token, documented
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.saga_listing import BadPageToken, list_sagas
-from checkout_saga.models import OrderStatus
+from checkout_saga.logic.page_tokens import BadPageToken
+from checkout_saga.logic.saga_listing import list_sagas
+from checkout_saga.logic.saga_operations import NotAllowedNow, UndoStarted, force_compensation, resume
+from checkout_saga.models import OrderId, OrderStatus
+from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -28,4 +35,48 @@ def get_sagas(
     try:
         return list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
     except BadPageToken as exc:
-        raise InvalidRequest(f"invalid next token: {exc}", [FieldError(field="next", message=str(exc))]) from exc
+        raise bad_page_token(exc) from exc
+
+
+OrderIdPath = Annotated[OrderId, Path(alias="orderId")]
+
+
+@router.post(
+    "/sagas/<orderId>/resume",
+    status_code=202,
+    summary="Run the undo of a COMPENSATION_FAILED saga again",
+    responses=documented(202, "The undo runs again in a new execution", 400, 404, 409),
+    tags=["sagas"],
+)
+def post_resume(order_id: OrderIdPath) -> UndoAccepted:
+    repos = api_dependencies().repos
+    return _accepted(lambda: resume(order_id, repos.orders, repos.saga_log, api_dependencies().saga_starter))
+
+
+@router.post(
+    "/sagas/<orderId>/compensate",
+    status_code=202,
+    summary="Stop a running saga and undo it in reverse from where it is",
+    responses=documented(202, "The saga is stopped and its undo runs in a new execution", 400, 404, 409),
+    tags=["sagas"],
+)
+def post_compensate(order_id: OrderIdPath, request: CompensateRequest | None = None) -> UndoAccepted:
+    dependencies = api_dependencies()
+    reason = request.reason if request is not None else ""
+    repos = dependencies.repos
+    return _accepted(
+        lambda: force_compensation(
+            order_id, reason, repos.orders, repos.saga_log, dependencies.saga_starter, utc_now_iso()
+        )
+    )
+
+
+def _accepted(run: Callable[[], UndoStarted]) -> UndoAccepted:
+    try:
+        started = run()
+    except UnknownOrder as exc:
+        raise NotFound(str(exc)) from exc
+    except NotAllowedNow as exc:
+        raise Conflict(str(exc)) from exc
+    logger.info("undo started", order_id=started.order_id, execution_arn=started.execution_arn)
+    return UndoAccepted(order_id=started.order_id, execution_arn=started.execution_arn)

@@ -1,0 +1,180 @@
+"""Returns table: one item per return, keyed by returnId, with a `byOrder` index (orderId, requestedAt).
+
+A return claims units of its order: the claim and the return's validation are one TransactWriteItems over
+the return and the order, conditional on the order's `returnsVersion`, so concurrent returns of one order
+can never claim more units than were bought (the loser re-reads and decides again)."""
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.models import Order, OrderStatus, ReturnRecord, ReturnStatus
+
+BY_ORDER_INDEX = "byOrder"  # template.yaml: orderId HASH, requestedAt RANGE
+_REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
+
+
+class DynamoDBReturns:
+    def __init__(self, table: Any, orders_table_name: str) -> None:
+        self._table = table
+        self._client = table.meta.client
+        self._orders = orders_table_name
+
+    def get(self, return_id: str) -> ReturnRecord | None:
+        item = self._table.get_item(Key={"returnId": return_id}, ConsistentRead=True).get("Item")
+        return ReturnRecord.model_validate(plain(item)) if item else None
+
+    def list_for_order(self, order_id: str) -> list[ReturnRecord]:
+        query: dict[str, Any] = {"IndexName": BY_ORDER_INDEX, "KeyConditionExpression": Key("orderId").eq(order_id)}
+        found: list[ReturnRecord] = []
+        while True:
+            response = self._table.query(**query)
+            found.extend(ReturnRecord.model_validate(plain(item)) for item in response.get("Items", []))
+            if not response.get("LastEvaluatedKey"):
+                return found
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def create(self, record: ReturnRecord) -> ReturnRecord:
+        try:
+            self._table.put_item(
+                Item=record.to_payload(exclude_none=True), ConditionExpression="attribute_not_exists(returnId)"
+            )
+            return record
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        stored = self.get(record.return_id)
+        assert stored is not None  # the condition failed, so it exists
+        return stored
+
+    def claim(self, validated: ReturnRecord, order: Order, returned_units: dict[str, int]) -> bool:
+        return self._with_order(
+            {
+                "TableName": self._table.name,
+                "Key": {"returnId": validated.return_id},
+                "UpdateExpression": "SET #items = :items, refundCents = :refund, validatedAt = :at, updatedAt = :at",
+                "ConditionExpression": "#status = :pending AND attribute_not_exists(validatedAt)",
+                "ExpressionAttributeNames": {"#status": "status", "#items": "items"},
+                "ExpressionAttributeValues": {
+                    ":items": [item.to_payload() for item in validated.items],
+                    ":refund": validated.refund_cents,
+                    ":at": validated.validated_at,
+                    ":pending": ReturnStatus.PENDING.value,
+                },
+            },
+            order,
+            returned_units,
+            must_be_confirmed=True,
+        )
+
+    def cancel(self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str) -> bool:
+        """PENDING or COMPENSATION_FAILED -> CANCELLED; a validated return gives its claim back in the same
+        transaction. False if a condition refused it (nothing was written)."""
+        claimed = record.validated_at is not None and order is not None
+        update = {
+            "Key": {"returnId": record.return_id},
+            "UpdateExpression": "SET #status = :cancelled, updatedAt = :at",
+            "ConditionExpression": "#status IN (:pending, :failed) AND "
+            + ("attribute_exists(validatedAt)" if claimed else "attribute_not_exists(validatedAt)"),
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":cancelled": ReturnStatus.CANCELLED.value,
+                ":at": at,
+                ":pending": ReturnStatus.PENDING.value,
+                ":failed": ReturnStatus.COMPENSATION_FAILED.value,
+            },
+        }
+        if not claimed:
+            try:
+                self._table.update_item(**update)
+                return True
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _REFUSED:
+                    raise
+                return False
+        assert order is not None
+        return self._with_order(
+            {"TableName": self._table.name, **update}, order, returned_units, must_be_confirmed=False
+        )
+
+    def _with_order(
+        self, return_update: dict[str, Any], order: Order, returned_units: dict[str, int], must_be_confirmed: bool
+    ) -> bool:
+        """`return_update` and the order's new `returnedUnits`, in one transaction, conditional on the order's
+        returnsVersion being the one read. False if any condition refused it (nothing was written)."""
+        condition = "returnsVersion = :version OR (attribute_not_exists(returnsVersion) AND :version = :zero)"
+        values: dict[str, Any] = {
+            ":units": returned_units,
+            ":next": order.returns_version + 1,
+            ":version": order.returns_version,
+            ":zero": 0,
+        }
+        order_update: dict[str, Any] = {
+            "TableName": self._orders,
+            "Key": {"orderId": order.order_id},
+            "UpdateExpression": "SET returnedUnits = :units, returnsVersion = :next",
+            "ConditionExpression": f"attribute_exists(orderId) AND ({condition})",
+            "ExpressionAttributeValues": values,
+        }
+        if must_be_confirmed:
+            order_update["ConditionExpression"] += " AND #status = :confirmed"
+            order_update["ExpressionAttributeNames"] = {"#status": "status"}
+            values[":confirmed"] = OrderStatus.CONFIRMED.value
+        try:
+            self._client.transact_write_items(TransactItems=[{"Update": return_update}, {"Update": order_update}])
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in _REFUSED:
+                raise
+            return False
+
+    def reject(self, return_id: str, rejection: str, at: str) -> ReturnRecord | None:
+        return self._update(
+            return_id,
+            "SET #status = :to, rejection = :why, updatedAt = :at",
+            "#status = :pending AND attribute_not_exists(validatedAt)",
+            {":to": ReturnStatus.REJECTED.value, ":why": rejection, ":at": at},
+        )
+
+    def complete(self, return_id: str, at: str) -> ReturnRecord | None:
+        return self._update(
+            return_id,
+            "SET #status = :to, updatedAt = :at",
+            "#status = :pending AND attribute_exists(validatedAt) AND attribute_not_exists(undoStartedAt)",
+            {":to": ReturnStatus.COMPLETED.value, ":at": at},
+        )
+
+    def stop_completion(self, return_id: str, at: str) -> ReturnRecord | None:
+        return self._update(
+            return_id,
+            "SET undoStartedAt = :at",
+            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            {":at": at},
+        )
+
+    def mark_compensation_failed(self, return_id: str, at: str) -> ReturnRecord | None:
+        return self._update(
+            return_id,
+            "SET #status = :to, updatedAt = :at",
+            "#status = :pending",
+            {":to": ReturnStatus.COMPENSATION_FAILED.value, ":at": at},
+        )
+
+    def _update(self, return_id: str, expression: str, condition: str, values: dict[str, Any]) -> ReturnRecord | None:
+        """One conditional update of an existing return; the return as it is afterwards, None if there is none."""
+        try:
+            result = self._table.update_item(
+                Key={"returnId": return_id},
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(returnId) AND {condition}",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":pending": ReturnStatus.PENDING.value, **values},
+                ReturnValues="ALL_NEW",
+            )
+            return ReturnRecord.model_validate(plain(result["Attributes"]))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return self.get(return_id)

@@ -1,0 +1,31 @@
+"""GET /customers/{customerId}/orders: a customer's orders, newest first, paged, from an index."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from checkout_saga.api_models import CustomerOrderPage, CustomerText, PageToken
+from checkout_saga.handlers.api_routes.errors import bad_page_token, documented
+from checkout_saga.handlers.dependencies import api_dependencies
+from checkout_saga.logic.customer_orders import list_customer_orders
+from checkout_saga.logic.page_tokens import BadPageToken
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+@router.get(
+    "/customers/<customerId>/orders",
+    summary="A customer's orders, newest first",
+    responses=documented(200, "One page of the customer's orders", 400),
+    tags=["orders"],
+)
+def get_customer_orders(
+    customer_id: Annotated[CustomerText, Path(alias="customerId")],
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    next_token: Annotated[PageToken | None, Query(alias="next", description="`next` of the previous page")] = None,
+) -> CustomerOrderPage:
+    try:
+        return list_customer_orders(customer_id, limit, next_token, api_dependencies().repos.orders)
+    except BadPageToken as exc:
+        raise bad_page_token(exc) from exc

@@ -1,0 +1,71 @@
+"""POST /orders/{orderId}/returns: start a return saga (202); GET /returns/{returnId}: the return and its saga."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from checkout_saga.api_models import ReturnAccepted, ReturnRequest, ReturnView
+from checkout_saga.clock import utc_now_iso
+from checkout_saga.errors import UnknownOrder
+from checkout_saga.handlers.api_routes.checkout import IDEMPOTENCY_KEY
+from checkout_saga.handlers.api_routes.errors import NotFound, documented
+from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
+from checkout_saga.handlers.dependencies import api_dependencies
+from checkout_saga.logic.order_view import view_return
+from checkout_saga.logic.return_start import start_return
+from checkout_saga.models import OrderId
+from checkout_saga.observability import logger
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+@router.post(
+    "/orders/<orderId>/returns",
+    status_code=202,
+    summary="Start a return saga for some units of an order",
+    responses=documented(202, "The return saga has started; follow it at GET /returns/{returnId}", 400, 404, 409),
+    tags=["returns"],
+)
+def post_return(
+    order_id: Annotated[OrderId, Path(alias="orderId")],
+    request: ReturnRequest,
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> ReturnAccepted:
+    dependencies = api_dependencies()
+    repos = dependencies.repos
+
+    def start() -> Answer:
+        accepted = start_return(
+            order_id,
+            request,
+            repos.orders,
+            repos.returns,
+            repos.return_saga_log,
+            dependencies.return_starter,
+            utc_now_iso(),
+        )
+        logger.info("return saga started", return_id=accepted.return_id, order_id=order_id)
+        return accepted.to_payload()
+
+    body = {"orderId": order_id, **request.to_payload()}  # the same key on another order is another body
+    try:
+        answer = answer_once(
+            dependencies.idempotency_store, idempotency_key, body, start, router.lambda_context, key_prefix="return"
+        )
+    except UnknownOrder as exc:
+        raise NotFound(f"no order {order_id}") from exc
+    return ReturnAccepted.model_validate(answer)
+
+
+@router.get(
+    "/returns/<returnId>",
+    summary="A return, its refund and its saga",
+    responses=documented(200, "The return", 400, 404),
+    tags=["returns"],
+)
+def get_return(return_id: Annotated[OrderId, Path(alias="returnId")]) -> ReturnView:
+    view = view_return(return_id, api_dependencies().return_records.read(return_id))
+    if view is None:
+        raise NotFound(f"no return {return_id}")
+    return view

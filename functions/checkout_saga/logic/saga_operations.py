@@ -1,0 +1,89 @@
+"""Operator actions on a running or stuck checkout saga (POST /sagas/{orderId}/resume and /compensate).
+
+Both start a new execution of the checkout state machine with {"orderId", "resumeCompensation": true}: its
+Choice state jumps to RefundPayment and every compensation runs; they are idempotent and read what to undo
+from the data, so those that have nothing to undo change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from checkout_saga.dal.interfaces import OrdersRepository, SagaController, SagaLogRepository, SagaStarter
+from checkout_saga.errors import UnknownOrder
+from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaState, StepName
+
+FORCED = "ForcedCompensation"  # saga.failure.error of a compensation an operator forced
+
+# Where a saga was, from the last state it logged: the step it was running (or about to run).
+_STEP_AFTER = {
+    SagaState.STARTED: StepName.CREATE_ORDER,
+    SagaState.ORDER_CREATED: StepName.RESERVE_STOCK,
+    SagaState.STOCK_RESERVED: StepName.CHARGE_PAYMENT,
+    SagaState.PAYMENT_CHARGED: StepName.CONFIRM_ORDER,
+    SagaState.PAYMENT_REFUNDED: StepName.RELEASE_STOCK,
+    SagaState.STOCK_RELEASED: StepName.CANCEL_ORDER,
+}
+
+
+class NotAllowedNow(RuntimeError):
+    """The saga is not in a state that allows the action (the API answers 409)."""
+
+
+@dataclass(frozen=True)
+class UndoStarted:
+    order_id: str
+    execution_arn: str
+
+
+def undo_execution_name(order_id: str, kind: str) -> str:
+    """Execution names are unique per state machine (the first is the order id) and at most 80 characters."""
+    return f"{order_id[: 80 - len(kind) - 12]}-{kind}-{uuid.uuid4().hex[:10]}"
+
+
+def current_status(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository) -> OrderStatus:
+    """The order's status; the saga log's when the saga failed before storing an order."""
+    order = orders.get(order_id)
+    if order is not None:
+        return order.status
+    saga = saga_log.get(order_id)
+    if saga is None:
+        raise UnknownOrder(f"no order {order_id}")
+    return OrderStatus(saga.status.value)
+
+
+def resume(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository, starter: SagaStarter) -> UndoStarted:
+    """Run the undo of a COMPENSATION_FAILED saga again (once its cause is gone)."""
+    status = current_status(order_id, orders, saga_log)
+    if status is not OrderStatus.COMPENSATION_FAILED:
+        raise NotAllowedNow(f"order {order_id} is {status.value}: only a COMPENSATION_FAILED saga can be resumed")
+    document = {"orderId": order_id, "resumeCompensation": True}
+    return UndoStarted(order_id, starter.start(undo_execution_name(order_id, "resume"), document))
+
+
+def force_compensation(
+    order_id: str,
+    reason: str,
+    orders: OrdersRepository,
+    saga_log: SagaLogRepository,
+    controller: SagaController,
+    now: str,
+) -> UndoStarted:
+    """Stop a running saga and undo it in reverse from where it is. The order is fenced first, as RefundPayment
+    does: a ConfirmOrder still in flight can no longer confirm it, so the order ends CONFIRMED with nothing undone
+    (if the confirmation came first: NotAllowedNow) or CANCELLED with everything undone, never in between."""
+    status = current_status(order_id, orders, saga_log)  # UnknownOrder if there is nothing at all
+    order = orders.stop_confirmation(order_id, now)
+    if order is None:
+        raise NotAllowedNow(f"order {order_id} is {status.value} and not stored yet; try again in a moment")
+    if order.status is OrderStatus.CONFIRMED:
+        raise NotAllowedNow(f"order {order_id} is CONFIRMED: the checkout passed its pivot, nothing can be undone")
+    if order.status is not OrderStatus.PENDING:
+        raise NotAllowedNow(f"order {order_id} is {order.status.value}: its saga has ended")
+    saga = saga_log.get(order_id)
+    step = _STEP_AFTER.get(saga.state, StepName.CREATE_ORDER) if saga is not None else StepName.CREATE_ORDER
+    failure = SagaFailureRecord(step=step.value, error=FORCED, cause=reason or "compensation forced by an operator")
+    saga_log.record_failure(order_id, failure, now)
+    controller.stop(order_id, FORCED, failure.cause or "")
+    document = {"orderId": order_id, "resumeCompensation": True}
+    return UndoStarted(order_id, controller.start(undo_execution_name(order_id, "compensate"), document))
