@@ -1,6 +1,6 @@
 """The `--env-vars` file of `sam local invoke` for a deployed stack: the values its functions' environment gets
-from the template's Refs (tables, parameter, state machines, the return window), read from the stack's outputs, and the endpoint the
-container reaches the emulator at.
+from the template's Refs (tables, parameter, state machines, the return window), read from the stack's outputs,
+and the endpoint the container reaches the emulator at.
 
 SAM applies a file's values only to variables that template.yaml declares for the function (the rest are
 dropped without a word), and passes an unresolved Ref as the logical id ("OrdersTable"): so the file must set
