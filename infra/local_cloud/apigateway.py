@@ -57,19 +57,21 @@ class ApiGatewayMiddleware:
         app: WSGIApplication,
         *,
         account_id: str | None = None,
-        health: dict[str, Any] | None = None,
+        health: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
         integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ):
         self.app = app
         self.integration_timeout_seconds = integration_timeout_seconds
         self._account_id = account_id  # None: the account moto serves (the local cloud sets it)
-        self.health = health  # served at HEALTH_PATH so `up`/`status` can tell our server from others
+        # Served at HEALTH_PATH so `up`/`status` can tell our server from others; a callable for live figures.
+        self.health = health
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # WSGI gives the decoded path as latin-1; API Gateway decodes percent-escapes as UTF-8.
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         if self.health is not None and path == HEALTH_PATH:
-            return _json(200, {"status": "running", **self.health})(environ, start_response)
+            figures = self.health() if callable(self.health) else self.health
+            return _json(200, {"status": "running", **figures})(environ, start_response)
         match = _USER_REQUEST.match(path)
         if match is None:
             return self.app(environ, start_response)

@@ -31,6 +31,7 @@ from local_cloud.console.app import ConsoleMiddleware
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
 from local_cloud.http_handler import KeepAliveRequestHandler
+from local_cloud.iam_enforcement import enforcement_stats
 from local_cloud.lambda_types import LambdaRunner
 from local_cloud.moto_patches import Installation, install_all
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
@@ -95,12 +96,14 @@ class LocalCloud:
                 lambda: install_all(runner, self.endpoint_url, self.port, self.roles),
             ):
                 undo.append(install().uninstall)
-            health = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
+            identity = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
+
+            def health() -> dict[str, Any]:
+                return {**identity, "iam": enforcement_stats()}
+
             gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
-            # The guard first: no foreign Host or Origin reaches the console or the AWS APIs.
-            app = LocalOnlyGuard(
-                ConsoleMiddleware(gateway, CloudReader(self.endpoint_url))
-            )  # README: "The saga console"
+            # The guard first: no foreign Host or Origin reaches the console (README: the saga console) or AWS APIs.
+            app = LocalOnlyGuard(ConsoleMiddleware(gateway, CloudReader(self.endpoint_url)))
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()

@@ -94,6 +94,26 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         return run_phases(endpoint, outputs, options, cloud=cloud, progress=say)
 
 
+def _iam_figures(endpoint: str) -> dict[str, float] | None:
+    server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
+    figures = server.get("iam") if server else None
+    return dict(figures) if isinstance(figures, dict) else None
+
+
+def iam_cost(
+    before: dict[str, float] | None, after: dict[str, float] | None, sagas: int, cpu: dict[str, Any] | None
+) -> dict[str, float] | None:
+    """What IAM enforcement cost per saga: requests authorized, the server's CPU spent deciding, and its
+    share of all the CPU a saga costs (server, workers and client)."""
+    if before is None or after is None or sagas <= 0:
+        return None
+    cpu_ms = (after["cpuMs"] - before["cpuMs"]) / sagas
+    result = {"requests_per_saga": (after["requests"] - before["requests"]) / sagas, "cpu_ms_per_saga": cpu_ms}
+    if cpu and cpu.get("total"):
+        result["share_of_saga_cpu"] = cpu_ms / float(cpu["total"])
+    return result
+
+
 def run_phases(
     endpoint: str,
     outputs: dict[str, str],
@@ -128,6 +148,7 @@ def run_phases(
         f"{options.duration:g} s and >= {options.sagas} sagas"
     )
     before = CpuSnapshot.take(server_pid)
+    iam_before = _iam_figures(endpoint)
     concurrent = run_load(
         api_url,
         options.concurrency,
@@ -138,6 +159,9 @@ def run_phases(
     report["concurrent"] = concurrent.report()
     report["concurrent"]["cpu_ms_per_saga"] = cpu_per_saga(
         before, CpuSnapshot.take(server_pid), len(concurrent.samples)
+    )
+    report["concurrent"]["iam_enforcement"] = iam_cost(
+        iam_before, _iam_figures(endpoint), len(concurrent.samples), report["concurrent"]["cpu_ms_per_saga"]
     )
 
     progress(f"[5/7] Lambda runtime: {options.cold_starts} cold starts, {options.runtime_calls} warm calls each way")

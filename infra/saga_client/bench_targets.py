@@ -1,4 +1,4 @@
-"""The benchmark's targets (issue 6), checked against a report, and the report as a readable table."""
+"""The benchmark's targets (README: Speed), checked against a report, and the report as a readable table."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ THROUGHPUT_CONCURRENT = 20.0
 WARM_OVERHEAD_MS = 2.0
 E2E_OVER_FLOOR = 3.0
 GROWTH_RATIO = 1.5
+IAM_SHARE_OF_SAGA_CPU = 0.10  # what enforcing IAM may cost: a tenth of a saga's CPU
 P50_P95 = ("p50", "p95")
 GROWTH_QUERIES = (
     ("GET /orders/{id}", "get_order_ms"),
@@ -36,6 +37,11 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         ("end-to-end / floor, p50", report["orchestration"]["e2e_over_floor_p50"], "<=", E2E_OVER_FLOOR),
     ]
+    iam = concurrent.get("iam_enforcement") or {}
+    if "share_of_saga_cpu" in iam:
+        checks.append(
+            ("IAM enforcement, share of a saga's CPU", round(iam["share_of_saga_cpu"], 3), "<=", IAM_SHARE_OF_SAGA_CPU)
+        )
     for query, ratio in report.get("growth", {}).get("p50_ratio_largest_vs_smallest", {}).items():
         checks.append((f"growth: {query} p50, most / fewest stored", ratio, "<=", GROWTH_RATIO))
     return [
@@ -71,6 +77,19 @@ def _cpu_rows(*phases: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _iam_rows(phase: dict[str, Any]) -> list[tuple[str, str]]:
+    iam = phase.get("iam_enforcement")
+    if not iam:
+        return []
+    share = f", {iam['share_of_saga_cpu']:.1%} of the saga's CPU" if "share_of_saga_cpu" in iam else ""
+    return [
+        (
+            f"  IAM enforcement per saga at concurrency {phase['concurrency']}",
+            f"{iam['requests_per_saga']:.0f} requests authorized, {iam['cpu_ms_per_saga']:.1f} ms CPU{share}",
+        )
+    ]
+
+
 def render_table(report: dict[str, Any]) -> str:
     c = report["conditions"]
     one, concurrent = report["sequential"], report["concurrent"]
@@ -91,6 +110,7 @@ def render_table(report: dict[str, Any]) -> str:
             f"{throughput.get('sagas_per_s', 0):.1f} sagas/s",
         ),
         *_cpu_rows(one, concurrent),
+        *_iam_rows(concurrent),
         ("Lambda cold start: first invoke, p50", _ms(runtime["cold_start_ms"]["first_invoke"], ("p50",))),
         ("  of which init (spawn + handler import), p50", _ms(runtime["cold_start_ms"]["init"], ("p50",))),
         ("Lambda warm invoke, worker process, p50/p95", _ms(runtime["warm_worker_ms"], ("p50", "p95"))),

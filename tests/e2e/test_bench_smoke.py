@@ -52,6 +52,12 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         cpu = section["cpu_ms_per_saga"]
         assert cpu is not None
         assert 0 < cpu["server"] <= cpu["total"]
+    iam = report["concurrent"]["iam_enforcement"]
+    # Every request of a saga but the client's own (signed with the administrator's key) is a role's: each
+    # step's DynamoDB and SSM calls, the API's; and deciding them costs the server some CPU.
+    assert iam["requests_per_saga"] >= 8
+    assert 0 < iam["cpu_ms_per_saga"] < report["concurrent"]["cpu_ms_per_saga"]["server"]
+    assert 0 < iam["share_of_saga_cpu"] < 1
     throughput = report["concurrent"]["throughput"]
     assert throughput["window_s"] == TINY.duration
     assert throughput["sagas_per_s"] == throughput["completed_in_window"] / TINY.duration
@@ -85,8 +91,9 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         "list_customer_orders_ms",
     }
 
-    assert len(report["targets"]) == 8
+    assert len(report["targets"]) == 9
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
-    for fragment in ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "targets:"):
+    fragments = ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "IAM enforcement", "targets:")
+    for fragment in fragments:
         assert fragment in table
