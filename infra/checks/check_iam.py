@@ -12,6 +12,7 @@ The copy is a temporary directory, so the working tree is never modified, even i
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -109,10 +110,18 @@ def _failing_stage(copy: Path) -> str | None:
     return None
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="check-iam", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "resources", nargs="*", help="only the statements of these resources (logical ids); default: all"
+    )
+    only = set(parser.parse_args(argv).resources)
     root = Path(__file__).resolve().parents[2]
     lines = (root / TEMPLATE).read_text().splitlines(keepends=True)
-    found = list(variants(lines))
+    found = [variant for variant in variants(lines) if not only or variant.resource in only]
+    if only - {variant.resource for variant in found}:
+        print(f"no policy statements in {sorted(only - {v.resource for v in found})}", file=sys.stderr)
+        return 2
     surviving = []
     with tempfile.TemporaryDirectory(prefix="check-iam-") as work:
         copy = copy_project(root, Path(work))
