@@ -13,8 +13,13 @@ API Gateway's own limits apply: a request body over 10 MB gets ``413 {"message":
 within 29 s gets ``504 {"message": "Endpoint request timed out"}`` (INTEGRATION_TIMEOUT) while the function
 runs on, as on AWS.
 
-Not modelled: authorizers, API keys, request validation, mapping templates, non-proxy
-integrations, deployment snapshots (moto's live resource tree is served).
+A method whose authorization type is ``COGNITO_USER_POOLS`` runs its Cognito authorizer first
+(``cognito_authorizer``): without a valid ID token of the authorizer's pools the answer is
+``401 {"message": "Unauthorized"}`` and the function does not run; with one, its claims are in
+``requestContext.authorizer.claims``.
+
+Not modelled: Lambda (custom) authorizers, authorization scopes, API keys, request validation, mapping
+templates, non-proxy integrations, deployment snapshots (moto's live resource tree is served).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 from local_cloud.account import current_account_id
+from local_cloud.cognito_authorizer import Denied, authorize
 from local_cloud.iam_policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -107,9 +113,18 @@ class ApiGatewayMiddleware:
         if integration is None or integration.integration_type != "AWS_PROXY" or target is None:
             LOG.error("%s %s: only AWS_PROXY Lambda integrations are supported here", request.method, path)
             return _json(500, {"message": "Internal server error"})
+        authorizer_context: dict[str, Any] | None = None
+        if method.authorization_type == "COGNITO_USER_POOLS":
+            claims = self._authorize(api, method.authorizer_id, request)
+            if isinstance(claims, Denied):
+                LOG.info("%s %s: Unauthorized request (%s)", request.method, path, claims.reason)
+                return _unauthorized()
+            authorizer_context = {"claims": claims}
         event = proxy_event(
             request, api, region, self.account_id, stage_name, stage.variables, resource, path, path_params
         )
+        if authorizer_context is not None:
+            event["requestContext"]["authorizer"] = authorizer_context
         source_arn = f"arn:aws:execute-api:{region}:{self.account_id}:{api_id}/{stage_name}/{request.method}"
         source_arn += resource.get_path()
         if not self._may_invoke(target["fn"], source_arn):
@@ -128,6 +143,12 @@ class ApiGatewayMiddleware:
             if api is not None:
                 return region, api
         return None
+
+    def _authorize(self, api: Any, authorizer_id: str | None, request: Request) -> dict[str, str] | Denied:
+        authorizer = api.authorizers.get(authorizer_id) if authorizer_id else None
+        if authorizer is None or str(authorizer.type).upper() != "COGNITO_USER_POOLS":
+            return Denied(f"authorizer {authorizer_id} is not a Cognito user-pool authorizer of this API")
+        return authorize(authorizer, request.headers, self.account_id)
 
     def _may_invoke(self, function_arn: str, source_arn: str) -> bool:
         """Whether the function's resource policy lets API Gateway invoke it for this method."""
@@ -399,6 +420,12 @@ def _is_binary(mimetype: str, binary_media_types: list[str]) -> bool:
         if pattern.endswith("/*") and mimetype.startswith(pattern[:-1]):
             return True
     return False
+
+
+def _unauthorized() -> Response:
+    response = _json(401, {"message": "Unauthorized"})
+    response.headers["x-amzn-ErrorType"] = "UnauthorizedException"
+    return response
 
 
 def _missing_token() -> Response:

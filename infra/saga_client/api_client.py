@@ -17,9 +17,12 @@ class ApiError(RuntimeError):
 
 
 class CheckoutApi:
-    def __init__(self, api_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, api_url: str, timeout: float = 30.0, *, token: str | None = None) -> None:
+        """`token`: the caller's Cognito ID token, sent raw in `Authorization` as the API's authorizer wants it."""
         self.api_url = api_url.rstrip("/")
         self._session = requests.Session()
+        if token is not None:
+            self._session.headers["Authorization"] = token
         self._timeout = timeout
 
     def _call(self, method: str, path: str, expected: tuple[int, ...], **kwargs: Any) -> Any:

@@ -219,3 +219,35 @@ def test_the_saga_dashboard_is_deployed_with_the_template_body(outputs):
         "Saga duration p50 / p95 per outcome (ms)",
     ]
     assert {widget["properties"]["region"] for widget in widgets} == {"us-east-1"}
+
+
+def test_the_user_pool_its_client_and_the_admins_group_are_created(outputs: dict[str, str]) -> None:
+    cognito = client("cognito-idp")
+    pool = cognito.describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    assert pool["Name"] == f"{STACK}-users"
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
+    app_client = cognito.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=outputs["UserPoolClientId"])
+    assert "ALLOW_ADMIN_USER_PASSWORD_AUTH" in app_client["UserPoolClient"]["ExplicitAuthFlows"]
+    assert "ClientSecret" not in app_client["UserPoolClient"]
+    assert cognito.get_group(GroupName="admins", UserPoolId=pool["Id"])["Group"]["GroupName"] == "admins"
+
+
+def test_every_api_method_but_the_openapi_document_has_the_pools_authorizer(outputs: dict[str, str]) -> None:
+    apigw = client("apigateway")
+    (api,) = apigw.get_rest_apis()["items"]
+    (authorizer,) = apigw.get_authorizers(restApiId=api["id"])["items"]
+    pool_arn = client("cognito-idp").describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]["Arn"]
+    assert authorizer["type"] == "COGNITO_USER_POOLS"
+    assert authorizer["providerARNs"] == [pool_arn]
+    assert authorizer["identitySource"] == "method.request.header.Authorization"
+    methods = {
+        resource["path"]: apigw.get_method(restApiId=api["id"], resourceId=resource["id"], httpMethod=verb)
+        for resource in apigw.get_resources(restApiId=api["id"])["items"]
+        for verb in resource.get("resourceMethods", {})
+    }
+    assert methods.pop("/openapi.json")["authorizationType"] == "NONE"
+    assert methods
+    assert {(m["authorizationType"], m.get("authorizerId")) for m in methods.values()} == {
+        ("COGNITO_USER_POOLS", authorizer["id"])
+    }

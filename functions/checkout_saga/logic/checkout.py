@@ -42,10 +42,13 @@ def start_checkout(
     unknown = {index: item.sku for index, item in enumerate(request.items) if item.sku not in products}
     if unknown:
         raise UnknownSkus(unknown)
+    if request.customer_id is None:  # the route names the signed-in caller
+        raise ValueError("a checkout needs its customer")
+    customer_id = request.customer_id
     order_id = order_id_factory()
     saga_input = CheckoutInput(
         order_id=order_id,
-        customer_id=request.customer_id,
+        customer_id=customer_id,
         items=[
             LineItem(sku=item.sku, quantity=item.quantity, unit_price_cents=products[item.sku].unit_price_cents)
             for item in request.items
@@ -53,5 +56,5 @@ def start_checkout(
         payment_token=request.payment_token,
     )
     execution = starter.start(order_id, saga_input.to_payload())
-    logged = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
+    logged = saga_log.record(order_id, SagaState.STARTED, now, customer_id=customer_id)
     return CheckoutStarted(CheckoutAccepted(order_id=order_id, status="PENDING", execution_arn=execution), logged)

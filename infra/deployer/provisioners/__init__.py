@@ -6,6 +6,7 @@ from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisio
 from .awslambda import FunctionProvisioner, PermissionProvisioner
 from .base import Provisioner, Result, Target
 from .cloudwatch import DashboardProvisioner
+from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
 from .iam import RoleProvisioner
 from .ssm import ParameterProvisioner
@@ -24,6 +25,9 @@ PROVISIONERS: dict[str, Provisioner] = {
         StageProvisioner(),
         StateMachineProvisioner(),
         TableProvisioner(),
+        UserPoolClientProvisioner(),
+        UserPoolGroupProvisioner(),
+        UserPoolProvisioner(),
     )
 }
 
