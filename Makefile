@@ -15,7 +15,9 @@ LOCAL_CLOUD_PORT ?= 4566
 export LOCAL_CLOUD_PORT
 ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
-LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
+LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1 ApiRateLimit=10000 ApiBurstLimit=5000
+# `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
+PARAMETER_OVERRIDES ?=
 
 .PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam screenshots clean
 
@@ -60,7 +62,7 @@ up: $(VENV)/.installed
 	@echo "Saga console: $(ENDPOINT)/_console/  (\`make demo\` adds a confirmed and a cancelled saga to look at)"
 
 deploy: $(VENV)/.installed
-	@$(PY) -m deployer deploy --endpoint-url $(ENDPOINT) --stack-name $(STACK) --parameter-overrides $(LOCAL_PARAMETERS) >/dev/null
+	@$(PY) -m deployer deploy --endpoint-url $(ENDPOINT) --stack-name $(STACK) --parameter-overrides $(LOCAL_PARAMETERS) $(PARAMETER_OVERRIDES) >/dev/null
 
 seed: $(VENV)/.installed
 	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)

@@ -18,6 +18,9 @@ A method whose authorization type is ``COGNITO_USER_POOLS`` runs its Cognito aut
 ``401 {"message": "Unauthorized"}`` and the function does not run; with one, its claims are in
 ``requestContext.authorizer.claims``.
 
+A stage's throttling method settings (rate and burst) are enforced with a token bucket (``stage_throttle``):
+beyond them the answer is ``429 {"message": "Too Many Requests"}`` before the authorizer or the function runs.
+
 Not modelled: Lambda (custom) authorizers, authorization scopes, API keys, request validation, mapping
 templates, non-proxy integrations, deployment snapshots (moto's live resource tree is served).
 """
@@ -42,6 +45,7 @@ from local_cloud.account import current_account_id
 from local_cloud.cognito_authorizer import Denied, authorize
 from local_cloud.iam_policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
+from local_cloud.stage_throttle import StageThrottle
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOG = logging.getLogger(__name__)
@@ -70,6 +74,7 @@ class ApiGatewayMiddleware:
         self.integration_timeout_seconds = integration_timeout_seconds
         self._account_id = account_id  # None: the account moto serves (the local cloud sets it)
         self.health = health  # served at HEALTH_PATH so `up`/`status` can tell our server from others
+        self.throttle = StageThrottle()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # WSGI gives the decoded path as latin-1; API Gateway decodes percent-escapes as UTF-8.
@@ -113,6 +118,8 @@ class ApiGatewayMiddleware:
         if integration is None or integration.integration_type != "AWS_PROXY" or target is None:
             LOG.error("%s %s: only AWS_PROXY Lambda integrations are supported here", request.method, path)
             return _json(500, {"message": "Internal server error"})
+        if not self.throttle.admit(api_id, stage, resource.get_path(), request.method):
+            return _too_many_requests()
         authorizer_context: dict[str, Any] | None = None
         if method.authorization_type == "COGNITO_USER_POOLS":
             claims = self._authorize(api, method.authorizer_id, request)
@@ -420,6 +427,12 @@ def _is_binary(mimetype: str, binary_media_types: list[str]) -> bool:
         if pattern.endswith("/*") and mimetype.startswith(pattern[:-1]):
             return True
     return False
+
+
+def _too_many_requests() -> Response:
+    response = _json(429, {"message": "Too Many Requests"})
+    response.headers["x-amzn-ErrorType"] = "TooManyRequestsException"
+    return response
 
 
 def _unauthorized() -> Response:

@@ -177,6 +177,7 @@ def run_phases(
             cancelled.order_id,
             sizes=options.growth_sizes,
             requests_per_query=options.growth_requests,
+            token=token,
             progress=progress,
         )
     report["targets"] = evaluate(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -145,7 +146,7 @@ RAW_BODIES = [
     ("NaN", '{"customerId": "c", "items": [{"sku": "KB-001", "quantity": NaN}], "paymentToken": "t"}'),
     ("an integer of 5000 digits", '{"items": [{"sku": "KB-001", "quantity": ' + "9" * 5000 + "}]}"),
     ("a number too large for a float", '{"items": [{"sku": "KB-001", "quantity": 1e400}]}'),
-    ("nested 100000 deep", "[" * 100_000 + "]" * 100_000),
+    ("nested 30000 deep", "[" * 30_000 + "]" * 30_000),  # deeper than Python parses, within 64 KiB
     ("invalid UTF-16 escape", '{"customerId": "\\ud800\\u0041", "items": [], "paymentToken": "t"}'),
     ("binary noise", "\x00\x01\x02\xff"),
 ]
@@ -240,3 +241,29 @@ def test_a_key_of_64_characters_is_accepted(call: Call) -> None:
     response = call("POST", "/checkout", body=checkout_body(), headers={"Idempotency-Key": "K_-9" * 16})
 
     assert response.status == 202
+
+
+# ------------------------------------------------------------------------- body size
+def test_a_body_over_64_kib_is_a_413_and_nothing_is_stored(call: Call, cloud: Cloud) -> None:
+    padded = json.dumps(checkout_body())
+    at_limit = padded + " " * (64 * 1024 - len(padded))  # whitespace is valid JSON: the same request, 64 KiB
+
+    assert call("POST", "/checkout", raw_body=at_limit + " ").status == 413
+    assert call("POST", "/checkout", raw_body="é" * (32 * 1024 + 1)).status == 413  # 2 bytes a character
+    assert_nothing_stored(cloud)
+    assert call("POST", "/checkout", raw_body=at_limit).status == 202
+
+
+def test_a_huge_json_array_is_refused_without_being_parsed(call: Call, cloud: Cloud) -> None:
+    huge = json.dumps([{"sku": "KB-001", "quantity": 1}] * 200_000)  # about 6 MB, Lambda's largest request
+    tracemalloc.start()
+    try:
+        response = call("POST", "/checkout", raw_body=huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert response.status == 413
+    assert response.body == {"message": "the request body may be at most 65536 bytes"}
+    assert peak < len(huge)  # parsing would take many times the body's size; measuring it takes nothing like it
+    assert_nothing_stored(cloud)

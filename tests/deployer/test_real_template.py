@@ -251,3 +251,12 @@ def test_every_api_method_but_the_openapi_document_has_the_pools_authorizer(outp
     assert {(m["authorizationType"], m.get("authorizerId")) for m in methods.values()} == {
         ("COGNITO_USER_POOLS", authorizer["id"])
     }
+
+
+def test_the_stage_is_throttled_with_the_template_parameters(outputs: dict[str, str]) -> None:
+    apigw = client("apigateway")
+    (api,) = apigw.get_rest_apis()["items"]
+    stage = apigw.get_stage(restApiId=api["id"], stageName=parameter("StageName"))
+    settings = stage["methodSettings"]["*/*"]
+    assert settings["throttlingRateLimit"] == float(parameter("ApiRateLimit"))
+    assert settings["throttlingBurstLimit"] == int(parameter("ApiBurstLimit"))

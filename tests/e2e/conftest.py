@@ -21,6 +21,8 @@ LOCAL_PARAMETERS = {
     "RetryBackoffRate": "1",
     "StepMaxAttempts": "2",
     "CompensationMaxAttempts": "2",
+    "ApiRateLimit": "10000",
+    "ApiBurstLimit": "5000",
 }
 
 

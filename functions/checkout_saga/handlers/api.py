@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from checkout_saga.api_models import FieldError
 from checkout_saga.handlers.api_routes import checkout, orders, products, sagas
 from checkout_saga.handlers.api_routes.access import Audience, audience_of, require_audience
+from checkout_saga.handlers.api_routes.body_limit import MAX_BODY_BYTES, refuse_oversized_body
 from checkout_saga.handlers.api_routes.errors import (
     ApiError,
     InvalidRequest,
@@ -137,12 +138,13 @@ def openapi_document() -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for generated in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(generated, None)
-    _document_sign_in(document)
+    _document_edge_answers(document)
     return document
 
 
-def _document_sign_in(document: dict[str, Any]) -> None:
-    """Who may call each route (api_routes.access): the token it needs, and its 401 and 403 answers."""
+def _document_edge_answers(document: dict[str, Any]) -> None:
+    """Who may call each route (api_routes.access): the token it needs, and its 401 and 403 answers; and the 413
+    of a route that takes a body (api_routes.body_limit)."""
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[ID_TOKEN_SCHEME] = {
@@ -153,6 +155,8 @@ def _document_sign_in(document: dict[str, Any]) -> None:
     }
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
+            if "requestBody" in operation:
+                operation["responses"]["413"] = {"description": f"A body over {MAX_BODY_BYTES} bytes", **error}
             audience = audience_of(method, path)
             if audience is Audience.ANYONE:
                 continue
@@ -171,7 +175,7 @@ def openapi_text() -> str:
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return refuse_non_json(event) or app.resolve(event, context)
+    return refuse_oversized_body(event) or refuse_non_json(event) or app.resolve(event, context)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -329,7 +329,9 @@ class DeploymentProvisioner(Provisioner):
 
 class StageProvisioner(Provisioner):
     resource_type = "AWS::ApiGateway::Stage"
-    properties = frozenset({"DeploymentId", "Description", "RestApiId", "StageName", "TracingEnabled", "Variables"})
+    properties = frozenset(
+        {"DeploymentId", "Description", "MethodSettings", "RestApiId", "StageName", "TracingEnabled", "Variables"}
+    )
     required = frozenset({"DeploymentId", "RestApiId", "StageName"})
 
     def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
@@ -353,6 +355,9 @@ class StageProvisioner(Provisioner):
             if "TracingEnabled" in properties:
                 kwargs["tracingEnabled"] = bool(properties["TracingEnabled"])
             apigw.create_stage(**kwargs)
+            settings = _method_settings(properties.get("MethodSettings"))
+            if settings:  # CreateStage takes no method settings: they are patched in
+                apigw.update_stage(restApiId=api_id, stageName=name, patchOperations=settings)
             action = "created"
         else:
             operations = [{"op": "replace", "path": "/deploymentId", "value": deployment_id}]
@@ -362,10 +367,36 @@ class StageProvisioner(Provisioner):
                 operations.append({"op": "remove", "path": f"/variables/{key}"})
             for key, value in variables.items():
                 operations.append({"op": "replace", "path": f"/variables/{key}", "value": value})
+            operations += _method_settings(properties.get("MethodSettings"))
             apigw.update_stage(restApiId=api_id, stageName=name, patchOperations=operations)
             action = "updated"
         _prune_deployments(apigw, api_id)
         return Result(ref=name, action=action)
+
+
+_METHOD_SETTINGS = {  # CloudFormation's MethodSetting property -> the path UpdateStage patches
+    "ThrottlingRateLimit": "throttling/rateLimit",
+    "ThrottlingBurstLimit": "throttling/burstLimit",
+    "MetricsEnabled": "metrics/enabled",
+    "LoggingLevel": "logging/loglevel",
+    "DataTraceEnabled": "logging/dataTrace",
+    "CachingEnabled": "caching/enabled",
+}
+
+
+def _method_settings(settings: Any) -> list[dict[str, str]]:
+    """UpdateStage patch operations for the template's MethodSettings (ResourcePath "/*" means every path)."""
+    operations = []
+    for setting in settings or []:
+        resource_path = str(setting.get("ResourcePath", "/*"))
+        path = "*" if resource_path == "/*" else resource_path.replace("/", "~1")
+        prefix = f"/{path}/{setting.get('HttpMethod', '*')}"
+        for key, target in _METHOD_SETTINGS.items():
+            if key in setting:
+                value = setting[key]
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                operations.append({"op": "replace", "path": f"{prefix}/{target}", "value": text})
+    return operations
 
 
 def _tags(apigw: Any, api_id: str) -> dict[str, str]:
