@@ -15,7 +15,8 @@ LOCAL_CLOUD_PORT ?= 4566
 export LOCAL_CLOUD_PORT
 ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
-LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1 ApiRateLimit=10000 ApiBurstLimit=5000
+LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1 ApiRateLimit=10000 ApiBurstLimit=5000 \
+    CompensationReservedConcurrency=50
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 

@@ -12,8 +12,13 @@ TEMPLATE = ROOT / "template.yaml"
 
 # Locally: LocalStack's URL form for ApiUrl and short retries (AWS's recommended values stay the defaults).
 LOCAL_RETRY_PARAMETERS = {"RetryIntervalSeconds": "1", "RetryBackoffRate": "1"}
-# The stage's throttling at AWS's account-level default: the loads measure the saga, not the limit.
-LOCAL_THROTTLING_PARAMETERS = {"ApiRateLimit": "10000", "ApiBurstLimit": "5000"}
+# The stage's throttling at AWS's account-level default, and room for every compensation make chaos runs at once
+# (its races start 16 sagas together): the loads measure the saga, not the limits.
+LOCAL_THROTTLING_PARAMETERS = {
+    "ApiRateLimit": "10000",
+    "ApiBurstLimit": "5000",
+    "CompensationReservedConcurrency": "50",
+}
 
 
 def local_parameters(endpoint_url: str) -> dict[str, str]:

@@ -260,3 +260,22 @@ def test_the_stage_is_throttled_with_the_template_parameters(outputs: dict[str, 
     settings = stage["methodSettings"]["*/*"]
     assert settings["throttlingRateLimit"] == float(parameter("ApiRateLimit"))
     assert settings["throttlingBurstLimit"] == int(parameter("ApiBurstLimit"))
+
+
+def test_the_compensation_functions_have_their_reserved_concurrency(outputs: dict[str, str]) -> None:
+    reserved = {
+        logical_id: resource["Properties"]["ReservedConcurrentExecutions"]
+        for logical_id, resource in of_type("AWS::Serverless::Function").items()
+        if "ReservedConcurrentExecutions" in resource["Properties"]
+    }
+    assert set(reserved) == {
+        "CancelOrderFunction",
+        "ReleaseStockFunction",
+        "RefundPaymentFunction",
+        "MarkCompensationFailedFunction",
+    }
+    lam = client("lambda")
+    for logical_id in reserved:
+        answer = lam.get_function_concurrency(FunctionName=f"{STACK}-{logical_id}")
+        assert answer["ReservedConcurrentExecutions"] == int(parameter("CompensationReservedConcurrency"))
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=f"{STACK}-ApiFunction")

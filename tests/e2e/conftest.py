@@ -23,6 +23,7 @@ LOCAL_PARAMETERS = {
     "CompensationMaxAttempts": "2",
     "ApiRateLimit": "10000",
     "ApiBurstLimit": "5000",
+    "CompensationReservedConcurrency": "50",
 }
 
 
