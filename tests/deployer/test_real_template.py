@@ -279,3 +279,18 @@ def test_the_compensation_functions_have_their_reserved_concurrency(outputs: dic
         answer = lam.get_function_concurrency(FunctionName=f"{STACK}-{logical_id}")
         assert answer["ReservedConcurrentExecutions"] == int(parameter("CompensationReservedConcurrency"))
     assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=f"{STACK}-ApiFunction")
+
+
+def test_every_function_has_a_log_group_with_the_retention(outputs: dict[str, str]) -> None:
+    functions = set(of_type("AWS::Serverless::Function"))
+    groups = {
+        g["logGroupName"]: g for g in client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+    }
+    assert set(groups) == {f"/aws/lambda/{STACK}-{function}" for function in functions}
+    assert {group.get("retentionInDays") for group in groups.values()} == {int(parameter("LogRetentionDays"))}
+
+
+def test_traces_keep_no_results_or_exception_texts() -> None:
+    variables = GLOBALS["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"

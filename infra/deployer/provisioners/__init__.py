@@ -9,6 +9,7 @@ from .cloudwatch import DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
 from .iam import RoleProvisioner
+from .logs import LogGroupProvisioner
 from .ssm import ParameterProvisioner
 from .stepfunctions import StateMachineProvisioner
 
@@ -18,6 +19,7 @@ PROVISIONERS: dict[str, Provisioner] = {
         DashboardProvisioner(),
         DeploymentProvisioner(),
         FunctionProvisioner(),
+        LogGroupProvisioner(),
         ParameterProvisioner(),
         PermissionProvisioner(),
         RestApiProvisioner(),
