@@ -17,6 +17,8 @@ class StepSettings(BaseModel):
     payments_table: str = Field(alias="PAYMENTS_TABLE", min_length=1)
     saga_log_table: str = Field(alias="SAGA_LOG_TABLE", min_length=1)
     faults_parameter: str = Field(alias="FAULTS_PARAMETER", default=DEFAULT_FAULTS_PARAMETER)
+    # The KMS key that seals payment tokens (the API and ChargePayment only).
+    payment_token_key: str | None = Field(alias="PAYMENT_TOKEN_KEY", default=None)
 
 
 class ApiSettings(StepSettings):

@@ -22,6 +22,8 @@ VARIABLE_OUTPUTS = {
     "IDEMPOTENCY_TABLE": "IdempotencyTableName",
     "FAULTS_PARAMETER": "FaultsParameterName",
     "STATE_MACHINE_ARN": "CheckoutStateMachineArn",
+    # By its alias: the key's id is generated, and the local cloud's file is committed.
+    "PAYMENT_TOKEN_KEY": "PaymentTokenKeyAliasArn",
 }
 
 

@@ -18,6 +18,7 @@ from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.dal.kms_token_vault import KmsTokenVault
 from saga_client.aws_session import aws_session
 
 EXECUTION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -111,6 +112,13 @@ class StackData:
     def execution_arn(self, name: str) -> str:
         """The ARN of the checkout state machine's execution called `name` (the API names it after the order)."""
         return self.outputs["CheckoutStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def sealed_payment_token(self, order_id: str, token: str) -> str:
+        """The token sealed as the API seals it (the stack's KMS key, for this order only): a saga started directly
+        with `sealedPaymentToken` keeps the token out of its execution history too."""
+        kms = self.client("kms")
+        vault = KmsTokenVault(kms, self.outputs["PaymentTokenKeyArn"])
+        return vault.seal(order_id, token)
 
     def start(self, document: dict[str, Any], name: str | None = None) -> str:
         """Start the checkout state machine directly (as `awslocal stepfunctions start-execution` does)."""

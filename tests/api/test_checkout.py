@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import tracemalloc
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.api.conftest import Call, Cloud, checkout_body
 
@@ -42,15 +45,23 @@ def test_checkout_is_accepted_and_starts_the_saga_named_after_the_order(
     [execution] = cloud.executions()
     assert execution["executionArn"] == response.body["executionArn"]
     assert execution["name"] == order_id
-    assert json.loads(execution["input"]) == {
+    saga_input = json.loads(execution["input"])
+    sealed = saga_input.pop("sealedPaymentToken")
+    assert saga_input == {
         "orderId": order_id,
         "customerId": "c-42",
         "items": [
             {"sku": "KB-001", "quantity": 2, "unitPriceCents": 4999},
             {"sku": "MS-001", "quantity": 1, "unitPriceCents": 2599},
         ],
-        "paymentToken": "tok_visa",
     }
+    # The payment token travels sealed with the stack's KMS key, for this order only: never as is.
+    assert "tok_visa" not in execution["input"]
+    kms = boto3.client("kms", region_name="us-east-1")
+    opened = kms.decrypt(CiphertextBlob=base64.b64decode(sealed), EncryptionContext={"orderId": order_id})
+    assert opened["Plaintext"] == b"tok_visa"
+    with pytest.raises(ClientError):
+        kms.decrypt(CiphertextBlob=base64.b64decode(sealed), EncryptionContext={"orderId": "another-order"})
     # The saga is logged STARTED with its customer, so GET /orders/{id} answers at once.
     [saga] = cloud.items("SagaLogTable")
     assert saga["sagaId"] == order_id

@@ -100,16 +100,22 @@ def test_every_function_has_its_handler_settings_and_resolved_environment(output
         declared = {**GLOBALS["Environment"]["Variables"], **props.get("Environment", {}).get("Variables", {})}
         # Set only when FunctionsEndpointUrl is (for `sam local invoke`): empty, it would break boto3 on AWS.
         assert "Fn::If" in declared.pop("AWS_ENDPOINT_URL")
-        expected = {
-            name: ref_value(value["Ref"], outputs) if isinstance(value, dict) else str(value)
-            for name, value in declared.items()
-        }
+        expected = {name: _variable(value, outputs) for name, value in declared.items()}
         assert config["Environment"]["Variables"] == expected, logical_id
         role_name = config["Role"].rsplit("/", 1)[1]
         assert iam.list_role_policies(RoleName=role_name)["PolicyNames"], f"{logical_id} has no policies"
     env = lam.get_function_configuration(FunctionName=f"{STACK}-ApiFunction")["Environment"]["Variables"]
     assert env["ORDERS_TABLE"] == outputs["OrdersTableName"] == f"{STACK}-OrdersTable"
     assert env["STATE_MACHINE_ARN"] == outputs["CheckoutStateMachineArn"]
+
+
+def _variable(value: Any, outputs: dict[str, str]) -> str:
+    """What an environment variable of the template became: a Ref's value, the key's ARN, or the text."""
+    if isinstance(value, dict) and "Ref" in value:
+        return ref_value(value["Ref"], outputs)
+    if isinstance(value, dict) and value.get("Fn::GetAtt") == ["PaymentTokenKey", "Arn"]:
+        return outputs["PaymentTokenKeyArn"]
+    return str(value)
 
 
 def _leaves(raw: Any, deployed: Any) -> Iterator[tuple[Any, Any]]:

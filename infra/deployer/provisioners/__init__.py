@@ -9,6 +9,7 @@ from .cloudwatch import DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
 from .iam import RoleProvisioner
+from .kms import AliasProvisioner, KeyProvisioner
 from .logs import LogGroupProvisioner
 from .ssm import ParameterProvisioner
 from .stepfunctions import StateMachineProvisioner
@@ -19,6 +20,8 @@ PROVISIONERS: dict[str, Provisioner] = {
         DashboardProvisioner(),
         DeploymentProvisioner(),
         FunctionProvisioner(),
+        AliasProvisioner(),
+        KeyProvisioner(),
         LogGroupProvisioner(),
         ParameterProvisioner(),
         PermissionProvisioner(),

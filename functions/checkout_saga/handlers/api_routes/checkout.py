@@ -49,7 +49,12 @@ def post_checkout(
 
     def start() -> Answer:
         started = start_checkout(
-            request, dependencies.repos.inventory, dependencies.repos.saga_log, dependencies.saga_starter, utc_now_iso()
+            request,
+            dependencies.repos.inventory,
+            dependencies.repos.saga_log,
+            dependencies.saga_starter,
+            utc_now_iso(),
+            seal=dependencies.token_vault.seal,
         )
         if started.logged_start:
             metrics.add_metric(name="SagaStarted", unit=MetricUnit.Count, value=1)
