@@ -19,10 +19,17 @@ LOCAL_THROTTLING_PARAMETERS = {
     "ApiBurstLimit": "5000",
     "CompensationReservedConcurrency": "50",
 }
+# Local stacks are thrown away: no deletion protection on their tables.
+LOCAL_DATA_PARAMETERS = {"ProtectData": "false"}
 
 
 def local_parameters(endpoint_url: str) -> dict[str, str]:
-    return {"LocalEndpoint": endpoint_url, **LOCAL_RETRY_PARAMETERS, **LOCAL_THROTTLING_PARAMETERS}
+    return {
+        "LocalEndpoint": endpoint_url,
+        **LOCAL_RETRY_PARAMETERS,
+        **LOCAL_THROTTLING_PARAMETERS,
+        **LOCAL_DATA_PARAMETERS,
+    }
 
 
 def deploy_stack(endpoint_url: str, stack_name: str, log: Callable[[str], None]) -> dict[str, str]:

@@ -300,3 +300,27 @@ def test_traces_keep_no_results_or_exception_texts() -> None:
     variables = GLOBALS["Environment"]["Variables"]
     assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
     assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_tables_are_retained_recoverable_and_protected_by_default() -> None:
+    with mock_aws():
+        deployer.deploy(ROOT / "template.yaml", stack_name="protected", endpoint_url=None, region="us-east-1")
+        dynamodb = client("dynamodb")
+        for logical_id, resource in of_type("AWS::DynamoDB::Table").items():
+            assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), logical_id
+            name = f"protected-{logical_id}"
+            assert dynamodb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
+            backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+            assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+            with pytest.raises(dynamodb.exceptions.ClientError):
+                dynamodb.delete_table(TableName=name)
+        # Redeployed with ProtectData=false (as locally), the protection is lifted in place.
+        deployer.deploy(
+            ROOT / "template.yaml",
+            stack_name="protected",
+            endpoint_url=None,
+            region="us-east-1",
+            parameter_overrides={"ProtectData": "false"},
+        )
+        table = dynamodb.describe_table(TableName="protected-OrdersTable")["Table"]
+        assert table["DeletionProtectionEnabled"] is False

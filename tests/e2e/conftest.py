@@ -24,6 +24,7 @@ LOCAL_PARAMETERS = {
     "ApiRateLimit": "10000",
     "ApiBurstLimit": "5000",
     "CompensationReservedConcurrency": "50",
+    "ProtectData": "false",
 }
 
 
