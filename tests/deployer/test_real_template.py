@@ -324,3 +324,17 @@ def test_tables_are_retained_recoverable_and_protected_by_default() -> None:
         )
         table = dynamodb.describe_table(TableName="protected-OrdersTable")["Table"]
         assert table["DeletionProtectionEnabled"] is False
+
+
+def test_a_compensation_failure_alarms_to_the_alerts_topic(outputs: dict[str, str]) -> None:
+    topic = outputs["AlertsTopicArn"]
+    assert topic in {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
+    (alarm,) = client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{STACK}-CompensationFailedAlarm")["MetricAlarms"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("CheckoutSaga", "SagaCompensationFailed")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "checkout-saga"}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum",
+        1.0,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["AlarmActions"] == [topic]
