@@ -2,7 +2,7 @@
 
 import json
 
-from tests.statemachine.check_catches import ASL, NUMERIC, QUOTED_NUMERIC, ROOT, without_each_catch
+from checks.check_catches import ASL, NUMERIC, QUOTED_NUMERIC, ROOT, without_each_catch
 
 
 def test_each_variant_lacks_exactly_one_catch_and_every_catch_gets_one():
