@@ -16,7 +16,7 @@ export LOCAL_CLOUD_PORT
 ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
 LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1 ApiRateLimit=10000 ApiBurstLimit=5000 \
-    CompensationReservedConcurrency=50 ProtectData=false
+    CompensationReservedConcurrency=50 ProtectData=false EnableFaultInjection=true
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 

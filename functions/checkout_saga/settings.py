@@ -16,7 +16,8 @@ class StepSettings(BaseModel):
     inventory_table: str = Field(alias="INVENTORY_TABLE", min_length=1)
     payments_table: str = Field(alias="PAYMENTS_TABLE", min_length=1)
     saga_log_table: str = Field(alias="SAGA_LOG_TABLE", min_length=1)
-    faults_parameter: str = Field(alias="FAULTS_PARAMETER", default=DEFAULT_FAULTS_PARAMETER)
+    # Unset where the stack was deployed without fault injection (production): no faults, no SSM call.
+    faults_parameter: str | None = Field(alias="FAULTS_PARAMETER", default=None)
     # The KMS key that seals payment tokens (the API and ChargePayment only).
     payment_token_key: str | None = Field(alias="PAYMENT_TOKEN_KEY", default=None)
 

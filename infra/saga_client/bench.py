@@ -79,6 +79,8 @@ def _git_commit() -> str | None:
 
 
 def _check_no_faults(endpoint: str, outputs: dict[str, str]) -> None:
+    if "FaultsParameterName" not in outputs:  # deployed with EnableFaultInjection=false: there can be none
+        return
     ssm = aws_session(endpoint).client("ssm")
     value = ssm.get_parameter(Name=outputs["FaultsParameterName"])["Parameter"]["Value"]
     if json.loads(value or "{}"):

@@ -20,7 +20,7 @@ LOCAL_THROTTLING_PARAMETERS = {
     "CompensationReservedConcurrency": "50",
 }
 # Local stacks are thrown away: no deletion protection on their tables.
-LOCAL_DATA_PARAMETERS = {"ProtectData": "false"}
+LOCAL_DATA_PARAMETERS = {"ProtectData": "false", "EnableFaultInjection": "true"}
 
 
 def local_parameters(endpoint_url: str) -> dict[str, str]:

@@ -129,6 +129,7 @@ def moto_cloud() -> Iterator[Cloud]:
         role = FunctionRole(boto3.client("iam", region_name=REGION), "ApiFunction", physical)
         cloud = Cloud(tables, role, key)
         environment.setenv("PAYMENT_TOKEN_KEY", key)
+        environment.setenv("FAULTS_PARAMETER", FAULTS_PARAMETER)  # as a stack deployed with fault injection
         for variable, logical_id in [
             ("ORDERS_TABLE", "OrdersTable"),
             ("INVENTORY_TABLE", "InventoryTable"),

@@ -115,6 +115,10 @@ def _variable(value: Any, outputs: dict[str, str]) -> str:
         return ref_value(value["Ref"], outputs)
     if isinstance(value, dict) and value.get("Fn::GetAtt") == ["PaymentTokenKey", "Arn"]:
         return outputs["PaymentTokenKeyArn"]
+    if isinstance(value, dict) and "Fn::If" in value:  # FAULTS_PARAMETER: these tests deploy with fault injection
+        condition, when_true, _ = value["Fn::If"]
+        assert condition == "FaultInjectionEnabled"
+        return _variable(when_true, outputs)
     return str(value)
 
 
@@ -338,3 +342,19 @@ def test_a_compensation_failure_alarms_to_the_alerts_topic(outputs: dict[str, st
         "GreaterThanOrEqualToThreshold",
     )
     assert alarm["AlarmActions"] == [topic]
+
+
+def test_without_fault_injection_there_is_no_parameter_permission_or_variable() -> None:
+    # Deployed as on AWS by default (EnableFaultInjection=false)
+    with mock_aws():
+        outputs = deployer.deploy(ROOT / "template.yaml", stack_name="prod", endpoint_url=None, region="us-east-1")
+        assert "FaultsParameterName" not in outputs
+        lam, iam = client("lambda"), client("iam")
+        ours = [f for f in lam.list_functions()["Functions"] if f["FunctionName"].startswith("prod-")]
+        assert ours
+        for function in ours:
+            assert "FAULTS_PARAMETER" not in function.get("Environment", {}).get("Variables", {})
+            role = function["Role"].rsplit("/", 1)[1]
+            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+                document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                assert "ssm:" not in json.dumps(document), (function["FunctionName"], name)

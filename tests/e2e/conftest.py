@@ -25,6 +25,7 @@ LOCAL_PARAMETERS = {
     "ApiBurstLimit": "5000",
     "CompensationReservedConcurrency": "50",
     "ProtectData": "false",
+    "EnableFaultInjection": "true",
 }
 
 

@@ -114,6 +114,8 @@ def token_vault(settings: StepSettings | None = None) -> TokenVault:
 
 def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
     settings = settings or load_settings(StepSettings)
+    if settings.faults_parameter is None:  # deployed with EnableFaultInjection=false
+        return FaultInjector({})
     try:
         document = parameters.get_parameter(settings.faults_parameter, transform="json", max_age=FAULTS_MAX_AGE_SECONDS)
     except parameters.exceptions.TransformParameterError as exc:
