@@ -8,6 +8,8 @@ from typing import Any
 import requests
 
 TERMINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
+THROTTLED_RETRIES = 5
+THROTTLED_BACKOFF_SECONDS = 0.25  # then 0.5, 1, 2, 4: a stage's bucket refills within that at any sane rate
 
 
 class ApiError(RuntimeError):
@@ -26,7 +28,14 @@ class CheckoutApi:
         self._timeout = timeout
 
     def _call(self, method: str, path: str, expected: tuple[int, ...], **kwargs: Any) -> Any:
-        response = self._session.request(method, f"{self.api_url}{path}", timeout=self._timeout, **kwargs)
+        url = f"{self.api_url}{path}"
+        response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+        # Throttled by the stage (429): back off and try again, as the AWS SDKs do with throttling errors.
+        for attempt in range(THROTTLED_RETRIES):
+            if response.status_code != 429:
+                break
+            time.sleep(THROTTLED_BACKOFF_SECONDS * 2**attempt)
+            response = self._session.request(method, url, timeout=self._timeout, **kwargs)
         if response.status_code not in expected:
             raise ApiError(response)
         return response.json()
