@@ -358,3 +358,18 @@ def test_without_fault_injection_there_is_no_parameter_permission_or_variable() 
             for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
                 document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
                 assert "ssm:" not in json.dumps(document), (function["FunctionName"], name)
+
+
+def test_the_stale_saga_sweep_is_scheduled(outputs: dict[str, str]) -> None:
+    events, lam = client("events"), client("lambda")
+    (rule,) = [r for r in events.list_rules(NamePrefix=f"{STACK}-")["Rules"] if "SweepStaleSagas" in r["Name"]]
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    assert rule["State"] == "ENABLED"
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    sweeper = lam.get_function_configuration(FunctionName=f"{STACK}-SweepStaleSagasFunction")
+    assert target["Arn"] == sweeper["FunctionArn"]
+    assert sweeper["Environment"]["Variables"]["STALE_AFTER_SECONDS"] == "900"
+    policy = json.loads(lam.get_policy(FunctionName=sweeper["FunctionArn"])["Policy"])
+    assert [(s["Principal"], s["Condition"]["ArnLike"]["AWS:SourceArn"]) for s in policy["Statement"]] == [
+        ({"Service": "events.amazonaws.com"}, rule["Arn"])
+    ]

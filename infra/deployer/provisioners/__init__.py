@@ -8,6 +8,7 @@ from .base import Provisioner, Result, Target
 from .cloudwatch import AlarmProvisioner, DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
+from .events import RuleProvisioner
 from .iam import RoleProvisioner
 from .kms import AliasProvisioner, KeyProvisioner
 from .logs import LogGroupProvisioner
@@ -29,6 +30,7 @@ PROVISIONERS: dict[str, Provisioner] = {
         PermissionProvisioner(),
         RestApiProvisioner(),
         RoleProvisioner(),
+        RuleProvisioner(),
         StageProvisioner(),
         StateMachineProvisioner(),
         TableProvisioner(),
