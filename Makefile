@@ -15,9 +15,12 @@ LOCAL_CLOUD_PORT ?= 4566
 export LOCAL_CLOUD_PORT
 ENDPOINT := http://localhost:$(LOCAL_CLOUD_PORT)
 STACK ?= checkout-saga
-LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1
+LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackoffRate=1 ApiRateLimit=10000 ApiBurstLimit=5000 \
+    CompensationReservedConcurrency=50 ProtectData=false EnableFaultInjection=true
+# `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
+PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -26,6 +29,7 @@ help:
 	@echo "make check-iam       remove each IAM policy statement in turn: a test must fail every time"
 	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers); saga console at /_console/"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
+	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
 	@echo "make deploy-localstack       samlocal build + deploy to LocalStack (docker compose up -d --wait first)"
 	@echo "make lint      ruff, mypy, sam validate --lint"
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
@@ -59,7 +63,7 @@ up: $(VENV)/.installed
 	@echo "Saga console: $(ENDPOINT)/_console/  (\`make demo\` adds a confirmed and a cancelled saga to look at)"
 
 deploy: $(VENV)/.installed
-	@$(PY) -m deployer deploy --endpoint-url $(ENDPOINT) --stack-name $(STACK) --parameter-overrides $(LOCAL_PARAMETERS) >/dev/null
+	@$(PY) -m deployer deploy --endpoint-url $(ENDPOINT) --stack-name $(STACK) --parameter-overrides $(LOCAL_PARAMETERS) $(PARAMETER_OVERRIDES) >/dev/null
 
 seed: $(VENV)/.installed
 	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)
@@ -76,6 +80,12 @@ deploy-localstack: $(SAM_VENV)/.installed
 sam-env-localstack: $(VENV)/.installed
 	@$(PY) -m saga_client sam-env --endpoint-url http://localhost:4566 --stack-name $(STACK) \
 		--container-endpoint http://checkout-saga-localstack:4566 --output events/sam-local-env.localstack.json
+
+# One Cognito ID token line for USER of the running stack's pool (created if missing); GROUP=admins: an operator.
+# USER must come from the command line: the environment's $USER is the login name, not a customer.
+token: $(VENV)/.installed
+	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<name> [GROUP=admins]" >&2; exit 2; }
+	@$(PY) -m saga_client token --endpoint-url $(ENDPOINT) --stack-name $(STACK) --user "$(USER)" --group "$(GROUP)"
 
 down: $(VENV)/.installed
 	@$(PY) -m local_cloud down

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from checkout_saga.models import (
     CamelModel,
@@ -32,6 +32,12 @@ def _storable(text: str) -> str:
     except UnicodeEncodeError as exc:
         raise ValueError("must be valid Unicode text (no lone surrogates)") from exc
     return text
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
 
 
 CustomerText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
@@ -62,7 +68,13 @@ class CheckoutItem(RequestModel):
 
 
 class CheckoutRequest(RequestModel):
-    customer_id: CustomerText
+    # Optional, but never null: left out, the order's customer is the signed-in user.
+    customer_id: Annotated[
+        CustomerText | None,
+        BeforeValidator(_not_null),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64}),
+        Field(description="The signed-in user (the default). Only an operator may name another customer."),
+    ] = None
     items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
     payment_token: TokenText
 

@@ -66,3 +66,7 @@ class PaymentProviderUnavailable(SagaError):
 
 class UnknownOrder(SagaError):
     """A step that needs an existing order was invoked for an id that has none."""
+
+
+class SealedTokenUnreadable(SagaError):
+    """The saga's sealed payment token does not open (another order's, or altered): nothing is charged."""

@@ -9,7 +9,7 @@ import json
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
 # ----------------------------------------------------------------- reusable types
@@ -20,6 +20,7 @@ Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Cents = Annotated[int, Field(strict=True, ge=0)]
 PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ReturnReason = Annotated[str, StringConstraints(max_length=500)]
+SealedToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # base64 of a KMS ciphertext
 
 
 class StepName(StrEnum):
@@ -175,7 +176,8 @@ class SagaContext(FlowContext):
     order_id: OrderId
     customer_id: CustomerId | None = None
     items: list[LineItem] = Field(default_factory=list)
-    payment_token: PaymentToken | None = None
+    payment_token: PaymentToken | None = None  # given as is only by a direct StartExecution (README)
+    sealed_payment_token: SealedToken | None = None  # what the API starts sagas with: see dal/kms_token_vault.py
     total_cents: Cents | None = None
 
     @property
@@ -212,7 +214,14 @@ class CheckoutInput(CamelModel):
     order_id: OrderId
     customer_id: CustomerId
     items: LineItems
-    payment_token: PaymentToken
+    payment_token: PaymentToken | None = None
+    sealed_payment_token: SealedToken | None = None
+
+    @model_validator(mode="after")
+    def _one_payment_token(self) -> CheckoutInput:
+        if (self.payment_token is None) == (self.sealed_payment_token is None):
+            raise ValueError("exactly one of paymentToken and sealedPaymentToken is required")
+        return self
 
 
 # ------------------------------------------------------------------ domain records

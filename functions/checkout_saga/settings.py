@@ -18,7 +18,10 @@ class StepSettings(BaseModel):
     saga_log_table: str = Field(alias="SAGA_LOG_TABLE", min_length=1)
     returns_table: str = Field(alias="RETURNS_TABLE", min_length=1)
     return_saga_log_table: str = Field(alias="RETURN_SAGA_LOG_TABLE", min_length=1)
-    faults_parameter: str = Field(alias="FAULTS_PARAMETER", default=DEFAULT_FAULTS_PARAMETER)
+    # Unset where the stack was deployed without fault injection (production): no faults, no SSM call.
+    faults_parameter: str | None = Field(alias="FAULTS_PARAMETER", default=None)
+    # The KMS key that seals payment tokens (the API and ChargePayment only).
+    payment_token_key: str | None = Field(alias="PAYMENT_TOKEN_KEY", default=None)
 
 
 class ApiSettings(StepSettings):

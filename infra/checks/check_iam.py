@@ -28,6 +28,7 @@ STAGES = (("in-process", ["tests/statemachine", "tests/api"]), ("end to end", ["
 _RESOURCE = re.compile(r"^  (\w+):\s*$")
 _POLICIES = re.compile(r"^(\s+)Policies:\s*$")
 _STATEMENT = re.compile(r"^(\s+)- Sid: (\w+)\s*$")
+_CONDITIONAL = re.compile(r"^(\s+)- !If\s*$")  # a statement that exists only under a condition
 _POLICY_TEMPLATE = re.compile(r"^(\s+)- (\w+Policy): (.*)$")
 _ACTIONS = re.compile(r"^(\s+Action: \[)(.*)(\]\s*)$")
 
@@ -56,6 +57,7 @@ def variants(lines: list[str]) -> Iterator[Statement]:
 def statements(lines: list[str]) -> Iterator[Statement]:
     """Every removable statement of every resource's Policies, with its line range."""
     resource, in_policies, policies_indent = "", False, 0
+    skip: set[int] = set()  # Sid lines already yielded as part of a conditional statement
     for number, line in enumerate(lines):
         if match := _RESOURCE.match(line):
             resource, in_policies = match[1], False
@@ -65,7 +67,16 @@ def statements(lines: list[str]) -> Iterator[Statement]:
             continue
         if in_policies and line.strip() and _indent(line) <= policies_indent:
             in_policies = False
-        if not in_policies:
+        if not in_policies or number in skip:
+            continue
+        if match := _CONDITIONAL.match(line):
+            # `- !If [condition, {Sid: ...}, !Ref AWS::NoValue]`: the whole !If is the statement (removing only
+            # its Sid block would leave an invalid template, which fails every test for the wrong reason).
+            block = range(number, _block_end(lines, number, len(match[1])))
+            inner = [(n, m) for n in block if (m := _STATEMENT.match(lines[n]))]
+            if inner:
+                skip.update(n for n, _ in inner)
+                yield Statement(resource, inner[0][1][2], block)
             continue
         if match := _STATEMENT.match(line):
             yield Statement(resource, match[2], range(number, _block_end(lines, number, len(match[1]))))

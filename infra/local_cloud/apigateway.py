@@ -13,8 +13,16 @@ API Gateway's own limits apply: a request body over 10 MB gets ``413 {"message":
 within 29 s gets ``504 {"message": "Endpoint request timed out"}`` (INTEGRATION_TIMEOUT) while the function
 runs on, as on AWS.
 
-Not modelled: authorizers, API keys, request validation, mapping templates, non-proxy
-integrations, deployment snapshots (moto's live resource tree is served).
+A method whose authorization type is ``COGNITO_USER_POOLS`` runs its Cognito authorizer first
+(``cognito_authorizer``): without a valid ID token of the authorizer's pools the answer is
+``401 {"message": "Unauthorized"}`` and the function does not run; with one, its claims are in
+``requestContext.authorizer.claims``.
+
+A stage's throttling method settings (rate and burst) are enforced with a token bucket (``stage_throttle``):
+beyond them the answer is ``429 {"message": "Too Many Requests"}`` before the authorizer or the function runs.
+
+Not modelled: Lambda (custom) authorizers, authorization scopes, API keys, request validation, mapping
+templates, non-proxy integrations, deployment snapshots (moto's live resource tree is served).
 """
 
 from __future__ import annotations
@@ -34,8 +42,10 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 from local_cloud.account import current_account_id
+from local_cloud.cognito_authorizer import Denied, authorize
 from local_cloud.iam_policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
+from local_cloud.stage_throttle import StageThrottle
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOG = logging.getLogger(__name__)
@@ -65,6 +75,7 @@ class ApiGatewayMiddleware:
         self._account_id = account_id  # None: the account moto serves (the local cloud sets it)
         # Served at HEALTH_PATH so `up`/`status` can tell our server from others; a callable for live figures.
         self.health = health
+        self.throttle = StageThrottle()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # WSGI gives the decoded path as latin-1; API Gateway decodes percent-escapes as UTF-8.
@@ -109,9 +120,20 @@ class ApiGatewayMiddleware:
         if integration is None or integration.integration_type != "AWS_PROXY" or target is None:
             LOG.error("%s %s: only AWS_PROXY Lambda integrations are supported here", request.method, path)
             return _json(500, {"message": "Internal server error"})
+        if not self.throttle.admit(api_id, stage, resource.get_path(), request.method):
+            return _too_many_requests()
+        authorizer_context: dict[str, Any] | None = None
+        if method.authorization_type == "COGNITO_USER_POOLS":
+            claims = self._authorize(api, method.authorizer_id, request)
+            if isinstance(claims, Denied):
+                LOG.info("%s %s: Unauthorized request (%s)", request.method, path, claims.reason)
+                return _unauthorized()
+            authorizer_context = {"claims": claims}
         event = proxy_event(
             request, api, region, self.account_id, stage_name, stage.variables, resource, path, path_params
         )
+        if authorizer_context is not None:
+            event["requestContext"]["authorizer"] = authorizer_context
         source_arn = f"arn:aws:execute-api:{region}:{self.account_id}:{api_id}/{stage_name}/{request.method}"
         source_arn += resource.get_path()
         if not self._may_invoke(target["fn"], source_arn):
@@ -130,6 +152,12 @@ class ApiGatewayMiddleware:
             if api is not None:
                 return region, api
         return None
+
+    def _authorize(self, api: Any, authorizer_id: str | None, request: Request) -> dict[str, str] | Denied:
+        authorizer = api.authorizers.get(authorizer_id) if authorizer_id else None
+        if authorizer is None or str(authorizer.type).upper() != "COGNITO_USER_POOLS":
+            return Denied(f"authorizer {authorizer_id} is not a Cognito user-pool authorizer of this API")
+        return authorize(authorizer, request.headers, self.account_id)
 
     def _may_invoke(self, function_arn: str, source_arn: str) -> bool:
         """Whether the function's resource policy lets API Gateway invoke it for this method."""
@@ -401,6 +429,18 @@ def _is_binary(mimetype: str, binary_media_types: list[str]) -> bool:
         if pattern.endswith("/*") and mimetype.startswith(pattern[:-1]):
             return True
     return False
+
+
+def _too_many_requests() -> Response:
+    response = _json(429, {"message": "Too Many Requests"})
+    response.headers["x-amzn-ErrorType"] = "TooManyRequestsException"
+    return response
+
+
+def _unauthorized() -> Response:
+    response = _json(401, {"message": "Unauthorized"})
+    response.headers["x-amzn-ErrorType"] = "UnauthorizedException"
+    return response
 
 
 def _missing_token() -> Response:

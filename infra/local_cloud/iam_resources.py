@@ -11,6 +11,7 @@ actions than the operation's name:
 - SSM parameters are named ``/a/b``; their ARN is ``parameter/a/b`` (one slash).
 - Step Functions execution operations are authorized on the execution's ARN.
 - Lambda operations on the function's ARN (a name, a partial or a full ARN may be given).
+- KMS operations on the key's ARN (a key id or ARN in ``KeyId``; an alias is not resolved here).
 
 Pure functions of the request's parameters: no moto here, so they can be tested on their own.
 """
@@ -108,4 +109,20 @@ def function_arn(name: str, region: str, account: str) -> str:
 
 
 _Resolver = Callable[[str, Mapping[str, Any], str, str, str], list[Check]]
-_RESOLVERS: dict[str, _Resolver] = {"dynamodb": _dynamodb, "ssm": _ssm, "states": _states, "lambda": _lambda}
+
+
+def _kms(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    key = str(params.get("KeyId") or "")
+    if not key or key.startswith("alias/"):
+        return []  # a Decrypt without KeyId (the key is in the ciphertext) or an alias: authorized on "*"
+    arn = key if key.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key}"
+    return [(f"kms:{action}", arn)]
+
+
+_RESOLVERS: dict[str, _Resolver] = {
+    "dynamodb": _dynamodb,
+    "ssm": _ssm,
+    "states": _states,
+    "lambda": _lambda,
+    "kms": _kms,
+}

@@ -18,7 +18,8 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
 Speed and atomicity patches live in their own modules and are installed with these by ``install_all``:
 ``moto_dynamodb`` (atomic requests, item-level transaction rollback, cheaper updates and responses),
 ``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached);
-and ``moto_limits``, AWS's payload limits with AWS's error names.
+``moto_limits``, AWS's payload limits with AWS's error names; and ``lambda_concurrency``, reserved
+concurrency and the ``Lambda.<code>`` error names of refused invocations.
 """
 
 from __future__ import annotations
@@ -234,7 +235,15 @@ def install_all(
 ) -> Installation:
     """Everything the local cloud needs from moto, IAM enforcement included; ``endpoint_url``/``port`` for
     server mode only."""
-    from local_cloud import iam_enforcement, invocation_credentials, moto_dispatch, moto_dynamodb, moto_limits, moto_sfn
+    from local_cloud import (
+        iam_enforcement,
+        invocation_credentials,
+        lambda_concurrency,
+        moto_dispatch,
+        moto_dynamodb,
+        moto_limits,
+        moto_sfn,
+    )
 
     parts = [
         configure_moto(port),
@@ -247,5 +256,6 @@ def install_all(
         moto_sfn.install_all(),
         moto_dispatch.install_all(),
         moto_limits.install_all(),
+        lambda_concurrency.install_all(),
     ]
     return Installation([part.uninstall for part in parts])

@@ -1,4 +1,4 @@
-"""python -m saga_client {demo,seed,bench,chaos,resume,sam-env} — clients of the deployed checkout saga."""
+"""python -m saga_client {demo,seed,token,bench,chaos,resume,sam-env} — clients of the deployed checkout saga."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from saga_client.api_client import ApiError, CheckoutApi
 from saga_client.bench_cli import add_bench_arguments, run_bench_command
 from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run_chaos_command, run_resume_command
 from saga_client.demo import run_demo
+from saga_client.identity import OPERATORS_GROUP, StackIdentities
 from saga_client.sam_env import write_env_file
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import stack_outputs
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     add_bench_arguments(commands.add_parser("bench", help="benchmark the saga on the local cloud (make bench)"), port)
     add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
     add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
+    token = commands.add_parser("token", help="print a Cognito ID token of the stack's user pool (make token)")
+    token.add_argument("--endpoint-url", default=f"http://localhost:{port}")
+    token.add_argument("--stack-name", default="checkout-saga")
+    token.add_argument("--user", required=True)
+    token.add_argument("--group", default="", help=f"e.g. {OPERATORS_GROUP}: the user is put in that group too")
     sam_env = commands.add_parser("sam-env", help="write the `sam local invoke --env-vars` file of a deployed stack")
     sam_env.add_argument("--endpoint-url", default=f"http://localhost:{port}")
     sam_env.add_argument("--stack-name", default="checkout-saga")
@@ -51,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             write_env_file(args.output, outputs, args.container_endpoint)
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
-        products = seed_catalog(CheckoutApi(stack_outputs(args.endpoint_url, args.stack_name)["ApiUrl"]))
+        outputs = stack_outputs(args.endpoint_url, args.stack_name)
+        identities = StackIdentities.of(outputs, args.endpoint_url)
+        if args.command == "token":
+            print(identities.token(args.user, group=args.group or None))
+            return 0
+        products = seed_catalog(CheckoutApi(outputs["ApiUrl"], token=identities.operator()))
         print(f"seeded {len(products)} products: {', '.join(product['sku'] for product in products)}", file=sys.stderr)
         return 0
     except (deployer.DeployError, ApiError, TimeoutError, ValueError) as exc:

@@ -9,6 +9,8 @@ import requests
 
 TERMINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
 RETURN_FINAL_STATUSES = frozenset({"COMPLETED", "REJECTED", "CANCELLED", "COMPENSATION_FAILED"})
+THROTTLED_RETRIES = 5
+THROTTLED_BACKOFF_SECONDS = 0.25  # then 0.5, 1, 2, 4: a stage's bucket refills within that at any sane rate
 
 
 class ApiError(RuntimeError):
@@ -22,13 +24,23 @@ class ApiError(RuntimeError):
 
 
 class CheckoutApi:
-    def __init__(self, api_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, api_url: str, timeout: float = 30.0, *, token: str | None = None) -> None:
+        """`token`: the caller's Cognito ID token, sent raw in `Authorization` as the API's authorizer wants it."""
         self.api_url = api_url.rstrip("/")
         self._session = requests.Session()
+        if token is not None:
+            self._session.headers["Authorization"] = token
         self._timeout = timeout
 
     def _call(self, method: str, path: str, expected: tuple[int, ...], **kwargs: Any) -> Any:
-        response = self._session.request(method, f"{self.api_url}{path}", timeout=self._timeout, **kwargs)
+        url = f"{self.api_url}{path}"
+        response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+        # Throttled by the stage (429): back off and try again, as the AWS SDKs do with throttling errors.
+        for attempt in range(THROTTLED_RETRIES):
+            if response.status_code != 429:
+                break
+            time.sleep(THROTTLED_BACKOFF_SECONDS * 2**attempt)
+            response = self._session.request(method, url, timeout=self._timeout, **kwargs)
         if response.status_code not in expected:
             raise ApiError(response)
         return response.json()

@@ -29,6 +29,7 @@ from saga_client.bench_load import run_load, run_saga, seed_bench_stock
 from saga_client.bench_runtime import function_specs, load_event, measure_floor, measure_lambda_runtime
 from saga_client.bench_targets import evaluate, render_table
 from saga_client.demo import ROOT, local_cloud, say
+from saga_client.identity import StackIdentities
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import deploy_stack
 
@@ -78,6 +79,8 @@ def _git_commit() -> str | None:
 
 
 def _check_no_faults(endpoint: str, outputs: dict[str, str]) -> None:
+    if "FaultsParameterName" not in outputs:  # deployed with EnableFaultInjection=false: there can be none
+        return
     ssm = aws_session(endpoint).client("ssm")
     value = ssm.get_parameter(Name=outputs["FaultsParameterName"])["Parameter"]["Value"]
     if json.loads(value or "{}"):
@@ -125,7 +128,9 @@ def run_phases(
     """Every measurement, on a deployed stack (the smoke test runs this with tiny options)."""
     _check_no_faults(endpoint, outputs)
     api_url = outputs["ApiUrl"]
-    api = CheckoutApi(api_url)
+    # An operator: the bench's customers are many (one per saga), and an operator may check out for any.
+    token = StackIdentities.of(outputs, endpoint).operator("bench-operator")
+    api = CheckoutApi(api_url, token=token)
     seed_catalog(api)
     seed_bench_stock(api)
     server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
@@ -133,13 +138,15 @@ def run_phases(
     report: dict[str, Any] = {"conditions": conditions(options, endpoint, cloud), "options": asdict(options)}
 
     progress(f"[2/7] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, then 10 at concurrency 1")
-    run_load(api_url, options.concurrency, sagas=options.warmup, poll_interval=options.poll_interval)
-    run_load(api_url, 1, sagas=10, poll_interval=options.poll_interval)
+    run_load(api_url, options.concurrency, sagas=options.warmup, token=token, poll_interval=options.poll_interval)
+    run_load(api_url, 1, sagas=10, token=token, poll_interval=options.poll_interval)
     cancelled = run_saga(api, options.poll_interval, token="tok_declined")  # a template for the growth phase
 
     progress(f"[3/7] latency at concurrency 1: {options.sagas} sagas")
     before = CpuSnapshot.take(server_pid)
-    single = run_load(api_url, 1, sagas=options.sagas, poll_interval=options.poll_interval, progress=progress)
+    single = run_load(
+        api_url, 1, sagas=options.sagas, token=token, poll_interval=options.poll_interval, progress=progress
+    )
     report["sequential"] = single.report()
     report["sequential"]["cpu_ms_per_saga"] = cpu_per_saga(before, CpuSnapshot.take(server_pid), len(single.samples))
 
@@ -153,6 +160,7 @@ def run_phases(
         api_url,
         options.concurrency,
         sagas=options.sagas,
+        token=token,
         duration=options.duration,
         poll_interval=options.poll_interval,
     )
@@ -195,6 +203,7 @@ def run_phases(
             cancelled.order_id,
             sizes=options.growth_sizes,
             requests_per_query=options.growth_requests,
+            token=token,
             progress=progress,
         )
     report["targets"] = evaluate(report)

@@ -125,8 +125,12 @@ def _latencies(session: requests.Session, urls: list[str], expected: int = 200) 
     return values
 
 
-def measure_reads(api_url: str, order_ids: list[str], *, requests_per_query: int = 100) -> dict[str, Any]:
+def measure_reads(
+    api_url: str, order_ids: list[str], *, token: str | None = None, requests_per_query: int = 100
+) -> dict[str, Any]:
     session = requests.Session()
+    if token is not None:  # an operator's ID token: the listings are theirs
+        session.headers["Authorization"] = token
     base = api_url.rstrip("/")
     orders = [f"{base}/orders/{random.choice(order_ids)}" for _ in range(requests_per_query)]
     sagas = [f"{base}/sagas?status=CONFIRMED&limit=20"] * requests_per_query
@@ -154,6 +158,7 @@ def run_growth(
     *,
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000),
     requests_per_query: int = 100,
+    token: str | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     cloner = SagaCloner(endpoint_url, tables)
@@ -165,7 +170,7 @@ def run_growth(
         loaded += cloner.load(templates, size - len(loaded))
         load_s = time.perf_counter() - started
         progress(f"    {len(loaded)} sagas stored ({load_s:.0f} s to load); measuring reads")
-        reads = measure_reads(api_url, loaded, requests_per_query=requests_per_query)
+        reads = measure_reads(api_url, loaded, token=token, requests_per_query=requests_per_query)
         levels.append({"sagas_stored": len(loaded), "load_s": round(load_s, 1), **reads})
     first, last = levels[0], levels[-1]
     ratios = {

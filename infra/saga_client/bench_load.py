@@ -127,6 +127,7 @@ def run_load(
     concurrency: int,
     *,
     sagas: int,
+    token: str | None = None,
     duration: float | None = None,
     poll_interval: float = 0.005,
     progress: Callable[[str], None] = lambda _: None,
@@ -143,7 +144,7 @@ def run_load(
         return len(samples) >= sagas and (duration is None or time.monotonic() - started >= duration)
 
     def client() -> None:
-        api = CheckoutApi(api_url)
+        api = CheckoutApi(api_url, token=token)
         while not stop.is_set():
             try:
                 sample = run_saga(api, poll_interval)

@@ -263,7 +263,9 @@ class ChaosRun:
         self._run_many("stuck", bodies)
         # CreateOrder failing needs a sku the API would refuse: started directly, like `awslocal start-execution`.
         order_id = f"{self.prefix}-unknown-sku"
-        document = {**self._body("tok_visa", [("NO-SUCH-SKU", 1)]), "orderId": order_id}
+        body = self._body("tok_visa", [("NO-SUCH-SKU", 1)])
+        token = body.pop("paymentToken")  # sealed as the API would: no execution history holds a token
+        document = {**body, "orderId": order_id, "sealedPaymentToken": self.stack.sealed_payment_token(order_id, token)}
         arn = self.stack.start(document, name=order_id)
         self.report.runs.append(self.driver.follow(SagaRun("stuck", order_id, arn)))
         self.progress.advance()

@@ -17,6 +17,7 @@ import requests
 
 from saga_client.api_client import TERMINAL_STATUSES, ApiError, CheckoutApi
 from saga_client.histories import Scheduled, scheduled
+from saga_client.identity import StackIdentities
 from saga_client.stack_data import EXECUTION_DONE, StackData
 
 POST_ATTEMPTS = 8
@@ -42,12 +43,14 @@ class Driver:
     def __init__(self, stack: StackData, timeout: float, poll: float = 0.25) -> None:
         self._stack, self._timeout, self._poll = stack, timeout, poll
         self._local = threading.local()
+        # An operator: chaos checks out for many customers, and an operator may act for any of them.
+        self._token = StackIdentities.of(stack.outputs, stack.endpoint_url).operator("chaos-operator")
 
     @property
     def api(self) -> CheckoutApi:
         """One HTTP session per thread (requests' Session is not guaranteed thread-safe)."""
         if not hasattr(self._local, "api"):
-            self._local.api = CheckoutApi(self._stack.outputs["ApiUrl"], timeout=30.0)
+            self._local.api = CheckoutApi(self._stack.outputs["ApiUrl"], timeout=30.0, token=self._token)
         api: CheckoutApi = self._local.api
         return api
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from saga_client.api_client import CheckoutApi
+from saga_client.identity import StackIdentities
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import deploy_stack
 from saga_client.timeline import render_order, render_return
@@ -59,11 +60,13 @@ def run_demo(port: int, stack_name: str) -> int:
     with local_cloud(port) as endpoint:
         say("[1/5] deploying template.yaml")
         outputs = deploy_stack(endpoint, stack_name, log=lambda line: say(f"      {line}"))
-        api = CheckoutApi(outputs["ApiUrl"])
+        identities = StackIdentities.of(outputs, endpoint)
+        operator = CheckoutApi(outputs["ApiUrl"], token=identities.operator())  # keeps the catalog
+        api = CheckoutApi(outputs["ApiUrl"], token=identities.token("c-42"))  # the customer checking out
         say(f"      API: {outputs['ApiUrl']}")
         say(f"      saga console: {console_url(endpoint)}")
         say("[2/5] seeding the catalog")
-        products = seed_catalog(api)
+        products = seed_catalog(operator)
         say(f"      {len(products)} products: {', '.join(p['sku'] for p in products)}")
 
         scenarios = [

@@ -26,6 +26,8 @@ VARIABLE_OUTPUTS = {
     "RETURN_SAGA_LOG_TABLE": "ReturnSagaLogTableName",
     "RETURN_STATE_MACHINE_ARN": "ReturnStateMachineArn",
     "RETURN_WINDOW_DAYS": "ReturnWindowDays",
+    # By its alias: the key's id is generated, and the local cloud's file is committed.
+    "PAYMENT_TOKEN_KEY": "PaymentTokenKeyAliasArn",
 }
 
 

@@ -12,10 +12,24 @@ TEMPLATE = ROOT / "template.yaml"
 
 # Locally: LocalStack's URL form for ApiUrl and short retries (AWS's recommended values stay the defaults).
 LOCAL_RETRY_PARAMETERS = {"RetryIntervalSeconds": "1", "RetryBackoffRate": "1"}
+# The stage's throttling at AWS's account-level default, and room for every compensation make chaos runs at once
+# (its races start 16 sagas together): the loads measure the saga, not the limits.
+LOCAL_THROTTLING_PARAMETERS = {
+    "ApiRateLimit": "10000",
+    "ApiBurstLimit": "5000",
+    "CompensationReservedConcurrency": "50",
+}
+# Local stacks are thrown away: no deletion protection on their tables.
+LOCAL_DATA_PARAMETERS = {"ProtectData": "false", "EnableFaultInjection": "true"}
 
 
 def local_parameters(endpoint_url: str) -> dict[str, str]:
-    return {"LocalEndpoint": endpoint_url, **LOCAL_RETRY_PARAMETERS}
+    return {
+        "LocalEndpoint": endpoint_url,
+        **LOCAL_RETRY_PARAMETERS,
+        **LOCAL_THROTTLING_PARAMETERS,
+        **LOCAL_DATA_PARAMETERS,
+    }
 
 
 def deploy_stack(endpoint_url: str, stack_name: str, log: Callable[[str], None]) -> dict[str, str]:

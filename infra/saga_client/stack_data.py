@@ -19,6 +19,7 @@ from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.dal.kms_token_vault import KmsTokenVault
 from saga_client.aws_session import aws_session
 
 CHECKOUT, RETURN = "CheckoutStateMachineArn", "ReturnStateMachineArn"  # the outputs naming the state machines
@@ -121,6 +122,13 @@ class StackData:
     def execution_arn(self, name: str, machine: str = CHECKOUT) -> str:
         """The ARN of the execution called `name` (the API names it after the order, or the return)."""
         return self.outputs[machine].replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def sealed_payment_token(self, order_id: str, token: str) -> str:
+        """The token sealed as the API seals it (the stack's KMS key, for this order only): a saga started directly
+        with `sealedPaymentToken` keeps the token out of its execution history too."""
+        kms = self.client("kms")
+        vault = KmsTokenVault(kms, self.outputs["PaymentTokenKeyArn"])
+        return vault.seal(order_id, token)
 
     def start(self, document: dict[str, Any], name: str | None = None, machine: str = CHECKOUT) -> str:
         """Start a state machine directly (as `awslocal stepfunctions start-execution` does); `machine` is the

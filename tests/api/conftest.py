@@ -57,6 +57,7 @@ class ApiResponse:
 class Cloud:
     tables: dict[str, str]
     role: FunctionRole
+    payment_token_key: str
     state_machine_arn: str = ""
     return_state_machine_arn: str = ""
 
@@ -111,8 +112,13 @@ class Cloud:
 
     def physical(self) -> dict[str, str]:
         """What the ApiFunction's policies name, in this suite."""
-        machines = {"CheckoutStateMachine": self.state_machine_arn, "ReturnStateMachine": self.return_state_machine_arn}
-        return {**self.tables, **machines, "FaultsParameter": FAULTS_PARAMETER}
+        return {
+            **self.tables,
+            "CheckoutStateMachine": self.state_machine_arn,
+            "ReturnStateMachine": self.return_state_machine_arn,
+            "FaultsParameter": FAULTS_PARAMETER,
+            "PaymentTokenKey": self.payment_token_key,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +130,18 @@ def moto_cloud() -> Iterator[Cloud]:
         invocation_credentials.install(),
     ):
         tables = create_tables(boto3.client("dynamodb", region_name=REGION))
-        machines = {"CheckoutStateMachine": NO_MACHINE_YET, "ReturnStateMachine": NO_MACHINE_YET}
-        physical = {**tables, **machines, "FaultsParameter": FAULTS_PARAMETER}
-        cloud = Cloud(tables, FunctionRole(boto3.client("iam", region_name=REGION), "ApiFunction", physical))
+        key = boto3.client("kms", region_name=REGION).create_key(Description="payment tokens")["KeyMetadata"]["Arn"]
+        physical = {
+            **tables,
+            "CheckoutStateMachine": NO_MACHINE_YET,
+            "ReturnStateMachine": NO_MACHINE_YET,
+            "FaultsParameter": FAULTS_PARAMETER,
+            "PaymentTokenKey": key,
+        }
+        role = FunctionRole(boto3.client("iam", region_name=REGION), "ApiFunction", physical)
+        cloud = Cloud(tables, role, key)
+        environment.setenv("PAYMENT_TOKEN_KEY", key)
+        environment.setenv("FAULTS_PARAMETER", FAULTS_PARAMETER)  # as a stack deployed with fault injection
         for variable, logical_id in [
             ("ORDERS_TABLE", "OrdersTable"),
             ("INVENTORY_TABLE", "InventoryTable"),

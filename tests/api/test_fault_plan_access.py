@@ -35,3 +35,17 @@ def test_a_denied_read_of_the_plan_is_an_error(cloud: Cloud) -> None:
             fault_injector().before_effect(StepName.CREATE_ORDER)
     finally:
         boto3.client("ssm", region_name=REGION).delete_parameter(Name=FAULTS_PARAMETER)
+
+
+def test_without_the_variable_there_are_no_faults_and_no_read(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a stack deployed without fault injection (no FAULTS_PARAMETER), and a plan someone left behind
+    monkeypatch.delenv("FAULTS_PARAMETER")
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=FAULTS_PARAMETER, Value='{"CreateOrder": {"mode": "fail", "rate": 1.0}}', Type="String", Overwrite=True
+    )
+    try:
+        # Then a role that may not read it does not even try (no AccessDenied), and nothing is injected
+        with cloud.role.acting():
+            fault_injector().before_effect(StepName.CREATE_ORDER)
+    finally:
+        boto3.client("ssm", region_name=REGION).delete_parameter(Name=FAULTS_PARAMETER)

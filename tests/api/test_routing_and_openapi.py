@@ -75,7 +75,7 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.body["openapi"].startswith("3.")
     paths = {"/checkout", "/orders/{orderId}", "/orders/{orderId}/returns", "/returns/{returnId}", "/sagas"}
     paths |= {"/sagas/{orderId}/resume", "/sagas/{orderId}/compensate", "/products/{sku}", "/openapi.json"}
-    paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders"}
+    paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders", "/customers/me/orders"}
     assert set(response.body["paths"]) == paths
 
 
@@ -88,18 +88,19 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
     }
 
     assert statuses == {
-        ("/checkout", "post"): {"202", "400", "409"},
-        ("/orders/{orderId}", "get"): {"200", "400", "404"},
-        ("/orders/{orderId}/returns", "post"): {"202", "400", "404", "409"},
-        ("/returns/{returnId}", "get"): {"200", "400", "404"},
-        ("/sagas", "get"): {"200", "400"},
-        ("/sagas/{orderId}/resume", "post"): {"202", "400", "404", "409"},
-        ("/sagas/{orderId}/compensate", "post"): {"202", "400", "404", "409"},
-        ("/products/{sku}", "get"): {"200", "400", "404"},
-        ("/products/{sku}", "put"): {"200", "400", "409"},
-        ("/products", "get"): {"200", "400"},
-        ("/products/{sku}/restock", "post"): {"200", "400", "404"},
-        ("/customers/{customerId}/orders", "get"): {"200", "400"},
+        ("/checkout", "post"): {"202", "400", "401", "403", "409", "413"},
+        ("/orders/{orderId}", "get"): {"200", "400", "401", "404"},
+        ("/orders/{orderId}/returns", "post"): {"202", "400", "401", "404", "409", "413"},
+        ("/returns/{returnId}", "get"): {"200", "400", "401", "404"},
+        ("/sagas", "get"): {"200", "400", "401", "403"},
+        ("/sagas/{orderId}/resume", "post"): {"202", "400", "401", "403", "404", "409"},
+        ("/sagas/{orderId}/compensate", "post"): {"202", "400", "401", "403", "404", "409", "413"},
+        ("/products/{sku}", "get"): {"200", "400", "401", "404"},
+        ("/products/{sku}", "put"): {"200", "400", "401", "403", "409", "413"},
+        ("/products", "get"): {"200", "400", "401", "403"},
+        ("/products/{sku}/restock", "post"): {"200", "400", "401", "403", "404", "413"},
+        ("/customers/{customerId}/orders", "get"): {"200", "400", "401", "403"},
+        ("/customers/me/orders", "get"): {"200", "400", "401"},
         ("/openapi.json", "get"): {"200"},
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -17,6 +17,7 @@ LOCAL_PARAMETERS = {
     "LocalEndpoint": "http://localhost:4566",
     "RetryIntervalSeconds": "1",
     "RetryBackoffRate": "1",
+    "EnableFaultInjection": "true",
 }
 
 

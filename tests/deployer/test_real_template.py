@@ -102,16 +102,26 @@ def test_every_function_has_its_handler_settings_and_resolved_environment(output
         declared = {**GLOBALS["Environment"]["Variables"], **props.get("Environment", {}).get("Variables", {})}
         # Set only when FunctionsEndpointUrl is (for `sam local invoke`): empty, it would break boto3 on AWS.
         assert "Fn::If" in declared.pop("AWS_ENDPOINT_URL")
-        expected = {
-            name: ref_value(value["Ref"], outputs) if isinstance(value, dict) else str(value)
-            for name, value in declared.items()
-        }
+        expected = {name: _variable(value, outputs) for name, value in declared.items()}
         assert config["Environment"]["Variables"] == expected, logical_id
         role_name = config["Role"].rsplit("/", 1)[1]
         assert iam.list_role_policies(RoleName=role_name)["PolicyNames"], f"{logical_id} has no policies"
     env = lam.get_function_configuration(FunctionName=f"{STACK}-ApiFunction")["Environment"]["Variables"]
     assert env["ORDERS_TABLE"] == outputs["OrdersTableName"] == f"{STACK}-OrdersTable"
     assert env["STATE_MACHINE_ARN"] == outputs["CheckoutStateMachineArn"]
+
+
+def _variable(value: Any, outputs: dict[str, str]) -> str:
+    """What an environment variable of the template became: a Ref's value, the key's ARN, or the text."""
+    if isinstance(value, dict) and "Ref" in value:
+        return ref_value(value["Ref"], outputs)
+    if isinstance(value, dict) and value.get("Fn::GetAtt") == ["PaymentTokenKey", "Arn"]:
+        return outputs["PaymentTokenKeyArn"]
+    if isinstance(value, dict) and "Fn::If" in value:  # FAULTS_PARAMETER: these tests deploy with fault injection
+        condition, when_true, _ = value["Fn::If"]
+        assert condition == "FaultInjectionEnabled"
+        return _variable(when_true, outputs)
+    return str(value)
 
 
 def _leaves(raw: Any, deployed: Any) -> Iterator[tuple[Any, Any]]:
@@ -222,3 +232,147 @@ def test_the_saga_dashboard_is_deployed_with_the_template_body(outputs):
         "Saga duration p50 / p95 per outcome (ms)",
     ]
     assert {widget["properties"]["region"] for widget in widgets} == {"us-east-1"}
+
+
+def test_the_user_pool_its_client_and_the_admins_group_are_created(outputs: dict[str, str]) -> None:
+    cognito = client("cognito-idp")
+    pool = cognito.describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    assert pool["Name"] == f"{STACK}-users"
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
+    app_client = cognito.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=outputs["UserPoolClientId"])
+    assert "ALLOW_ADMIN_USER_PASSWORD_AUTH" in app_client["UserPoolClient"]["ExplicitAuthFlows"]
+    assert "ClientSecret" not in app_client["UserPoolClient"]
+    assert cognito.get_group(GroupName="admins", UserPoolId=pool["Id"])["Group"]["GroupName"] == "admins"
+
+
+def test_every_api_method_but_the_openapi_document_has_the_pools_authorizer(outputs: dict[str, str]) -> None:
+    apigw = client("apigateway")
+    (api,) = apigw.get_rest_apis()["items"]
+    (authorizer,) = apigw.get_authorizers(restApiId=api["id"])["items"]
+    pool_arn = client("cognito-idp").describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]["Arn"]
+    assert authorizer["type"] == "COGNITO_USER_POOLS"
+    assert authorizer["providerARNs"] == [pool_arn]
+    assert authorizer["identitySource"] == "method.request.header.Authorization"
+    methods = {
+        resource["path"]: apigw.get_method(restApiId=api["id"], resourceId=resource["id"], httpMethod=verb)
+        for resource in apigw.get_resources(restApiId=api["id"])["items"]
+        for verb in resource.get("resourceMethods", {})
+    }
+    assert methods.pop("/openapi.json")["authorizationType"] == "NONE"
+    assert methods
+    assert {(m["authorizationType"], m.get("authorizerId")) for m in methods.values()} == {
+        ("COGNITO_USER_POOLS", authorizer["id"])
+    }
+
+
+def test_the_stage_is_throttled_with_the_template_parameters(outputs: dict[str, str]) -> None:
+    apigw = client("apigateway")
+    (api,) = apigw.get_rest_apis()["items"]
+    stage = apigw.get_stage(restApiId=api["id"], stageName=parameter("StageName"))
+    settings = stage["methodSettings"]["*/*"]
+    assert settings["throttlingRateLimit"] == float(parameter("ApiRateLimit"))
+    assert settings["throttlingBurstLimit"] == int(parameter("ApiBurstLimit"))
+
+
+def test_the_compensation_functions_have_their_reserved_concurrency(outputs: dict[str, str]) -> None:
+    reserved = {
+        logical_id: resource["Properties"]["ReservedConcurrentExecutions"]
+        for logical_id, resource in of_type("AWS::Serverless::Function").items()
+        if "ReservedConcurrentExecutions" in resource["Properties"]
+    }
+    assert set(reserved) == {
+        "CancelOrderFunction",
+        "ReleaseStockFunction",
+        "RefundPaymentFunction",
+        "MarkCompensationFailedFunction",
+    }
+    lam = client("lambda")
+    for logical_id in reserved:
+        answer = lam.get_function_concurrency(FunctionName=f"{STACK}-{logical_id}")
+        assert answer["ReservedConcurrentExecutions"] == int(parameter("CompensationReservedConcurrency"))
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=f"{STACK}-ApiFunction")
+
+
+def test_every_function_has_a_log_group_with_the_retention(outputs: dict[str, str]) -> None:
+    functions = set(of_type("AWS::Serverless::Function"))
+    groups = {
+        g["logGroupName"]: g for g in client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+    }
+    assert set(groups) == {f"/aws/lambda/{STACK}-{function}" for function in functions}
+    assert {group.get("retentionInDays") for group in groups.values()} == {int(parameter("LogRetentionDays"))}
+
+
+def test_traces_keep_no_results_or_exception_texts() -> None:
+    variables = GLOBALS["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_tables_are_retained_recoverable_and_protected_by_default() -> None:
+    with mock_aws():
+        deployer.deploy(ROOT / "template.yaml", stack_name="protected", endpoint_url=None, region="us-east-1")
+        dynamodb = client("dynamodb")
+        for logical_id, resource in of_type("AWS::DynamoDB::Table").items():
+            assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), logical_id
+            name = f"protected-{logical_id}"
+            assert dynamodb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
+            backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+            assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+            with pytest.raises(dynamodb.exceptions.ClientError):
+                dynamodb.delete_table(TableName=name)
+        # Redeployed with ProtectData=false (as locally), the protection is lifted in place.
+        deployer.deploy(
+            ROOT / "template.yaml",
+            stack_name="protected",
+            endpoint_url=None,
+            region="us-east-1",
+            parameter_overrides={"ProtectData": "false"},
+        )
+        table = dynamodb.describe_table(TableName="protected-OrdersTable")["Table"]
+        assert table["DeletionProtectionEnabled"] is False
+
+
+def test_a_compensation_failure_alarms_to_the_alerts_topic(outputs: dict[str, str]) -> None:
+    topic = outputs["AlertsTopicArn"]
+    assert topic in {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
+    (alarm,) = client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{STACK}-CompensationFailedAlarm")["MetricAlarms"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("CheckoutSaga", "SagaCompensationFailed")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "checkout-saga"}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum",
+        1.0,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["AlarmActions"] == [topic]
+
+
+def test_without_fault_injection_there_is_no_parameter_permission_or_variable() -> None:
+    # Deployed as on AWS by default (EnableFaultInjection=false)
+    with mock_aws():
+        outputs = deployer.deploy(ROOT / "template.yaml", stack_name="prod", endpoint_url=None, region="us-east-1")
+        assert "FaultsParameterName" not in outputs
+        lam, iam = client("lambda"), client("iam")
+        ours = [f for f in lam.list_functions()["Functions"] if f["FunctionName"].startswith("prod-")]
+        assert ours
+        for function in ours:
+            assert "FAULTS_PARAMETER" not in function.get("Environment", {}).get("Variables", {})
+            role = function["Role"].rsplit("/", 1)[1]
+            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+                document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+                assert "ssm:" not in json.dumps(document), (function["FunctionName"], name)
+
+
+def test_the_stale_saga_sweep_is_scheduled(outputs: dict[str, str]) -> None:
+    events, lam = client("events"), client("lambda")
+    (rule,) = [r for r in events.list_rules(NamePrefix=f"{STACK}-")["Rules"] if "SweepStaleSagas" in r["Name"]]
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    assert rule["State"] == "ENABLED"
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    sweeper = lam.get_function_configuration(FunctionName=f"{STACK}-SweepStaleSagasFunction")
+    assert target["Arn"] == sweeper["FunctionArn"]
+    assert sweeper["Environment"]["Variables"]["STALE_AFTER_SECONDS"] == "900"
+    policy = json.loads(lam.get_policy(FunctionName=sweeper["FunctionArn"])["Policy"])
+    assert [(s["Principal"], s["Condition"]["ArnLike"]["AWS:SourceArn"]) for s in policy["Statement"]] == [
+        ({"Service": "events.amazonaws.com"}, rule["Arn"])
+    ]

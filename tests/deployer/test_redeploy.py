@@ -24,6 +24,8 @@ def inventory() -> dict[str, Any]:
     apis = apigw.get_rest_apis()["items"]
     api_id = apis[0]["id"]
     functions = lam.list_functions()["Functions"]
+    cognito = client("cognito-idp")
+    pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
     return {
         "tables": sorted(client("dynamodb").list_tables()["TableNames"]),
         "functions": sorted(f["FunctionName"] for f in functions),
@@ -35,6 +37,12 @@ def inventory() -> dict[str, Any]:
         "deployments": len(apigw.get_deployments(restApiId=api_id)["items"]),
         "permissions": len(json.loads(lam.get_policy(FunctionName=f"{STACK}-ApiFunction")["Policy"])["Statement"]),
         "parameters": sorted(p["Name"] for p in client("ssm").describe_parameters()["Parameters"]),
+        "authorizers": sorted(a["id"] for a in apigw.get_authorizers(restApiId=api_id)["items"]),
+        "user_pools": [(p["Id"], p["Name"]) for p in cognito.list_user_pools(MaxResults=60)["UserPools"]],
+        "pool_clients": [
+            c["ClientId"] for p in pools for c in cognito.list_user_pool_clients(UserPoolId=p["Id"])["UserPoolClients"]
+        ],
+        "groups": [g["GroupName"] for p in pools for g in cognito.list_groups(UserPoolId=p["Id"])["Groups"]],
     }
 
 

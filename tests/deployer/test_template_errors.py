@@ -48,8 +48,8 @@ def edit_template(project: Path, change: Callable[[dict[str, Any]], None]) -> No
 
 @pytest.mark.usefixtures("target")
 def test_an_unsupported_resource_type_is_named_and_nothing_is_created(project: Path) -> None:
-    edit_template(project, lambda t: t["Resources"].update(Alerts={"Type": "AWS::SNS::Topic"}))
-    with pytest.raises(UnsupportedResourceError, match=r"AWS::SNS::Topic \(Alerts\)"):
+    edit_template(project, lambda t: t["Resources"].update(Mail={"Type": "AWS::SES::EmailIdentity"}))
+    with pytest.raises(UnsupportedResourceError, match=r"AWS::SES::EmailIdentity \(Mail\)"):
         deploy(project)
     nothing_was_created()
 

@@ -21,6 +21,11 @@ LOCAL_PARAMETERS = {
     "RetryBackoffRate": "1",
     "StepMaxAttempts": "2",
     "CompensationMaxAttempts": "2",
+    "ApiRateLimit": "10000",
+    "ApiBurstLimit": "5000",
+    "CompensationReservedConcurrency": "50",
+    "ProtectData": "false",
+    "EnableFaultInjection": "true",
 }
 
 
@@ -72,7 +77,7 @@ def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
     """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows."""
-    api = CheckoutApi(deployed_stack.outputs["ApiUrl"])
+    api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console"))
     orders = {}
     for token in ("tok_visa", "tok_declined"):
         body = {"customerId": "c-console", "items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": token}

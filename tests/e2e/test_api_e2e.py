@@ -23,9 +23,10 @@ _skus = itertools.count(1)
 
 
 class Api:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, auth: dict[str, str]) -> None:
         self.url = url.rstrip("/")
         self.session = requests.Session()
+        self.session.headers.update(auth)
 
     def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.session.request(method, f"{self.url}{path}", timeout=30, **kwargs)
@@ -42,7 +43,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api(deployed_stack: Stack) -> Api:
-    return Api(deployed_stack.outputs["ApiUrl"])
+    return Api(deployed_stack.outputs["ApiUrl"], deployed_stack.auth("operator-e2e", operator=True))
 
 
 @pytest.fixture

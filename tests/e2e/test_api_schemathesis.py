@@ -42,10 +42,16 @@ def api_url(deployed_stack: Stack) -> str:
     return deployed_stack.outputs["ApiUrl"].rstrip("/")
 
 
+@pytest.fixture(scope="module")
+def operator(deployed_stack: Stack) -> dict[str, str]:
+    """An operator's ID token: every operation is theirs to call (the access rules have their own tests)."""
+    return deployed_stack.auth("operator-schemathesis", operator=True)
+
+
 schema = schemathesis.openapi.from_path(ROOT / "openapi.json")
 
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=10_000, database=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_conforms_to_the_document(case: Any, api_url: str) -> None:
-    case.call_and_validate(base_url=api_url, checks=CHECKS, timeout=30)
+def test_every_operation_conforms_to_the_document(case: Any, api_url: str, operator: dict[str, str]) -> None:
+    case.call_and_validate(base_url=api_url, headers=operator, checks=CHECKS, timeout=30)

@@ -84,7 +84,7 @@ def test_the_list_shows_a_confirmed_and_a_cancelled_saga_and_stays_live(page, de
     assert page.locator("#metrics .panel .count").count() == 4
 
     # A saga started after the page loaded appears without a reload.
-    api = CheckoutApi(deployed_stack.outputs["ApiUrl"])
+    api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console"))
     key = f"console-{uuid.uuid4().hex[:8]}"
     body = {"customerId": "c-console", "items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": "tok_visa"}
     order_id = api.checkout(body, idempotency_key=key)["orderId"]

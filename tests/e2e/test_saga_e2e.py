@@ -63,7 +63,7 @@ def api(stack: Stack) -> str:
 def wait_for_order(stack: Stack, order_id: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        response = requests.get(f"{api(stack)}/orders/{order_id}", timeout=10)
+        response = requests.get(f"{api(stack)}/orders/{order_id}", headers=stack.auth("ops", operator=True), timeout=10)
         if response.status_code == 200 and response.json()["status"] in TERMINAL:
             return response.json()
         time.sleep(0.1)
@@ -79,7 +79,9 @@ def check_final_data(stack: Stack, order: dict, sku: str, scenario: str) -> None
     assert (payment.status if payment else None) is table_payment
     taken = quantity if status == "CONFIRMED" else 0
     assert stack.available(sku) == {sku: 10 - taken}
-    assert requests.get(f"{api(stack)}/products/{sku}", timeout=10).json()["available"] == 10 - taken
+    assert (
+        requests.get(f"{api(stack)}/products/{sku}", headers=stack.auth(), timeout=10).json()["available"] == 10 - taken
+    )
     history = [entry["state"] for entry in order["saga"]["history"]]
     assert history[-1] == status
     if status == "CONFIRMED":
@@ -96,7 +98,7 @@ def test_checkout_through_the_api(deployed_stack, sku, faults, scenario):
     faults(plan)
     body = {"customerId": "c-e2e", "items": [{"sku": sku, "quantity": quantity}], "paymentToken": token}
 
-    response = requests.post(f"{api(deployed_stack)}/checkout", json=body, timeout=10)
+    response = requests.post(f"{api(deployed_stack)}/checkout", json=body, headers=deployed_stack.auth(), timeout=10)
 
     assert response.status_code == 202, response.text
     accepted = response.json()

@@ -337,3 +337,38 @@ def test_an_integration_slower_than_the_timeout_gets_504_and_runs_on(api: Api) -
 def _not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     start_response("404 Not Found", [])
     return [b""]
+
+
+# -- stage throttling --------------------------------------------------------------------------------------------
+
+
+def test_a_stage_beyond_its_burst_answers_429_before_the_function_runs(api: Api, aws: Callable[[str], Any]) -> None:
+    # Given a stage that lets 2 requests through at once and then 1 a second
+    apigw = aws("apigateway")
+    deployment = apigw.get_stage(restApiId=api.api_id, stageName="prod")["deploymentId"]
+    apigw.create_stage(restApiId=api.api_id, stageName="throttled", deploymentId=deployment)
+    apigw.update_stage(
+        restApiId=api.api_id,
+        stageName="throttled",
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "1"},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"},
+        ],
+    )
+    url = api.url.replace("/prod/", "/throttled/")
+    marker = Path("/tmp/local-cloud-unpermitted-ran")
+    # When 3 requests come at once
+    statuses = [requests.get(f"{url}/orders/o-{n}", timeout=30).status_code for n in range(2)]
+    marker.unlink(missing_ok=True)
+    refused = requests.get(f"{url}/unpermitted", timeout=30)
+    # Then the third gets AWS's 429 and its function never ran; other stages are not limited by this one
+    assert statuses == [200, 200]
+    assert refused.status_code == 429
+    assert refused.json() == {"message": "Too Many Requests"}
+    assert refused.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+    assert not marker.exists()
+    assert requests.get(f"{api.url}/orders/o-1", timeout=30).status_code == 200
+    # And a second later the bucket holds one token again
+    time.sleep(1.1)
+    assert requests.get(f"{url}/orders/o-3", timeout=30).status_code == 200
+    assert requests.get(f"{url}/orders/o-4", timeout=30).status_code == 429

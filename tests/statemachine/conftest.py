@@ -23,6 +23,7 @@ TEST_PARAMETERS = {
     "RetryBackoffRate": "1",
     "StepMaxAttempts": "2",
     "CompensationMaxAttempts": "2",
+    "EnableFaultInjection": "true",
 }
 
 

@@ -1,6 +1,7 @@
 """Every path of the checkout saga, through the real state machine: the exact states entered (from the
 execution history) and the final data (stock, payment, order, saga log)."""
 
+import json
 import uuid
 
 from checkout_saga.handlers.dependencies import reset_caches
@@ -377,3 +378,30 @@ def test_a_cancel_whose_answer_is_lost_ends_cancelled_not_compensation_failed(st
     assert (saga.status, saga.compensation_failure) == (OrderStatus.CANCELLED, None)
     assert stack.available(*skus) == {skus[0]: 10}
     assert stack.payments.get(document["orderId"]).status is PaymentStatus.DECLINED
+
+
+def test_a_saga_that_cannot_even_be_marked_ends_in_its_own_fail_state(stack, products):
+    """MarkCompensationFailed failing after its retries is never silent: the execution ends in a Fail state of
+    its own, not in the raw error of the last attempt."""
+    skus = products(1)
+    lam, iam = stack.client("lambda"), stack.client("iam")
+    function = next(f for f in lam.list_functions()["Functions"] if "MarkCompensationFailed" in f["FunctionName"])
+    role = function["Role"].rsplit("/", 1)[1]
+    policies = {
+        name: iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    }
+    stack.set_faults({"ReleaseStock": {"mode": "fail", "rate": 1.0}})
+    reset_caches()
+    for name in policies:  # the role may do nothing: every attempt to mark the order is denied
+        iam.delete_role_policy(RoleName=role, PolicyName=name)
+    try:
+        execution, states = run(stack, checkout(skus, token="tok_declined"))
+    finally:
+        for name, document in policies.items():
+            iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(document))
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "CompensationFailureNotRecorded"
+    assert states[-3:] == ["ReleaseStockCompensationFailed", "MarkCompensationFailed", "CompensationFailureNotRecorded"]
+    assert stack.failed_task_attempts(execution["executionArn"]) >= 2 + 2  # ReleaseStock's and Mark's attempts

@@ -17,6 +17,17 @@ def load_event(name: str) -> dict[str, Any]:
     return dict(json.loads((EVENTS / name).read_text(encoding="utf-8")))
 
 
+def claims_of(username: str, *groups: str) -> dict[str, str]:
+    """The claims API Gateway's Cognito authorizer passes on for a signed-in user (every value a string)."""
+    claims = {"cognito:username": username, "token_use": "id", "sub": f"sub-{username}"}
+    if groups:
+        claims["cognito:groups"] = ",".join(groups)
+    return claims
+
+
+OPERATOR = claims_of("operator", "admins")
+
+
 def api_event(
     method: str,
     path: str,
@@ -26,10 +37,16 @@ def api_event(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     sample: str = "api_checkout.json",
+    caller: dict[str, str] | None = OPERATOR,
 ) -> dict[str, Any]:
     """A REST proxy event for `method path`, from a sample: `body` is sent as JSON, `raw_body` as is.
-    The sample's Content-Type is kept when there is a body and dropped otherwise; `headers` override."""
+    The sample's Content-Type is kept when there is a body and dropped otherwise; `headers` override.
+    `caller`: the authorizer's claims (`claims_of`); by default an operator, None for no authorizer context."""
     event = copy.deepcopy(load_event(sample))
+    if caller is None:
+        event["requestContext"].pop("authorizer", None)
+    else:
+        event["requestContext"]["authorizer"] = {"claims": dict(caller)}
     sent = raw_body if raw_body is not None else None if body is _UNSET else json.dumps(body)
     all_headers = {name: value for name, value in event["headers"].items() if name.lower() != "idempotency-key"}
     if sent is None:

@@ -28,6 +28,7 @@ class FunctionRole:
     def __init__(self, iam: Any, function: str, physical: Mapping[str, str], template: Path = TEMPLATE) -> None:
         self._iam = iam
         self._function = function
+        self._template = template
         self._role = _role_properties(template, template.stat().st_mtime_ns, function)
         self.name = f"{function}Role"
         self.arn = iam.create_role(
@@ -39,7 +40,8 @@ class FunctionRole:
     def grant(self, physical: Mapping[str, str]) -> None:
         """(Re)write the role's inline policies with these physical names."""
         resolver = Resolver(
-            parameters={},
+            parameters={"EnableFaultInjection": "true"},  # as the suites deploy: the steps may read the fault plan
+            conditions=_conditions(self._template),
             pseudo={"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}.__getitem__,
             ref=lambda logical_id: physical[logical_id],
             get_att=lambda logical_id, attribute: _attribute(physical, logical_id, attribute),
@@ -64,7 +66,14 @@ def _attribute(physical: Mapping[str, str], logical_id: str, attribute: str) -> 
         return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
     if attribute == "Name":
         return name.rsplit(":", 1)[-1]
+    if attribute == "Arn" and name.startswith("arn:"):  # the suite names the resource by its ARN (a KMS key)
+        return name
     raise KeyError(f"{logical_id}.{attribute}: not known to this suite")
+
+
+@lru_cache(maxsize=2)
+def _conditions(template: Path) -> dict[str, Any]:
+    return dict(load_template(template).get("Conditions") or {})
 
 
 @lru_cache(maxsize=8)

@@ -4,7 +4,10 @@ directly, and reading which states an execution entered."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from checkout_saga.models import Product
+from saga_client.identity import StackIdentities
 from saga_client.stack_data import StackData
 
 CATALOG = [
@@ -16,6 +19,16 @@ CATALOG = [
 
 
 class Stack(StackData):
+    # -------------------------------------------------------------- sign-in
+    @cached_property
+    def identities(self) -> StackIdentities:
+        return StackIdentities.of(self.outputs, self.endpoint_url)
+
+    def auth(self, username: str = "c-e2e", *, operator: bool = False) -> dict[str, str]:
+        """The Authorization header of a signed-in customer (`username`), or of an operator."""
+        token = self.identities.operator(username) if operator else self.identities.token(username)
+        return {"Authorization": token}
+
     # ------------------------------------------------------------------ data
     def seed(self, products: list[Product] = CATALOG) -> None:
         for product in products:

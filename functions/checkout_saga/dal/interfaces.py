@@ -223,6 +223,16 @@ class ReturnRecordsReader(Protocol):
         ...
 
 
+class TokenVault(Protocol):
+    def seal(self, order_id: str, token: str) -> str:
+        """The payment token in a form that only the vault opens, and only for this order."""
+        ...
+
+    def open(self, order_id: str, sealed: str) -> str:
+        """The token `seal` sealed for this order; raises SealedTokenUnreadable otherwise."""
+        ...
+
+
 class SagaStarter(Protocol):
     def start(self, name: str, saga_input: Mapping[str, object]) -> str:
         """Start the saga's execution called `name`; return its id (ARN). Starting a name that was already

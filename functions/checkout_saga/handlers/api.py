@@ -24,6 +24,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout_saga.api_models import FieldError
 from checkout_saga.handlers.api_routes import checkout, customers, orders, products, returns, sagas
+from checkout_saga.handlers.api_routes.access import Audience, audience_of, require_audience
+from checkout_saga.handlers.api_routes.body_limit import MAX_BODY_BYTES, refuse_oversized_body
 from checkout_saga.handlers.api_routes.errors import (
     ApiError,
     InvalidRequest,
@@ -36,6 +38,7 @@ from checkout_saga.handlers.api_routes.json_body import parse_json_object, refus
 from checkout_saga.observability import logger, metrics, tracer
 
 TITLE = "Checkout saga API"
+ID_TOKEN_SCHEME = "CognitoIdToken"
 VERSION = "1.0.0"
 
 app = APIGatewayRestResolver(
@@ -91,6 +94,13 @@ def _parameters(template: str) -> list[str]:
     return re.findall(r"\{([^/]+)\}", template)
 
 
+def _admit_the_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Refuses a caller the route is not for (403), before anything about the request is looked at."""
+    route = app.context["_route"]
+    require_audience(app.current_event.raw_event, route.method, route.openapi_path)
+    return next_middleware(app)
+
+
 def _refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """As bodies refuse unknown fields, routes refuse query parameters they do not declare."""
     route = app.context["_route"]
@@ -106,7 +116,7 @@ def _refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middlewar
     return next_middleware(app)
 
 
-app.use(middlewares=[_refuse_unknown_query_parameters])
+app.use(middlewares=[_admit_the_caller, _refuse_unknown_query_parameters])
 
 
 # ---------------------------------------------------------------------------- OpenAPI
@@ -128,7 +138,32 @@ def openapi_document() -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for generated in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(generated, None)
+    _document_edge_answers(document)
     return document
+
+
+def _document_edge_answers(document: dict[str, Any]) -> None:
+    """Who may call each route (api_routes.access): the token it needs, and its 401 and 403 answers; and the 413
+    of a route that takes a body (api_routes.body_limit)."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[ID_TOKEN_SCHEME] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "A Cognito ID token of the stack's user pool, sent as is (`make token USER=...`).",
+    }
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                operation["responses"]["413"] = {"description": f"A body over {MAX_BODY_BYTES} bytes", **error}
+            audience = audience_of(method, path)
+            if audience is Audience.ANYONE:
+                continue
+            operation["security"] = [{ID_TOKEN_SCHEME: []}]
+            operation["responses"]["401"] = {"description": "No valid ID token (API Gateway answers)", **error}
+            if audience is Audience.OPERATOR:
+                operation["responses"]["403"] = {"description": "Only for operators (group admins)", **error}
 
 
 def openapi_text() -> str:
@@ -140,7 +175,7 @@ def openapi_text() -> str:
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return refuse_non_json(event) or app.resolve(event, context)
+    return refuse_oversized_body(event) or refuse_non_json(event) or app.resolve(event, context)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,7 +28,9 @@ from checkout_saga.dal.interfaces import (
     SagaController,
     SagaLogRepository,
     SagaStarter,
+    TokenVault,
 )
+from checkout_saga.dal.kms_token_vault import KmsTokenVault
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter
 from checkout_saga.faults import FaultInjector, FaultPlan
 from checkout_saga.observability import logger
@@ -92,6 +94,7 @@ class ApiDependencies:
     saga_starter: SagaController
     return_starter: SagaStarter
     idempotency_store: DynamoDBPersistenceLayer
+    token_vault: TokenVault
 
 
 @lru_cache(maxsize=4)
@@ -118,11 +121,22 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
             _client("stepfunctions", endpoint_url, region), settings.return_state_machine_arn
         ),
         idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
+        token_vault=token_vault(settings),
     )
+
+
+def token_vault(settings: StepSettings | None = None) -> TokenVault:
+    settings = settings or load_settings(StepSettings)
+    if not settings.payment_token_key:
+        raise ValueError("PAYMENT_TOKEN_KEY is not set: this function cannot seal or open payment tokens")
+    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
+    return KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
 
 
 def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
     settings = settings or load_settings(StepSettings)
+    if settings.faults_parameter is None:  # deployed with EnableFaultInjection=false
+        return FaultInjector({})
     try:
         document = parameters.get_parameter(settings.faults_parameter, transform="json", max_age=FAULTS_MAX_AGE_SECONDS)
     except parameters.exceptions.TransformParameterError as exc:

@@ -37,21 +37,28 @@ def start_checkout(
     starter: SagaStarter,
     now: str,
     order_id_factory: Callable[[], str] = new_order_id,
+    seal: Callable[[str, str], str] | None = None,
 ) -> CheckoutStarted:
+    """`seal(order_id, token)`: the payment token as the saga carries it (the API seals it with KMS, so that
+    no execution history holds it); None: the token as given."""
     products = catalog.get_products([item.sku for item in request.items])
     unknown = {index: item.sku for index, item in enumerate(request.items) if item.sku not in products}
     if unknown:
         raise UnknownSkus(unknown)
+    if request.customer_id is None:  # the route names the signed-in caller
+        raise ValueError("a checkout needs its customer")
+    customer_id = request.customer_id
     order_id = order_id_factory()
     saga_input = CheckoutInput(
         order_id=order_id,
-        customer_id=request.customer_id,
+        customer_id=customer_id,
         items=[
             LineItem(sku=item.sku, quantity=item.quantity, unit_price_cents=products[item.sku].unit_price_cents)
             for item in request.items
         ],
-        payment_token=request.payment_token,
+        payment_token=None if seal else request.payment_token,
+        sealed_payment_token=seal(order_id, request.payment_token) if seal else None,
     )
-    execution = starter.start(order_id, saga_input.to_payload())
-    logged = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
+    execution = starter.start(order_id, saga_input.model_dump(mode="json", by_alias=True, exclude_none=True))
+    logged = saga_log.record(order_id, SagaState.STARTED, now, customer_id=customer_id)
     return CheckoutStarted(CheckoutAccepted(order_id=order_id, status="PENDING", execution_arn=execution), logged)

@@ -66,6 +66,7 @@ def create_order(
         customer_id=order.customer_id,
         items=[LineItem(**item.model_dump()) for item in order.items],
         payment_token=request.payment_token,
+        sealed_payment_token=request.sealed_payment_token,
         total_cents=order.total_cents,
     )
     return StepResult(context, transitioned=started)

@@ -1,8 +1,12 @@
-"""The simulated payment provider, with the test tokens of CONTRACT §5."""
+"""The simulated payment provider, with the test tokens of the README.
+
+A decline says no more than "declined": its text travels into the execution history, the order's saga failure
+and the API's answer, so it never repeats the token or why a card was refused beyond the error's name."""
 
 from checkout_saga.errors import InsufficientFunds, PaymentDeclined, PaymentProviderUnavailable
 
 FLAKY_FAILURES = 2  # tok_flaky fails this many attempts, then is approved
+DECLINED = "the payment was declined"
 
 
 def charge(token: str, amount_cents: int, attempt: int) -> None:
@@ -15,7 +19,7 @@ def charge(token: str, amount_cents: int, attempt: int) -> None:
             raise PaymentProviderUnavailable(f"provider timed out (attempt {attempt} of a flaky card)")
         return
     if token == "tok_declined":
-        raise PaymentDeclined(f"card declined for {amount_cents} cents")
+        raise PaymentDeclined(DECLINED)
     if token == "tok_insufficient_funds":
-        raise InsufficientFunds(f"insufficient funds for {amount_cents} cents")
-    raise PaymentDeclined(f"unknown payment token {token!r}")
+        raise InsufficientFunds(DECLINED)
+    raise PaymentDeclined(DECLINED)  # an unknown token: the same answer, the token not repeated

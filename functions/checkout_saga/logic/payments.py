@@ -8,6 +8,7 @@ from checkout_saga.logic.results import StepResult
 from checkout_saga.models import Payment, PaymentStatus, SagaContext, SagaState
 
 Charge = Callable[[str, int, int], None]  # (token, amount_cents, attempt); see payment_provider.charge
+OpenToken = Callable[[str, str], str]  # (order_id, sealed token) -> the token; see dal/kms_token_vault.py
 
 _DECLINES: dict[str, type[SagaError]] = {"PaymentDeclined": PaymentDeclined, "InsufficientFunds": InsufficientFunds}
 
@@ -18,14 +19,16 @@ def charge_payment(
     charge: Charge,
     saga_log: SagaLogRepository,
     now: str,
+    open_token: OpenToken | None = None,
 ) -> StepResult:
-    if context.total_cents is None or context.payment_token is None:
-        raise ValueError("ChargePayment needs totalCents and paymentToken (they come from CreateOrder)")
+    has_token = context.payment_token is not None or (context.sealed_payment_token is not None and open_token)
+    if context.total_cents is None or not has_token:
+        raise ValueError("ChargePayment needs totalCents and a payment token (they come from CreateOrder)")
     payment = payments.get(context.order_id)
     if payment is None or payment.status is None:
         attempt = payments.count_attempt(context.order_id)
         try:
-            charge(context.payment_token, context.total_cents, attempt)
+            charge(_token(context, open_token), context.total_cents, attempt)
         except (PaymentDeclined, InsufficientFunds) as decline:
             payment = payments.settle(
                 context.order_id, PaymentStatus.DECLINED, context.total_cents, f"{type(decline).__name__}: {decline}"
@@ -35,6 +38,15 @@ def charge_payment(
     _raise_unless_captured(payment)
     recorded = saga_log.record(context.order_id, SagaState.PAYMENT_CHARGED, now)
     return StepResult(context, transitioned=recorded)
+
+
+def _token(context: SagaContext, open_token: OpenToken | None) -> str:
+    """The token to charge, opened only now: it is never part of the step's result."""
+    if context.payment_token is not None:
+        return context.payment_token
+    if context.sealed_payment_token is None or open_token is None:  # charge_payment checked it already
+        raise ValueError("no payment token to charge")
+    return open_token(context.order_id, context.sealed_payment_token)
 
 
 def _raise_unless_captured(payment: Payment) -> None:

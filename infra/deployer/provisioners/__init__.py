@@ -5,25 +5,39 @@ from __future__ import annotations
 from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisioner
 from .awslambda import FunctionProvisioner, PermissionProvisioner
 from .base import Provisioner, Result, Target
-from .cloudwatch import DashboardProvisioner
+from .cloudwatch import AlarmProvisioner, DashboardProvisioner
+from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
+from .events import RuleProvisioner
 from .iam import RoleProvisioner
+from .kms import AliasProvisioner, KeyProvisioner
+from .logs import LogGroupProvisioner
+from .sns import TopicProvisioner
 from .ssm import ParameterProvisioner
 from .stepfunctions import StateMachineProvisioner
 
 PROVISIONERS: dict[str, Provisioner] = {
     p.resource_type: p
     for p in (
+        AlarmProvisioner(),
         DashboardProvisioner(),
         DeploymentProvisioner(),
         FunctionProvisioner(),
+        AliasProvisioner(),
+        KeyProvisioner(),
+        LogGroupProvisioner(),
         ParameterProvisioner(),
         PermissionProvisioner(),
         RestApiProvisioner(),
         RoleProvisioner(),
+        RuleProvisioner(),
         StageProvisioner(),
         StateMachineProvisioner(),
         TableProvisioner(),
+        TopicProvisioner(),
+        UserPoolClientProvisioner(),
+        UserPoolGroupProvisioner(),
+        UserPoolProvisioner(),
     )
 }
 

@@ -3,6 +3,8 @@
 SAM describes the API as an OpenAPI/Swagger Body. Rather than ImportRestApi (moto leaves
 an imported API without working integrations), the API is built from the Body with
 CreateResource / PutMethod / PutIntegration, which behave alike on moto, LocalStack and AWS.
+Cognito user-pool authorizers of the Body's security definitions become CreateAuthorizer, and each
+method that names one in its `security` is put with that authorizer (SAM's `Auth: DefaultAuthorizer`).
 """
 
 from __future__ import annotations
@@ -47,14 +49,37 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _method_request(operation: Mapping[str, Any]) -> dict[str, Any]:
+def _method_request(operation: Mapping[str, Any], authorizers: Mapping[str, str]) -> dict[str, Any]:
+    """PutMethod's arguments; `authorizers` maps the Body's security scheme names to authorizer ids."""
     parameters = {
         f"method.request.{_PARAMETER_SOURCES[p['in']]}.{p['name']}": bool(p.get("required"))
         for p in operation.get("parameters", [])
         if isinstance(p, dict) and p.get("in") in _PARAMETER_SOURCES
     }
-    api_key = any("api_key" in requirement for requirement in operation.get("security", []))
-    return {"authorizationType": "NONE", "apiKeyRequired": api_key, "requestParameters": parameters}
+    requirements = operation.get("security", [])
+    api_key = any("api_key" in requirement for requirement in requirements)
+    request: dict[str, Any] = {"authorizationType": "NONE", "apiKeyRequired": api_key, "requestParameters": parameters}
+    named = [name for requirement in requirements for name in requirement if name in authorizers]
+    if named:  # SAM's `Authorizer: NONE` names no defined scheme: the method stays open
+        request.update(authorizationType="COGNITO_USER_POOLS", authorizerId=authorizers[named[0]])
+    return request
+
+
+def _cognito_authorizers(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{scheme name: CreateAuthorizer arguments} of the Body's Cognito user-pool authorizers."""
+    schemes = body.get("securityDefinitions") or (body.get("components") or {}).get("securitySchemes") or {}
+    wanted = {}
+    for name, scheme in schemes.items():
+        spec = scheme.get("x-amazon-apigateway-authorizer") if isinstance(scheme, dict) else None
+        if spec is None:
+            continue
+        wanted[str(name)] = {
+            "name": str(name),
+            "type": "COGNITO_USER_POOLS",
+            "providerARNs": [str(arn) for arn in spec.get("providerARNs", [])],
+            "identitySource": f"method.request.header.{scheme.get('name', 'Authorization')}",
+        }
+    return wanted
 
 
 def _integration(operation: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,8 +125,12 @@ class RestApiProvisioner(Provisioner):
         super().check(logical_id, properties, template)
         body = self._body(logical_id, properties, template)
         schemes = body.get("securityDefinitions") or (body.get("components") or {}).get("securitySchemes")
-        if any(isinstance(s, dict) and "x-amazon-apigateway-authorizer" in s for s in (schemes or {}).values()):
-            raise TemplateError(f"{logical_id}: API authorizers are not supported by the deployer")
+        for name, scheme in (schemes or {}).items():
+            spec = scheme.get("x-amazon-apigateway-authorizer") if isinstance(scheme, dict) else None
+            if spec is not None and str(spec.get("type", "")).lower() != "cognito_user_pools":
+                raise TemplateError(
+                    f"{logical_id}: authorizer {name}: only Cognito user-pool authorizers are supported"
+                )
         for path, methods in _operations(body).items():
             for method, operation in methods.items():
                 if "x-amazon-apigateway-integration" not in operation:
@@ -114,7 +143,7 @@ class RestApiProvisioner(Provisioner):
         created = api is None
         if api is None:
             api = self._create(apigw, logical_id, properties, body, target)
-        changed = _Sync(apigw, api["id"]).run(_operations(body))
+        changed = _Sync(apigw, api["id"]).run(_operations(body), _cognito_authorizers(body))
         root = next(r["id"] for r in _paginate(apigw, "get_resources", restApiId=api["id"]) if r["path"] == "/")
         action = "created" if created else "updated" if changed else "unchanged"
         return Result(ref=api["id"], action=action, attributes={"RootResourceId": root})
@@ -172,8 +201,10 @@ class _Sync:
         self.apigw = apigw
         self.api_id = api_id
         self.changed = False
+        self.authorizer_ids: dict[str, str] = {}
 
-    def run(self, wanted: dict[str, dict[str, dict[str, Any]]]) -> bool:
+    def run(self, wanted: dict[str, dict[str, dict[str, Any]]], authorizers: dict[str, dict[str, Any]]) -> bool:
+        self.authorizer_ids = self._authorizers(authorizers)
         current = {
             r["path"]: r for r in _paginate(self.apigw, "get_resources", restApiId=self.api_id, embed=["methods"])
         }
@@ -196,6 +227,23 @@ class _Sync:
             self._methods(resource_id, existing, wanted.get(path, {}))
         return self.changed
 
+    def _authorizers(self, wanted: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """Creates the wanted authorizers that are missing or differ; {name: id}. Methods that used a replaced
+        one are re-put, since their authorizer id no longer matches."""
+        current = {a["name"]: a for a in self.apigw.get_authorizers(restApiId=self.api_id).get("items", [])}
+        ids = {}
+        for name, spec in wanted.items():
+            existing = current.get(name)
+            same = existing is not None and all(existing.get(key) == value for key, value in spec.items())
+            if existing is not None and not same:  # a changed pool or header: replaced
+                self.apigw.delete_authorizer(restApiId=self.api_id, authorizerId=existing["id"])
+            if existing is not None and same:
+                ids[name] = existing["id"]
+                continue
+            ids[name] = self.apigw.create_authorizer(restApiId=self.api_id, **spec)["id"]
+            self.changed = True
+        return ids
+
     def _methods(self, resource_id: str, existing: set[str], wanted: dict[str, Any]) -> None:
         ids = {"restApiId": self.api_id, "resourceId": resource_id}
         same = {m for m in existing & set(wanted) if self._same(ids, m, wanted[m])}
@@ -215,11 +263,12 @@ class _Sync:
             if error_code(exc) == "NotFoundException":
                 return False
             raise
-        request = _method_request(operation)
+        request = _method_request(operation, self.authorizer_ids)
         integration = current.get("methodIntegration") or {}
         wanted_integration = _integration(operation)
         return (
             current.get("authorizationType") == request["authorizationType"]
+            and current.get("authorizerId") == request.get("authorizerId")
             and bool(current.get("apiKeyRequired")) == request["apiKeyRequired"]
             and (current.get("requestParameters") or {}) == request["requestParameters"]
             and integration.get("type") == wanted_integration["type"]
@@ -228,7 +277,7 @@ class _Sync:
         )
 
     def _put(self, ids: dict[str, str], method: str, operation: dict[str, Any]) -> None:
-        request = _method_request(operation)
+        request = _method_request(operation, self.authorizer_ids)
         if not request["requestParameters"]:
             del request["requestParameters"]
         self.apigw.put_method(httpMethod=method, **ids, **request)
@@ -280,7 +329,9 @@ class DeploymentProvisioner(Provisioner):
 
 class StageProvisioner(Provisioner):
     resource_type = "AWS::ApiGateway::Stage"
-    properties = frozenset({"DeploymentId", "Description", "RestApiId", "StageName", "TracingEnabled", "Variables"})
+    properties = frozenset(
+        {"DeploymentId", "Description", "MethodSettings", "RestApiId", "StageName", "TracingEnabled", "Variables"}
+    )
     required = frozenset({"DeploymentId", "RestApiId", "StageName"})
 
     def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
@@ -304,6 +355,9 @@ class StageProvisioner(Provisioner):
             if "TracingEnabled" in properties:
                 kwargs["tracingEnabled"] = bool(properties["TracingEnabled"])
             apigw.create_stage(**kwargs)
+            settings = _method_settings(properties.get("MethodSettings"))
+            if settings:  # CreateStage takes no method settings: they are patched in
+                apigw.update_stage(restApiId=api_id, stageName=name, patchOperations=settings)
             action = "created"
         else:
             operations = [{"op": "replace", "path": "/deploymentId", "value": deployment_id}]
@@ -313,10 +367,36 @@ class StageProvisioner(Provisioner):
                 operations.append({"op": "remove", "path": f"/variables/{key}"})
             for key, value in variables.items():
                 operations.append({"op": "replace", "path": f"/variables/{key}", "value": value})
+            operations += _method_settings(properties.get("MethodSettings"))
             apigw.update_stage(restApiId=api_id, stageName=name, patchOperations=operations)
             action = "updated"
         _prune_deployments(apigw, api_id)
         return Result(ref=name, action=action)
+
+
+_METHOD_SETTINGS = {  # CloudFormation's MethodSetting property -> the path UpdateStage patches
+    "ThrottlingRateLimit": "throttling/rateLimit",
+    "ThrottlingBurstLimit": "throttling/burstLimit",
+    "MetricsEnabled": "metrics/enabled",
+    "LoggingLevel": "logging/loglevel",
+    "DataTraceEnabled": "logging/dataTrace",
+    "CachingEnabled": "caching/enabled",
+}
+
+
+def _method_settings(settings: Any) -> list[dict[str, str]]:
+    """UpdateStage patch operations for the template's MethodSettings (ResourcePath "/*" means every path)."""
+    operations = []
+    for setting in settings or []:
+        resource_path = str(setting.get("ResourcePath", "/*"))
+        path = "*" if resource_path == "/*" else resource_path.replace("/", "~1")
+        prefix = f"/{path}/{setting.get('HttpMethod', '*')}"
+        for key, target in _METHOD_SETTINGS.items():
+            if key in setting:
+                value = setting[key]
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                operations.append({"op": "replace", "path": f"{prefix}/{target}", "value": text})
+    return operations
 
 
 def _tags(apigw: Any, api_id: str) -> dict[str, str]:

@@ -39,6 +39,7 @@ class FunctionProvisioner(Provisioner):
             "LoggingConfig",
             "MemorySize",
             "PackageType",
+            "ReservedConcurrentExecutions",
             "Role",
             "Runtime",
             "Tags",
@@ -91,6 +92,8 @@ class FunctionProvisioner(Provisioner):
             if changed:
                 _wait_ready(lam, name)
             action = "updated" if changed else "unchanged"
+        if _converge_concurrency(lam, name, properties.get("ReservedConcurrentExecutions")) and action == "unchanged":
+            action = "updated"
         arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
         return Result(ref=name, action=action, attributes={"Arn": arn})
 
@@ -134,6 +137,19 @@ class FunctionProvisioner(Provisioner):
         if "KmsKeyArn" in props:
             config["KMSKeyArn"] = props["KmsKeyArn"]
         return config
+
+
+def _converge_concurrency(lam: Any, name: str, wanted: Any) -> bool:
+    """PutFunctionConcurrency / DeleteFunctionConcurrency so the reservation is the template's; True if changed."""
+    current = lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+    target = None if wanted is None else int(wanted)
+    if (None if current is None else int(current)) == target:
+        return False
+    if target is None:
+        lam.delete_function_concurrency(FunctionName=name)
+    else:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=target)
+    return True
 
 
 class PermissionProvisioner(Provisioner):

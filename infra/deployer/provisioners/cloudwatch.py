@@ -1,4 +1,5 @@
-"""AWS::CloudWatch::Dashboard: PutDashboard creates or replaces it, so a re-deploy converges on the template."""
+"""AWS::CloudWatch::Dashboard and ::Alarm: PutDashboard and PutMetricAlarm create or replace them, so a re-deploy
+converges on the template."""
 
 from __future__ import annotations
 
@@ -36,3 +37,32 @@ class DashboardProvisioner(Provisioner):
             return Result(ref=name, action="unchanged")
         cloudwatch.put_dashboard(DashboardName=name, DashboardBody=body)
         return Result(ref=name, action="created" if current is None else "updated")
+
+
+_ALARM_SETTINGS = (  # CloudFormation property = PutMetricAlarm parameter
+    "ActionsEnabled", "AlarmActions", "AlarmDescription", "ComparisonOperator", "DatapointsToAlarm", "Dimensions",
+    "EvaluationPeriods", "InsufficientDataActions", "MetricName", "Namespace", "OKActions", "Period", "Statistic",
+    "Threshold", "TreatMissingData", "Unit",
+)  # fmt: skip
+_NUMBERS = {"DatapointsToAlarm": int, "EvaluationPeriods": int, "Period": int, "Threshold": float}
+
+
+class AlarmProvisioner(Provisioner):
+    resource_type = "AWS::CloudWatch::Alarm"
+    properties = frozenset({"AlarmName", *_ALARM_SETTINGS})
+    required = frozenset({"ComparisonOperator", "EvaluationPeriods"})
+
+    def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
+        cloudwatch = target.clients("cloudwatch")
+        name = str(properties.get("AlarmName") or target.name(logical_id, max_length=255))
+        kwargs: dict[str, Any] = {"AlarmName": name}
+        for key in _ALARM_SETTINGS:
+            if key in properties:
+                value = properties[key]
+                kwargs[key] = _NUMBERS[key](value) if key in _NUMBERS else value
+        if "ActionsEnabled" in kwargs:
+            kwargs["ActionsEnabled"] = str(kwargs["ActionsEnabled"]).lower() == "true"
+        existed = bool(cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"])
+        cloudwatch.put_metric_alarm(**kwargs)
+        arn = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"]
+        return Result(ref=name, action="updated" if existed else "created", attributes={"Arn": arn})

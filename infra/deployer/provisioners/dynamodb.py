@@ -139,6 +139,11 @@ class TableProvisioner(Provisioner):
             ddb.update_table(TableName=name, StreamSpecification=desired_stream or {"StreamEnabled": False})
             self._wait_active(ddb, name)
             changed = True
+        protected = _flag(props.get("DeletionProtectionEnabled", False))
+        if protected != bool(table.get("DeletionProtectionEnabled", False)):
+            ddb.update_table(TableName=name, DeletionProtectionEnabled=protected)
+            self._wait_active(ddb, name)
+            changed = True
         return self._global_indexes(ddb, name, table, props) or changed
 
     def _global_indexes(self, ddb: Any, name: str, table: dict[str, Any], props: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from checkout_saga.api_models import IDEMPOTENCY_KEY_PATTERN, CheckoutAccepted, CheckoutRequest, FieldError
 from checkout_saga.clock import utc_now_iso
+from checkout_saga.handlers.api_routes.access import Forbidden, signed_in_caller
 from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
 from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
 from checkout_saga.handlers.dependencies import api_dependencies
@@ -27,18 +28,29 @@ IDEMPOTENCY_KEY = Header(
     "/checkout",
     status_code=202,
     summary="Start a checkout saga",
-    responses=documented(202, "The saga has started; follow it at GET /orders/{orderId}", 400, 409),
+    responses=documented(202, "The saga has started; follow it at GET /orders/{orderId}", 400, 403, 409),
     tags=["checkout"],
 )
 def post_checkout(
     request: CheckoutRequest,
     idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
 ) -> CheckoutAccepted:
+    caller = signed_in_caller(router.current_event.raw_event)
+    if request.customer_id is not None and not caller.may_act_for(request.customer_id):
+        raise Forbidden("customerId must be the signed-in user (or left out)")
+    # The order's customer is the caller unless an operator names one. Resolved before the idempotency check,
+    # so that the same key and items sent by another customer are a different request (409), never their order.
+    request = request.model_copy(update={"customer_id": request.customer_id or caller.username})
     dependencies = api_dependencies()
 
     def start() -> Answer:
         started = start_checkout(
-            request, dependencies.repos.inventory, dependencies.repos.saga_log, dependencies.saga_starter, utc_now_iso()
+            request,
+            dependencies.repos.inventory,
+            dependencies.repos.saga_log,
+            dependencies.saga_starter,
+            utc_now_iso(),
+            seal=dependencies.token_vault.seal,
         )
         if started.logged_start:
             metrics.add_metric(name="SagaStarted", unit=MetricUnit.Count, value=1)

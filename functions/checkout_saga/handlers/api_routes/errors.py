@@ -100,6 +100,7 @@ def _documented(model: type, description: str) -> OpenAPIResponse:
 
 DOCUMENTED: dict[int, OpenAPIResponse] = {
     400: _documented(InvalidRequestBody, "Invalid request: each entry of `errors` names a field and what is wrong"),
+    403: _documented(ErrorBody, "Signed in, but not allowed to do this"),
     404: _documented(ErrorBody, "Not found"),
     409: _documented(ErrorBody, "The Idempotency-Key was already used with another body, or is in progress"),
 }

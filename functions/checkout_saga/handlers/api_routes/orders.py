@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from checkout_saga.api_models import OrderView
+from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.errors import NotFound, documented
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.order_view import may_have_returns, view_order
@@ -21,10 +22,11 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
     tags=["orders"],
 )
 def get_order(order_id: Annotated[OrderId, Path(alias="orderId")]) -> OrderView:
+    caller = signed_in_caller(router.current_event.raw_event)
     dependencies = api_dependencies()
     records = dependencies.order_records.read(order_id)
     returns = dependencies.repos.returns.list_for_order(order_id) if may_have_returns(records) else []
     view = view_order(order_id, records, returns)
-    if view is None:
+    if view is None or not caller.may_act_for(view.customer_id):  # someone else's order: as if there were none
         raise NotFound(f"no order {order_id}")
     return view

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from checkout_saga.api_models import ReturnAccepted, ReturnRequest, ReturnView
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
+from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.checkout import IDEMPOTENCY_KEY
 from checkout_saga.handlers.api_routes.errors import NotFound, documented
 from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
@@ -34,6 +35,9 @@ def post_return(
 ) -> ReturnAccepted:
     dependencies = api_dependencies()
     repos = dependencies.repos
+    order = repos.orders.get(order_id)
+    if order is None or not signed_in_caller(router.current_event.raw_event).may_act_for(order.customer_id):
+        raise NotFound(f"no order {order_id}")  # someone else's order: as if there were none
 
     def start() -> Answer:
         accepted = start_return(
@@ -61,11 +65,17 @@ def post_return(
 @router.get(
     "/returns/<returnId>",
     summary="A return, its refund and its saga",
-    responses=documented(200, "The return", 400, 404),
+    responses=documented(200, "The return (a customer sees their own only)", 400, 404),
     tags=["returns"],
 )
 def get_return(return_id: Annotated[OrderId, Path(alias="returnId")]) -> ReturnView:
-    view = view_return(return_id, api_dependencies().return_records.read(return_id))
-    if view is None:
-        raise NotFound(f"no return {return_id}")
+    dependencies = api_dependencies()
+    view = view_return(return_id, dependencies.return_records.read(return_id))
+    order = dependencies.repos.orders.get(view.order_id) if view is not None else None
+    if (
+        view is None
+        or order is None
+        or not signed_in_caller(router.current_event.raw_event).may_act_for(order.customer_id)
+    ):
+        raise NotFound(f"no return {return_id}")  # someone else's return: as if there were none
     return view
