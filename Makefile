@@ -131,7 +131,7 @@ resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }
 	@$(PY) -m saga_client resume $(ORDER) --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
-# The benchmark (issue 6): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''"
+# The benchmark (README: speed): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''"
 bench: $(VENV)/.installed
 	@$(PY) -m saga_client bench --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK) --report bench-report.json $(BENCH_ARGS)
 

@@ -1,4 +1,4 @@
-"""The HTTP API's payloads (CONTRACT §3): what clients send and what they get back, camelCase on the wire.
+"""The HTTP API's payloads (openapi.json): what clients send and what they get back, camelCase on the wire.
 
 Requests are strict (unknown fields, strings for numbers and texts that DynamoDB cannot store are refused
 with a 400), so a client mistake is answered by the API and never reaches the saga."""

@@ -1,4 +1,4 @@
-"""Fault injection (CONTRACT §6): a JSON document per step, read from SSM by the handlers.
+"""Fault injection (README: fault injection): a JSON document per step, read from SSM by the handlers.
 
 "fail" raises before the step has any effect: a business-like error that the saga compensates.
 "transient" raises after the step's effect: like a lost response, so the retry that follows exercises
@@ -24,7 +24,7 @@ class FaultSpec(BaseModel):
 
 
 class FaultPlan(RootModel[dict[StepName, FaultSpec]]):
-    """The parameter's whole document: keys must be step names of CONTRACT §4."""
+    """The parameter's whole document: keys must be the saga step names (README: fault injection)."""
 
 
 class FaultInjector:

@@ -1,4 +1,4 @@
-"""A small client of the checkout HTTP API (CONTRACT §3), as a store front end would use it."""
+"""A small client of the checkout HTTP API (openapi.json), as a store front end would use it."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ class StackData:
 
     # ------------------------------------------------------------------ data
     def set_faults(self, plan: dict[str, Any]) -> None:
-        """Write the fault plan (CONTRACT §6); handlers see it within 2 s."""
+        """Write the fault plan (README: fault injection); handlers see it within 2 s."""
         self.client("ssm").put_parameter(
             Name=self.outputs["FaultsParameterName"], Value=json.dumps(plan), Type="String", Overwrite=True
         )

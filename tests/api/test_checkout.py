@@ -1,4 +1,4 @@
-"""POST /checkout (CONTRACT §3): 202 and the saga it starts, every rule of its input, Idempotency-Key."""
+"""POST /checkout (openapi.json): 202 and the saga it starts, every rule of its input, Idempotency-Key."""
 
 from __future__ import annotations
 

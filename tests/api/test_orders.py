@@ -1,4 +1,4 @@
-"""GET /orders/{orderId} (CONTRACT §3): the order, its payment and its saga, in every status."""
+"""GET /orders/{orderId} (openapi.json): the order, its payment and its saga, in every status."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The HTTP API end to end, through the deployed stack's real ApiUrl on the local cloud: every status and
-shape of CONTRACT §3, with the final data checked through the stack's own tables."""
+shape of openapi.json, with the final data checked through the stack's own tables."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.support.stack import Stack
 pytestmark = [pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[2]
 TERMINAL = {"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"}
-FAULTS_TAKE_EFFECT_SECONDS = 2.2  # CONTRACT §6: within 2 s
+FAULTS_TAKE_EFFECT_SECONDS = 2.2  # README: a plan takes effect within 2 s
 _skus = itertools.count(1)
 
 

@@ -49,7 +49,7 @@ def faults(deployed_stack: Stack):
     def set_plan(plan: dict) -> None:
         deployed_stack.set_faults(plan)
         if plan:
-            time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (CONTRACT §6)
+            time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)
 
     yield set_plan
     deployed_stack.set_faults({})

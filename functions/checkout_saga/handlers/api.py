@@ -1,4 +1,4 @@
-"""ApiFunction: the checkout HTTP API (CONTRACT §3) behind API Gateway REST, one Lambda proxy for every route.
+"""ApiFunction: the checkout HTTP API (openapi.json) behind API Gateway REST, one Lambda proxy for every route.
 
 Routes live in `api_routes`; this module assembles them, maps every client mistake to a 4xx body of the
 contract, and publishes the OpenAPI document generated from the routes' models:

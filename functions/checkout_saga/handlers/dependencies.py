@@ -36,7 +36,7 @@ from checkout_saga.faults import FaultInjector, FaultPlan
 from checkout_saga.observability import logger
 from checkout_saga.settings import ApiSettings, StepSettings, load_settings
 
-FAULTS_MAX_AGE_SECONDS = 2  # CONTRACT §6: a change of the faults parameter takes effect within 2 s
+FAULTS_MAX_AGE_SECONDS = 2  # README, fault injection: a change of the faults parameter takes effect within 2 s
 
 
 @dataclass(frozen=True)

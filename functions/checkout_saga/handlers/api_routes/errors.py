@@ -1,4 +1,4 @@
-"""The API's error answers (CONTRACT §3): 400 {"message", "errors"}, 404/405/409 {"message"}.
+"""The API's error answers (openapi.json): 400 {"message", "errors"}, 404/405/409 {"message"}.
 
 Routes raise `ApiError`s; the resolver turns them, and powertools' own validation errors, into these bodies.
 `DOCUMENTED` describes them in the OpenAPI document."""
