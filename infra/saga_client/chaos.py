@@ -239,7 +239,7 @@ class ChaosRun:
         ]
         specs = pick_returns(self.return_rng, confirmed)
         self.return_runs += run_returns(
-            self.stack.outputs["ApiUrl"], specs, self.options.concurrency, self.options.saga_timeout
+            self.stack.outputs["ApiUrl"], self.driver.token, specs, self.options.concurrency, self.options.saga_timeout
         )
         self.report.violations += [
             f"API: a return of order {run.spec.order_id} got no answer: {run.error}"
@@ -327,7 +327,12 @@ class ChaosRun:
         if stuck:
             self.say(f"resuming {len(stuck)} saga(s) left COMPENSATION_FAILED")
             with ThreadPoolExecutor(self.options.concurrency) as pool:
-                report.resumed = list(pool.map(lambda order_id: resume_compensation(self.stack, order_id), stuck))
+                report.resumed = list(
+                    pool.map(
+                        lambda order_id: resume_compensation(self.stack, order_id, operator_token=self.driver.token),
+                        stuck,
+                    )
+                )
             for run in report.runs:
                 run.resumed = run.order_id in stuck
             facts = collect(self.stack, report.runs, self.options.concurrency)

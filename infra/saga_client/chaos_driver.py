@@ -44,13 +44,13 @@ class Driver:
         self._stack, self._timeout, self._poll = stack, timeout, poll
         self._local = threading.local()
         # An operator: chaos checks out for many customers, and an operator may act for any of them.
-        self._token = StackIdentities.of(stack.outputs, stack.endpoint_url).operator("chaos-operator")
+        self.token = StackIdentities.of(stack.outputs, stack.endpoint_url).operator("chaos-operator")
 
     @property
     def api(self) -> CheckoutApi:
         """One HTTP session per thread (requests' Session is not guaranteed thread-safe)."""
         if not hasattr(self._local, "api"):
-            self._local.api = CheckoutApi(self._stack.outputs["ApiUrl"], timeout=30.0, token=self._token)
+            self._local.api = CheckoutApi(self._stack.outputs["ApiUrl"], timeout=30.0, token=self.token)
         api: CheckoutApi = self._local.api
         return api
 

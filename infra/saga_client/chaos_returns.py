@@ -49,9 +49,11 @@ def pick_returns(rng: random.Random, confirmed: Iterable[tuple[str, dict[str, in
     return specs
 
 
-def run_returns(api_url: str, specs: list[ReturnSpec], workers: int, timeout: float) -> list[ReturnRun]:
+def run_returns(api_url: str, token: str, specs: list[ReturnSpec], workers: int, timeout: float) -> list[ReturnRun]:
+    """`token`: an operator's, who may return any customer's order."""
+
     def one(spec: ReturnSpec) -> ReturnRun:
-        run, api = ReturnRun(spec), CheckoutApi(api_url)
+        run, api = ReturnRun(spec), CheckoutApi(api_url, token=token)
         body = {"items": [{"sku": sku, "quantity": units} for sku, units in spec.items], "reason": "chaos"}
         try:
             accepted = api.start_return(spec.order_id, body)

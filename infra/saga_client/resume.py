@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from saga_client.api_client import ApiError, CheckoutApi
+from saga_client.identity import StackIdentities
 from saga_client.stack_data import StackData
 
 
@@ -32,11 +33,16 @@ def current_status(stack: StackData, order_id: str) -> str | None:
     return saga.status.value if saga is not None else None
 
 
-def resume_compensation(stack: StackData, order_id: str, timeout: float = 180.0) -> Resumed:
+def resume_compensation(
+    stack: StackData, order_id: str, timeout: float = 180.0, operator_token: str | None = None
+) -> Resumed:
     """Ask the API to resume, then wait until the execution it started ends. The API refuses (NotResumable)
     unless the order is COMPENSATION_FAILED."""
     try:
-        execution_arn = str(CheckoutApi(stack.outputs["ApiUrl"]).resume_saga(order_id)["executionArn"])
+        # Resuming is an operator's action. Concurrent callers pass one token: signing the same user in from
+        # several threads at once would reset its password under each other.
+        operator = operator_token or StackIdentities.of(stack.outputs, stack.endpoint_url).operator()
+        execution_arn = str(CheckoutApi(stack.outputs["ApiUrl"], token=operator).resume_saga(order_id)["executionArn"])
     except ApiError as exc:
         if exc.status_code in (404, 409):
             raise NotResumable(exc.message) from exc
