@@ -57,7 +57,7 @@ class InjectedFailure(SagaError):
 
 # --------------------------------------------------------------------- transient (retried)
 class TransientStepError(SagaError):
-    """A failure worth retrying (fault injection, mode "transient")."""
+    """A failure worth retrying: fault injection (mode "transient"), or a write refused for a concurrent one."""
 
 
 class PaymentProviderUnavailable(SagaError):

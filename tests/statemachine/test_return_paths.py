@@ -203,6 +203,28 @@ def test_a_restock_that_keeps_failing_after_its_effect_is_undone_in_reverse(stac
     ]
 
 
+def test_a_product_withdrawn_since_the_purchase_cancels_the_return_naming_it(stack, products):
+    skus = products(2)
+    order_id = bought(stack, skus)
+    stack.withdraw_product(skus[1])
+    document = a_return(order_id, {skus[0]: 1, skus[1]: 1})
+
+    execution, states = run_return(stack, document)
+
+    assert states == [*FORWARD[:4], "RestockReturnFailed", *UNDO_ALL]
+    assert stack.failed_task_attempts(execution["executionArn"]) == 1  # not retried: it cannot succeed
+    assert stack.available(skus[0]) == {skus[0]: 7}  # nothing restocked, not even the product still sold
+    payment = stack.payments.get(order_id)
+    assert (payment.status, payment.refunded_cents) == (PaymentStatus.CAPTURED, 0)
+    saga = stack.return_saga_log.get(document["returnId"])
+    assert (saga.status, saga.failure.step, saga.failure.error) == (
+        ReturnStatus.CANCELLED,
+        "RestockReturn",
+        "UnknownProduct",
+    )
+    assert saga.failure.cause == f"unknown sku: {skus[1]}"
+
+
 def test_a_failed_completion_undoes_restock_and_refund(stack, products):
     skus = products(1)
     order_id = bought(stack, skus)

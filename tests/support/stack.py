@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from checkout_saga.dal.dynamodb_inventory import product_key
 from checkout_saga.models import Product
 from saga_client.identity import StackIdentities
 from saga_client.stack_data import StackData
@@ -33,6 +34,10 @@ class Stack(StackData):
     def seed(self, products: list[Product] = CATALOG) -> None:
         for product in products:
             self.inventory.put_product(product)
+
+    def withdraw_product(self, sku: str) -> None:
+        """Delete a product from the catalog (the API has no such route)."""
+        self._table("InventoryTableName").delete_item(Key={"pk": product_key(sku)})
 
     def available(self, *skus: str) -> dict[str, int]:
         products = self.inventory.get_products(list(skus))

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import PageKey
-from checkout_saga.errors import OutOfStock, UnknownProduct
+from checkout_saga.errors import OutOfStock, TransientStepError, UnknownProduct
 from checkout_saga.models import (
     PricedItem,
     Product,
@@ -227,11 +227,15 @@ class DynamoDBInventory:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-        existing = self.get_return_restock(return_id)  # a retry (RESTOCKED) or undone already (UNSTOCKED)
-        if existing is not None:
+            # One reason per write, in order: the restock record first, then one per item.
+            refused = [reason.get("Code") == "ConditionalCheckFailed" for reason in exc.response["CancellationReasons"]]
+            if not refused[0] and any(refused[1:]):
+                missing = sorted({item.sku for item, no in zip(items, refused[1:], strict=True) if no})
+                raise UnknownProduct(f"unknown sku: {', '.join(missing)}") from None
+            existing = self.get_return_restock(return_id)  # a retry (RESTOCKED) or undone already (UNSTOCKED)
+            if existing is None:  # refused for a concurrent write to the same items: the step's retry decides
+                raise TransientStepError(f"restock of return {return_id} conflicted with another write") from exc
             return existing
-        missing = sorted({item.sku for item in items} - set(self.get_products([item.sku for item in items])))
-        raise UnknownProduct(f"unknown sku: {', '.join(missing)}")
 
     def unstock_return(self, return_id: str) -> ReturnRestock:
         for _ in range(3):  # a restock delivered late can win the race once; re-read and decide again
