@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 export PYTHONPATH := functions:infra:.
@@ -31,7 +32,7 @@ help:
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
 	@echo "make deploy-localstack       samlocal build + deploy to LocalStack (docker compose up -d --wait first)"
-	@echo "make lint      ruff, mypy, sam validate --lint"
+	@echo "make lint      ruff, mypy, sam validate --lint (cfn-lint), checkov"
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
 	@echo "make chaos N=1000 SEED=42   faults at every step, duplicates, races; invariants checked"
@@ -48,6 +49,13 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	@test -x $(SAM_VENV)/bin/python || { echo ">> creating $(SAM_VENV) (aws-sam-cli pins its own boto3)" >&2; $(PYTHON) -m venv $(SAM_VENV); }
 	@echo ">> installing aws-sam-cli into $(SAM_VENV)" >&2
 	@$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-sam.txt
+	@touch $@
+
+# checkov (`make lint`) pins libraries of its own too.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || { echo ">> creating $(CHECKOV_VENV)" >&2; $(PYTHON) -m venv $(CHECKOV_VENV); }
+	@echo ">> installing checkov into $(CHECKOV_VENV)" >&2
+	@$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed
@@ -112,11 +120,12 @@ check-iam: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	@$(PY) -m pytest tests/unit -q
 
-lint: $(VENV)/.installed $(SAM_VENV)/.installed
+lint: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/ruff check functions infra tests
 	$(VENV)/bin/ruff format --check functions infra tests
 	$(VENV)/bin/mypy
 	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f template.yaml
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format functions infra tests
