@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 
 from local_cloud.account import serve_account
 from local_cloud.apigateway import ApiGatewayMiddleware
+from local_cloud.cloudwatch_alarms import install_alarm_evaluator
 from local_cloud.console.app import ConsoleMiddleware
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
@@ -94,6 +95,7 @@ class LocalCloud:
                 serve_account,
                 disable_moto_global_cors,
                 lambda: install_all(runner, self.endpoint_url, self.port, self.roles),
+                install_alarm_evaluator,
             ):
                 undo.append(install().uninstall)
             identity = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}

@@ -7,7 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from local_cloud.console import emf, graph, pages
+from local_cloud import emf
+from local_cloud.console import graph, pages
 from local_cloud.console.history import Attempt, Visit
 from local_cloud.console.metrics_panel import percentile
 

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from local_cloud.console.emf import Datum
+from local_cloud.emf import Datum
 from local_cloud.console.saga_kinds import SagaKind
 
 
