@@ -174,7 +174,15 @@ class StepFailure(CamelModel):
         return str(document.get("errorMessage", self.Cause)) if isinstance(document, dict) else self.Cause
 
 
-class FlowContext(CamelModel):
+class SagaPayload(CamelModel):
+    """What a saga step receives: `saga_id` names its saga (the saga log's key, the logs' correlation id)."""
+
+    @property
+    def saga_id(self) -> str:
+        raise NotImplementedError
+
+
+class FlowContext(SagaPayload):
     """What every saga's document carries besides its data: where it failed and why, and whether it is a
     resumed undo. Catches fill these in (ResultPath), the compensations read them."""
 
@@ -183,10 +191,6 @@ class FlowContext(CamelModel):
     failed_compensation: StepName | None = None
     compensation_failure: StepFailure | None = None
     resume_compensation: bool | None = None
-
-    @property
-    def saga_id(self) -> str:
-        raise NotImplementedError
 
 
 class SagaContext(FlowContext):
@@ -218,7 +222,7 @@ class ReturnContext(FlowContext):
         return self.return_id
 
 
-class ReturnInput(CamelModel):
+class ReturnInput(SagaPayload):
     """ValidateReturn's input: the execution's input, named after the execution when it had no returnId."""
 
     return_id: OrderId
@@ -226,8 +230,12 @@ class ReturnInput(CamelModel):
     items: LineItems
     reason: Reason | None = None
 
+    @property
+    def saga_id(self) -> str:
+        return self.return_id
 
-class CheckoutInput(CamelModel):
+
+class CheckoutInput(SagaPayload):
     """CreateOrder's input: the execution's input, named after the execution when it had no orderId."""
 
     order_id: OrderId
@@ -241,6 +249,10 @@ class CheckoutInput(CamelModel):
         if (self.payment_token is None) == (self.sealed_payment_token is None):
             raise ValueError("exactly one of paymentToken and sealedPaymentToken is required")
         return self
+
+    @property
+    def saga_id(self) -> str:
+        return self.order_id
 
 
 # ------------------------------------------------------------------ domain records
