@@ -1,5 +1,6 @@
 """Builds what the logic needs from the function's environment: the one place that wires boto3 in.
-Clients are cached per process (warm invocations reuse them); settings are re-read at every call."""
+Clients are cached per process (warm invocations reuse them); settings are validated at every
+call, once (the step decorator passes them on), never at import."""
 
 import os
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ class Repositories:
     saga_log: SagaLogRepository
     returns: ReturnsRepository
     return_saga_log: SagaLogRepository  # the return sagas' log: the same shape, its own table
+    token_vault: TokenVault | None = None  # only where PAYMENT_TOKEN_KEY is set: the API and ChargePayment
+
+    def sealing(self) -> TokenVault:
+        if self.token_vault is None:
+            raise ValueError("PAYMENT_TOKEN_KEY is not set: this function cannot seal or open payment tokens")
+        return self.token_vault
 
 
 @lru_cache(maxsize=4)
@@ -64,6 +71,9 @@ def _repositories(settings: StepSettings, endpoint_url: str | None, region: str 
         saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table)),
         returns=DynamoDBReturns(dynamodb.Table(settings.returns_table), settings.orders_table),
         return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table)),
+        token_vault=KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
+        if settings.payment_token_key
+        else None,
     )
 
 
@@ -110,8 +120,9 @@ def _idempotency_store(table: str, endpoint_url: str | None, region: str | None)
 def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
     settings = settings or load_settings(ApiSettings)
     endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
+    repos = _repositories(settings, endpoint_url, region)
     return ApiDependencies(
-        repos=_repositories(settings, endpoint_url, region),
+        repos=repos,
         order_records=_order_records(settings, endpoint_url, region),
         return_records=_return_records(settings, endpoint_url, region),
         saga_starter=StepFunctionsSagaStarter(
@@ -121,16 +132,8 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
             _client("stepfunctions", endpoint_url, region), settings.return_state_machine_arn
         ),
         idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
-        token_vault=token_vault(settings),
+        token_vault=repos.sealing(),
     )
-
-
-def token_vault(settings: StepSettings | None = None) -> TokenVault:
-    settings = settings or load_settings(StepSettings)
-    if not settings.payment_token_key:
-        raise ValueError("PAYMENT_TOKEN_KEY is not set: this function cannot seal or open payment tokens")
-    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
-    return KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
 
 
 def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
