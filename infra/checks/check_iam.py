@@ -31,6 +31,7 @@ _POLICIES = re.compile(r"^(\s+)Policies:\s*$")
 _STATEMENT = re.compile(r"^(\s+)- Sid: (\w+)\s*$")
 _CONDITIONAL = re.compile(r"^(\s+)- !If\s*$")  # a statement that exists only under a condition
 _POLICY_TEMPLATE = re.compile(r"^(\s+)- (\w+Policy): (.*)$")
+_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)  # pytest -rf's summary line
 _ACTIONS = re.compile(r"^(\s+Action: \[)(.*)(\]\s*)$")
 
 
@@ -107,21 +108,44 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _failing_stage(copy: Path, resource: str = "") -> str | None:
-    """The first stage whose tests fail in ``copy``, or None when every stage passes."""
-    for stage, paths in STAGES:
-        if resource in API_FIRST:  # its statements are exercised by the API suite: fail there first, sooner
-            paths = sorted(paths, key=lambda path: path != "tests/api")
+class Runner:
+    """Runs the stages in ``copy``. The test that failed for a resource's last statement runs first, alone, for
+    the next one: most of a resource's actions are needed by the same test, and one test is much cheaper than
+    a stage."""
+
+    def __init__(self, copy: Path) -> None:
+        self._copy = copy
+        self._last_failure: dict[str, tuple[str, str]] = {}  # resource -> (stage, test node id)
+
+    def failing_stage(self, resource: str = "") -> str | None:
+        """The first stage whose tests fail, or None when every stage passes."""
+        if resource in self._last_failure:
+            stage, test = self._last_failure[resource]
+            if self._fails([test]) is not None:
+                return stage
+        for stage, paths in STAGES:
+            if resource in API_FIRST:  # its statements are exercised by the API suite: fail there first, sooner
+                paths = sorted(paths, key=lambda path: path != "tests/api")
+            failed = self._fails(paths)
+            if failed is not None:
+                if failed:
+                    self._last_failure[resource] = (stage, failed)
+                return stage
+        return None
+
+    def _fails(self, paths: list[str]) -> str | None:
+        """None if the tests pass; else the failed test's node id ("" when pytest names none)."""
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *paths],
-            cwd=copy,
+            [sys.executable, "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider", *paths],
+            cwd=self._copy,
             capture_output=True,
             text=True,
             check=False,
         )
-        if result.returncode != 0:
-            return stage
-    return None
+        if result.returncode == 0:
+            return None
+        failed = _FAILED.search(result.stdout)
+        return failed[1] if failed else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,12 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="check-iam-") as work:
         copy = copy_project(root, Path(work))
         print(f"check-iam: {len(found)} statements and actions; first, the tests must pass with all ...", flush=True)
-        if (stage := _failing_stage(copy)) is not None:
+        runner = Runner(copy)
+        if (stage := runner.failing_stage()) is not None:
             print(f"the {stage} tests fail without any change: fix them first", file=sys.stderr)
             return 2
         for index, statement in enumerate(found, 1):
             (copy / TEMPLATE).write_text(without(lines, statement))
-            stage = _failing_stage(copy, statement.resource)
+            stage = runner.failing_stage(statement.resource)
             verdict = f"needed (the {stage} tests fail without it)" if stage else "EXTRA: every test passes without it"
             print(f"[{index}/{len(found)}] {statement}: {verdict}", flush=True)
             if stage is None:

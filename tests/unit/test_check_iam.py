@@ -39,3 +39,29 @@ def test_removing_an_action_keeps_the_others_of_its_statement() -> None:
     block = refund_payment.split("Sid: FenceOrder", 1)[1].split("Sid:", 1)[0]
     assert "Action: [dynamodb:UpdateItem]" in block
     assert len(removed.splitlines()) == len(lines)
+
+
+def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Path) -> None:
+    from checks.check_iam import Runner
+
+    runs = tmp_path / "runs.log"
+    for suite in ("statemachine", "api", "e2e"):
+        (tmp_path / "tests" / suite).mkdir(parents=True)
+    (tmp_path / "tests" / "statemachine" / "test_paths.py").write_text(
+        "from pathlib import Path\n\n\n"
+        "def test_first():\n    Path('runs.log').open('a').write('first\\n')\n\n\n"
+        "def test_needs_grant():\n    Path('runs.log').open('a').write('needs\\n')\n    assert Path('grant').exists()\n"
+    )
+    for suite in ("api", "e2e"):
+        (tmp_path / "tests" / suite / "test_ok.py").write_text("def test_ok():\n    pass\n")
+    runner = Runner(tmp_path)
+
+    assert runner.failing_stage("SomeFunction") == "in-process"
+    assert runs.read_text().split() == ["first", "needs"]
+    runs.unlink()
+    assert runner.failing_stage("SomeFunction") == "in-process"
+    assert runs.read_text().split() == ["needs"]  # the remembered test alone
+    runs.unlink()
+    (tmp_path / "grant").touch()
+    assert runner.failing_stage("SomeFunction") is None  # it passes: every stage runs, and passes
+    assert runs.read_text().split() == ["needs", "first", "needs"]
