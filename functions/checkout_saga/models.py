@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
@@ -116,7 +116,7 @@ class RestockStatus(StrEnum):
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    def to_payload(self, exclude_none: bool = False) -> dict[str, object]:
+    def to_payload(self, exclude_none: bool = False) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from checkout_saga.models import (
     Order,
@@ -24,7 +24,7 @@ from checkout_saga.models import (
     StockedProduct,
 )
 
-PageKey = dict[str, str]  # where a page of a listing ended, as the storage gave it
+PageKey = dict[str, Any]  # where a page of a listing ended, as the storage gave it (opaque to the logic)
 
 
 class OrdersRepository(Protocol):
