@@ -181,12 +181,7 @@ class FakeSagaLog:
         )
 
     def record(
-        self,
-        saga_id: str,
-        state: SagaState,
-        at: str,
-        status: SagaStatus | None = None,
-        customer_id: str | None = None,
+        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
         record = self._ensure(saga_id, at)
         if any(transition.state is state for transition in record.history):

@@ -44,12 +44,7 @@ class DynamoDBSagaLog:
         return SagaRecord.model_validate(plain(item)) if item else None
 
     def record(
-        self,
-        saga_id: str,
-        state: SagaState,
-        at: str,
-        status: SagaStatus | None = None,
-        customer_id: str | None = None,
+        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
         assignments = [
             "#state = :state",

@@ -174,12 +174,7 @@ class SagaLogRepository(Protocol):
     def get(self, saga_id: str) -> SagaRecord | None: ...
 
     def record(
-        self,
-        saga_id: str,
-        state: SagaState,
-        at: str,
-        status: SagaStatus | None = None,
-        customer_id: str | None = None,
+        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
         """Append `state` to the saga's history unless it is there already; True if it was appended."""
         ...
