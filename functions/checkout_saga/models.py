@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
@@ -116,7 +116,7 @@ class RestockStatus(StrEnum):
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    def to_payload(self, exclude_none: bool = False) -> dict[str, object]:
+    def to_payload(self, exclude_none: bool = False) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 
@@ -142,6 +142,10 @@ class LineItem(CamelModel):
     quantity: Quantity
     unit_price_cents: Cents | None = None  # filled from the catalog when the caller did not price it
 
+    def as_priced(self) -> PricedItem:
+        """The item once priced (by CreateOrder or ValidateReturn); a missing price is a validation error."""
+        return PricedItem.model_validate(self.model_dump())
+
 
 class PricedItem(CamelModel):
     sku: Sku
@@ -151,6 +155,9 @@ class PricedItem(CamelModel):
     @property
     def subtotal_cents(self) -> int:
         return self.quantity * self.unit_price_cents
+
+    def as_line(self) -> LineItem:
+        return LineItem(**self.model_dump())
 
 
 LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
@@ -268,6 +275,20 @@ class Order(CamelModel):
     returned_units: dict[str, int] = Field(default_factory=dict)
     returns_version: int = 0  # bumped by every claim and release, the condition of the next one
 
+    @classmethod
+    def new(cls, order_id: str, customer_id: str, status: OrderStatus, items: list[PricedItem], now: str) -> Order:
+        """An order as first stored: its total from its items, created and updated now."""
+        total = sum(item.subtotal_cents for item in items)
+        return cls(
+            order_id=order_id,
+            customer_id=customer_id,
+            status=status,
+            items=items,
+            total_cents=total,
+            created_at=now,
+            updated_at=now,
+        )
+
 
 class ReturnRecord(CamelModel):
     """A return of some units of a CONFIRMED order. `items` are priced (the price the order paid) once
@@ -284,6 +305,21 @@ class ReturnRecord(CamelModel):
     validated_at: str | None = None
     rejection: str | None = None
     fenced_at: str | None = None
+
+    @classmethod
+    def new(
+        cls, return_id: str, order_id: str, status: ReturnStatus, items: list[LineItem], reason: str | None, now: str
+    ) -> ReturnRecord:
+        """A return as first stored, requested and updated now."""
+        return cls(
+            return_id=return_id,
+            order_id=order_id,
+            status=status,
+            items=items,
+            reason=reason,
+            requested_at=now,
+            updated_at=now,
+        )
 
 
 class Product(CamelModel):

@@ -5,6 +5,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def failed_compensations(stack) -> float:
         Period=7200,
         Statistics=["Sum"],
     )
-    return sum(point["Sum"] for point in answer["Datapoints"])
+    return float(sum(point["Sum"] for point in answer["Datapoints"]))
 
 
 def alerts_queue(stack) -> str:
@@ -39,8 +40,8 @@ def alerts_queue(stack) -> str:
     return str(url)
 
 
-def alarm_notifications(stack, queue_url: str) -> list[dict]:
-    found: list[dict] = []
+def alarm_notifications(stack, queue_url: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     deadline = time.monotonic() + ALARM_WAIT
     while not found and time.monotonic() < deadline:
         answer = stack.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)

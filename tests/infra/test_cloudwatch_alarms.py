@@ -126,13 +126,15 @@ def test_evaluation_follows_the_alarms_settings() -> None:
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
     class Alarm:
-        namespace, metric_name, metric_data_queries = NAMESPACE, "M", []
-        dimensions: list[dict[str, str]] = []
+        namespace, metric_name = NAMESPACE, "M"
+        metric_data_queries: list[Any] = []
+        dimensions: list[Any] = []
         statistic, period, evaluation_periods, datapoints_to_alarm = "Sum", 60, 3, 2
         threshold, comparison_operator, treat_missing_data = 5.0, "GreaterThanThreshold", "missing"
 
     class Datum:
-        namespace, name, dimensions = NAMESPACE, "M", []
+        namespace, name = NAMESPACE, "M"
+        dimensions: list[Any] = []
 
         def __init__(self, seconds_ago: float, value: float) -> None:
             self.timestamp, self.value = now - timedelta(seconds=seconds_ago), value

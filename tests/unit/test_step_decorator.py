@@ -5,8 +5,10 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout_saga.errors import InjectedFailure
 from checkout_saga.faults import FaultInjector, FaultSpec
@@ -16,7 +18,7 @@ from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.results import StepResult
 from checkout_saga.models import CheckoutInput, ReturnContext, SagaContext, StepName
 from checkout_saga.observability import logger
-from checkout_saga.settings import StepSettings
+from checkout_saga.settings import StepSettings, load_settings
 
 TABLES = ("ORDERS", "INVENTORY", "PAYMENTS", "SAGA_LOG", "RETURNS", "RETURN_SAGA_LOG")
 
@@ -27,6 +29,9 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:checkout-saga-Step"
     aws_request_id: str = "request-1"
+
+
+LAMBDA_CONTEXT = cast(LambdaContext, FakeLambdaContext())
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +62,7 @@ def test_a_step_logs_its_name_and_saga_and_answers_the_next_document(
     def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
         return StepResult(context.model_copy(update={"total_cents": 2998}), transitioned=True)
 
-    answer = handler({"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 2}]}, FakeLambdaContext())
+    answer = handler({"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 2}]}, LAMBDA_CONTEXT)
 
     assert answer == {"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 2}], "totalCents": 2998}
     [done] = logs()
@@ -73,10 +78,10 @@ def test_the_saga_id_is_the_payloads_own(logs: Callable[[], list[dict[str, objec
     def create(request: CheckoutInput, repos: Repositories, now: str) -> StepResult:
         return StepResult(SagaContext(order_id=request.order_id), transitioned=False)
 
-    validate({"returnId": "r-9", "orderId": "o-1"}, FakeLambdaContext())
+    validate({"returnId": "r-9", "orderId": "o-1"}, LAMBDA_CONTEXT)
     create(
         {"orderId": "o-2", "customerId": "c-1", "items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": "tok"},
-        FakeLambdaContext(),
+        LAMBDA_CONTEXT,
     )
 
     lines = logs()
@@ -88,11 +93,10 @@ def test_the_saga_id_is_the_payloads_own(logs: Callable[[], list[dict[str, objec
 
 def test_settings_are_validated_once_per_call(monkeypatch: pytest.MonkeyPatch) -> None:
     loads: list[type] = []
-    real_load = step_module.load_settings
 
     def counting_load(model: type[StepSettings]) -> StepSettings:
         loads.append(model)
-        return real_load(model)
+        return load_settings(model)
 
     monkeypatch.setattr(step_module, "load_settings", counting_load)
     monkeypatch.setattr("checkout_saga.handlers.dependencies.load_settings", counting_load)
@@ -103,7 +107,7 @@ def test_settings_are_validated_once_per_call(monkeypatch: pytest.MonkeyPatch) -
     def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
         return StepResult(context, transitioned=False)
 
-    handler({"orderId": "o-1"}, FakeLambdaContext())
+    handler({"orderId": "o-1"}, LAMBDA_CONTEXT)
 
     assert loads == [StepSettings]
 
@@ -122,7 +126,7 @@ def test_a_state_that_is_not_a_saga_step_reads_no_fault_plan(
     def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
         return StepResult(context, transitioned=False)
 
-    assert handler({"orderId": "o-3"}, FakeLambdaContext()) == {"orderId": "o-3", "items": []}
+    assert handler({"orderId": "o-3"}, LAMBDA_CONTEXT) == {"orderId": "o-3", "items": []}
     [done] = logs()
     assert done["step"] == "MarkCompensationFailed"
 
@@ -139,5 +143,5 @@ def test_a_step_fails_with_its_fault_before_its_effect(monkeypatch: pytest.Monke
         return StepResult(context, transitioned=True)
 
     with pytest.raises(InjectedFailure, match="ReserveStock"):
-        handler({"orderId": "o-4"}, FakeLambdaContext())
+        handler({"orderId": "o-4"}, LAMBDA_CONTEXT)
     assert effects == []

@@ -2,10 +2,12 @@
 Clients are cached per process (warm invocations reuse them); settings are validated at every
 call, once (the step decorator passes them on), never at import."""
 
+from __future__ import annotations
+
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
@@ -13,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from checkout_saga.dal.aws_errors import error_code
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords, DynamoDBReturnRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
@@ -37,6 +40,9 @@ from checkout_saga.faults import FaultInjector, FaultPlan
 from checkout_saga.observability import logger
 from checkout_saga.settings import ApiSettings, StepSettings, load_settings
 
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
 FAULTS_MAX_AGE_SECONDS = 2  # README, fault injection: a change of the faults parameter takes effect within 2 s
 
 
@@ -57,8 +63,9 @@ class Repositories:
 
 
 @lru_cache(maxsize=4)
-def _dynamodb(endpoint_url: str | None, region: str | None) -> Any:
-    return boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region)
+def _dynamodb(endpoint_url: str | None, region: str | None) -> DynamoDBServiceResource:
+    resource: DynamoDBServiceResource = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region)
+    return resource
 
 
 @lru_cache(maxsize=16)
@@ -162,7 +169,7 @@ def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
 def _parameter_not_found(exc: Exception) -> bool:
     # powertools raises GetParameterError inside its `except`: the SDK's error is the implicit context.
     cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
+    return isinstance(cause, ClientError) and error_code(cause) == "ParameterNotFound"
 
 
 def reset_caches() -> None:
