@@ -23,6 +23,7 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 def saga_step(
     name: StepName | str,
     payload_model: type[PayloadT],
+    *,
     on_transition: str | None = None,
     ends_as: OrderStatus | None = None,
 ) -> Callable[[StepFunction[PayloadT]], LambdaHandler]:
