@@ -6,6 +6,8 @@ The handler's boto3 calls then reach moto's in-process mocks. Differences from a
 - the function timeout is not enforced (a thread cannot be killed);
 - a package the process has already imported from elsewhere (e.g. ``functions/`` on the test
   PYTHONPATH) is the one that runs, as Python's import system dictates, so tests can patch it;
+- parameters fetched through powertools are not cached from one call to the next (in Lambda each
+  function caches in its own process; here one function's cache would spare another its IAM check);
 - output is captured when written through ``sys.stdout``/``sys.stderr`` (print, logging handlers
   created during the call); output written straight to file descriptors 1/2 is not.
 """
@@ -42,6 +44,7 @@ class InProcessRunner:
             _CapturedOutput() as output,
             _Environment(self._variables(spec)),
             acting_as(spec.credentials) if spec.credentials else contextlib.nullcontext(),
+            _OwnParameterCache(),
         ):
             started = time.perf_counter()
             try:
@@ -146,6 +149,31 @@ class _Environment:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class _OwnParameterCache:
+    """powertools keeps the parameters it fetched (the fault plan) in one process-wide dict of providers. On
+    Lambda each function has a process of its own; here, where all share one, each call starts with no
+    providers (and the caller's are put back after), so that one function's cached read never spares another
+    its own read, and the IAM check on it. A call reads its parameters afresh: it cannot see a stale plan."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, Any] | None = None
+        self._outer: dict[str, Any] = {}
+
+    def __enter__(self) -> None:
+        try:
+            from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+        except ImportError:  # a handler package without powertools: nothing to keep apart
+            return
+        self._providers = DEFAULT_PROVIDERS
+        self._outer = dict(DEFAULT_PROVIDERS)
+        DEFAULT_PROVIDERS.clear()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._providers is not None:
+            self._providers.clear()
+            self._providers.update(self._outer)
 
 
 class _Tee:

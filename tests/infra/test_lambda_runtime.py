@@ -119,6 +119,40 @@ def test_in_process_restores_environment(spec: Spec) -> None:
         runner.close()
 
 
+def test_in_process_each_call_reads_its_parameters_itself(spec: Spec) -> None:
+    """One process for every function: a parameter powertools cached in one call must not spare the next call
+    its own read (on Lambda, another function's cache is in another process)."""
+    import boto3
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+    from moto import mock_aws
+
+    code = make_zip(
+        {
+            "reader/__init__.py": "",
+            "reader/app.py": "from aws_lambda_powertools.utilities import parameters\n\n\n"
+            "def handler(event, context):\n    return parameters.get_parameter('/plan', max_age=300)\n",
+        }
+    )
+    runner = InProcessRunner()
+    callers_own = object()
+    DEFAULT_PROVIDERS["caller"] = callers_own
+    try:
+        with mock_aws():
+            ssm = boto3.client("ssm", region_name="us-east-1")
+            ssm.put_parameter(Name="/plan", Value="first", Type="String")
+            reader = spec("reader", handler="reader.app.handler", code_sha="sha-reader", code_bytes=code)
+            assert json.loads(runner.invoke(reader, "{}").payload) == "first"
+            ssm.put_parameter(Name="/plan", Value="second", Type="String", Overwrite=True)
+            other = spec("other-reader", handler="reader.app.handler", code_sha="sha-reader", code_bytes=code)
+
+            assert json.loads(runner.invoke(other, "{}").payload) == "second"
+            assert json.loads(runner.invoke(reader, "{}").payload) == "second"
+        assert {"caller": callers_own} == DEFAULT_PROVIDERS  # the caller's providers, as they were
+    finally:
+        DEFAULT_PROVIDERS.pop("caller", None)
+        runner.close()
+
+
 # -- worker pool only ------------------------------------------------------------------------------
 
 

@@ -323,6 +323,34 @@ def test_every_compensation_that_keeps_failing_ends_visible_then_can_be_resumed(
         assert stack.return_saga_log.get(document["returnId"]).status == ReturnStatus.CANCELLED
 
 
+def test_an_undo_cannot_take_back_returned_units_sold_again_and_says_so(stack, products):
+    skus = products(1)
+    order_id = bought(stack, skus)
+    faults(stack, {"CompleteReturn": {"mode": "fail", "rate": 1.0}, "UnstockReturn": {"mode": "fail", "rate": 1.0}})
+    document = a_return(order_id, {skus[0]: 1})
+    run_return(stack, document)
+    assert stack.returns.get(document["returnId"]).status is ReturnStatus.COMPENSATION_FAILED
+    assert stack.available(*skus) == {skus[0]: 8}  # the restock still holds
+    faults(stack, {})
+    stack.inventory.put_product(stack.inventory.get_products(skus)[skus[0]].model_copy(update={"available": 0}))
+
+    resumed, resumed_states = run_return(
+        stack, {"returnId": document["returnId"], "resumeCompensation": True}, name=f"{document['returnId']}-r"
+    )
+
+    assert resumed_states[:2] == ["StartOrResume", "UnstockReturn"]
+    failures = {
+        (details["error"], details["cause"])
+        for event in stack.history(resumed["executionArn"])
+        if (details := event.get("lambdaFunctionFailedEventDetails") or event.get("taskFailedEventDetails"))
+    }
+    why = f"the returned units of {skus[0]} were sold again: they cannot be taken back"
+    assert any(error == "OutOfStock" and why in cause for error, cause in failures), failures
+    assert stack.returns.get(document["returnId"]).status is ReturnStatus.COMPENSATION_FAILED
+    assert stack.available(*skus) == {skus[0]: 0}  # nothing taken that is not there
+    assert stack.payments.get(order_id).refunded_cents == 1000  # the refund stands until an operator decides
+
+
 def test_a_cancel_whose_answer_is_lost_ends_cancelled(stack, products):
     skus = products(1)
     order_id = bought(stack, skus)
