@@ -121,11 +121,6 @@ def authorize_request(response: Any) -> None:
     ):
         if iam_action in _ALWAYS_ALLOWED:
             continue
-        import os
-
-        if os.environ.get("IAM_AUDIT"):
-            with open(os.environ["IAM_AUDIT"], "a") as f:
-                f.write(f"{principal.arn}\t{iam_action}\t{resource}\n")
         if not allows(documents, iam_action, resource):
             denied = AccessDenied(principal.arn, iam_action, resource)
             raise _error(response, "AccessDeniedException", str(denied), 403)
