@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 from checkout_saga.models import (
     CamelModel,
     Cents,
+    Coordination,
     LineItem,
     OrderId,
     OrderStatus,
@@ -77,6 +78,13 @@ class CheckoutRequest(RequestModel):
     ] = None
     items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
     payment_token: TokenText
+    coordination: Annotated[
+        Coordination,
+        Field(
+            description="orchestration: a state machine drives the steps; choreography: each service reacts "
+            "to the others' events (README: two coordinations)."
+        ),
+    ] = Coordination.ORCHESTRATION
 
 
 class CheckoutAccepted(CamelModel):
@@ -123,6 +131,7 @@ class SagaView(CamelModel):
     state: SagaState
     history: list[SagaStep]
     failure: SagaFailureView | None
+    coordination: Coordination = Coordination.ORCHESTRATION
 
 
 class OrderView(CamelModel):

@@ -85,6 +85,13 @@ class SagaState(StrEnum):
     REJECTED = "REJECTED"
 
 
+class Coordination(StrEnum):
+    """How a checkout's steps are driven: a state machine, or each service reacting to the others' events."""
+
+    ORCHESTRATION = "orchestration"
+    CHOREOGRAPHY = "choreography"
+
+
 class PaymentStatus(StrEnum):
     CAPTURED = "CAPTURED"
     REFUNDED = "REFUNDED"
@@ -313,3 +320,4 @@ class SagaRecord(CamelModel):
     history: list[SagaTransition] = Field(default_factory=list)
     failure: SagaFailureRecord | None = None
     compensation_failure: SagaFailureRecord | None = None
+    coordination: Coordination = Coordination.ORCHESTRATION

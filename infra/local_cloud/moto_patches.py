@@ -236,6 +236,7 @@ def install_all(
     """Everything the local cloud needs from moto, IAM enforcement included; ``endpoint_url``/``port`` for
     server mode only."""
     from local_cloud import (
+        event_sources,
         iam_enforcement,
         invocation_credentials,
         lambda_concurrency,
@@ -257,5 +258,6 @@ def install_all(
         moto_dispatch.install_all(),
         moto_limits.install_all(),
         lambda_concurrency.install_all(),
+        event_sources.install(),
     ]
     return Installation([part.uninstall for part in parts])

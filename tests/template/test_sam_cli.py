@@ -28,6 +28,11 @@ FUNCTIONS = [
     "CancelReturnFunction",
     "MarkReturnCompensationFailedFunction",
     "ApiFunction",
+    "PublishSagaEventsFunction",
+    "OrdersServiceFunction",
+    "InventoryServiceFunction",
+    "PaymentsServiceFunction",
+    "SweepStalledSagasFunction",
 ]
 
 

@@ -90,4 +90,5 @@ def _saga_view(saga: SagaRecord | None) -> SagaView:
         failure=None
         if failure is None
         else SagaFailureView(step=failure.step, error=failure.error, cause=failure.cause or ""),
+        coordination=saga.coordination,
     )
