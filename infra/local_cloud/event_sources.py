@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local_cloud.iam_policies import AccessDenied, authorize_role, role_name
+from local_cloud.moto_dynamodb import DYNAMODB_LOCK
 from local_cloud.seams import Installation, replace, require_signature
 
 _log = logging.getLogger("local_cloud.event_sources")
@@ -187,7 +188,8 @@ class EventSourcePollers:
                 continue
             if position is None:  # LATEST: what is written from now on; TRIM_HORIZON: all that is kept
                 position = len(shard.items) if esm.starting_position == "LATEST" else 0
-            records = shard.items[position : position + esm.batch_size]
+            with DYNAMODB_LOCK:  # never a record of a transaction still running (it may be cancelled)
+                records = shard.items[position : position + esm.batch_size]
             if not records:
                 time.sleep(_IDLE_SECONDS)
                 continue

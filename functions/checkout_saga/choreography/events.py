@@ -37,6 +37,16 @@ COMPENSATIONS = (StepName.REFUND_PAYMENT, StepName.RELEASE_STOCK, StepName.CANCE
 MARK_COMPENSATION_FAILED = "MarkCompensationFailed"  # not a step of its own (no fault injection), as in the ASL
 
 
+# The transition each forward step records when it takes effect: a step either records it or emits its failure,
+# never both (dal/dynamodb_outbox.py makes the two exclusive).
+FORWARD_TRANSITIONS: dict[StepName, SagaState] = {
+    StepName.CREATE_ORDER: SagaState.ORDER_CREATED,
+    StepName.RESERVE_STOCK: SagaState.STOCK_RESERVED,
+    StepName.CHARGE_PAYMENT: SagaState.PAYMENT_CHARGED,
+    StepName.CONFIRM_ORDER: SagaState.CONFIRMED,
+}
+
+
 def failed(step: StepName) -> str:
     """The event a forward step emits when it fails for good: `ReserveStockFailed`."""
     return f"{step.value}Failed"

@@ -22,6 +22,7 @@ from pydantic import Field
 from checkout_saga.choreography.events import (
     COMPENSATION_FAILED,
     COMPENSATIONS,
+    FORWARD_STEPS,
     MARK_COMPENSATION_FAILED,
     REACTIONS,
     SagaEvent,
@@ -41,9 +42,9 @@ from checkout_saga.handlers import (
     release_stock,
     reserve_stock,
 )
-from checkout_saga.handlers.dependencies import aws_client, outbox, saga_log_seen_through
+from checkout_saga.handlers.dependencies import aws_client, outbox, repositories, saga_log_seen_through
 from checkout_saga.handlers.step import LambdaHandler
-from checkout_saga.models import CheckoutInput, PricedItem, SagaContext, StepName
+from checkout_saga.models import CheckoutInput, OrderStatus, PricedItem, SagaContext, StepName
 from checkout_saga.observability import logger
 from checkout_saga.settings import StepSettings, load_settings
 
@@ -57,17 +58,19 @@ STEP_HANDLERS: dict[str, LambdaHandler] = {
     StepName.CANCEL_ORDER.value: cancel_order.handler,
     MARK_COMPENSATION_FAILED: mark_compensation_failed.handler,
 }
+_UNDO = frozenset(step.value for step in COMPENSATIONS)
+_FORWARD = frozenset(step.value for step in FORWARD_STEPS)
 # The forward steps' Retry in statemachine/checkout.asl.json (the Lambda.* errors are the invocation's own:
 # here a failed invocation is retried by SQS whatever it was).
 TRANSIENT = frozenset({"TransientStepError", "PaymentProviderUnavailable"})
 # Errors after which the saga has nothing left to do, as the state machine's Catches end it: another order holds
 # the id (OrderIdTaken), the pivot was passed (OrderConfirmed), the undo had completed (SagaAlreadyCompensated).
 ENDS_HERE: dict[str, frozenset[str]] = {
-    StepName.CREATE_ORDER.value: frozenset({"OrderAlreadyExists"}),
+    **{step: frozenset({"StepFailedMeanwhile"}) for step in _FORWARD},
+    StepName.CREATE_ORDER.value: frozenset({"OrderAlreadyExists", "StepFailedMeanwhile"}),
     StepName.REFUND_PAYMENT.value: frozenset({"OrderConfirmed"}),
     MARK_COMPENSATION_FAILED: frozenset({"OrderConfirmed", "SagaAlreadyCompensated"}),
 }
-_UNDO = frozenset(step.value for step in COMPENSATIONS)
 
 
 class ServiceSettings(StepSettings):
@@ -98,29 +101,51 @@ def react(record: SQSRecord, context: LambdaContext, settings: ServiceSettings) 
 
     def through_outbox(saga_log: SagaLogRepository) -> SagaLogRepository:
         assert isinstance(saga_log, DynamoDBSagaLog)
-        seen.append(OutboxSagaLog(saga_log, outbox(settings), event.round, events_context))
+        forward = StepName(step) if step in _FORWARD else None
+        seen.append(OutboxSagaLog(saga_log, outbox(settings), event.round, events_context, forward))
         return seen[-1]
 
+    if step in _UNDO and _given_up(event.saga_id, settings):
+        logger.info("the undo was given up: only a resume runs it again", saga_id=event.saga_id, step=step)
+        return
     try:
         with saga_log_seen_through(through_outbox):
             STEP_HANDLERS[step](event.context, context)
     except Exception as exc:
         error = type(exc).__name__
-        if error in ENDS_HERE.get(step, frozenset()):
-            logger.info("saga ends here", saga_id=event.saga_id, step=step, error=error)
-            return
-        if _retried(step, error, attempt, settings):
+        outcome = _outcome(step, error, attempt, settings, announced=any(log.announced for log in seen))
+        # One line per failed attempt: what the chaos report counts (saga_client/choreography_stack.py).
+        logger.warning(
+            "step attempt failed", saga_id=event.saga_id, step=step, error=error, attempt=attempt, outcome=outcome
+        )
+        if outcome == "retried":
             _come_back_later(record, settings.retry_interval_seconds * settings.retry_backoff_rate ** (attempt - 1))
             raise
-        announced = [name for log in seen for name in log.announced]
-        if announced:
-            # The step's transition and its event are out: it took effect, only its answer was lost. The saga
-            # has moved on; nothing is compensated for an error that came after the fact.
-            logger.warning("step took effect, its error is dropped", saga_id=event.saga_id, step=step, error=error)
-            return
-        if step == MARK_COMPENSATION_FAILED:
+        if outcome == "redriven":
             raise  # never silent: delivered again until the queue's redrive moves it to the dead-letter queue
-        _emit_failure(event, step, exc)
+        if outcome == "failed":
+            _emit_failure(event, step, exc)
+
+
+def _outcome(step: str, error: str, attempt: int, settings: ServiceSettings, announced: bool) -> str:
+    """What a failed attempt leads to: the saga ends here (as the state machine's Catch would end it), the
+    message comes back (`retried`), the step fails for good (`failed`: its failure event goes out), or, when
+    its transition and event were written already, the error came after the fact: the saga has moved on and
+    nothing is compensated (`dropped`)."""
+    if error in ENDS_HERE.get(step, frozenset()):
+        return "ends"
+    if _retried(step, error, attempt, settings):
+        return "retried"
+    if announced:
+        return "dropped"
+    return "redriven" if step == MARK_COMPENSATION_FAILED else "failed"
+
+
+def _given_up(saga_id: str, settings: ServiceSettings) -> bool:
+    """The saga was marked COMPENSATION_FAILED: an undo event delivered again (at least once) must not finish the
+    undo behind the operator's back; the resume (POST /sagas/{orderId}/resume) does, visibly."""
+    saga = repositories(settings).saga_log.get(saga_id)
+    return saga is not None and saga.status is OrderStatus.COMPENSATION_FAILED
 
 
 def _retried(step: str, error: str, attempt: int, settings: ServiceSettings) -> bool:
@@ -139,8 +164,10 @@ def _emit_failure(event: SagaEvent, step: str, exc: Exception) -> None:
     else:
         name, kept = failed(StepName(step)), {"failedStep": step, "failure": failure}
     emitted = SagaEvent(saga_id=event.saga_id, name=name, round=event.round, context={**event.context, **kept})
-    logger.warning("step failed", saga_id=event.saga_id, step=step, error=error, emits=name)
-    outbox().emit(emitted, utc_now_iso())
+    if step in _UNDO:
+        outbox().emit(emitted, utc_now_iso())
+    elif not outbox().emit_failure(emitted, load_settings(StepSettings).saga_log_table, StepName(step), utc_now_iso()):
+        logger.info("no failure emitted: the step took effect in another delivery", saga_id=event.saga_id, step=step)
 
 
 def _context_of_events(step: str, step_input: dict[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from checkout_saga.choreography.events import TRANSITION_EVENTS, SagaEvent
+from checkout_saga.choreography.events import FORWARD_TRANSITIONS, TRANSITION_EVENTS, SagaEvent, event_id, failed
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.interfaces import PageKey
-from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState, SagaStatus
+from checkout_saga.errors import SagaError
+from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState, SagaStatus, StepName
 
 KEEP_SECONDS = 24 * 3600
+
+
+class StepFailedMeanwhile(SagaError):
+    """Another delivery of this step emitted its failure first: the undo it started will read and undo this
+    delivery's effect; this one records nothing and emits nothing."""
 
 
 class DynamoDBOutbox:
@@ -26,6 +32,10 @@ class DynamoDBOutbox:
     @property
     def client(self) -> Any:
         return self._table.meta.client
+
+    @property
+    def table_name(self) -> str:
+        return str(self._table.name)
 
     def put_request(self, event: SagaEvent, at: str) -> dict[str, Any]:
         """The Put of `event`, as one item of a transaction."""
@@ -53,6 +63,30 @@ class DynamoDBOutbox:
                 raise
             return False
 
+    def emit_failure(self, event: SagaEvent, saga_log_table: str, step: StepName, at: str) -> bool:
+        """Write a forward step's failure event unless the step's transition is recorded already (a delivery of
+        the step that succeeded: the saga has moved on) or the event is written already; True if written."""
+        state = FORWARD_TRANSITIONS[step].value
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Put": self.put_request(event, at) | {"ConditionExpression": "attribute_not_exists(eventId)"}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": saga_log_table,
+                            "Key": {"sagaId": event.saga_id},
+                            "ConditionExpression": "attribute_not_exists(reached) OR NOT contains(reached, :state)",
+                            "ExpressionAttributeValues": {":state": state},
+                        }
+                    },
+                ]
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            return False
+
 
 class OutboxSagaLog:
     """The saga log as the choreographed steps see it: recording a transition also emits the event that
@@ -60,9 +94,16 @@ class OutboxSagaLog:
     event only if it is missing: in the round of a sweep, whose events are new."""
 
     def __init__(
-        self, saga_log: DynamoDBSagaLog, outbox: DynamoDBOutbox, round_: int, context: Mapping[str, Any]
+        self,
+        saga_log: DynamoDBSagaLog,
+        outbox: DynamoDBOutbox,
+        round_: int,
+        context: Mapping[str, Any],
+        step: StepName | None = None,
     ) -> None:
+        """`step`: the forward step recording through this log, whose transition and failure exclude each other."""
         self._saga_log = saga_log
+        self._step = step
         self._outbox = outbox
         self._round = round_
         self._context = dict(context)
@@ -92,26 +133,37 @@ class OutboxSagaLog:
             return self._saga_log.record(saga_id, state, at, status, customer_id)
         event = SagaEvent(saga_id=saga_id, name=name, round=self._round, context=self._context)
         update = self._saga_log.record_update(saga_id, state, at, status, customer_id)
+        items: list[dict[str, Any]] = [
+            {"Update": {"TableName": self._saga_log.table_name, **update}},
+            {"Put": self._outbox.put_request(event, at)},
+        ]
+        exclusive = self._step is not None and FORWARD_TRANSITIONS.get(self._step) is state
+        if exclusive:
+            assert self._step is not None
+            failure_id = event_id(saga_id, failed(self._step), self._round)
+            items.append({"ConditionCheck": _absent(self._outbox.table_name, failure_id)})
         try:
-            self._outbox.client.transact_write_items(
-                TransactItems=[
-                    {"Update": {"TableName": self._saga_log.table_name, **update}},
-                    {"Put": self._outbox.put_request(event, at)},
-                ]
-            )
+            self._outbox.client.transact_write_items(TransactItems=items)
             self.announced.append(name)
             return True
         except ClientError as exc:
-            if not _transition_recorded_before(exc):
+            if exclusive and _refused_by(exc, 2):
+                raise StepFailedMeanwhile(f"{self._step} of saga {saga_id} failed in another delivery") from exc
+            if not _refused_by(exc, 0):
                 raise
         self._outbox.emit(event, at)
         self.announced.append(name)
         return False
 
 
-def _transition_recorded_before(exc: ClientError) -> bool:
-    """The transaction was refused because the saga log's condition failed (the state is reached already)."""
+def _absent(table: str, event_id_: str) -> dict[str, Any]:
+    return {"TableName": table, "Key": {"eventId": event_id_}, "ConditionExpression": "attribute_not_exists(eventId)"}
+
+
+def _refused_by(exc: ClientError, item: int) -> bool:
+    """The transaction was refused because the condition of its `item`-th write failed (0: the saga log's, the
+    state is reached already; 2: the step's failure event exists)."""
     if exc.response["Error"]["Code"] != "TransactionCanceledException":
         return False
     reasons = exc.response.get("CancellationReasons") or []
-    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
+    return len(reasons) > item and reasons[item].get("Code") == "ConditionalCheckFailed"
