@@ -7,19 +7,30 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
+
 # ----------------------------------------------------------------- reusable types
+def _storable(text: str) -> str:
+    """JSON can carry lone UTF-16 surrogates ("\\ud800"); DynamoDB and UTF-8 cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from exc
+    return text
+
+
+StorableText = AfterValidator(_storable)
 OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
-CustomerId = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=64)]
+CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64), StorableText]
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Cents = Annotated[int, Field(strict=True, ge=0)]
-PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ReturnReason = Annotated[str, StringConstraints(max_length=500)]
+PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64), StorableText]
+Reason = Annotated[str, StringConstraints(max_length=500), StorableText]
 SealedToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # base64 of a KMS ciphertext
 
 
@@ -112,16 +123,24 @@ class RestockStatus(StrEnum):
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    def to_payload(self, exclude_none: bool = False) -> dict[str, object]:
+    def to_payload(self, exclude_none: bool = False) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 
 # ----------------------------------------------------------------------- payloads
-def _skus_unique(items: list[LineItem]) -> list[LineItem]:
+class _HasSku(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_HasSku)
+
+
+def each_sku_once(items: list[ItemT]) -> list[ItemT]:
     skus = [item.sku for item in items]
-    duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
-    if duplicates:
-        raise ValueError(f"each sku may appear once; repeated: {', '.join(duplicates)}")
+    repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if repeated:
+        raise ValueError(f"each sku may appear once; repeated: {', '.join(repeated)}")
     return items
 
 
@@ -129,6 +148,10 @@ class LineItem(CamelModel):
     sku: Sku
     quantity: Quantity
     unit_price_cents: Cents | None = None  # filled from the catalog when the caller did not price it
+
+    def as_priced(self) -> PricedItem:
+        """The item once priced (by CreateOrder or ValidateReturn); a missing price is a validation error."""
+        return PricedItem.model_validate(self.model_dump())
 
 
 class PricedItem(CamelModel):
@@ -140,8 +163,11 @@ class PricedItem(CamelModel):
     def subtotal_cents(self) -> int:
         return self.quantity * self.unit_price_cents
 
+    def as_line(self) -> LineItem:
+        return LineItem(**self.model_dump())
 
-LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(_skus_unique)]
+
+LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
 
 
 class StepFailure(CamelModel):
@@ -162,7 +188,15 @@ class StepFailure(CamelModel):
         return str(document.get("errorMessage", self.Cause)) if isinstance(document, dict) else self.Cause
 
 
-class FlowContext(CamelModel):
+class SagaPayload(CamelModel):
+    """What a saga step receives: `saga_id` names its saga (the saga log's key, the logs' correlation id)."""
+
+    @property
+    def saga_id(self) -> str:
+        raise NotImplementedError
+
+
+class FlowContext(SagaPayload):
     """What every saga's document carries besides its data: where it failed and why, and whether it is a
     resumed undo. Catches fill these in (ResultPath), the compensations read them."""
 
@@ -171,10 +205,6 @@ class FlowContext(CamelModel):
     failed_compensation: StepName | None = None
     compensation_failure: StepFailure | None = None
     resume_compensation: bool | None = None
-
-    @property
-    def saga_id(self) -> str:
-        raise NotImplementedError
 
 
 class SagaContext(FlowContext):
@@ -198,7 +228,7 @@ class ReturnContext(FlowContext):
     return_id: OrderId
     order_id: OrderId | None = None
     items: list[LineItem] = Field(default_factory=list)
-    reason: ReturnReason | None = None
+    reason: Reason | None = None
     refund_cents: Cents | None = None
 
     @property
@@ -206,16 +236,20 @@ class ReturnContext(FlowContext):
         return self.return_id
 
 
-class ReturnInput(CamelModel):
+class ReturnInput(SagaPayload):
     """ValidateReturn's input: the execution's input, named after the execution when it had no returnId."""
 
     return_id: OrderId
     order_id: OrderId
     items: LineItems
-    reason: ReturnReason | None = None
+    reason: Reason | None = None
+
+    @property
+    def saga_id(self) -> str:
+        return self.return_id
 
 
-class CheckoutInput(CamelModel):
+class CheckoutInput(SagaPayload):
     """CreateOrder's input: the execution's input, named after the execution when it had no orderId."""
 
     order_id: OrderId
@@ -229,6 +263,10 @@ class CheckoutInput(CamelModel):
         if (self.payment_token is None) == (self.sealed_payment_token is None):
             raise ValueError("exactly one of paymentToken and sealedPaymentToken is required")
         return self
+
+    @property
+    def saga_id(self) -> str:
+        return self.order_id
 
 
 # ------------------------------------------------------------------ domain records
@@ -244,10 +282,24 @@ class Order(CamelModel):
     returned_units: dict[str, int] = Field(default_factory=dict)
     returns_version: int = 0  # bumped by every claim and release, the condition of the next one
 
+    @classmethod
+    def new(cls, order_id: str, customer_id: str, status: OrderStatus, items: list[PricedItem], now: str) -> Order:
+        """An order as first stored: its total from its items, created and updated now."""
+        total = sum(item.subtotal_cents for item in items)
+        return cls(
+            order_id=order_id,
+            customer_id=customer_id,
+            status=status,
+            items=items,
+            total_cents=total,
+            created_at=now,
+            updated_at=now,
+        )
+
 
 class ReturnRecord(CamelModel):
     """A return of some units of a CONFIRMED order. `items` are priced (the price the order paid) once
-    ValidateReturn accepted them; `undo_started_at` fences CompleteReturn as `undoStartedAt` fences ConfirmOrder."""
+    ValidateReturn accepted them; `fenced_at` fences CompleteReturn as `fencedAt` fences ConfirmOrder."""
 
     return_id: OrderId
     order_id: OrderId
@@ -259,7 +311,22 @@ class ReturnRecord(CamelModel):
     updated_at: str
     validated_at: str | None = None
     rejection: str | None = None
-    undo_started_at: str | None = None
+    fenced_at: str | None = None
+
+    @classmethod
+    def new(
+        cls, return_id: str, order_id: str, status: ReturnStatus, items: list[LineItem], reason: str | None, now: str
+    ) -> ReturnRecord:
+        """A return as first stored, requested and updated now."""
+        return cls(
+            return_id=return_id,
+            order_id=order_id,
+            status=status,
+            items=items,
+            reason=reason,
+            requested_at=now,
+            updated_at=now,
+        )
 
 
 class Product(CamelModel):
@@ -304,10 +371,12 @@ class SagaTransition(CamelModel):
     at: str
 
 
-class SagaFailureRecord(CamelModel):
+class SagaFailure(CamelModel):
+    """Where a saga failed (the step), with which error and why; stored in the saga log, shown by the API."""
+
     step: str
     error: str
-    cause: str | None = None
+    cause: Annotated[str, BeforeValidator(lambda cause: cause or "")]  # an error without a message: ""
 
 
 class SagaRecord(CamelModel):
@@ -318,6 +387,6 @@ class SagaRecord(CamelModel):
     updated_at: str
     customer_id: str | None = None
     history: list[SagaTransition] = Field(default_factory=list)
-    failure: SagaFailureRecord | None = None
-    compensation_failure: SagaFailureRecord | None = None
+    failure: SagaFailure | None = None
+    compensation_failure: SagaFailure | None = None
     coordination: Coordination = Coordination.ORCHESTRATION

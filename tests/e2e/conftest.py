@@ -102,7 +102,7 @@ def sku(deployed_stack: Stack) -> str:
 
 @pytest.fixture
 def faults(deployed_stack: Stack):
-    def set_plan(plan: dict) -> None:
+    def set_plan(plan: dict[str, Any]) -> None:
         deployed_stack.set_faults(plan)
         if plan:
             time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)

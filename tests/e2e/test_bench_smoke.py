@@ -107,7 +107,13 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert len(report["targets"]) == 9
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
-    fragments = ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "IAM enforcement")
+    fragments: tuple[str, ...] = (
+        "end-to-end, concurrency 1",
+        "throughput, concurrency 2",
+        "floor",
+        "GET /sagas",
+        "IAM enforcement",
+    )
     fragments += ("targets:",)
     for fragment in fragments:
         assert fragment in table

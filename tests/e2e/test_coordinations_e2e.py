@@ -54,7 +54,11 @@ SCENARIOS: dict[str, tuple[str, dict[str, Any], int, str, PaymentStatus | None, 
 
 
 def checkout(stack: Stack, sku: str, quantity: int, token: str, coordination: str) -> dict[str, Any]:
-    body = {"items": [{"sku": sku, "quantity": quantity}], "paymentToken": token, "coordination": coordination}
+    body: dict[str, Any] = {
+        "items": [{"sku": sku, "quantity": quantity}],
+        "paymentToken": token,
+        "coordination": coordination,
+    }
     response = requests.post(f"{stack.outputs['ApiUrl']}/checkout", json=body, headers=stack.auth(), timeout=10)
     assert response.status_code == 202, response.text
     return dict(response.json())

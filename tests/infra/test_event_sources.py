@@ -84,7 +84,7 @@ def queue(aws: Callable[[str], Any], name: str, **attributes: str) -> tuple[str,
 
 
 def drain(aws: Callable[[str], Any], url: str, expected: int, timeout: float = 30) -> list[str]:
-    sqs, bodies = aws("sqs"), []
+    sqs, bodies = aws("sqs"), list[str]()
     deadline = time.monotonic() + timeout
     while len(bodies) < expected and time.monotonic() < deadline:
         for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):

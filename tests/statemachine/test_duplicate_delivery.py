@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from checkout_saga.handlers.dependencies import reset_caches
-from checkout_saga.models import OrderStatus, PaymentStatus
+from checkout_saga.models import OrderStatus, Payment, PaymentStatus
 from saga_client.histories import scheduled
 from saga_client.stored_data import fingerprint
 from tests.support.stack import Stack
@@ -59,7 +59,7 @@ def test_a_refund_racing_a_charge_still_in_flight_refunds_what_it_captured(stack
     order_id = f"race-{uuid.uuid4().hex[:8]}"
     payments.count_attempt(order_id)  # the duplicate charge has begun: an attempt, no outcome yet
     read = payments.get
-    landed = []
+    landed: list[Payment | None] = []
 
     def read_then_let_the_charge_land(wanted: str):
         seen = read(wanted)
@@ -84,6 +84,6 @@ def test_the_undo_fences_a_pending_order_against_a_confirm_still_in_flight(stack
     order_id, _arn = finished_saga(stack, skus, "tok_visa")
     # Make it PENDING again as it was when the undo began (a test-only rewind), then begin the undo.
     orders.transition(order_id, OrderStatus.PENDING, frozenset({OrderStatus.CONFIRMED}), "2026-01-01T00:00:00Z")
-    assert orders.stop_confirmation(order_id, "2026-01-01T00:00:01Z").status is OrderStatus.PENDING
+    assert orders.fence(order_id, "2026-01-01T00:00:01Z").status is OrderStatus.PENDING
 
     assert orders.confirm(order_id, "2026-01-01T00:00:02Z").status is OrderStatus.PENDING

@@ -7,7 +7,7 @@ from checkout_saga.errors import (
     UnknownOrder,
     UnknownProduct,
 )
-from checkout_saga.logic.compensation import begin_undo
+from checkout_saga.logic.compensation import fence_order
 from checkout_saga.logic.orders import (
     cancel_order,
     confirm_order,
@@ -28,6 +28,13 @@ def checkout(**overrides: object) -> CheckoutInput:
         "paymentToken": "tok_visa",
     }
     return CheckoutInput.model_validate({**document, **overrides})
+
+
+def created(inventory, orders, saga_log, **overrides: object) -> SagaContext:
+    """The document CreateOrder hands to the next step."""
+    context = create_order(checkout(**overrides), inventory, orders, saga_log, NOW).context
+    assert isinstance(context, SagaContext)
+    return context
 
 
 def test_create_order_prices_from_the_catalog_but_keeps_prices_already_fixed(inventory, orders, saga_log):
@@ -66,21 +73,20 @@ def test_create_order_refuses_an_id_taken_by_another_order(inventory, orders, sa
 
 
 def test_a_late_create_order_after_cancellation_raises_and_changes_nothing(inventory, orders, saga_log):
-    result = create_order(checkout(), inventory, orders, saga_log, NOW)
-    cancel_order(result.context, orders, saga_log, NOW)
+    cancel_order(created(inventory, orders, saga_log), orders, saga_log, NOW)
     with pytest.raises(SagaAlreadyCompensated):
         create_order(checkout(), inventory, orders, saga_log, NOW)
     assert orders.get("o-1").status is OrderStatus.CANCELLED
 
 
 def test_confirm_is_idempotent_and_refuses_a_cancelled_order(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     assert confirm_order(context, orders, saga_log, NOW).transitioned
     assert not confirm_order(context, orders, saga_log, NOW).transitioned
     assert orders.get("o-1").status is OrderStatus.CONFIRMED
     assert saga_log.get("o-1").status is OrderStatus.CONFIRMED
 
-    other = create_order(checkout(orderId="o-2"), inventory, orders, saga_log, NOW).context
+    other = created(inventory, orders, saga_log, orderId="o-2")
     cancel_order(other, orders, saga_log, NOW)
     with pytest.raises(SagaAlreadyCompensated):
         confirm_order(other, orders, saga_log, NOW)
@@ -106,7 +112,7 @@ def test_cancel_without_a_stored_order_keeps_a_cancelled_record(orders, saga_log
 
 
 def test_mark_compensation_failed_keeps_which_undo_failed(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     failed = context.model_copy(
         update={
             "failed_compensation": StepName.RELEASE_STOCK,
@@ -130,17 +136,17 @@ LATER = "2026-11-22T10:00:09.000Z"
 
 
 def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     confirm_order(context, orders, saga_log, NOW)
 
     with pytest.raises(OrderConfirmed):
-        begin_undo(context, orders, LATER)
+        fence_order(context, orders, LATER)
     assert orders.get("o-1").status is OrderStatus.CONFIRMED
 
 
 def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
-    begin_undo(context, orders, NOW)
+    context = created(inventory, orders, saga_log)
+    fence_order(context, orders, NOW)
 
     with pytest.raises(SagaAlreadyCompensated):
         confirm_order(context, orders, saga_log, LATER)
@@ -149,7 +155,7 @@ def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory,
 
 
 def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     settle_pivot(context, orders, saga_log)  # PENDING: the undo really did not finish
 
     confirm_order(context, orders, saga_log, NOW)
@@ -164,7 +170,7 @@ def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventor
 
 
 def test_a_step_delivered_twice_leaves_the_order_untouched(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     cancel_order(context, orders, saga_log, NOW)
 
     cancel_order(context, orders, saga_log, LATER)

@@ -5,11 +5,16 @@ Taking stock is one TransactWriteItems: the reservation is created with attribut
 product is decremented with `available >= :q`. A retried reserve therefore finds the reservation and takes
 nothing twice, and concurrent reserves can never drive `available` below zero."""
 
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, REFUSED, TRANSACTION_CANCELED, error_code
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import OutOfStock, UnknownProduct
@@ -22,6 +27,15 @@ from checkout_saga.models import (
     ReturnRestock,
     StockedProduct,
 )
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import (
+        KeysAndAttributesUnionTypeDef,
+        PutItemInputTablePutItemTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 _MAX_BATCH_GET = 100
 
@@ -38,13 +52,24 @@ def return_key(return_id: str) -> str:
     return f"RETURN#{return_id}"
 
 
-_REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
 CATALOG = "PRODUCT"  # the `catalog` attribute only products have: the sparse index byCatalog lists them
 BY_CATALOG_INDEX = "byCatalog"  # template.yaml: catalog HASH, sku RANGE
 
 
+def _raise_shortage(items: list[PricedItem], products: dict[str, Product]) -> NoReturn:
+    """Why a reservation was refused: the first item that is unknown or short."""
+    for item in items:
+        product = products.get(item.sku)
+        if product is None:
+            raise UnknownProduct(f"unknown sku {item.sku}")
+        if product.available < item.quantity:
+            raise OutOfStock(f"{item.sku}: {item.quantity} wanted, {product.available} available")
+    # Stock moved between the transaction and this read: still report it as a shortage.
+    raise OutOfStock("stock changed while reserving; not enough for every item")
+
+
 class DynamoDBInventory:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
         self._client = table.meta.client
 
@@ -54,7 +79,9 @@ class DynamoDBInventory:
         unique = sorted(set(skus))
         for start in range(0, len(unique), _MAX_BATCH_GET):
             keys = [{"pk": product_key(sku)} for sku in unique[start : start + _MAX_BATCH_GET]]
-            request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
+                self._table.name: {"Keys": keys, "ConsistentRead": True}
+            }
             while request:
                 response = self._client.batch_get_item(RequestItems=request)
                 for attributes in response["Responses"].get(self._table.name, []):
@@ -94,33 +121,30 @@ class DynamoDBInventory:
         else:
             condition = "version = :expected OR (attribute_not_exists(version) AND :expected = :zero)"
             values = {":expected": expected_version, ":zero": 0}
+        put: PutItemInputTablePutItemTypeDef = {
+            "Item": {"pk": product_key(product.sku), "catalog": CATALOG, **stored.to_payload()},
+            "ConditionExpression": condition,
+        }
+        if values:
+            put["ExpressionAttributeValues"] = values
         try:
-            self._table.put_item(
-                Item={"pk": product_key(product.sku), "catalog": CATALOG, **stored.to_payload()},
-                ConditionExpression=condition,
-                **({"ExpressionAttributeValues": values} if values else {}),
-            )
+            self._table.put_item(**put)
             return stored
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
         return None
 
     def restock(self, sku: str, quantity: int) -> StockedProduct | None:
         """Add `quantity` to `available` atomically; the product afterwards, None if there is no such product."""
-        try:
-            result = self._table.update_item(
-                Key={"pk": product_key(sku)},
-                UpdateExpression="ADD available :q, version :one",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":q": quantity, ":one": 1},
-                ReturnValues="ALL_NEW",
-            )
-            return StockedProduct.model_validate(_without_pk(plain(result["Attributes"])))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return None
+        updated = update_if(
+            self._table,
+            {"pk": product_key(sku)},
+            "ADD available :q, version :one",
+            "attribute_exists(pk)",
+            {":q": quantity, ":one": 1},
+        )
+        return StockedProduct.model_validate(_without_pk(updated)) if updated is not None else None
 
     def list_products(
         self, limit: int, exclusive_start_key: PageKey | None = None
@@ -144,7 +168,7 @@ class DynamoDBInventory:
 
     def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
         reservation = Reservation(order_id=order_id, status=ReservationStatus.RESERVED, items=items)
-        writes: list[dict[str, Any]] = [
+        writes: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self._table.name,
@@ -158,25 +182,13 @@ class DynamoDBInventory:
             self._client.transact_write_items(TransactItems=writes)
             return reservation
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            if error_code(exc) != TRANSACTION_CANCELED:
                 raise
         # Nothing was written. Either this order already holds a reservation (a retry), or stock is short.
         existing = self.get_reservation(order_id)
         if existing is not None:
             return existing
-        self._raise_shortage(items)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _raise_shortage(self, items: list[PricedItem]) -> None:
-        products = self.get_products([item.sku for item in items])
-        for item in items:
-            product = products.get(item.sku)
-            if product is None:
-                raise UnknownProduct(f"unknown sku {item.sku}")
-            if product.available < item.quantity:
-                raise OutOfStock(f"{item.sku}: {item.quantity} wanted, {product.available} available")
-        # Stock moved between the transaction and this read: still report it as a shortage.
-        raise OutOfStock("stock changed while reserving; not enough for every item")
+        _raise_shortage(items, self.get_products([item.sku for item in items]))
 
     def release(self, order_id: str) -> Reservation:
         for _ in range(3):  # a concurrent reserve/release can win the race once; re-read and decide again
@@ -188,7 +200,7 @@ class DynamoDBInventory:
                     return self._record_release_without_reservation(order_id)
                 return self._release_reserved(existing)
             except ClientError as exc:
-                if exc.response["Error"]["Code"] not in _REFUSED:
+                if error_code(exc) not in REFUSED:
                     raise
         raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
 
@@ -214,7 +226,7 @@ class DynamoDBInventory:
 
     def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
         restock = ReturnRestock(return_id=return_id, status=RestockStatus.RESTOCKED, items=items)
-        record = {
+        record: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self._table.name,
                 "Item": {"pk": return_key(return_id), **restock.to_payload()},
@@ -225,7 +237,7 @@ class DynamoDBInventory:
             self._client.transact_write_items(TransactItems=[record, *self._give(items, must_exist=True)])
             return restock
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            if error_code(exc) != TRANSACTION_CANCELED:
                 raise
         existing = self.get_return_restock(return_id)  # a retry (RESTOCKED) or undone already (UNSTOCKED)
         if existing is not None:
@@ -254,7 +266,7 @@ class DynamoDBInventory:
                 )
                 return existing.model_copy(update={"status": RestockStatus.UNSTOCKED})
             except ClientError as exc:
-                if exc.response["Error"]["Code"] not in _REFUSED:
+                if error_code(exc) not in REFUSED:
                     raise
         products = self.get_products([item.sku for item in existing.items]) if existing else {}
         short = (
@@ -265,7 +277,7 @@ class DynamoDBInventory:
         raise RuntimeError(f"could not undo the restock of return {return_id}: it keeps changing")
 
     # ----------------------------------------------------------------- writes
-    def _set_status(self, pk: str, expected: str, to: str) -> dict[str, Any]:
+    def _set_status(self, pk: str, expected: str, to: str) -> TransactWriteItemTypeDef:
         return {
             "Update": {
                 "TableName": self._table.name,
@@ -277,7 +289,7 @@ class DynamoDBInventory:
             }
         }
 
-    def _take(self, items: list[PricedItem]) -> list[dict[str, Any]]:
+    def _take(self, items: list[PricedItem]) -> list[TransactWriteItemTypeDef]:
         """Decrement each product, never below 0 (the transaction is refused instead)."""
         return [
             {
@@ -292,10 +304,10 @@ class DynamoDBInventory:
             for item in items
         ]
 
-    def _give(self, items: list[PricedItem], must_exist: bool = False) -> list[dict[str, Any]]:
-        writes: list[dict[str, Any]] = []
+    def _give(self, items: list[PricedItem], must_exist: bool = False) -> list[TransactWriteItemTypeDef]:
+        writes: list[TransactWriteItemTypeDef] = []
         for item in items:
-            update: dict[str, Any] = {
+            update: UpdateTypeDef = {
                 "TableName": self._table.name,
                 "Key": {"pk": product_key(item.sku)},
                 "UpdateExpression": "ADD available :q, version :one",

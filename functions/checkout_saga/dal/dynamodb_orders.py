@@ -1,22 +1,29 @@
-"""Orders table: one item per order, keyed by orderId. `undoStartedAt` (not part of the Order model) marks a
+"""Orders table: one item per order, keyed by orderId. `fencedAt` (not part of the Order model) marks a
 PENDING order whose undo has begun: ConfirmOrder's conditional write refuses it, so the pivot is decided by
 one item, atomically."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import OrderAlreadyExists
 from checkout_saga.models import Order, OrderStatus
 
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+
 BY_CUSTOMER_INDEX = "byCustomer"  # template.yaml: customerId HASH, createdAt RANGE
 
 
 class DynamoDBOrders:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def get(self, order_id: str) -> Order | None:
@@ -28,7 +35,7 @@ class DynamoDBOrders:
             self._table.put_item(Item=order.to_payload(), ConditionExpression="attribute_not_exists(orderId)")
             return order
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
         stored = self.get(order.order_id)
         if stored is None or (stored.customer_id, stored.items) != (order.customer_id, order.items):
@@ -50,15 +57,15 @@ class DynamoDBOrders:
         return self._update(
             order_id,
             "SET #status = :to, updatedAt = :at",
-            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            "#status = :pending AND attribute_not_exists(fencedAt)",
             {":to": OrderStatus.CONFIRMED.value, ":pending": OrderStatus.PENDING.value, ":at": at},
         )
 
-    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
+    def fence(self, order_id: str, at: str) -> Order | None:
         return self._update(
             order_id,
-            "SET undoStartedAt = :at",
-            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            "SET fencedAt = :at",
+            "#status = :pending AND attribute_not_exists(fencedAt)",
             {":pending": OrderStatus.PENDING.value, ":at": at},
         )
 
@@ -80,17 +87,6 @@ class DynamoDBOrders:
 
     def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Order | None:
         """One conditional update of an existing order; the order as it is afterwards, None if there is none."""
-        try:
-            result = self._table.update_item(
-                Key={"orderId": order_id},
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(orderId) AND {condition}",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-            return Order.model_validate(plain(result["Attributes"]))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return self.get(order_id)
+        condition = f"attribute_exists(orderId) AND {condition}"
+        updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
+        return Order.model_validate(updated) if updated is not None else self.get(order_id)

@@ -15,7 +15,7 @@ from checkout_saga.choreography.events import FORWARD_TRANSITIONS, TRANSITION_EV
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import SagaError
-from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState, SagaStatus, StepName
+from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus, StepName
 
 KEEP_SECONDS = 24 * 3600
 
@@ -112,7 +112,7 @@ class OutboxSagaLog:
     def get(self, saga_id: str) -> SagaRecord | None:
         return self._saga_log.get(saga_id)
 
-    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         return self._saga_log.record_failure(saga_id, failure, at, compensation)
 
     def list_by_status(

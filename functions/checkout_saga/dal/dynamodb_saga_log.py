@@ -2,20 +2,26 @@
 every transition with its time, and the failures. Appending a transition is conditional on the state not
 being in the `reached` set yet, so a step delivered twice records itself once."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import PageKey
-from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState, SagaStatus
+from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
 
 BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
 
 class DynamoDBSagaLog:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def list_by_status(
@@ -38,18 +44,13 @@ class DynamoDBSagaLog:
         return SagaRecord.model_validate(plain(item)) if item else None
 
     def record(
-        self,
-        saga_id: str,
-        state: SagaState,
-        at: str,
-        status: SagaStatus | None = None,
-        customer_id: str | None = None,
+        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
         try:
             self._table.update_item(**self.record_update(saga_id, state, at, status, customer_id))
             return True
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             return False
 
@@ -94,7 +95,7 @@ class DynamoDBSagaLog:
     def table_name(self) -> str:
         return str(self._table.name)
 
-    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"
         # A saga can fail before it logged anything (e.g. CreateOrder on an unknown sku): start its record too.
         assignments = [
@@ -121,6 +122,6 @@ class DynamoDBSagaLog:
             )
             return True
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             return False

@@ -1,7 +1,7 @@
 """CancelOrder: Undo CreateOrder; the saga ends CANCELLED."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.orders import cancel_order
 from checkout_saga.logic.results import StepResult
@@ -11,7 +11,6 @@ from checkout_saga.models import OrderStatus, SagaContext, StepName
 @saga_step(
     StepName.CANCEL_ORDER,
     SagaContext,
-    lambda context: context.order_id,
     on_transition="SagaCancelled",
     ends_as=OrderStatus.CANCELLED,
 )

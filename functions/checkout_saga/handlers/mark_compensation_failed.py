@@ -1,7 +1,7 @@
 """MarkCompensationFailed: an undo kept failing after its retries; make it visible, never lose it."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.orders import mark_compensation_failed, settle_pivot
 from checkout_saga.logic.results import StepResult
@@ -9,9 +9,8 @@ from checkout_saga.models import OrderStatus, SagaContext
 
 
 @saga_step(
-    None,
+    "MarkCompensationFailed",
     SagaContext,
-    lambda context: context.order_id,
     on_transition="SagaCompensationFailed",
     ends_as=OrderStatus.COMPENSATION_FAILED,
 )

@@ -2,24 +2,22 @@
 
 from checkout_saga.dal.interfaces import InventoryRepository, SagaLogRepository
 from checkout_saga.errors import SagaAlreadyCompensated
-from checkout_saga.logic.results import StepResult
-from checkout_saga.models import PricedItem, ReservationStatus, SagaContext, SagaState
+from checkout_saga.logic.results import StepResult, advance
+from checkout_saga.models import ReservationStatus, SagaContext, SagaState
 
 
 def reserve_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    items = [PricedItem.model_validate(item.model_dump()) for item in context.items]
+    items = [item.as_priced() for item in context.items]
     reservation = inventory.reserve(context.order_id, items)
     if reservation.status is ReservationStatus.RELEASED:
         raise SagaAlreadyCompensated(f"the stock of order {context.order_id} was already released")
-    recorded = saga_log.record(context.order_id, SagaState.STOCK_RESERVED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.STOCK_RESERVED, now)
 
 
 def release_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     inventory.release(context.order_id)
-    recorded = saga_log.record(context.order_id, SagaState.STOCK_RELEASED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.STOCK_RELEASED, now)

@@ -4,7 +4,7 @@ COMPENSATION_FAILED mark."""
 from checkout_saga.dal.interfaces import InventoryRepository, OrdersRepository, SagaLogRepository
 from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, UnknownOrder, UnknownProduct
 from checkout_saga.logic.compensation import note_compensation_failure
-from checkout_saga.logic.results import StepResult
+from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
     CheckoutInput,
     LineItem,
@@ -47,24 +47,14 @@ def create_order(
     order_id = request.order_id
     started = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
     items = price_items(request.items, catalog)
-    order = orders.create(
-        Order(
-            order_id=order_id,
-            customer_id=request.customer_id,
-            status=OrderStatus.PENDING,
-            items=items,
-            total_cents=sum(item.subtotal_cents for item in items),
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    order = orders.create(Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now))
     if order.status in _UNDONE:
         raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
     saga_log.record(order_id, SagaState.ORDER_CREATED, now)
     context = SagaContext(
         order_id=order_id,
         customer_id=order.customer_id,
-        items=[LineItem(**item.model_dump()) for item in order.items],
+        items=[item.as_line() for item in order.items],
         payment_token=request.payment_token,
         sealed_payment_token=request.sealed_payment_token,
         total_cents=order.total_cents,
@@ -78,8 +68,7 @@ def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: Saga
         raise UnknownOrder(f"no order {context.order_id}")
     if order.status is not OrderStatus.CONFIRMED:
         raise SagaAlreadyCompensated(f"order {context.order_id} is {order.status.value}, it cannot be confirmed")
-    recorded = saga_log.record(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
 
 
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
@@ -91,22 +80,11 @@ def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaL
             PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
             for item in context.items
         ]
-        order = orders.create(
-            Order(
-                order_id=context.order_id,
-                customer_id=context.customer_id,
-                status=OrderStatus.CANCELLED,
-                items=items,
-                total_cents=sum(item.subtotal_cents for item in items),
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        order = orders.create(Order.new(context.order_id, context.customer_id, OrderStatus.CANCELLED, items, now))
         if order.status is not OrderStatus.CANCELLED:
             # A CreateOrder delivered late stored the order between the two writes: cancel that one.
             orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
-    recorded = saga_log.record(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
 
 
 def settle_pivot(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository) -> None:
