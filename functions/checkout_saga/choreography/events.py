@@ -37,14 +37,20 @@ COMPENSATIONS = (StepName.REFUND_PAYMENT, StepName.RELEASE_STOCK, StepName.CANCE
 MARK_COMPENSATION_FAILED = "MarkCompensationFailed"  # not a step of its own (no fault injection), as in the ASL
 
 
-# The transition each forward step records when it takes effect: a step either records it or emits its failure,
-# never both (dal/dynamodb_outbox.py makes the two exclusive).
+# The transition each forward step records when it takes effect: a step that recorded it emits no failure, and
+# (but for the pivot, see EXCLUSIVE_STEPS) one whose failure is out records nothing (dal/dynamodb_outbox.py).
 FORWARD_TRANSITIONS: dict[StepName, SagaState] = {
     StepName.CREATE_ORDER: SagaState.ORDER_CREATED,
     StepName.RESERVE_STOCK: SagaState.STOCK_RESERVED,
     StepName.CHARGE_PAYMENT: SagaState.PAYMENT_CHARGED,
     StepName.CONFIRM_ORDER: SagaState.CONFIRMED,
 }
+
+
+# Whose recorded transition is refused once its failure was emitted. Not ConfirmOrder's: confirming the order is
+# the pivot, decided by the order's own fence (RefundPayment fences it first, or finds it CONFIRMED and undoes
+# nothing), so a ConfirmOrder that took effect must record CONFIRMED, whatever another delivery emitted.
+EXCLUSIVE_STEPS = frozenset({StepName.CREATE_ORDER, StepName.RESERVE_STOCK, StepName.CHARGE_PAYMENT})
 
 
 def failed(step: StepName) -> str:

@@ -11,7 +11,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from checkout_saga.choreography.events import FORWARD_TRANSITIONS, TRANSITION_EVENTS, SagaEvent, event_id, failed
+from checkout_saga.choreography.events import (
+    EXCLUSIVE_STEPS,
+    FORWARD_TRANSITIONS,
+    TRANSITION_EVENTS,
+    SagaEvent,
+    event_id,
+    failed,
+)
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.interfaces import PageKey
 from checkout_saga.errors import SagaError
@@ -137,7 +144,7 @@ class OutboxSagaLog:
             {"Update": {"TableName": self._saga_log.table_name, **update}},
             {"Put": self._outbox.put_request(event, at)},
         ]
-        exclusive = self._step is not None and FORWARD_TRANSITIONS.get(self._step) is state
+        exclusive = self._step in EXCLUSIVE_STEPS and FORWARD_TRANSITIONS.get(self._step) is state
         if exclusive:
             assert self._step is not None
             failure_id = event_id(saga_id, failed(self._step), self._round)
