@@ -35,7 +35,7 @@ help:
 	@echo "make lint      ruff, ruff format, mypy strict (all Python), cfn-lint, sam validate --lint, checkov (CI runs it)"
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
-	@echo "make chaos N=1000 SEED=42   faults at every step, duplicates, races; invariants checked"
+	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 
 # ---------------------------------------------------------------- environments
@@ -135,8 +135,9 @@ format: $(VENV)/.installed
 
 N ?= 1000
 SEED ?= 42
+COORDINATION ?= orchestration
 chaos: $(VENV)/.installed
-	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --coordination $(COORDINATION) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
 
 resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 from checkout_saga.models import (
     CamelModel,
     Cents,
+    Coordination,
     CustomerId,
     LineItem,
     OrderId,
@@ -65,6 +66,13 @@ class CheckoutRequest(RequestModel):
     ] = None
     items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
     payment_token: PaymentToken
+    coordination: Annotated[
+        Coordination,
+        Field(
+            description="orchestration: a state machine drives the steps; choreography: each service reacts "
+            "to the others' events (README: the same checkout, choreographed)."
+        ),
+    ] = Coordination.ORCHESTRATION
 
 
 class CheckoutAccepted(CamelModel):
@@ -100,6 +108,7 @@ class SagaView(CamelModel):
     state: SagaState
     history: list[SagaTransition]
     failure: SagaFailure | None
+    coordination: Coordination = Coordination.ORCHESTRATION
 
 
 class OrderView(CamelModel):

@@ -96,6 +96,13 @@ class SagaState(StrEnum):
     REJECTED = "REJECTED"
 
 
+class Coordination(StrEnum):
+    """How a checkout's steps are driven: a state machine, or each service reacting to the others' events."""
+
+    ORCHESTRATION = "orchestration"
+    CHOREOGRAPHY = "choreography"
+
+
 class PaymentStatus(StrEnum):
     CAPTURED = "CAPTURED"
     REFUNDED = "REFUNDED"
@@ -382,3 +389,4 @@ class SagaRecord(CamelModel):
     history: list[SagaTransition] = Field(default_factory=list)
     failure: SagaFailure | None = None
     compensation_failure: SagaFailure | None = None
+    coordination: Coordination = Coordination.ORCHESTRATION

@@ -22,6 +22,8 @@ class StepSettings(BaseModel):
     faults_parameter: str | None = Field(alias="FAULTS_PARAMETER", default=None)
     # The KMS key that seals payment tokens (the API and ChargePayment only).
     payment_token_key: str | None = Field(alias="PAYMENT_TOKEN_KEY", default=None)
+    # The choreography's outbox table (the API and the choreographed services only).
+    outbox_table: str | None = Field(alias="OUTBOX_TABLE", default=None)
 
 
 class ApiSettings(StepSettings):

@@ -12,6 +12,7 @@ actions than the operation's name:
 - Step Functions execution operations are authorized on the execution's ARN.
 - Lambda operations on the function's ARN (a name, a partial or a full ARN may be given).
 - KMS operations on the key's ARN (a key id or ARN in ``KeyId``; an alias is not resolved here).
+- EventBridge ``PutEvents`` on the bus of each entry; SQS operations on the queue of ``QueueUrl``.
 
 Pure functions of the request's parameters: no moto here, so they can be tested on their own.
 """
@@ -119,10 +120,31 @@ def _kms(action: str, params: Mapping[str, Any], region: str, account: str, path
     return [(f"kms:{action}", arn)]
 
 
+def _events(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    def bus(name: str) -> str:
+        return name if name.startswith("arn:") else f"arn:aws:events:{region}:{account}:event-bus/{name}"
+
+    if action == "PutEvents":  # each entry on its own bus (the account's default bus when it names none)
+        names = {str(entry.get("EventBusName") or "default") for entry in params.get("Entries") or []}
+        return [("events:PutEvents", bus(name)) for name in sorted(names)]
+    return []
+
+
+def _sqs(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    # .../<account>/<queue name>: the queue's ARN, whatever host the URL names.
+    url = str(params.get("QueueUrl") or "")
+    if not url:
+        return []
+    owner, name = url.rstrip("/").split("/")[-2:]
+    return [(f"sqs:{action}", f"arn:aws:sqs:{region}:{owner}:{name}")]
+
+
 _RESOLVERS: dict[str, _Resolver] = {
     "dynamodb": _dynamodb,
     "ssm": _ssm,
     "states": _states,
     "lambda": _lambda,
     "kms": _kms,
+    "events": _events,
+    "sqs": _sqs,
 }

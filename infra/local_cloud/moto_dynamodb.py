@@ -9,7 +9,8 @@
    ``copy.deepcopy(table)`` before each of its operations, so a transaction costs O(items stored) and the
    saga slowed down as orders piled up (about 20 ms per ReserveStock with a few hundred orders). Here the
    transaction snapshots only the items it names and restores those on failure; the table copies become
-   the tables themselves (so moto's own rollback is a no-op). Safe under the lock of (1).
+   the tables themselves (so moto's own rollback is a no-op). Safe under the lock of (1). The stream records
+   its writes added before the failing item are dropped too: on AWS a cancelled transaction streams nothing.
 3. ``UpdateExpressionParser.make``: an update expression is tokenised and parsed twice per UpdateItem
    (once to check its placeholders, once to run it), ~0.6 ms each for the saga log's. The AST is cached
    per expression text: every user either only reads it or works on its own deep copy (the validator).
@@ -104,11 +105,13 @@ def install_item_level_transactions() -> Installation:
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         with DYNAMODB_LOCK:
             saved = _snapshot(self, transact_items)
+            streamed = _stream_lengths(saved)
             _no_table_copies.active = True
             try:
                 original(self, transact_items)
             except BaseException:
                 _restore(self, saved)
+                _unstream(streamed)
                 raise
             finally:
                 _no_table_copies.active = False
@@ -150,6 +153,19 @@ def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | No
     if not all(name in attrs for name in names):
         return None
     return {name: attrs[name] for name in names}
+
+
+def _stream_lengths(saved: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, int]]:
+    """Each touched table's stream shard and how many records it holds before the transaction."""
+    shards = {id(shard): shard for table, *_ in saved if (shard := getattr(table, "stream_shard", None)) is not None}
+    return [(shard, len(shard.items)) for shard in shards.values()]
+
+
+def _unstream(streamed: list[tuple[Any, int]]) -> None:
+    """A cancelled transaction wrote nothing, so its stream has no record of it (moto's writes before the
+    failing item added some; under the lock, nothing else did since)."""
+    for shard, length in streamed:
+        del shard.items[length:]
 
 
 def _restore(backend: Any, saved: list[tuple[Any, Any, Any, Any]]) -> None:

@@ -237,6 +237,7 @@ def install_all(
     server mode only."""
     from local_cloud import (
         cloudwatch_alarms,
+        event_sources,
         iam_enforcement,
         invocation_credentials,
         lambda_concurrency,
@@ -259,5 +260,6 @@ def install_all(
         moto_limits.install_all(),
         lambda_concurrency.install_all(),
         cloudwatch_alarms.install_emf_metrics(),
+        event_sources.install(),
     ]
     return Installation([part.uninstall for part in parts])

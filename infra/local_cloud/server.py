@@ -30,6 +30,7 @@ from local_cloud.apigateway import ApiGatewayMiddleware
 from local_cloud.cloudwatch_alarms import install_alarm_evaluator
 from local_cloud.console.app import ConsoleMiddleware
 from local_cloud.console.cloud_reader import CloudReader
+from local_cloud.event_sources import EventSourcePollers
 from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
 from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.iam_enforcement import enforcement_stats
@@ -37,6 +38,7 @@ from local_cloud.lambda_types import LambdaRunner
 from local_cloud.moto_patches import Installation, install_all
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
 from local_cloud.role_credentials import RoleCredentials
+from local_cloud.schedules import ScheduleRunner
 from local_cloud.worker_pool import WorkerPoolRunner
 
 _active_lock = threading.Lock()
@@ -63,6 +65,7 @@ class LocalCloud:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._patches: Installation | None = None
+        self._background: list[EventSourcePollers | ScheduleRunner] = []
         # Temporary credentials of the functions' and state machines' execution roles.
         self.roles = roles or RoleCredentials()
 
@@ -122,6 +125,8 @@ class LocalCloud:
             daemon=True,
         )
         self._thread.start()
+        # Lambda's pollers and EventBridge's schedules, which moto does not run (event_sources, schedules).
+        self._background = [EventSourcePollers().start(), ScheduleRunner().start()]
         return self
 
     def stop(self) -> None:
@@ -140,6 +145,8 @@ class LocalCloud:
 
     def _cleanup(self) -> None:
         global _active
+        while self._background:
+            self._background.pop().stop()
         if self._patches is not None:
             self._patches.uninstall()
             self._patches = None

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local_cloud.netutil import health
+from saga_client import bench_coordinations as coordinations
 from saga_client.api_client import CheckoutApi
 from saga_client.aws_session import aws_session
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
@@ -48,6 +49,8 @@ class BenchOptions:
     floor_sagas: int = 50
     growth_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     growth_requests: int = 100
+    coordinations: bool = True  # measure both coordinations side by side (README: two coordinations)
+    coordination_sagas: int = 100  # per coordination and phase
 
 
 def conditions(options: BenchOptions, endpoint: str, cloud: str) -> dict[str, Any]:
@@ -188,6 +191,19 @@ def run_phases(
         "saga_history_over_floor_p50": round(report["sequential"]["saga_history_ms"]["p50"] / floor_p50, 2),
     }
 
+    if options.coordinations:
+        progress("[6b/7] the two coordinations side by side")
+        report["coordinations"] = coordinations.measure(
+            api_url,
+            token,
+            server_pid,
+            sagas=options.coordination_sagas,
+            concurrency=options.concurrency,
+            duration=options.duration,
+            poll_interval=options.poll_interval,
+            progress=progress,
+        )
+
     if options.growth_sizes:
         progress(f"[7/7] growth: reads with {', '.join(f'{n:,}' for n in options.growth_sizes)} sagas stored")
         tables = {
@@ -219,6 +235,8 @@ def main(options: BenchOptions, report_path: Path, strict: bool = False) -> int:
     report["conditions"]["wall_time_s"] = round(time.monotonic() - started, 1)
     report_path.write_text(json.dumps(report, indent=2) + "\n")
     print(render_table(report))
+    if "coordinations" in report:
+        print("\n" + coordinations.render(report["coordinations"]))
     say(f"report written to {report_path} in {report['conditions']['wall_time_s']:.0f} s")
     missed = [target for target in report["targets"] if not target["holds"]]
     if missed:

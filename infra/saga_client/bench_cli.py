@@ -21,6 +21,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
         default="1000,10000,100000",
         help="sagas stored for the growth phase, comma-separated ('' skips the phase)",
     )
+    parser.add_argument(
+        "--coordination-sagas", type=int, default=100, help="sagas per phase of each coordination ('0' skips them)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 3 if any target is missed")
     parser.add_argument("--report", type=Path, default=Path("bench-report.json"), help="JSON report path")
 
@@ -35,5 +38,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         poll_interval=args.poll_interval,
         growth_sizes=tuple(int(size) for size in args.growth_sizes.split(",") if size.strip()),
+        coordinations=args.coordination_sagas > 0,
+        coordination_sagas=max(1, args.coordination_sagas),
     )
     return main(options, args.report, strict=args.strict)

@@ -31,11 +31,12 @@ class SagaSample:
     finished_at: float  # time.monotonic() when the terminal status was seen
 
 
-def checkout_body(token: str = "tok_visa") -> dict[str, Any]:
+def checkout_body(token: str = "tok_visa", coordination: str = "orchestration") -> dict[str, Any]:
     return {
         "customerId": f"bench-{uuid.uuid4().hex[:8]}",
         "items": [{"sku": BENCH_SKU, "quantity": 1}],
         "paymentToken": token,
+        "coordination": coordination,
     }
 
 
@@ -55,9 +56,15 @@ def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def run_saga(api: CheckoutApi, poll_interval: float, token: str = "tok_visa", timeout: float = 60.0) -> SagaSample:
+def run_saga(
+    api: CheckoutApi,
+    poll_interval: float,
+    token: str = "tok_visa",
+    timeout: float = 60.0,
+    coordination: str = "orchestration",
+) -> SagaSample:
     started = time.perf_counter()
-    accepted = api.checkout(checkout_body(token))
+    accepted = api.checkout(checkout_body(token, coordination))
     posted = time.perf_counter()
     deadline = posted + timeout
     polls = 0
@@ -131,6 +138,7 @@ def run_load(
     duration: float | None = None,
     poll_interval: float = 0.005,
     progress: Callable[[str], None] = lambda _: None,
+    coordination: str = "orchestration",
 ) -> LoadResult:
     """Run until `sagas` have completed and, with `duration`, until that many seconds have passed too;
     throughput counts the sagas completed within the first `duration` seconds."""
@@ -147,7 +155,7 @@ def run_load(
         api = CheckoutApi(api_url, token=token)
         while not stop.is_set():
             try:
-                sample = run_saga(api, poll_interval)
+                sample = run_saga(api, poll_interval, coordination=coordination)
             except Exception as exc:  # a failed saga is reported, it does not stop the run
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}")

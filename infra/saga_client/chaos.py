@@ -25,6 +25,7 @@ from typing import Any
 
 import requests
 
+from saga_client import choreography_stack as choreography
 from saga_client.api_client import ApiError
 from saga_client.chaos_driver import Driver, SagaRun
 from saga_client.chaos_returns import ReturnRun, collect_returns, pick_returns, resume_returns, run_returns
@@ -43,6 +44,7 @@ from saga_client.resume import Resumed, resume_compensation
 from saga_client.stack_data import StackData
 from saga_client.stored_data import collect, fingerprint
 
+REACTION_WAIT = 2.0  # an event delivered again to a choreographed saga: the time its services take to react
 FAULT_PLAN_DELAY = 2.2  # handlers re-read the plan at most every 2 s
 RESTOCK_SPACING = 0.5  # seconds between the deliveries of one batch, so they land while its sagas run
 STUCK_KINDS = ("tok_visa", "tok_declined", "out_of_stock", "unknown_sku")
@@ -70,6 +72,8 @@ class ChaosReport:
     violations: list[str] = field(default_factory=list)  # every violation found (before and after the resume)
     phase_seconds: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    swept: list[str] = field(default_factory=list)  # choreographed sagas the sweeper compensated
+    dead_letters: int = 0  # messages left in the choreography's dead-letter queues
 
 
 class StockSampler(threading.Thread):
@@ -185,7 +189,12 @@ class ChaosRun:
             "customerId": customer_id,
             "items": [{"sku": self.sku(key), "quantity": quantity} for key, quantity in items],
             "paymentToken": token,
+            "coordination": self.options.coordination,
         }
+
+    @property
+    def choreographed(self) -> bool:
+        return self.options.coordination == "choreography"
 
     def _key(self) -> str:
         return f"{self.prefix}-{uuid.uuid4().hex[:12]}"
@@ -264,9 +273,13 @@ class ChaosRun:
         # CreateOrder failing needs a sku the API would refuse: started directly, like `awslocal start-execution`.
         order_id = f"{self.prefix}-unknown-sku"
         body = self._body("tok_visa", [("NO-SUCH-SKU", 1)])
+        body.pop("coordination")
         token = body.pop("paymentToken")  # sealed as the API would: no execution history holds a token
         document = {**body, "orderId": order_id, "sealedPaymentToken": self.stack.sealed_payment_token(order_id, token)}
-        arn = self.stack.start(document, name=order_id)
+        if self.choreographed:
+            arn = choreography.start(self.stack, document, order_id)
+        else:
+            arn = self.stack.start(document, name=order_id)
         self.report.runs.append(self.driver.follow(SagaRun("stuck", order_id, arn)))
         self.progress.advance()
 
@@ -279,19 +292,30 @@ class ChaosRun:
             run = by_number.get(number)
             if run is None or run.reported_status == "COMPENSATION_FAILED":  # no answer (a violation), or not over
                 continue
-            steps = scheduled(self.stack.history(run.execution_arn))
-            if not steps:
-                continue
-            step = steps[pick % len(steps)]
             skus = list(self.initial)
-            before = fingerprint(self.stack, run.order_id, skus)
-            self.driver.redeliver(step)
+            if self.choreographed:
+                events = choreography.saga_events(self.stack, run.order_id)
+                if not events:
+                    continue
+                event = events[pick % len(events)]
+                name = event["name"]
+                before = fingerprint(self.stack, run.order_id, skus)
+                choreography.redeliver(self.stack, event)
+                time.sleep(REACTION_WAIT)  # the services react asynchronously
+            else:
+                steps = scheduled(self.stack.history(run.execution_arn))
+                if not steps:
+                    continue
+                step = steps[pick % len(steps)]
+                name = step.state
+                before = fingerprint(self.stack, run.order_id, skus)
+                self.driver.redeliver(step)
             after = fingerprint(self.stack, run.order_id, skus)
             self.report.redelivered_after += 1
             if before != after:
                 changed = sorted(name for name in before if before[name] != after[name])
                 self.report.violations.append(
-                    f"duplicate: {step.state} delivered again to order {run.order_id} changed {changed}: "
+                    f"duplicate: {name} delivered again to order {run.order_id} changed {changed}: "
                     f"{ {name: (before[name], after[name]) for name in changed} }"
                 )
 
@@ -359,7 +383,15 @@ class ChaosRun:
         self.report.race = f"{len(race.buyers)} buyers for {race.units} units of {race.sku}: {sold} sold"
 
     def _count_from_histories(self) -> None:
-        arns = [run.execution_arn for run in self.report.runs] + [r.execution_arn for r in self.report.resumed]
+        choreographed = [run.order_id for run in self.report.runs if choreography.is_choreographed(run.execution_arn)]
+        if choreographed:  # no execution: the services log each failed attempt
+            faults, retried = choreography.step_attempts(self.stack, choreographed)
+            self.report.faults.update(faults)
+            self.report.retries.update(retried)
+            self.report.swept = choreography.swept(self.stack, choreographed)
+            self.report.dead_letters = choreography.dead_letters(self.stack)
+        arns = [run.execution_arn for run in self.report.runs if not choreography.is_choreographed(run.execution_arn)]
+        arns += [r.execution_arn for r in self.report.resumed]
         arns += [run.execution_arn for run in self.return_runs if run.execution_arn]
         with ThreadPoolExecutor(self.options.concurrency) as pool:
             for events in pool.map(self.stack.history, arns):

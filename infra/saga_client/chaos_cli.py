@@ -8,6 +8,7 @@ import sys
 from saga_client.chaos import run_chaos
 from saga_client.chaos_report import render
 from saga_client.chaos_scenario import ChaosOptions
+from saga_client.choreography_stack import COORDINATIONS
 from saga_client.demo import local_cloud, say
 from saga_client.resume import NotResumable, resume_compensation
 from saga_client.stack_access import deploy_stack, stack_outputs
@@ -25,6 +26,9 @@ def add_chaos_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=100, help="sagas per random fault plan")
+    parser.add_argument(
+        "--coordination", choices=COORDINATIONS, default="orchestration", help="how the checkouts are coordinated"
+    )
 
 
 def add_resume_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
@@ -35,7 +39,13 @@ def add_resume_arguments(parser: argparse.ArgumentParser, default_port: int) -> 
 
 
 def run_chaos_command(args: argparse.Namespace) -> int:
-    options = ChaosOptions(sagas=args.sagas, seed=args.seed, concurrency=args.concurrency, batch_size=args.batch_size)
+    options = ChaosOptions(
+        sagas=args.sagas,
+        seed=args.seed,
+        concurrency=args.concurrency,
+        batch_size=args.batch_size,
+        coordination=args.coordination,
+    )
     with local_cloud(args.port) as endpoint:
         say(f"deploying template.yaml to {endpoint} (stack {args.stack_name})")
         stack = StackData(deploy_stack(endpoint, args.stack_name, log=lambda _line: None), endpoint)

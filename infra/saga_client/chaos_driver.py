@@ -16,6 +16,8 @@ from typing import Any
 import requests
 
 from saga_client.api_client import TERMINAL_STATUSES, ApiError, CheckoutApi
+from saga_client.choreography_stack import ENDED, is_choreographed, saga_events, saga_status
+from saga_client.choreography_stack import redeliver as redeliver_event
 from saga_client.histories import Scheduled, scheduled
 from saga_client.identity import StackIdentities
 from saga_client.stack_data import EXECUTION_DONE, StackData
@@ -107,18 +109,37 @@ class Driver:
                 if status in TERMINAL_STATUSES:
                     run.first_final = status
             if watch:
-                for step in scheduled(self._stack.history(run.execution_arn)):
-                    if step.state not in delivered:
-                        delivered.add(step.state)
-                        self.redeliver(step)
-                        run.redelivered += 1
-            if self._stack.execution_status(run.execution_arn) in EXECUTION_DONE:
+                run.redelivered += self._deliver_again(run, delivered)
+            if self._ended(run):
                 run.ended = True
                 run.reported_status = self.status(run.order_id)
                 run.first_final = run.first_final or run.reported_status
                 return run
             time.sleep(self._poll)
         return run
+
+    def _ended(self, run: SagaRun) -> bool:
+        """The execution has ended; a choreographed saga, which has none, when its saga log says so."""
+        if is_choreographed(run.execution_arn):
+            return saga_status(self._stack, run.order_id) in ENDED
+        return self._stack.execution_status(run.execution_arn) in EXECUTION_DONE
+
+    def _deliver_again(self, run: SagaRun, delivered: set[str]) -> int:
+        """Each step scheduled so far (each event emitted so far, when choreographed) a second time, once."""
+        count = 0
+        if is_choreographed(run.execution_arn):
+            for event in saga_events(self._stack, run.order_id):
+                if event["name"] not in delivered:
+                    delivered.add(event["name"])
+                    redeliver_event(self._stack, event)
+                    count += 1
+            return count
+        for step in scheduled(self._stack.history(run.execution_arn)):
+            if step.state not in delivered:
+                delivered.add(step.state)
+                self.redeliver(step)
+                count += 1
+        return count
 
     def status(self, order_id: str) -> str | None:
         """The order's status through the API; None while it does not know the order yet (a saga started

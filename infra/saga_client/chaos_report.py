@@ -22,7 +22,7 @@ def render(report: ChaosReport) -> str:
     runs = Counter(run.phase for run in report.runs)
     plans = -(-options.sagas // options.batch_size)
     lines = [
-        f"Chaos run {report.run_id} (seed {options.seed}): "
+        f"Chaos run {report.run_id} (seed {options.seed}, {options.coordination}): "
         + " + ".join(f"{runs[phase]} {phase}" for phase in PHASES)
         + f" sagas, concurrency {options.concurrency}, {plans} random fault plans + pivot + stuck; "
         f"wall time {report.seconds:.0f} s",
@@ -76,6 +76,12 @@ def render(report: ChaosReport) -> str:
         f"lowest `available` seen while running: {min(report.lowest_seen.values(), default='n/a')}",
         f"COMPENSATION_FAILED before the resume: {len(held)}",
     ]
+    if options.coordination == "choreography":
+        lines[-1:-1] = [
+            f"stalled sagas compensated by the sweeper: {len(report.swept)}"
+            + (f" ({', '.join(report.swept)})" if report.swept else ""),
+            f"messages left in the dead-letter queues: {report.dead_letters}",
+        ]
     lines += [f"  {h.order_id}: holds stock {h.units or '-'}, capture {h.captured_cents or '-'} cents" for h in held]
     lines.append(f"resumed: {len(report.resumed)} -> {dict(resumed) or '-'}")
     lines.append(

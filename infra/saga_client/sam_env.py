@@ -28,6 +28,14 @@ VARIABLE_OUTPUTS = {
     "RETURN_WINDOW_DAYS": "ReturnWindowDays",
     # By its alias: the key's id is generated, and the local cloud's file is committed.
     "PAYMENT_TOKEN_KEY": "PaymentTokenKeyAliasArn",
+    # The choreography's.
+    "OUTBOX_TABLE": "OutboxTableName",
+    "EVENT_BUS_NAME": "SagaEventBusName",
+    "STEP_MAX_ATTEMPTS": "StepMaxAttempts",
+    "COMPENSATION_MAX_ATTEMPTS": "CompensationMaxAttempts",
+    "RETRY_INTERVAL_SECONDS": "RetryIntervalSeconds",
+    "RETRY_BACKOFF_RATE": "RetryBackoffRate",
+    "STALLED_AFTER_SECONDS": "StalledSagaSeconds",
 }
 
 

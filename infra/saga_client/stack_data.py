@@ -16,6 +16,7 @@ from botocore.config import Config
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
+from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
@@ -72,6 +73,10 @@ class StackData:
     @property
     def saga_log(self) -> DynamoDBSagaLog:
         return DynamoDBSagaLog(self._table("SagaLogTableName"))
+
+    @property
+    def outbox(self) -> DynamoDBOutbox:
+        return DynamoDBOutbox(self._table("OutboxTableName"))
 
     @property
     def returns(self) -> DynamoDBReturns:

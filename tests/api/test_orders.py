@@ -74,7 +74,12 @@ def test_a_confirmed_order(call: Call, cloud: Cloud) -> None:
         "items": [{"sku": "KB-001", "quantity": 2, "unitPriceCents": 4999}],
         "totalCents": 9998,
         "payment": {"status": "CAPTURED", "amountCents": 9998, "refundedCents": 0},
-        "saga": {"state": "CONFIRMED", "history": history(CONFIRMED_PATH), "failure": None},
+        "saga": {
+            "state": "CONFIRMED",
+            "history": history(CONFIRMED_PATH),
+            "failure": None,
+            "coordination": "orchestration",
+        },
         "returns": [],
     }
 
@@ -106,6 +111,7 @@ def test_an_order_cancelled_by_a_declined_card(call: Call, cloud: Cloud) -> None
         "state": "CANCELLED",
         "history": history(states),
         "failure": {"step": "ChargePayment", "error": "PaymentDeclined", "cause": "card declined for 9998 cents"},
+        "coordination": "orchestration",
     }
 
 

@@ -59,7 +59,12 @@ def test_a_return_is_accepted_stored_and_its_saga_started(call: Call, cloud: Clo
         "items": [{"sku": "KB-001", "quantity": 1, "unitPriceCents": None}],
         "refundCents": 0,
         "reason": "arrived damaged",
-        "saga": {"state": "STARTED", "history": shown.body["saga"]["history"], "failure": None},
+        "saga": {
+            "state": "STARTED",
+            "history": shown.body["saga"]["history"],
+            "failure": None,
+            "coordination": "orchestration",
+        },
     }
 
 

@@ -1,10 +1,12 @@
 """End to end: a real local cloud server in its own process on a free port, the template deployed to it
 with the same command `make up` uses, the catalog seeded; tests talk to it only through its endpoint."""
 
+import itertools
 import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 import deployer
+from checkout_saga.models import Product
 from saga_client.api_client import CheckoutApi
 from tests.support.stack import Stack
 
@@ -84,6 +87,29 @@ def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
         orders[token] = api.wait_until_terminal(api.checkout(body)["orderId"])
     assert (orders["tok_visa"]["status"], orders["tok_declined"]["status"]) == ("CONFIRMED", "CANCELLED")
     return orders
+
+
+_skus = itertools.count(1)
+
+
+@pytest.fixture
+def sku(deployed_stack: Stack) -> str:
+    """A fresh product with 10 units, for one test's checkouts."""
+    value = f"E2E-{next(_skus):04d}"
+    deployed_stack.seed([Product(sku=value, name=f"Product {value}", unit_price_cents=1250, available=10)])
+    return value
+
+
+@pytest.fixture
+def faults(deployed_stack: Stack):
+    def set_plan(plan: dict[str, Any]) -> None:
+        deployed_stack.set_faults(plan)
+        if plan:
+            time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)
+
+    yield set_plan
+    deployed_stack.set_faults({})
+    time.sleep(2.1)
 
 
 def console_url(stack: Stack) -> str:

@@ -133,7 +133,12 @@ def test_a_checkout_is_confirmed(api: Api, deployed_stack: Stack, product: str) 
         "items": [{"sku": product, "quantity": 2, "unitPriceCents": 1250}],
         "totalCents": 2500,
         "payment": {"status": "CAPTURED", "amountCents": 2500, "refundedCents": 0},
-        "saga": {"state": "CONFIRMED", "history": order["saga"]["history"], "failure": None},
+        "saga": {
+            "state": "CONFIRMED",
+            "history": order["saga"]["history"],
+            "failure": None,
+            "coordination": "orchestration",
+        },
         "returns": [],
     }
     states = [entry["state"] for entry in order["saga"]["history"]]

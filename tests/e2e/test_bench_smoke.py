@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from saga_client import bench_coordinations as coordinations
 from saga_client.bench import BenchOptions, run_phases
 from saga_client.bench_targets import render_table
 from tests.support.stack import Stack
@@ -24,6 +25,7 @@ TINY = BenchOptions(
     floor_sagas=2,
     growth_sizes=(20, 50),
     growth_requests=3,
+    coordination_sagas=3,
 )
 
 
@@ -90,6 +92,17 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         "list_cancelled_sagas_ms",
         "list_customer_orders_ms",
     }
+
+    for coordination in ("orchestration", "choreography"):
+        for phase, concurrency in (("sequential", 1), ("concurrent", TINY.concurrency)):
+            section = report["coordinations"][coordination][phase]
+            assert section["concurrency"] == concurrency
+            assert section["statuses"] == {"CONFIRMED": section["sagas"]}
+            _positive_summary(section["e2e_ms"], TINY.coordination_sagas)
+            assert section["cpu_ms_per_saga"]["total"] > 0
+    comparison = coordinations.render(report["coordinations"])
+    assert comparison.count("\n") == 3  # a header, its rule, a row per coordination
+    assert "| choreography |" in comparison
 
     assert len(report["targets"]) == 9
     assert all(isinstance(target["holds"], bool) for target in report["targets"])

@@ -85,3 +85,25 @@ def test_the_list_answers_fast_enough_to_poll(deployed_stack, console_sagas):
     for _ in range(5):
         assert get(deployed_stack, "").status_code == 200
     assert (time.monotonic() - started) / 5 < 2.0  # the page polls every 2 s
+
+
+def test_a_choreographed_saga_is_listed_and_shown_from_its_saga_log(deployed_stack: Stack) -> None:
+    from saga_client.api_client import CheckoutApi
+
+    api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console-events"))
+    body = {"items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": "tok_declined", "coordination": "choreography"}
+    order = api.wait_until_terminal(api.checkout(body)["orderId"])
+    assert order["status"] == "CANCELLED"
+
+    items = get(deployed_stack, "api/sagas", params={"q": "c-console-events"}).json()["items"]
+    assert [(item["sagaId"], item["coordination"]) for item in items] == [(order["orderId"], "choreography")]
+    detail = get(deployed_stack, f"api/sagas/e2e/checkout/{order['orderId']}").json()
+    assert (detail["execution"], detail["graph"]) == (None, None)
+    assert [state["state"] for state in detail["states"]] == [entry["state"] for entry in order["saga"]["history"]]
+    assert detail["failures"] == [
+        {"step": "ChargePayment", "error": "PaymentDeclined", "cause": order["saga"]["failure"]["cause"]}
+    ]
+    page = get(deployed_stack, f"sagas/e2e/checkout/{order['orderId']}")
+    assert page.status_code == 200
+    assert "STOCK_RELEASED" in page.text
+    assert "PaymentDeclined" in page.text

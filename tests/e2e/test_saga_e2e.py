@@ -1,7 +1,6 @@
 """The deployed stack on a real local cloud server: every path, started through the API and through
 Step Functions, checked through the API and in the tables (order, stock, payment, saga log)."""
 
-import itertools
 import json
 import os
 import subprocess
@@ -14,12 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from checkout_saga.models import OrderStatus, PaymentStatus, Product
+from checkout_saga.models import OrderStatus, PaymentStatus
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 TERMINAL = {"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"}
-_skus = itertools.count(1)
 
 # (token, fault plan, quantity, final status, payment status in the table, payment status in the API)
 SCENARIOS = {
@@ -37,25 +35,6 @@ SCENARIOS = {
     ),
     "flaky_card": ("tok_flaky", {}, 2, "CONFIRMED", PaymentStatus.CAPTURED, "CAPTURED"),
 }
-
-
-@pytest.fixture
-def sku(deployed_stack: Stack) -> str:
-    value = f"E2E-{next(_skus):04d}"
-    deployed_stack.seed([Product(sku=value, name=f"Product {value}", unit_price_cents=1250, available=10)])
-    return value
-
-
-@pytest.fixture
-def faults(deployed_stack: Stack):
-    def set_plan(plan: dict[str, Any]) -> None:
-        deployed_stack.set_faults(plan)
-        if plan:
-            time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)
-
-    yield set_plan
-    deployed_stack.set_faults({})
-    time.sleep(2.1)
 
 
 def api(stack: Stack) -> str:

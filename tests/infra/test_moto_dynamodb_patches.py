@@ -115,6 +115,19 @@ def test_a_failed_transaction_undoes_its_writes_and_keeps_the_table(ddb: Client)
     assert ddb.get_item(TableName="stock", Key={"pk": {"S": "PRODUCT#A"}})["Item"]["available"] == {"N": "0"}
 
 
+def test_a_cancelled_transaction_leaves_no_stream_record(ddb: Client) -> None:
+    ddb.update_table(TableName="stock", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    ddb.put_item(TableName="stock", Item={"pk": {"S": "PRODUCT#A"}, "available": {"N": "1"}})
+    shard = _backend_table("stock").stream_shard
+    _reserve(ddb, "o-1", 1)
+    streamed = [record.record["eventName"] for record in shard.items]
+
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        _reserve(ddb, "o-2", 1)  # moto wrote the Put before the Update's condition failed
+
+    assert [record.record["eventName"] for record in shard.items] == streamed == ["INSERT", "INSERT", "MODIFY"]
+
+
 def test_concurrent_conditional_transactions_never_oversell(ddb: Client) -> None:
     ddb.put_item(TableName="stock", Item={"pk": {"S": "PRODUCT#A"}, "available": {"N": "60"}})
     sold: list[str] = []

@@ -14,13 +14,21 @@ SAM = ROOT / ".venv-sam" / "bin" / "sam"
 # Every function a state machine runs (its DefinitionSubstitutions), and the API's: derived from the template,
 # so a new step is checked without being listed here.
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+# The choreographed checkout's functions (no state machine names them).
+CHOREOGRAPHY = [
+    "PublishSagaEventsFunction",
+    "OrdersServiceFunction",
+    "InventoryServiceFunction",
+    "PaymentsServiceFunction",
+    "SweepStalledSagasFunction",
+]
 FUNCTIONS = [
     value["Fn::GetAtt"][0]
     for resource in TEMPLATE["Resources"].values()
     if resource["Type"] == "AWS::Serverless::StateMachine"
     for value in resource["Properties"]["DefinitionSubstitutions"].values()
     if isinstance(value, dict) and "Fn::GetAtt" in value
-] + ["ApiFunction"]
+] + ["ApiFunction", *CHOREOGRAPHY]
 
 
 def sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

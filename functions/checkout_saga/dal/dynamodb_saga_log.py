@@ -46,6 +46,24 @@ class DynamoDBSagaLog:
     def record(
         self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
+        try:
+            self._table.update_item(**self.record_update(saga_id, state, at, status, customer_id))
+            return True
+        except ClientError as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            return False
+
+    def record_update(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The conditional UpdateItem that records a transition, also as one item of a transaction (the
+        choreography's outbox writes a transition and its event together: dal/dynamodb_outbox.py)."""
         assignments = [
             "#state = :state",
             "updatedAt = :at",
@@ -65,19 +83,17 @@ class DynamoDBSagaLog:
         if customer_id is not None:
             assignments.append("customerId = if_not_exists(customerId, :customer)")
             values[":customer"] = customer_id
-        try:
-            self._table.update_item(
-                Key={"sagaId": saga_id},
-                UpdateExpression=f"SET {', '.join(assignments)} ADD reached :reached",
-                ConditionExpression="attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
-                ExpressionAttributeNames={"#state": "state", "#status": "status"},
-                ExpressionAttributeValues=values,
-            )
-            return True
-        except ClientError as exc:
-            if error_code(exc) != CONDITION_FAILED:
-                raise
-            return False
+        return {
+            "Key": {"sagaId": saga_id},
+            "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",
+            "ConditionExpression": "attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
+            "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+
+    @property
+    def table_name(self) -> str:
+        return str(self._table.name)
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"

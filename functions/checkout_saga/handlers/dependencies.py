@@ -5,7 +5,10 @@ call, once (the step decorator passes them on), never at import."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +22,11 @@ from checkout_saga.dal.aws_errors import error_code
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords, DynamoDBReturnRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
+from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
 from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.dal.dynamodb_stalled_sagas import DynamoDBStalledSagas
 from checkout_saga.dal.interfaces import (
     InventoryRepository,
     OrderRecordsReader,
@@ -35,6 +40,7 @@ from checkout_saga.dal.interfaces import (
     TokenVault,
 )
 from checkout_saga.dal.kms_token_vault import KmsTokenVault
+from checkout_saga.dal.outbox_starter import OutboxSagaStarter
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter
 from checkout_saga.faults import FaultInjector, FaultPlan
 from checkout_saga.observability import logger
@@ -98,9 +104,34 @@ def _order_records(settings: StepSettings, endpoint_url: str | None, region: str
     )
 
 
+SagaLogWrapper = Callable[[SagaLogRepository], SagaLogRepository]
+_saga_log_wrapper: ContextVar[SagaLogWrapper | None] = ContextVar("saga_log_wrapper", default=None)
+
+
 def repositories(settings: StepSettings | None = None) -> Repositories:
     settings = settings or load_settings(StepSettings)
-    return _repositories(settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+    repos = _repositories(settings, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+    wrap = _saga_log_wrapper.get()
+    return repos if wrap is None else replace(repos, saga_log=wrap(repos.saga_log))
+
+
+@contextmanager
+def saga_log_seen_through(wrap: SagaLogWrapper) -> Iterator[None]:
+    """The steps called in this context record their transitions through `wrap(saga_log)`: how a choreographed
+    service runs the very step handlers the state machine runs, their transitions emitting events."""
+    token = _saga_log_wrapper.set(wrap)
+    try:
+        yield
+    finally:
+        _saga_log_wrapper.reset(token)
+
+
+def outbox(settings: StepSettings | None = None) -> DynamoDBOutbox:
+    settings = settings or load_settings(StepSettings)
+    if not settings.outbox_table:
+        raise ValueError("OUTBOX_TABLE is not set: this function cannot emit the choreography's events")
+    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
+    return DynamoDBOutbox(_dynamodb(endpoint_url, region).Table(settings.outbox_table))
 
 
 @dataclass(frozen=True)
@@ -110,6 +141,7 @@ class ApiDependencies:
     return_records: ReturnRecordsReader
     saga_starter: SagaController
     return_starter: SagaStarter
+    choreography_starter: SagaStarter | None  # None where the stack has no outbox (OUTBOX_TABLE unset)
     idempotency_store: DynamoDBPersistenceLayer
     token_vault: TokenVault
 
@@ -138,9 +170,23 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
         return_starter=StepFunctionsSagaStarter(
             _client("stepfunctions", endpoint_url, region), settings.return_state_machine_arn
         ),
+        choreography_starter=OutboxSagaStarter(settings.saga_log_table, outbox(settings))
+        if settings.outbox_table
+        else None,
         idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
         token_vault=repos.sealing(),
     )
+
+
+def stalled_sagas(settings: StepSettings | None = None) -> DynamoDBStalledSagas:
+    settings = settings or load_settings(StepSettings)
+    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
+    return DynamoDBStalledSagas(_dynamodb(endpoint_url, region).Table(settings.saga_log_table), outbox(settings))
+
+
+def aws_client(service: str) -> Any:
+    """A boto3 client of `service` for this function's endpoint and region, cached per process."""
+    return _client(service, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
 
 
 def fault_injector(settings: StepSettings | None = None) -> FaultInjector:

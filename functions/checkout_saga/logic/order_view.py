@@ -94,4 +94,5 @@ def _saga_view(saga: SagaRecord | None) -> SagaView:
         state=saga.state,
         history=saga.history,
         failure=failure,
+        coordination=saga.coordination,
     )

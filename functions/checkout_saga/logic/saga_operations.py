@@ -26,6 +26,11 @@ _STEP_AFTER = {
 }
 
 
+def step_after(state: SagaState) -> StepName:
+    """The step a saga that last logged `state` was running, or about to run."""
+    return _STEP_AFTER.get(state, StepName.CREATE_ORDER)
+
+
 class NotAllowedNow(RuntimeError):
     """The saga is not in a state that allows the action (the API answers 409)."""
 
@@ -81,7 +86,7 @@ def force_compensation(
     if order.status is not OrderStatus.PENDING:
         raise NotAllowedNow(f"order {order_id} is {order.status.value}: its saga has ended")
     saga = saga_log.get(order_id)
-    step = _STEP_AFTER.get(saga.state, StepName.CREATE_ORDER) if saga is not None else StepName.CREATE_ORDER
+    step = step_after(saga.state) if saga is not None else StepName.CREATE_ORDER
     failure = SagaFailure(step=step.value, error=FORCED, cause=reason or "compensation forced by an operator")
     saga_log.record_failure(order_id, failure, now)
     controller.stop(order_id, FORCED, failure.cause)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisioner
-from .awslambda import FunctionProvisioner, PermissionProvisioner
+from .awslambda import EventSourceMappingProvisioner, FunctionProvisioner, PermissionProvisioner
 from .base import Provisioner, Result, Target
 from .cloudwatch import AlarmProvisioner, DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
-from .events import RuleProvisioner
+from .events import EventBusProvisioner, RuleProvisioner
 from .iam import RoleProvisioner
 from .kms import AliasProvisioner, KeyProvisioner
 from .logs import LogGroupProvisioner
 from .sns import TopicProvisioner
+from .sqs import QueuePolicyProvisioner, QueueProvisioner
 from .ssm import ParameterProvisioner
 from .stepfunctions import StateMachineProvisioner
 
@@ -22,12 +23,16 @@ PROVISIONERS: dict[str, Provisioner] = {
         AlarmProvisioner(),
         DashboardProvisioner(),
         DeploymentProvisioner(),
+        EventBusProvisioner(),
+        EventSourceMappingProvisioner(),
         FunctionProvisioner(),
         AliasProvisioner(),
         KeyProvisioner(),
         LogGroupProvisioner(),
         ParameterProvisioner(),
         PermissionProvisioner(),
+        QueuePolicyProvisioner(),
+        QueueProvisioner(),
         RestApiProvisioner(),
         RoleProvisioner(),
         RuleProvisioner(),

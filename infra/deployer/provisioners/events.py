@@ -1,7 +1,8 @@
-"""AWS::Events::Rule (what SAM makes of a `Schedule` event): PutRule and PutTargets converge a rule by name.
+"""AWS::Events::Rule (what SAM makes of a `Schedule` event, or a rule on a custom bus) and AWS::Events::EventBus:
+PutRule and PutTargets converge a rule by name on its bus; a bus is created once by name.
 
-The local cloud stores the rule and its targets in moto; moto's EventBridge does not invoke Lambda targets,
-so a schedule does not fire there (README, "Loud failures")."""
+The local cloud stores them in moto, which delivers a bus's events to SQS targets; it runs the rate() schedules
+itself (local_cloud/schedules.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class RuleProvisioner(Provisioner):
     def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
         events = target.clients("events")
         name = str(properties.get("Name") or target.name(logical_id, max_length=64, disallowed=r"[^A-Za-z0-9_.-]"))
-        existed = any(rule["Name"] == name for rule in events.list_rules(NamePrefix=name).get("Rules", []))
+        bus = {"EventBusName": str(properties["EventBusName"])} if "EventBusName" in properties else {}
+        existed = any(rule["Name"] == name for rule in events.list_rules(NamePrefix=name, **bus).get("Rules", []))
         kwargs: dict[str, Any] = {"Name": name, "State": str(properties.get("State", "ENABLED"))}
         for key in ("Description", "EventBusName", "ScheduleExpression"):
             if key in properties:
@@ -30,10 +32,31 @@ class RuleProvisioner(Provisioner):
             kwargs["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
         arn = str(events.put_rule(**kwargs)["RuleArn"])
         targets = [{"Id": str(t["Id"]), "Arn": str(t["Arn"])} for t in properties.get("Targets") or []]
-        current = [t["Id"] for t in events.list_targets_by_rule(Rule=name).get("Targets", [])]
+        current = [t["Id"] for t in events.list_targets_by_rule(Rule=name, **bus).get("Targets", [])]
         stale = sorted(set(current) - {t["Id"] for t in targets})
         if stale:
-            events.remove_targets(Rule=name, Ids=stale)
+            events.remove_targets(Rule=name, Ids=stale, **bus)
         if targets:
-            events.put_targets(Rule=name, Targets=targets)
+            events.put_targets(Rule=name, Targets=targets, **bus)
         return Result(ref=name, action="updated" if existed else "created", attributes={"Arn": arn})
+
+
+class EventBusProvisioner(Provisioner):
+    """AWS::Events::EventBus: a custom bus, created once by name."""
+
+    resource_type = "AWS::Events::EventBus"
+    properties = frozenset({"Description", "Name"})
+    required = frozenset({"Name"})
+
+    def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
+        events = target.clients("events")
+        name = str(properties["Name"])
+        existed = any(bus["Name"] == name for bus in events.list_event_buses(NamePrefix=name).get("EventBuses", []))
+        if not existed:
+            kwargs = {
+                "Name": name,
+                **({"Description": str(properties["Description"])} if "Description" in properties else {}),
+            }
+            events.create_event_bus(**kwargs)
+        arn = str(events.describe_event_bus(Name=name)["Arn"])
+        return Result(ref=name, action="unchanged" if existed else "created", attributes={"Arn": arn, "Name": name})

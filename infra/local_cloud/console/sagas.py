@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from local_cloud.console import graph, history
+from local_cloud.console import graph, history, saga_log_history
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.emf_tail import EmfTail
 from local_cloud.console.metrics_panel import summarize
@@ -95,6 +95,16 @@ def saga_detail(reader: CloudReader, stack: str, kind_name: str, saga_id: str) -
             "end": history.execution_end(events),
         },
         "graph": drawn,
+        **_states_and_failures(execution, item, visited, origin),
+    }
+
+
+def _states_and_failures(
+    execution: dict[str, Any] | None, item: dict[str, Any] | None, visited: list[Any], origin: Any
+) -> dict[str, Any]:
+    if execution is None and item is not None:  # choreographed: what its saga log recorded
+        return {"states": saga_log_history.transitions(item), "failures": saga_log_history.failures(item)}
+    return {
         "states": [visit.to_json(origin) for visit in visited] if origin else [],
         "failures": history.failures(visited),
     }

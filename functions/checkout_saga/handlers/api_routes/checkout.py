@@ -8,11 +8,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from checkout_saga.api_models import IDEMPOTENCY_KEY_PATTERN, CheckoutAccepted, CheckoutRequest, FieldError
 from checkout_saga.clock import utc_now_iso
+from checkout_saga.dal.interfaces import SagaStarter
 from checkout_saga.handlers.api_routes.access import Forbidden, signed_in_caller
 from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
 from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.checkout import UnknownSkus, start_checkout
+from checkout_saga.models import Coordination
 from checkout_saga.observability import logger, metrics
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -43,18 +45,31 @@ def post_checkout(
     request = request.model_copy(update={"customer_id": request.customer_id or caller.username})
     dependencies = api_dependencies()
 
+    starter: SagaStarter = dependencies.saga_starter
+    if request.coordination is Coordination.CHOREOGRAPHY:
+        if dependencies.choreography_starter is None:
+            raise InvalidRequest(
+                "this stack has no choreography", [FieldError(field="coordination", message="not deployed here")]
+            )
+        starter = dependencies.choreography_starter
+
     def start() -> Answer:
         started = start_checkout(
             request,
             dependencies.repos.inventory,
             dependencies.repos.saga_log,
-            dependencies.saga_starter,
+            starter,
             utc_now_iso(),
             seal=dependencies.token_vault.seal,
         )
         if started.logged_start:
             metrics.add_metric(name="SagaStarted", unit=MetricUnit.Count, value=1)
-        logger.info("saga started", order_id=started.accepted.order_id, logged_start=started.logged_start)
+        logger.info(
+            "saga started",
+            order_id=started.accepted.order_id,
+            logged_start=started.logged_start,
+            coordination=request.coordination.value,
+        )
         return started.accepted.to_payload()
 
     try:

@@ -1,0 +1,200 @@
+"""A choreographed service: the consumer of one service's SQS queue (orders, inventory or payments).
+
+For each event it runs the step that reacts to it (`events.REACTIONS`) by calling the very handler the state
+machine invokes, with the saga log seen through the outbox: the step's transition and the event announcing it
+are written in one transaction. What the state machine's Retry and Catch decide, this adapter decides the same
+way: a forward step retries only transient errors, `StepMaxAttempts` times in all, then fails; an undo retries
+anything, `CompensationMaxAttempts` times in all, then the saga is marked COMPENSATION_FAILED. One difference,
+which the outbox makes: a step whose transition is recorded has happened, its event is out and the saga has
+moved on, so an error raised after that (fault injection's `transient` mode) is retried but never turns into
+a failure. A retry is the
+message coming back: its visibility is set to the retry interval (times the backoff rate per attempt) and the
+batch reports it failed (ReportBatchItemFailures), so only that message is delivered again."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from checkout_saga.choreography.events import (
+    COMPENSATION_FAILED,
+    COMPENSATIONS,
+    FORWARD_STEPS,
+    MARK_COMPENSATION_FAILED,
+    REACTIONS,
+    SagaEvent,
+    failed,
+)
+from checkout_saga.clock import utc_now_iso
+from checkout_saga.dal.dynamodb_outbox import OutboxSagaLog
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.dal.interfaces import SagaLogRepository
+from checkout_saga.handlers import (
+    cancel_order,
+    charge_payment,
+    confirm_order,
+    create_order,
+    mark_compensation_failed,
+    refund_payment,
+    release_stock,
+    reserve_stock,
+)
+from checkout_saga.handlers.dependencies import aws_client, outbox, repositories, saga_log_seen_through
+from checkout_saga.handlers.step import LambdaHandler
+from checkout_saga.models import CheckoutInput, OrderStatus, PricedItem, SagaContext, StepName
+from checkout_saga.observability import logger
+from checkout_saga.settings import StepSettings, load_settings
+
+STEP_HANDLERS: dict[str, LambdaHandler] = {
+    StepName.CREATE_ORDER.value: create_order.handler,
+    StepName.RESERVE_STOCK.value: reserve_stock.handler,
+    StepName.CHARGE_PAYMENT.value: charge_payment.handler,
+    StepName.CONFIRM_ORDER.value: confirm_order.handler,
+    StepName.REFUND_PAYMENT.value: refund_payment.handler,
+    StepName.RELEASE_STOCK.value: release_stock.handler,
+    StepName.CANCEL_ORDER.value: cancel_order.handler,
+    MARK_COMPENSATION_FAILED: mark_compensation_failed.handler,
+}
+_UNDO = frozenset(step.value for step in COMPENSATIONS)
+_FORWARD = frozenset(step.value for step in FORWARD_STEPS)
+# The forward steps' Retry in statemachine/checkout.asl.json (the Lambda.* errors are the invocation's own:
+# here a failed invocation is retried by SQS whatever it was).
+TRANSIENT = frozenset({"TransientStepError", "PaymentProviderUnavailable"})
+# Errors after which the saga has nothing left to do, as the state machine's Catches end it: another order holds
+# the id (OrderIdTaken), the pivot was passed (OrderConfirmed), the undo had completed (SagaAlreadyCompensated).
+ENDS_HERE: dict[str, frozenset[str]] = {
+    **{step: frozenset({"StepFailedMeanwhile"}) for step in _FORWARD},
+    StepName.CREATE_ORDER.value: frozenset({"OrderAlreadyExists", "StepFailedMeanwhile"}),
+    StepName.REFUND_PAYMENT.value: frozenset({"OrderConfirmed"}),
+    MARK_COMPENSATION_FAILED: frozenset({"OrderConfirmed", "SagaAlreadyCompensated"}),
+}
+
+
+class ServiceSettings(StepSettings):
+    step_max_attempts: int = Field(alias="STEP_MAX_ATTEMPTS", ge=1)
+    compensation_max_attempts: int = Field(alias="COMPENSATION_MAX_ATTEMPTS", ge=1)
+    retry_interval_seconds: int = Field(alias="RETRY_INTERVAL_SECONDS", ge=0)
+    retry_backoff_rate: float = Field(alias="RETRY_BACKOFF_RATE", ge=1)
+
+
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = load_settings(ServiceSettings)
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(  # type: ignore[return-value]  # a TypedDict of the same shape
+        event=event,
+        record_handler=lambda record: react(record, context, settings),
+        processor=processor,
+        context=context,
+    )
+
+
+def react(record: SQSRecord, context: LambdaContext, settings: ServiceSettings) -> None:
+    event = SagaEvent.model_validate(json.loads(record.body)["detail"])
+    step = REACTIONS[event.name]
+    attempt = int(record.attributes.approximate_receive_count)
+    events_context = _context_of_events(step, event.context)
+
+    seen: list[OutboxSagaLog] = []
+
+    def through_outbox(saga_log: SagaLogRepository) -> SagaLogRepository:
+        assert isinstance(saga_log, DynamoDBSagaLog)
+        forward = StepName(step) if step in _FORWARD else None
+        seen.append(OutboxSagaLog(saga_log, outbox(settings), event.round, events_context, forward))
+        return seen[-1]
+
+    if step in _UNDO and _given_up(event.saga_id, settings):
+        logger.info("the undo was given up: only a resume runs it again", saga_id=event.saga_id, step=step)
+        return
+    try:
+        with saga_log_seen_through(through_outbox):
+            STEP_HANDLERS[step](event.context, context)
+    except Exception as exc:
+        error = type(exc).__name__
+        outcome = _outcome(step, error, attempt, settings, announced=any(log.announced for log in seen))
+        # One line per failed attempt: what the chaos report counts (saga_client/choreography_stack.py).
+        logger.warning(
+            "step attempt failed", saga_id=event.saga_id, step=step, error=error, attempt=attempt, outcome=outcome
+        )
+        if outcome == "retried":
+            _come_back_later(record, settings.retry_interval_seconds * settings.retry_backoff_rate ** (attempt - 1))
+            raise
+        if outcome == "redriven":
+            raise  # never silent: delivered again until the queue's redrive moves it to the dead-letter queue
+        if outcome == "failed":
+            _emit_failure(event, step, exc)
+
+
+def _outcome(step: str, error: str, attempt: int, settings: ServiceSettings, announced: bool) -> str:
+    """What a failed attempt leads to: the saga ends here (as the state machine's Catch would end it), the
+    message comes back (`retried`), the step fails for good (`failed`: its failure event goes out), or, when
+    its transition and event were written already, the error came after the fact: the saga has moved on and
+    nothing is compensated (`dropped`)."""
+    if error in ENDS_HERE.get(step, frozenset()):
+        return "ends"
+    if _retried(step, error, attempt, settings):
+        return "retried"
+    if announced:
+        return "dropped"
+    return "redriven" if step == MARK_COMPENSATION_FAILED else "failed"
+
+
+def _given_up(saga_id: str, settings: ServiceSettings) -> bool:
+    """The saga was marked COMPENSATION_FAILED: an undo event delivered again (at least once) must not finish the
+    undo behind the operator's back; the resume (POST /sagas/{orderId}/resume) does, visibly."""
+    saga = repositories(settings).saga_log.get(saga_id)
+    return saga is not None and saga.status is OrderStatus.COMPENSATION_FAILED
+
+
+def _retried(step: str, error: str, attempt: int, settings: ServiceSettings) -> bool:
+    if step in _UNDO or step == MARK_COMPENSATION_FAILED:
+        return attempt < settings.compensation_max_attempts
+    return error in TRANSIENT and attempt < settings.step_max_attempts
+
+
+def _emit_failure(event: SagaEvent, step: str, exc: Exception) -> None:
+    """What the state machine's Catch does: keep the error at the saga document's failure (or compensation
+    failure) and go where it leads."""
+    error = type(exc).__name__
+    failure = {"Error": error, "Cause": json.dumps({"errorMessage": str(exc), "errorType": error})}
+    if step in _UNDO:
+        name, kept = COMPENSATION_FAILED, {"failedCompensation": step, "compensationFailure": failure}
+    else:
+        name, kept = failed(StepName(step)), {"failedStep": step, "failure": failure}
+    emitted = SagaEvent(saga_id=event.saga_id, name=name, round=event.round, context={**event.context, **kept})
+    if step in _UNDO:
+        outbox().emit(emitted, utc_now_iso())
+    elif not outbox().emit_failure(emitted, load_settings(StepSettings).saga_log_table, StepName(step), utc_now_iso()):
+        logger.info("no failure emitted: the step took effect in another delivery", saga_id=event.saga_id, step=step)
+
+
+def _context_of_events(step: str, step_input: dict[str, Any]) -> dict[str, Any]:
+    """The document the step's events carry: its input, except for CreateOrder, whose checkout request becomes
+    the saga document (priced items and their total, as CreateOrder stores them)."""
+    if step != StepName.CREATE_ORDER.value:
+        return step_input
+    checkout = CheckoutInput.model_validate(step_input)
+    priced = all(item.unit_price_cents is not None for item in checkout.items)
+    total = (
+        sum(PricedItem.model_validate(item.model_dump()).subtotal_cents for item in checkout.items) if priced else None
+    )
+    return SagaContext(
+        order_id=checkout.order_id,
+        customer_id=checkout.customer_id,
+        items=checkout.items,
+        payment_token=checkout.payment_token,
+        sealed_payment_token=checkout.sealed_payment_token,
+        total_cents=total,
+    ).to_payload(exclude_none=True)
+
+
+def _come_back_later(record: SQSRecord, delay_seconds: float) -> None:
+    """The retry's delay: the message stays invisible that long, then SQS delivers it again."""
+    region, account, queue = record.event_source_arn.split(":")[3:6]
+    aws_client("sqs").change_message_visibility(
+        QueueUrl=f"https://sqs.{region}.amazonaws.com/{account}/{queue}",
+        ReceiptHandle=record.receipt_handle,
+        VisibilityTimeout=max(0, min(int(delay_seconds), 43200)),
+    )

@@ -1,0 +1,235 @@
+"""The local cloud's event source mappings and schedules (local_cloud/event_sources.py, schedules.py): delivery is
+asynchronous, batches are handled as Lambda handles them (partial failures), a failing message comes back until
+the redrive moves it to its dead-letter queue, a stream is read in order, the function's role must allow the
+reads, and a rate() schedule fires its Lambda target."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from local_cloud.event_sources import SQS_CONCURRENCY, detach_synchronous_delivery
+from local_cloud.schedules import ScheduleRunner, period_seconds
+from local_cloud.server import LocalCloud
+from tests.infra.conftest import allow, make_zip, trust_policy
+
+CONSUMERS = """
+import json, os, time
+import boto3
+
+
+def _out():
+    return boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+
+
+def partial(event, context):
+    # Fails the records whose body says so; the others succeed (ReportBatchItemFailures).
+    time.sleep(float(os.environ.get("DELAY", "0")))
+    failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
+    for record in event["Records"]:
+        if record["body"] != "poison":
+            _out().send_message(QueueUrl=os.environ["OUT"], MessageBody=record["body"])
+    return {"batchItemFailures": failures}
+
+
+def stream(event, context):
+    keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"] if r["eventName"] == "INSERT"]
+    if "retry-me" in keys and not os.path.exists("/tmp/" + os.environ["MARK"]):
+        open("/tmp/" + os.environ["MARK"], "w").close()
+        raise RuntimeError("the first delivery of this batch fails")
+    for key in keys:
+        _out().send_message(QueueUrl=os.environ["OUT"], MessageBody=key)
+    return {"seen": len(keys)}
+"""
+
+
+@pytest.fixture(scope="module")
+def code() -> bytes:
+    return make_zip({"consumers.py": CONSUMERS})
+
+
+@pytest.fixture
+def make_function(aws: Callable[[str], Any], code: bytes) -> Callable[..., tuple[str, str]]:
+    """A function with its own role allowed `actions` on `resource`; (function name, role name)."""
+
+    def make(handler: str, environment: dict[str, str], statements: list[tuple[list[str], str]]) -> tuple[str, str]:
+        name = f"esm-{handler}-{uuid.uuid4().hex[:6]}"
+        iam = aws("iam")
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_policy())["Role"]["Arn"]
+        for n, (actions, resource) in enumerate(statements):
+            iam.put_role_policy(RoleName=name, PolicyName=f"p{n}", PolicyDocument=allow(actions, resource))
+        aws("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role,
+            Handler=f"consumers.{handler}",
+            Code={"ZipFile": code},
+            Timeout=10,
+            Environment={"Variables": environment},
+        )
+        return name, name
+
+    return make
+
+
+def queue(aws: Callable[[str], Any], name: str, **attributes: str) -> tuple[str, str]:
+    sqs = aws("sqs")
+    url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:6]}", Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def drain(aws: Callable[[str], Any], url: str, expected: int, timeout: float = 30) -> list[str]:
+    sqs, bodies = aws("sqs"), list[str]()
+    deadline = time.monotonic() + timeout
+    while len(bodies) < expected and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def count(aws: Callable[[str], Any], url: str) -> int:
+    attributes = aws("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.fixture
+def out(aws: Callable[[str], Any]) -> tuple[str, str]:
+    return queue(aws, "out")
+
+
+def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dead_letter_queue(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    dlq_url, dlq_arn = queue(aws, "dlq")
+    url, arn = queue(
+        aws,
+        "in",
+        VisibilityTimeout="3",  # longer than a batch takes (as Lambda requires): no message comes back early
+        RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+    )
+    function, _ = make_function(
+        "partial",
+        {"OUT": out[0], "DELAY": "1"},
+        [(["sqs:ReceiveMessage", "sqs:DeleteMessage"], arn), (["sqs:SendMessage"], out[1])],
+    )
+    aws("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=function, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
+    )
+    sqs = aws("sqs")
+    started = time.monotonic()
+    for body in ["a", "poison", "b"]:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    assert time.monotonic() - started < 1, "a sender must not wait for the consumer (it sleeps 1 s)"
+
+    assert sorted(drain(aws, out[0], 2)) == ["a", "b"]  # the good ones were delivered once each
+    deadline = time.monotonic() + 20
+    while count(aws, dlq_url) < 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert count(aws, dlq_url) == 1  # the poison, after maxReceiveCount receives
+    assert count(aws, url) == 0
+    assert drain(aws, out[0], 1, timeout=1) == []  # nothing delivered twice
+
+
+def test_the_role_must_allow_receiving(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    url, arn = queue(aws, "denied")
+    function, _ = make_function("partial", {"OUT": out[0]}, [(["sqs:SendMessage"], out[1])])
+    aws("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10)
+    aws("sqs").send_message(QueueUrl=url, MessageBody="never")
+
+    time.sleep(2)
+
+    assert count(aws, url) == 1  # not received: no sqs:ReceiveMessage on the queue
+    assert drain(aws, out[0], 1, timeout=1) == []
+
+
+def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    ddb = aws("dynamodb")
+    table = f"streamed-{uuid.uuid4().hex[:6]}"
+    stream_arn = ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    function, _ = make_function(
+        "stream",
+        {"OUT": out[0], "MARK": uuid.uuid4().hex},
+        [(["dynamodb:GetRecords"], stream_arn), (["sqs:SendMessage"], out[1])],
+    )
+    aws("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON", BatchSize=1
+    )
+    for key in ["first", "retry-me", "last"]:
+        ddb.put_item(TableName=table, Item={"pk": {"S": key}})
+
+    assert drain(aws, out[0], 3) == ["first", "retry-me", "last"]  # in order, the failed batch again before "last"
+
+
+def test_mappings_are_taken_off_what_moto_would_call_synchronously(
+    cloud: LocalCloud, aws: Callable[[str], Any]
+) -> None:
+    from moto.awslambda.utils import get_backend
+    from moto.sqs.models import sqs_backends
+
+    _url, arn = queue(aws, "detached")
+    lam = aws("lambda")
+    role = aws("iam").create_role(RoleName=f"r-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=trust_policy())
+    name = f"detached-{uuid.uuid4().hex[:6]}"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler="consumers.partial",
+        Code={"ZipFile": make_zip({"consumers.py": CONSUMERS})},
+    )
+    uuid_ = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, Enabled=False)["UUID"]
+
+    backend = get_backend("000000000000", "us-east-1")
+    assert backend.get_event_source_mapping(uuid_) is not None
+    queue_model = next(q for q in sqs_backends["000000000000"]["us-east-1"].queues.values() if q.queue_arn == arn)
+    assert queue_model.lambda_event_source_mappings == {}
+    detach_synchronous_delivery("000000000000", "us-east-1", backend.get_event_source_mapping(uuid_))  # idempotent
+    assert SQS_CONCURRENCY >= 1
+
+
+def test_rate_schedules_fire_each_period_and_others_are_not_run(cloud: LocalCloud, aws: Callable[[str], Any]) -> None:
+    events = aws("events")
+    name = f"every-minute-{uuid.uuid4().hex[:6]}"
+    events.put_rule(Name=name, ScheduleExpression="rate(1 minute)")
+    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": "arn:aws:lambda:us-east-1:000000000000:function:f"}])
+    events.put_rule(Name=f"{name}-cron", ScheduleExpression="cron(0 12 * * ? *)")
+    now = [1000.0]
+    fired: list[tuple[str, dict[str, Any]]] = []
+    runner = ScheduleRunner(fire=lambda account, region, arn, event: fired.append((arn, event)), clock=lambda: now[0])
+
+    runner.run_due()
+    now[0] += 59
+    runner.run_due()
+    assert fired == []
+    now[0] += 2
+    runner.run_due()
+    assert [arn for arn, _ in fired] == ["arn:aws:lambda:us-east-1:000000000000:function:f"]
+    event = fired[0][1]
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].endswith(f":rule/{name}")
+    now[0] += 30
+    runner.run_due()
+    assert len(fired) == 1  # once per period
+    assert (period_seconds("rate(5 minutes)"), period_seconds("rate(1 hour)"), period_seconds("cron(0 * * * ? *)")) == (
+        300,
+        3600,
+        None,
+    )

@@ -1,0 +1,95 @@
+"""The choreography's transactional outbox on moto's DynamoDB (tables from template.yaml): a transition and its
+event are written together or not at all; a step delivered again emits only what is missing; a forward step's
+transition and failure exclude each other, except the pivot's (ConfirmOrder)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from checkout_saga.choreography.events import SagaEvent, failed
+from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog, StepFailedMeanwhile
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.models import SagaState, StepName
+from tests.support.template_tables import create_tables
+
+NOW = "2026-11-26T10:00:00.000Z"
+CONTEXT = {"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 1, "unitPriceCents": 100}]}
+
+
+@pytest.fixture
+def tables() -> Iterator[tuple[DynamoDBSagaLog, DynamoDBOutbox]]:
+    with mock_aws():
+        names = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        yield (
+            DynamoDBSagaLog(dynamodb.Table(names["SagaLogTable"])),
+            DynamoDBOutbox(dynamodb.Table(names["OutboxTable"])),
+        )
+
+
+def events(outbox: DynamoDBOutbox) -> dict[str, dict[str, Any]]:
+    items = outbox.client.scan(TableName=outbox.table_name)["Items"]
+    return {str(item["eventId"]): json.loads(str(item["detail"])) for item in items}
+
+
+def test_a_transition_and_its_event_are_written_together_and_once(tables: Any) -> None:
+    saga_log, outbox = tables
+    log = OutboxSagaLog(saga_log, outbox, 0, CONTEXT, StepName.RESERVE_STOCK)
+
+    assert log.record("o-1", SagaState.STOCK_RESERVED, NOW) is True
+    assert log.record("o-1", SagaState.STOCK_RESERVED, NOW) is False  # delivered again: nothing new
+
+    assert events(outbox) == {
+        "o-1#StockReserved#0": {"sagaId": "o-1", "name": "StockReserved", "round": 0, "context": CONTEXT}
+    }
+    saga = saga_log.get("o-1")
+    assert saga is not None
+    assert [t.state for t in saga.history] == [SagaState.STOCK_RESERVED]
+    assert log.announced == ["StockReserved", "StockReserved"]
+
+
+def test_a_new_round_emits_again_what_an_earlier_round_lost(tables: Any) -> None:
+    saga_log, outbox = tables
+    OutboxSagaLog(saga_log, outbox, 0, CONTEXT).record("o-1", SagaState.PAYMENT_REFUNDED, NOW)
+
+    assert OutboxSagaLog(saga_log, outbox, 1, CONTEXT).record("o-1", SagaState.PAYMENT_REFUNDED, NOW) is False
+
+    assert set(events(outbox)) == {"o-1#PaymentRefunded#0", "o-1#PaymentRefunded#1"}
+
+
+def test_a_forward_step_whose_failure_is_out_records_nothing(tables: Any) -> None:
+    saga_log, outbox = tables
+    failure = SagaEvent(saga_id="o-1", name=failed(StepName.RESERVE_STOCK), context=CONTEXT)
+    assert outbox.emit_failure(failure, saga_log.table_name, StepName.RESERVE_STOCK, NOW) is True
+
+    with pytest.raises(StepFailedMeanwhile):
+        OutboxSagaLog(saga_log, outbox, 0, CONTEXT, StepName.RESERVE_STOCK).record("o-1", SagaState.STOCK_RESERVED, NOW)
+
+    assert saga_log.get("o-1") is None
+    assert set(events(outbox)) == {"o-1#ReserveStockFailed#0"}
+
+
+def test_a_forward_step_that_took_effect_emits_no_failure(tables: Any) -> None:
+    saga_log, outbox = tables
+    OutboxSagaLog(saga_log, outbox, 0, CONTEXT, StepName.CHARGE_PAYMENT).record("o-1", SagaState.PAYMENT_CHARGED, NOW)
+    failure = SagaEvent(saga_id="o-1", name=failed(StepName.CHARGE_PAYMENT), context=CONTEXT)
+
+    assert outbox.emit_failure(failure, saga_log.table_name, StepName.CHARGE_PAYMENT, NOW) is False
+    assert set(events(outbox)) == {"o-1#PaymentCharged#0"}
+
+
+def test_a_confirmation_that_took_effect_is_recorded_even_after_a_failure_went_out(tables: Any) -> None:
+    saga_log, outbox = tables
+    failure = SagaEvent(saga_id="o-1", name=failed(StepName.CONFIRM_ORDER), context=CONTEXT)
+    outbox.emit_failure(failure, saga_log.table_name, StepName.CONFIRM_ORDER, NOW)
+
+    log = OutboxSagaLog(saga_log, outbox, 0, CONTEXT, StepName.CONFIRM_ORDER)
+
+    assert log.record("o-1", SagaState.CONFIRMED, NOW) is True  # the order's fence decided the pivot
+    assert set(events(outbox)) == {"o-1#ConfirmOrderFailed#0", "o-1#CheckoutConfirmed#0"}
