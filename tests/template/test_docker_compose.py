@@ -23,6 +23,8 @@ def test_localstack_runs_every_service_the_template_uses() -> None:
     cfn = translate(template, load_template(template), {}, "us-east-1").cfn
     services = {resource["Type"].split("::")[1] for resource in cfn["Resources"].values()}
     needed = {LOCALSTACK_NAMES.get(service, service.lower()) for service in services}
+    if any("StreamSpecification" in resource.get("Properties", {}) for resource in cfn["Resources"].values()):
+        needed.add("dynamodbstreams")  # a table's stream is LocalStack service of its own
 
     assert needed - compose_services() == set()
     assert {"s3", "cloudformation", "sts"} <= compose_services()  # what `samlocal deploy` itself calls
