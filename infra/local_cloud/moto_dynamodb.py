@@ -1,7 +1,7 @@
 """DynamoDB in moto (pinned: 5.2.5), made atomic and O(touched items) per transaction.
 
 1. ``DynamoHandler.call_action``: every DynamoDB request runs under one lock (and then keeps the GSI
-   indexes of moto_gsi current). moto's server serves each
+   indexes of moto_gsi current), metered as AWS would bill it (moto_dynamodb_usage). moto's server serves each
    request on its own thread and a conditional write is a read, a check and a write in Python: two
    concurrent ``available >= :q`` decrements could both pass their check. DynamoDB makes each request
    (and each transaction) atomic; so does this lock.
@@ -38,6 +38,7 @@ import threading
 import types
 from typing import Any
 
+from local_cloud.moto_dynamodb_usage import metered
 from local_cloud.moto_gsi import IN_REQUEST, INDEXES, install_indexed_queries
 from local_cloud.seams import Installation, SeamChanged, replace, require_signature, require_source
 
@@ -58,7 +59,7 @@ def install_request_lock() -> Installation:
         with DYNAMODB_LOCK:
             IN_REQUEST.active = True
             try:
-                return original(self)
+                return metered(self, lambda: original(self))
             finally:
                 IN_REQUEST.active = False
                 INDEXES.after_request(self)

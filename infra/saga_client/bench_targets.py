@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-P95_E2E_SEQUENTIAL_MS = 150.0
+from saga_client.bench_cost import render_cost_rows
+
+P95_E2E_SEQUENTIAL_MS = 60.0
 THROUGHPUT_CONCURRENT = 20.0
 WARM_OVERHEAD_MS = 2.0
 E2E_OVER_FLOOR = 3.0
@@ -120,6 +122,7 @@ def render_table(report: dict[str, Any]) -> str:
         ("end-to-end / floor (p50)", f"{orchestration['e2e_over_floor_p50']:.2f}"),
         ("  saga's own duration / floor (p50)", f"{orchestration['saga_history_over_floor_p50']:.2f}"),
     ]
+    rows += render_cost_rows(report.get("cost", {}))
     for level in report.get("growth", {}).get("levels", []):
         stored = f"{level['sagas_stored']:,} sagas"
         for label, key in GROWTH_QUERIES:

@@ -24,6 +24,7 @@ TINY = BenchOptions(
     floor_sagas=2,
     growth_sizes=(20, 50),
     growth_requests=3,
+    cost_sagas=1,
 )
 
 
@@ -91,10 +92,27 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         "list_customer_orders_ms",
     }
 
+    outcomes = report["cost"]["outcomes"]
+    assert set(outcomes) == {"confirmed", "declined", "compensated after ConfirmOrder fails"}
+    for outcome in outcomes.values():
+        assert outcome["state_transitions"] >= 5
+        steps = {name.rpartition("-")[2] for name, counts in outcome["per_function"].items() if counts}
+        assert {"ApiFunction", "CreateOrderFunction", "ReserveStockFunction", "ChargePaymentFunction"} <= steps
+        totals = outcome["totals"]
+        assert totals["lambda_requests"] >= 4
+        assert totals["lambda_gbSeconds"] > 0
+        assert totals["dynamodb_requests"] >= 4
+        assert totals["dynamodb_writeUnits"] >= totals["dynamodb_requests"] / 2
+        assert outcome["one_order_read"]["dynamodb_readUnits"] > 0
+        dollars = outcome["cost_per_1000_usd"]
+        assert 0 < dollars["express"]["total"] < dollars["standard"]["total"]
+    # A compensation runs more states than a confirmed checkout.
+    assert outcomes["declined"]["state_transitions"] > outcomes["confirmed"]["state_transitions"]
+
     assert len(report["targets"]) == 9
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
     fragments = ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "IAM enforcement")
-    fragments += ("targets:",)
+    fragments += ("USD per 1,000", "DynamoDB requests by function", "targets:")
     for fragment in fragments:
         assert fragment in table
