@@ -13,25 +13,23 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 from checkout_saga.models import (
     CamelModel,
     Cents,
+    CustomerId,
     LineItem,
     OrderId,
     OrderStatus,
+    PaymentToken,
     PricedItem,
     Quantity,
+    Reason,
     ReturnStatus,
+    SagaFailure,
     SagaState,
+    SagaTransition,
     Sku,
     StockedProduct,
+    StorableText,
+    each_sku_once,
 )
-
-
-def _storable(text: str) -> str:
-    """JSON can carry lone UTF-16 surrogates ("\\ud800"); DynamoDB and UTF-8 cannot."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text (no lone surrogates)") from exc
-    return text
 
 
 def _not_null(value: object) -> object:
@@ -40,9 +38,7 @@ def _not_null(value: object) -> object:
     return value
 
 
-CustomerText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
-TokenText = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
-ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
+ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200), StorableText]
 PriceCents = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]  # up to 1,000,000.00 per unit
 StockUnits = Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)]
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -54,14 +50,6 @@ class RequestModel(CamelModel):
 
 
 # ---------------------------------------------------------------------- checkout
-def _skus_once(items: list[CheckoutItem]) -> list[CheckoutItem]:
-    skus = [item.sku for item in items]
-    repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
-    if repeated:
-        raise ValueError(f"each sku may appear once; repeated: {', '.join(repeated)}")
-    return items
-
-
 class CheckoutItem(RequestModel):
     sku: Sku
     quantity: Quantity
@@ -70,13 +58,13 @@ class CheckoutItem(RequestModel):
 class CheckoutRequest(RequestModel):
     # Optional, but never null: left out, the order's customer is the signed-in user.
     customer_id: Annotated[
-        CustomerText | None,
+        CustomerId | None,
         BeforeValidator(_not_null),
         WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64}),
         Field(description="The signed-in user (the default). Only an operator may name another customer."),
     ] = None
-    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
-    payment_token: TokenText
+    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
+    payment_token: PaymentToken
 
 
 class CheckoutAccepted(CamelModel):
@@ -108,21 +96,10 @@ class ReturnSummary(CamelModel):
     refund_cents: Cents
 
 
-class SagaStep(CamelModel):
-    state: SagaState
-    at: str
-
-
-class SagaFailureView(CamelModel):
-    step: str
-    error: str
-    cause: str
-
-
 class SagaView(CamelModel):
     state: SagaState
-    history: list[SagaStep]
-    failure: SagaFailureView | None
+    history: list[SagaTransition]
+    failure: SagaFailure | None
 
 
 class OrderView(CamelModel):
@@ -137,12 +114,9 @@ class OrderView(CamelModel):
 
 
 # ----------------------------------------------------------------------- returns
-ReasonText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_storable)]
-
-
 class ReturnRequest(RequestModel):
-    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(_skus_once)]
-    reason: ReasonText = ""
+    items: Annotated[list[CheckoutItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
+    reason: Reason = ""
 
 
 class ReturnAccepted(CamelModel):
@@ -177,7 +151,7 @@ class SagaPage(CamelModel):
 
 
 class CompensateRequest(RequestModel):
-    reason: ReasonText = ""
+    reason: Reason = ""
 
 
 class UndoAccepted(CamelModel):

@@ -7,19 +7,30 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
+
 # ----------------------------------------------------------------- reusable types
+def _storable(text: str) -> str:
+    """JSON can carry lone UTF-16 surrogates ("\\ud800"); DynamoDB and UTF-8 cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from exc
+    return text
+
+
+StorableText = AfterValidator(_storable)
 OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
-CustomerId = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=64)]
+CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64), StorableText]
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Cents = Annotated[int, Field(strict=True, ge=0)]
-PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ReturnReason = Annotated[str, StringConstraints(max_length=500)]
+PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64), StorableText]
+Reason = Annotated[str, StringConstraints(max_length=500), StorableText]
 SealedToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # base64 of a KMS ciphertext
 
 
@@ -110,11 +121,19 @@ class CamelModel(BaseModel):
 
 
 # ----------------------------------------------------------------------- payloads
-def _skus_unique(items: list[LineItem]) -> list[LineItem]:
+class _HasSku(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_HasSku)
+
+
+def each_sku_once(items: list[ItemT]) -> list[ItemT]:
     skus = [item.sku for item in items]
-    duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
-    if duplicates:
-        raise ValueError(f"each sku may appear once; repeated: {', '.join(duplicates)}")
+    repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if repeated:
+        raise ValueError(f"each sku may appear once; repeated: {', '.join(repeated)}")
     return items
 
 
@@ -134,7 +153,7 @@ class PricedItem(CamelModel):
         return self.quantity * self.unit_price_cents
 
 
-LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(_skus_unique)]
+LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
 
 
 class StepFailure(CamelModel):
@@ -191,7 +210,7 @@ class ReturnContext(FlowContext):
     return_id: OrderId
     order_id: OrderId | None = None
     items: list[LineItem] = Field(default_factory=list)
-    reason: ReturnReason | None = None
+    reason: Reason | None = None
     refund_cents: Cents | None = None
 
     @property
@@ -205,7 +224,7 @@ class ReturnInput(CamelModel):
     return_id: OrderId
     order_id: OrderId
     items: LineItems
-    reason: ReturnReason | None = None
+    reason: Reason | None = None
 
 
 class CheckoutInput(CamelModel):
@@ -240,7 +259,7 @@ class Order(CamelModel):
 
 class ReturnRecord(CamelModel):
     """A return of some units of a CONFIRMED order. `items` are priced (the price the order paid) once
-    ValidateReturn accepted them; `undo_started_at` fences CompleteReturn as `undoStartedAt` fences ConfirmOrder."""
+    ValidateReturn accepted them; `fenced_at` fences CompleteReturn as `fencedAt` fences ConfirmOrder."""
 
     return_id: OrderId
     order_id: OrderId
@@ -252,7 +271,7 @@ class ReturnRecord(CamelModel):
     updated_at: str
     validated_at: str | None = None
     rejection: str | None = None
-    undo_started_at: str | None = None
+    fenced_at: str | None = None
 
 
 class Product(CamelModel):
@@ -297,10 +316,12 @@ class SagaTransition(CamelModel):
     at: str
 
 
-class SagaFailureRecord(CamelModel):
+class SagaFailure(CamelModel):
+    """Where a saga failed (the step), with which error and why; stored in the saga log, shown by the API."""
+
     step: str
     error: str
-    cause: str | None = None
+    cause: Annotated[str, BeforeValidator(lambda cause: cause or "")]  # an error without a message: ""
 
 
 class SagaRecord(CamelModel):
@@ -311,5 +332,5 @@ class SagaRecord(CamelModel):
     updated_at: str
     customer_id: str | None = None
     history: list[SagaTransition] = Field(default_factory=list)
-    failure: SagaFailureRecord | None = None
-    compensation_failure: SagaFailureRecord | None = None
+    failure: SagaFailure | None = None
+    compensation_failure: SagaFailure | None = None

@@ -11,7 +11,7 @@ from checkout_saga.models import (
     OrderStatus,
     PaymentStatus,
     PricedItem,
-    SagaFailureRecord,
+    SagaFailure,
     SagaState,
 )
 from tests.api.conftest import Call, Cloud, checkout_body
@@ -90,7 +90,7 @@ def test_an_order_cancelled_by_a_declined_card(call: Call, cloud: Cloud) -> None
     ]
     arrange(cloud, "ord-2", OrderStatus.CANCELLED, states)
     cloud.stack.payments.settle("ord-2", PaymentStatus.DECLINED, 9998, "PaymentDeclined: card declined")
-    failure = SagaFailureRecord(step="ChargePayment", error="PaymentDeclined", cause="card declined for 9998 cents")
+    failure = SagaFailure(step="ChargePayment", error="PaymentDeclined", cause="card declined for 9998 cents")
     cloud.stack.saga_log.record_failure("ord-2", failure, T0)
 
     response = call("GET", "/orders/ord-2")
@@ -133,8 +133,8 @@ def test_compensation_failed_shows_the_undo_that_failed(call: Call, cloud: Cloud
     states = [SagaState.STARTED, SagaState.ORDER_CREATED, SagaState.COMPENSATION_FAILED]
     arrange(cloud, "ord-4", OrderStatus.COMPENSATION_FAILED, states)
     log = cloud.stack.saga_log
-    log.record_failure("ord-4", SagaFailureRecord(step="ConfirmOrder", error="InjectedFailure", cause="boom"), T0)
-    undo = SagaFailureRecord(step="ReleaseStock", error="TransientStepError", cause=None)
+    log.record_failure("ord-4", SagaFailure(step="ConfirmOrder", error="InjectedFailure", cause="boom"), T0)
+    undo = SagaFailure(step="ReleaseStock", error="TransientStepError", cause=None)
     log.record_failure("ord-4", undo, T0, compensation=True)
 
     body = call("GET", "/orders/ord-4").body

@@ -202,7 +202,7 @@ def test_compensate_fences_the_order_records_why_and_starts_the_undo(call: Call,
     [execution] = cloud.executions()
     assert json.loads(execution["input"]) == {"orderId": "ord-run", "resumeCompensation": True}
     [order] = cloud.items("OrdersTable")
-    assert "undoStartedAt" in order  # ConfirmOrder can no longer confirm it
+    assert "fencedAt" in order  # ConfirmOrder can no longer confirm it
     failure = cloud.stack.saga_log.get("ord-run").failure
     assert (failure.step, failure.error, failure.cause) == ("ReserveStock", "ForcedCompensation", "customer called")
 

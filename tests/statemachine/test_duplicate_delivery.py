@@ -84,6 +84,6 @@ def test_the_undo_fences_a_pending_order_against_a_confirm_still_in_flight(stack
     order_id, _arn = finished_saga(stack, skus, "tok_visa")
     # Make it PENDING again as it was when the undo began (a test-only rewind), then begin the undo.
     orders.transition(order_id, OrderStatus.PENDING, frozenset({OrderStatus.CONFIRMED}), "2026-01-01T00:00:00Z")
-    assert orders.stop_confirmation(order_id, "2026-01-01T00:00:01Z").status is OrderStatus.PENDING
+    assert orders.fence(order_id, "2026-01-01T00:00:01Z").status is OrderStatus.PENDING
 
     assert orders.confirm(order_id, "2026-01-01T00:00:02Z").status is OrderStatus.PENDING

@@ -215,7 +215,7 @@ def test_a_failed_completion_undoes_restock_and_refund(stack, products):
     assert states == [*FORWARD[:5], "CompleteReturnFailed", *UNDO_ALL]
     assert_nothing_returned(stack, order_id, skus)
     record = stack.returns.get(document["returnId"])
-    assert (record.status, record.undo_started_at is not None) == (ReturnStatus.CANCELLED, True)
+    assert (record.status, record.fenced_at is not None) == (ReturnStatus.CANCELLED, True)
     assert stack.return_saga_log.get(document["returnId"]).failure.step == "CompleteReturn"
 
 

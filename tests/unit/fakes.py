@@ -11,7 +11,7 @@ from checkout_saga.models import (
     Product,
     Reservation,
     ReservationStatus,
-    SagaFailureRecord,
+    SagaFailure,
     SagaRecord,
     SagaState,
     SagaTransition,
@@ -43,7 +43,7 @@ class FakeOrders:
             return self.items.get(order_id)
         return self.transition(order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), at)
 
-    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
+    def fence(self, order_id: str, at: str) -> Order | None:
         order = self.items.get(order_id)
         if order is not None and order.status is OrderStatus.PENDING:
             self.undo_started.add(order_id)
@@ -159,7 +159,7 @@ class FakeSagaLog:
         )
         return True
 
-    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         record = self._ensure(saga_id, at)
         field = "compensation_failure" if compensation else "failure"
         if getattr(record, field) is not None:

@@ -7,7 +7,7 @@ from checkout_saga.errors import (
     UnknownOrder,
     UnknownProduct,
 )
-from checkout_saga.logic.compensation import begin_undo
+from checkout_saga.logic.compensation import fence_order
 from checkout_saga.logic.orders import (
     cancel_order,
     confirm_order,
@@ -134,13 +134,13 @@ def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(invento
     confirm_order(context, orders, saga_log, NOW)
 
     with pytest.raises(OrderConfirmed):
-        begin_undo(context, orders, LATER)
+        fence_order(context, orders, LATER)
     assert orders.get("o-1").status is OrderStatus.CONFIRMED
 
 
 def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory, orders, saga_log):
     context = create_order(checkout(), inventory, orders, saga_log, NOW).context
-    begin_undo(context, orders, NOW)
+    fence_order(context, orders, NOW)
 
     with pytest.raises(SagaAlreadyCompensated):
         confirm_order(context, orders, saga_log, LATER)

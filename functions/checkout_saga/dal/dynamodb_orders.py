@@ -1,4 +1,4 @@
-"""Orders table: one item per order, keyed by orderId. `undoStartedAt` (not part of the Order model) marks a
+"""Orders table: one item per order, keyed by orderId. `fencedAt` (not part of the Order model) marks a
 PENDING order whose undo has begun: ConfirmOrder's conditional write refuses it, so the pivot is decided by
 one item, atomically."""
 
@@ -50,15 +50,15 @@ class DynamoDBOrders:
         return self._update(
             order_id,
             "SET #status = :to, updatedAt = :at",
-            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            "#status = :pending AND attribute_not_exists(fencedAt)",
             {":to": OrderStatus.CONFIRMED.value, ":pending": OrderStatus.PENDING.value, ":at": at},
         )
 
-    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
+    def fence(self, order_id: str, at: str) -> Order | None:
         return self._update(
             order_id,
-            "SET undoStartedAt = :at",
-            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            "SET fencedAt = :at",
+            "#status = :pending AND attribute_not_exists(fencedAt)",
             {":pending": OrderStatus.PENDING.value, ":at": at},
         )
 

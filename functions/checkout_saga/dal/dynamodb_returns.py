@@ -142,15 +142,15 @@ class DynamoDBReturns:
         return self._update(
             return_id,
             "SET #status = :to, updatedAt = :at",
-            "#status = :pending AND attribute_exists(validatedAt) AND attribute_not_exists(undoStartedAt)",
+            "#status = :pending AND attribute_exists(validatedAt) AND attribute_not_exists(fencedAt)",
             {":to": ReturnStatus.COMPLETED.value, ":at": at},
         )
 
-    def stop_completion(self, return_id: str, at: str) -> ReturnRecord | None:
+    def fence(self, return_id: str, at: str) -> ReturnRecord | None:
         return self._update(
             return_id,
-            "SET undoStartedAt = :at",
-            "#status = :pending AND attribute_not_exists(undoStartedAt)",
+            "SET fencedAt = :at",
+            "#status = :pending AND attribute_not_exists(fencedAt)",
             {":at": at},
         )
 

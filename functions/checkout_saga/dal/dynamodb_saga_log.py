@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import PageKey
-from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaRecord, SagaState, SagaStatus
+from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
 
 BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
@@ -78,7 +78,7 @@ class DynamoDBSagaLog:
                 raise
             return False
 
-    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"
         # A saga can fail before it logged anything (e.g. CreateOrder on an unknown sku): start its record too.
         assignments = [

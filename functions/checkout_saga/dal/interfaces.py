@@ -17,7 +17,7 @@ from checkout_saga.models import (
     Reservation,
     ReturnRecord,
     ReturnRestock,
-    SagaFailureRecord,
+    SagaFailure,
     SagaRecord,
     SagaState,
     SagaStatus,
@@ -40,12 +40,13 @@ class OrdersRepository(Protocol):
         ...
 
     def confirm(self, order_id: str, at: str) -> Order | None:
-        """PENDING -> CONFIRMED unless an undo has begun (stop_confirmation); return the order as it is
-        afterwards, None if there is no such order."""
+        """PENDING -> CONFIRMED unless the order is fenced; return the order as it is afterwards, None if there is
+        no such order."""
         ...
 
-    def stop_confirmation(self, order_id: str, at: str) -> Order | None:
-        """An undo begins: a PENDING order can no longer be confirmed, even by a ConfirmOrder still in flight.
+    def fence(self, order_id: str, at: str) -> Order | None:
+        """Fence the order (its undo begins): a PENDING order can no longer be confirmed, even by a ConfirmOrder
+        still in flight.
         Return the order as it is, None if there is no such order."""
         ...
 
@@ -156,11 +157,12 @@ class ReturnsRepository(Protocol):
         ...
 
     def complete(self, return_id: str, at: str) -> ReturnRecord | None:
-        """A validated PENDING return -> COMPLETED unless its undo has begun (stop_completion)."""
+        """A validated PENDING return -> COMPLETED unless it is fenced."""
         ...
 
-    def stop_completion(self, return_id: str, at: str) -> ReturnRecord | None:
-        """An undo begins: a PENDING return can no longer be completed, even by a CompleteReturn in flight."""
+    def fence(self, return_id: str, at: str) -> ReturnRecord | None:
+        """Fence the return (its undo begins): a PENDING return can no longer be completed, even by a
+        CompleteReturn in flight."""
         ...
 
     def mark_compensation_failed(self, return_id: str, at: str) -> ReturnRecord | None:
@@ -182,7 +184,7 @@ class SagaLogRepository(Protocol):
         """Append `state` to the saga's history unless it is there already; True if it was appended."""
         ...
 
-    def record_failure(self, saga_id: str, failure: SagaFailureRecord, at: str, compensation: bool = False) -> bool:
+    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         """Keep the first failure of its kind (forward or compensation); True if this one was kept."""
         ...
 

@@ -1,7 +1,7 @@
 """CancelReturn: Undo ValidateReturn: give the claimed units back to the order; the return ends CANCELLED."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.results import StepResult
 from checkout_saga.logic.returns import cancel_return

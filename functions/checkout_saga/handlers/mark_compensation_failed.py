@@ -1,7 +1,7 @@
 """MarkCompensationFailed: an undo kept failing after its retries; make it visible, never lose it."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.orders import mark_compensation_failed, settle_pivot
 from checkout_saga.logic.results import StepResult

@@ -1,7 +1,7 @@
 """MarkReturnCompensationFailed: an undo of the return saga kept failing after its retries; make it visible."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.results import StepResult
 from checkout_saga.logic.returns import mark_return_compensation_failed, settle_return_pivot

@@ -1,7 +1,7 @@
 """ReleaseStock: Undo ReserveStock: give the reserved quantities back."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.inventory import release_stock
 from checkout_saga.logic.results import StepResult

@@ -1,7 +1,7 @@
 """VoidReturnRefund: Undo RefundReturn: take the return's refund back, or make sure it never applies."""
 
-from checkout_saga.handlers.compensation import record_forward_failure
 from checkout_saga.handlers.dependencies import Repositories
+from checkout_saga.handlers.forward_failure import record_forward_failure
 from checkout_saga.handlers.step import saga_step
 from checkout_saga.logic.results import StepResult
 from checkout_saga.logic.returns import void_return_refund

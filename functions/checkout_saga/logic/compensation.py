@@ -3,25 +3,23 @@ and keep the forward failure that sent the saga into reverse."""
 
 from checkout_saga.dal.interfaces import OrdersRepository, SagaLogRepository
 from checkout_saga.errors import OrderConfirmed
-from checkout_saga.models import FlowContext, OrderStatus, SagaContext, SagaFailureRecord
+from checkout_saga.models import FlowContext, OrderStatus, SagaContext, SagaFailure
 
 
-def begin_undo(context: SagaContext, orders: OrdersRepository, now: str) -> None:
+def fence_order(context: SagaContext, orders: OrdersRepository, now: str) -> None:
     """RefundPayment is the first undo of every saga that reached ConfirmOrder. From here on the order can no
     longer be confirmed (not even by a ConfirmOrder still in flight); if it already was, ConfirmOrder took
     effect and only its answer was lost: the checkout passed its pivot, so raise OrderConfirmed, undo nothing."""
-    order = orders.stop_confirmation(context.order_id, now)
+    order = orders.fence(context.order_id, now)
     if order is not None and order.status is OrderStatus.CONFIRMED:
         raise OrderConfirmed(f"order {context.order_id} is CONFIRMED: the checkout passed its pivot, nothing is undone")
 
 
-def note_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> SagaFailureRecord | None:
+def note_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> SagaFailure | None:
     """Record the failing step, error and cause once; return it only when this call recorded it."""
     if context.failed_step is None or context.failure is None:
         return None  # resumed compensation, or a compensation invoked by hand
-    failure = SagaFailureRecord(
-        step=context.failed_step.value, error=context.failure.Error, cause=context.failure.message
-    )
+    failure = SagaFailure(step=context.failed_step.value, error=context.failure.Error, cause=context.failure.message)
     return failure if saga_log.record_failure(context.saga_id, failure, now) else None
 
 
@@ -30,7 +28,7 @@ def note_compensation_failure(context: FlowContext, saga_log: SagaLogRepository,
     if context.failed_compensation is not None and context.compensation_failure is not None:
         saga_log.record_failure(
             context.saga_id,
-            SagaFailureRecord(
+            SagaFailure(
                 step=context.failed_compensation.value,
                 error=context.compensation_failure.Error,
                 cause=context.compensation_failure.message,

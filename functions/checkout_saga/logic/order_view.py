@@ -7,12 +7,18 @@ from checkout_saga.api_models import (
     PaymentView,
     ReturnSummary,
     ReturnView,
-    SagaFailureView,
-    SagaStep,
     SagaView,
 )
 from checkout_saga.dal.interfaces import OrderRecords, ReturnRecords
-from checkout_saga.models import OrderStatus, Payment, PaymentStatus, ReturnRecord, ReturnStatus, SagaRecord, SagaState
+from checkout_saga.models import (
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    ReturnRecord,
+    ReturnStatus,
+    SagaRecord,
+    SagaState,
+)
 
 
 def may_have_returns(records: OrderRecords) -> bool:
@@ -86,8 +92,6 @@ def _saga_view(saga: SagaRecord | None) -> SagaView:
     failure = saga.compensation_failure or saga.failure
     return SagaView(
         state=saga.state,
-        history=[SagaStep(state=transition.state, at=transition.at) for transition in saga.history],
-        failure=None
-        if failure is None
-        else SagaFailureView(step=failure.step, error=failure.error, cause=failure.cause or ""),
+        history=saga.history,
+        failure=failure,
     )

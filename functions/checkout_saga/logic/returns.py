@@ -35,7 +35,7 @@ from checkout_saga.models import (
     ReturnInput,
     ReturnRecord,
     ReturnStatus,
-    SagaFailureRecord,
+    SagaFailure,
     SagaState,
     StepName,
 )
@@ -145,7 +145,7 @@ def validate_return(
 def _log_rejection(record: ReturnRecord, saga_log: SagaLogRepository, now: str) -> None:
     """A rejected return ends here: the saga log says why, and ReturnNotAllowed stops the saga."""
     cause = record.rejection or "the return is not allowed"
-    failure = SagaFailureRecord(step=StepName.VALIDATE_RETURN.value, error=ReturnNotAllowed.__name__, cause=cause)
+    failure = SagaFailure(step=StepName.VALIDATE_RETURN.value, error=ReturnNotAllowed.__name__, cause=cause)
     saga_log.record_failure(record.return_id, failure, now)
     saga_log.record(record.return_id, SagaState.REJECTED, now, status=ReturnStatus.REJECTED)
     raise ReturnNotAllowed(cause)
@@ -187,10 +187,10 @@ def complete_return(
 
 
 # ----------------------------------------------------------------- compensations
-def begin_return_undo(context: ReturnContext, returns: ReturnsRepository, now: str) -> None:
+def fence_return(context: ReturnContext, returns: ReturnsRepository, now: str) -> None:
     """UnstockReturn is the first undo of every return saga that reached CompleteReturn: from here on the return
     can no longer complete; if it already has, only CompleteReturn's answer was lost: undo nothing."""
-    record = returns.stop_completion(context.return_id, now)
+    record = returns.fence(context.return_id, now)
     if record is not None and record.status is ReturnStatus.COMPLETED:
         raise ReturnCompleted(f"return {context.return_id} is COMPLETED: nothing is undone")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from checkout_saga.dal.interfaces import OrdersRepository, SagaController, SagaLogRepository, SagaStarter
 from checkout_saga.errors import UnknownOrder
-from checkout_saga.models import OrderStatus, SagaFailureRecord, SagaState, StepName
+from checkout_saga.models import OrderStatus, SagaFailure, SagaState, StepName
 
 FORCED = "ForcedCompensation"  # saga.failure.error of a compensation an operator forced
 
@@ -73,7 +73,7 @@ def force_compensation(
     does: a ConfirmOrder still in flight can no longer confirm it, so the order ends CONFIRMED with nothing undone
     (if the confirmation came first: NotAllowedNow) or CANCELLED with everything undone, never in between."""
     status = current_status(order_id, orders, saga_log)  # UnknownOrder if there is nothing at all
-    order = orders.stop_confirmation(order_id, now)
+    order = orders.fence(order_id, now)
     if order is None:
         raise NotAllowedNow(f"order {order_id} is {status.value} and not stored yet; try again in a moment")
     if order.status is OrderStatus.CONFIRMED:
@@ -82,8 +82,8 @@ def force_compensation(
         raise NotAllowedNow(f"order {order_id} is {order.status.value}: its saga has ended")
     saga = saga_log.get(order_id)
     step = _STEP_AFTER.get(saga.state, StepName.CREATE_ORDER) if saga is not None else StepName.CREATE_ORDER
-    failure = SagaFailureRecord(step=step.value, error=FORCED, cause=reason or "compensation forced by an operator")
+    failure = SagaFailure(step=step.value, error=FORCED, cause=reason or "compensation forced by an operator")
     saga_log.record_failure(order_id, failure, now)
-    controller.stop(order_id, FORCED, failure.cause or "")
+    controller.stop(order_id, FORCED, failure.cause)
     document = {"orderId": order_id, "resumeCompensation": True}
     return UndoStarted(order_id, controller.start(undo_execution_name(order_id, "compensate"), document))

@@ -6,12 +6,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CustomerOrderPage, CustomerText, PageToken
+from checkout_saga.api_models import CustomerOrderPage, PageToken
 from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.errors import bad_page_token, documented
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.customer_orders import list_customer_orders
 from checkout_saga.logic.page_tokens import BadPageToken
+from checkout_saga.models import CustomerId
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -36,7 +37,7 @@ def get_my_orders(
     tags=["orders"],
 )
 def get_customer_orders(
-    customer_id: Annotated[CustomerText, Path(alias="customerId")],
+    customer_id: Annotated[CustomerId, Path(alias="customerId")],
     limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
     next_token: Annotated[PageToken | None, Query(alias="next", description="`next` of the previous page")] = None,
 ) -> CustomerOrderPage:
