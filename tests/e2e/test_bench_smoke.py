@@ -25,6 +25,7 @@ TINY = BenchOptions(
     growth_sizes=(20, 50),
     growth_requests=3,
     cost_sagas=1,
+    sustained=2.0,
 )
 
 
@@ -109,10 +110,17 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     # A compensation runs more states than a confirmed checkout.
     assert outcomes["declined"]["state_transitions"] > outcomes["confirmed"]["state_transitions"]
 
-    assert len(report["targets"]) == 9
+    sustained = report["sustained"]
+    [window] = sustained["windows"]  # 2 s: one window
+    assert window["sagas"] >= 1
+    assert window["server_rss_mb"] > 10
+    assert sustained["memory_at_start"]["server_rss_mb"] > 10
+    assert sustained["p50_last_over_first_window"] == 1.0
+
+    assert len(report["targets"]) == 10
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
     fragments = ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "IAM enforcement")
-    fragments += ("USD per 1,000", "DynamoDB requests by function", "targets:")
+    fragments += ("USD per 1,000", "DynamoDB requests by function", "sustained 2 s", "RSS at start", "targets:")
     for fragment in fragments:
         assert fragment in table

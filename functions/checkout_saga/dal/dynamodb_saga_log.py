@@ -1,14 +1,16 @@
 """Saga log table: one item per saga with its current state, coarse status (indexed by `byStatus`),
 every transition with its time, and the failures. Appending a transition is conditional on the state not
-being in the `reached` set yet, so a step delivered twice records itself once."""
+being in the `reached` set yet, so a step delivered twice records itself once. A step's own transition goes
+into the TransactWriteItems of its effect (DynamoDBLogAppend), so a step writes once."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.dynamodb_values import plain
-from checkout_saga.dal.interfaces import PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
 
 BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
@@ -45,38 +47,24 @@ class DynamoDBSagaLog:
         status: SagaStatus | None = None,
         customer_id: str | None = None,
     ) -> bool:
-        assignments = [
-            "#state = :state",
-            "updatedAt = :at",
-            "startedAt = if_not_exists(startedAt, :at)",
-            "history = list_append(if_not_exists(history, :empty), :entry)",
-            "#status = :status" if status else "#status = if_not_exists(#status, :status)",
-        ]
-        values: dict[str, Any] = {
-            ":state": state.value,
-            ":at": at,
-            ":empty": [],
-            ":entry": [{"state": state.value, "at": at}],
-            ":status": (status or OrderStatus.PENDING).value,
-            ":reached": {state.value},
-            ":stateName": state.value,
-        }
-        if customer_id is not None:
-            assignments.append("customerId = if_not_exists(customerId, :customer)")
-            values[":customer"] = customer_id
         try:
-            self._table.update_item(
-                Key={"sagaId": saga_id},
-                UpdateExpression=f"SET {', '.join(assignments)} ADD reached :reached",
-                ConditionExpression="attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
-                ExpressionAttributeNames={"#state": "state", "#status": "status"},
-                ExpressionAttributeValues=values,
-            )
+            self._table.update_item(**_append(LogAppend(saga_id, state, at, status, customer_id)))
             return True
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             return False
+
+    def pending(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        opens_with: SagaState | None = None,
+    ) -> LogAppend:
+        return DynamoDBLogAppend(saga_id, state, at, status, customer_id, opens_with, table_name=self._table.name)
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"
@@ -108,3 +96,51 @@ class DynamoDBSagaLog:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             return False
+
+
+@dataclass
+class DynamoDBLogAppend(LogAppend):
+    """A LogAppend as an item of the TransactWriteItems that writes the step's effect."""
+
+    table_name: str = ""
+
+    def transact_item(self) -> dict[str, Any]:
+        return {"Update": {"TableName": self.table_name, **_append(self)}}
+
+
+def require_dynamodb(log: LogAppend | None) -> DynamoDBLogAppend | None:
+    """The DynamoDB repositories write only appends of the DynamoDB saga log (same client, same account)."""
+    if log is not None and not isinstance(log, DynamoDBLogAppend):
+        raise TypeError(f"a DynamoDB repository cannot write {type(log).__name__}: use DynamoDBSagaLog.pending")
+    return log
+
+
+def _append(log: LogAppend) -> dict[str, Any]:
+    """UpdateItem parameters appending `log.state` unless the saga reached it already."""
+    opening = [{"state": log.opens_with.value, "at": log.at}] if log.opens_with else []
+    assignments = [
+        "#state = :state",
+        "updatedAt = :at",
+        "startedAt = if_not_exists(startedAt, :at)",
+        "history = list_append(if_not_exists(history, :opening), :entry)",
+        "#status = :status" if log.status else "#status = if_not_exists(#status, :status)",
+    ]
+    values: dict[str, Any] = {
+        ":state": log.state.value,
+        ":at": log.at,
+        ":opening": opening,
+        ":entry": [{"state": log.state.value, "at": log.at}],
+        ":status": (log.status or OrderStatus.PENDING).value,
+        ":reached": {log.state.value} | ({log.opens_with.value} if log.opens_with else set()),
+        ":stateName": log.state.value,
+    }
+    if log.customer_id is not None:
+        assignments.append("customerId = if_not_exists(customerId, :customer)")
+        values[":customer"] = log.customer_id
+    return {
+        "Key": {"sagaId": log.saga_id},
+        "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",
+        "ConditionExpression": "attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
+        "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
+        "ExpressionAttributeValues": values,
+    }

@@ -10,16 +10,18 @@ def reserve_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     items = [PricedItem.model_validate(item.model_dump()) for item in context.items]
-    reservation = inventory.reserve(context.order_id, items)
+    log = saga_log.pending(context.order_id, SagaState.STOCK_RESERVED, now)
+    reservation = inventory.reserve(context.order_id, items, log=log)  # one write: the stock and the log
     if reservation.status is ReservationStatus.RELEASED:
         raise SagaAlreadyCompensated(f"the stock of order {context.order_id} was already released")
-    recorded = saga_log.record(context.order_id, SagaState.STOCK_RESERVED, now)
+    recorded = log.appended or saga_log.record(context.order_id, SagaState.STOCK_RESERVED, now)
     return StepResult(context, transitioned=recorded)
 
 
 def release_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    inventory.release(context.order_id)
-    recorded = saga_log.record(context.order_id, SagaState.STOCK_RELEASED, now)
+    log = saga_log.pending(context.order_id, SagaState.STOCK_RELEASED, now)
+    inventory.release(context.order_id, log=log)  # one write: the stock given back and the log
+    recorded = log.appended or saga_log.record(context.order_id, SagaState.STOCK_RELEASED, now)
     return StepResult(context, transitioned=recorded)

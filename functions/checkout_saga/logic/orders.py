@@ -45,8 +45,15 @@ def create_order(
     now: str,
 ) -> StepResult:
     order_id = request.order_id
-    started = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
-    items = price_items(request.items, catalog)
+    try:
+        items = price_items(request.items, catalog)
+    except UnknownProduct:
+        saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)  # it failed, but it ran
+        raise
+    # One write: the order and ORDER_CREATED together (and STARTED first, if the API has not logged it yet).
+    log = saga_log.pending(
+        order_id, SagaState.ORDER_CREATED, now, customer_id=request.customer_id, opens_with=SagaState.STARTED
+    )
     order = orders.create(
         Order(
             order_id=order_id,
@@ -56,11 +63,13 @@ def create_order(
             total_cents=sum(item.subtotal_cents for item in items),
             created_at=now,
             updated_at=now,
-        )
+        ),
+        log=log,
     )
     if order.status in _UNDONE:
         raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
-    saga_log.record(order_id, SagaState.ORDER_CREATED, now)
+    if not log.appended:  # the order was stored already (a retry): its transition too, unless that write was lost
+        saga_log.record(order_id, SagaState.ORDER_CREATED, now)
     context = SagaContext(
         order_id=order_id,
         customer_id=order.customer_id,
@@ -69,23 +78,24 @@ def create_order(
         sealed_payment_token=request.sealed_payment_token,
         total_cents=order.total_cents,
     )
-    return StepResult(context, transitioned=started)
+    return StepResult(context, transitioned=log.appended)
 
 
 def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    order = orders.confirm(context.order_id, now)
-    if order is None:
+    log = saga_log.pending(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
+    status = orders.confirm(context.order_id, now, log=log)
+    if status is None:
         raise UnknownOrder(f"no order {context.order_id}")
-    if order.status is not OrderStatus.CONFIRMED:
-        raise SagaAlreadyCompensated(f"order {context.order_id} is {order.status.value}, it cannot be confirmed")
-    recorded = saga_log.record(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
+    if status is not OrderStatus.CONFIRMED:
+        raise SagaAlreadyCompensated(f"order {context.order_id} is {status.value}, it cannot be confirmed")
+    recorded = log.appended or saga_log.record(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
     return StepResult(context, transitioned=recorded)
 
 
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    cancellable = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED})
-    order = orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
-    if order is None and context.customer_id is not None:
+    log = saga_log.pending(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
+    status = orders.cancel(context.order_id, now, log=log)  # one write: the order and the log
+    if status is None and context.customer_id is not None:
         # CreateOrder failed before storing the order: keep a CANCELLED record so GET /orders/{id} answers.
         items = [
             PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
@@ -100,12 +110,13 @@ def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaL
                 total_cents=sum(item.subtotal_cents for item in items),
                 created_at=now,
                 updated_at=now,
-            )
+            ),
+            log=log,
         )
         if order.status is not OrderStatus.CANCELLED:
             # A CreateOrder delivered late stored the order between the two writes: cancel that one.
-            orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
-    recorded = saga_log.record(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
+            orders.cancel(context.order_id, now, log=None if log.appended else log)
+    recorded = log.appended or saga_log.record(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
     return StepResult(context, transitioned=recorded)
 
 
