@@ -31,7 +31,7 @@ help:
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
 	@echo "make deploy-localstack       samlocal build + deploy to LocalStack (docker compose up -d --wait first)"
-	@echo "make lint      ruff, mypy, sam validate --lint"
+	@echo "make lint      ruff, ruff format, mypy strict (all Python), cfn-lint, sam validate --lint (CI runs it)"
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
 	@echo "make chaos N=1000 SEED=42   faults at every step, duplicates, races; invariants checked"
@@ -110,12 +110,14 @@ check-iam: $(VENV)/.installed
 	@$(PY) -m checks.check_iam $(RESOURCES)
 
 test-fast: $(VENV)/.installed
-	@$(PY) -m pytest tests/unit -q
+	@$(PY) -m pytest tests/unit tests/saga_client -q
 
+# The same checks run in CI (.ci/run) and, on the files a commit changes, as git hooks (.pre-commit-config.yaml).
 lint: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(VENV)/bin/ruff check functions infra tests
 	$(VENV)/bin/ruff format --check functions infra tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
 
 format: $(VENV)/.installed

@@ -51,22 +51,22 @@ class RefundRefused(SagaError):
     """The payment cannot give this refund back (not captured, or it would exceed what was captured)."""
 
 
+class UnknownOrder(SagaError):
+    """A step that needs an existing order (or return) was invoked for an id that has none."""
+
+
+class SealedTokenUnreadable(SagaError):
+    """The saga's sealed payment token does not open (another order's, or altered): nothing is charged."""
+
+
 class InjectedFailure(SagaError):
     """Fault injection, mode "fail"."""
 
 
-# --------------------------------------------------------------------- transient (retried)
+# ---------------------------------------- transient (retried: the Retry of every Task in the ASL)
 class TransientStepError(SagaError):
     """A failure worth retrying (fault injection, mode "transient")."""
 
 
 class PaymentProviderUnavailable(SagaError):
     """The payment provider did not answer; the charge may be retried."""
-
-
-class UnknownOrder(SagaError):
-    """A step that needs an existing order was invoked for an id that has none."""
-
-
-class SealedTokenUnreadable(SagaError):
-    """The saga's sealed payment token does not open (another order's, or altered): nothing is charged."""

@@ -43,6 +43,3 @@ class FaultInjector:
     def _fires(self, step: StepName, mode: str) -> bool:
         spec = self._plan.get(step)
         return spec is not None and spec.mode == mode and self._draw() < spec.rate
-
-
-NO_FAULTS = FaultInjector({})

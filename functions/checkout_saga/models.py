@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
@@ -116,7 +116,7 @@ class RestockStatus(StrEnum):
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    def to_payload(self, exclude_none: bool = False) -> dict[str, object]:
+    def to_payload(self, exclude_none: bool = False) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 
@@ -142,6 +142,10 @@ class LineItem(CamelModel):
     quantity: Quantity
     unit_price_cents: Cents | None = None  # filled from the catalog when the caller did not price it
 
+    def as_priced(self) -> PricedItem:
+        """The item once priced (by CreateOrder or ValidateReturn); a missing price is a validation error."""
+        return PricedItem.model_validate(self.model_dump())
+
 
 class PricedItem(CamelModel):
     sku: Sku
@@ -151,6 +155,9 @@ class PricedItem(CamelModel):
     @property
     def subtotal_cents(self) -> int:
         return self.quantity * self.unit_price_cents
+
+    def as_line(self) -> LineItem:
+        return LineItem(**self.model_dump())
 
 
 LineItems = Annotated[list[LineItem], Field(min_length=1, max_length=50), AfterValidator(each_sku_once)]
@@ -174,7 +181,15 @@ class StepFailure(CamelModel):
         return str(document.get("errorMessage", self.Cause)) if isinstance(document, dict) else self.Cause
 
 
-class FlowContext(CamelModel):
+class SagaPayload(CamelModel):
+    """What a saga step receives: `saga_id` names its saga (the saga log's key, the logs' correlation id)."""
+
+    @property
+    def saga_id(self) -> str:
+        raise NotImplementedError
+
+
+class FlowContext(SagaPayload):
     """What every saga's document carries besides its data: where it failed and why, and whether it is a
     resumed undo. Catches fill these in (ResultPath), the compensations read them."""
 
@@ -183,10 +198,6 @@ class FlowContext(CamelModel):
     failed_compensation: StepName | None = None
     compensation_failure: StepFailure | None = None
     resume_compensation: bool | None = None
-
-    @property
-    def saga_id(self) -> str:
-        raise NotImplementedError
 
 
 class SagaContext(FlowContext):
@@ -218,7 +229,7 @@ class ReturnContext(FlowContext):
         return self.return_id
 
 
-class ReturnInput(CamelModel):
+class ReturnInput(SagaPayload):
     """ValidateReturn's input: the execution's input, named after the execution when it had no returnId."""
 
     return_id: OrderId
@@ -226,8 +237,12 @@ class ReturnInput(CamelModel):
     items: LineItems
     reason: Reason | None = None
 
+    @property
+    def saga_id(self) -> str:
+        return self.return_id
 
-class CheckoutInput(CamelModel):
+
+class CheckoutInput(SagaPayload):
     """CreateOrder's input: the execution's input, named after the execution when it had no orderId."""
 
     order_id: OrderId
@@ -242,6 +257,10 @@ class CheckoutInput(CamelModel):
             raise ValueError("exactly one of paymentToken and sealedPaymentToken is required")
         return self
 
+    @property
+    def saga_id(self) -> str:
+        return self.order_id
+
 
 # ------------------------------------------------------------------ domain records
 class Order(CamelModel):
@@ -255,6 +274,20 @@ class Order(CamelModel):
     # Units of each sku claimed by returns (validated, not undone): a return may claim at most what was bought.
     returned_units: dict[str, int] = Field(default_factory=dict)
     returns_version: int = 0  # bumped by every claim and release, the condition of the next one
+
+    @classmethod
+    def new(cls, order_id: str, customer_id: str, status: OrderStatus, items: list[PricedItem], now: str) -> Order:
+        """An order as first stored: its total from its items, created and updated now."""
+        total = sum(item.subtotal_cents for item in items)
+        return cls(
+            order_id=order_id,
+            customer_id=customer_id,
+            status=status,
+            items=items,
+            total_cents=total,
+            created_at=now,
+            updated_at=now,
+        )
 
 
 class ReturnRecord(CamelModel):
@@ -272,6 +305,21 @@ class ReturnRecord(CamelModel):
     validated_at: str | None = None
     rejection: str | None = None
     fenced_at: str | None = None
+
+    @classmethod
+    def new(
+        cls, return_id: str, order_id: str, status: ReturnStatus, items: list[LineItem], reason: str | None, now: str
+    ) -> ReturnRecord:
+        """A return as first stored, requested and updated now."""
+        return cls(
+            return_id=return_id,
+            order_id=order_id,
+            status=status,
+            items=items,
+            reason=reason,
+            requested_at=now,
+            updated_at=now,
+        )
 
 
 class Product(CamelModel):

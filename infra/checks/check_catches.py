@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from checks.project_copy import copy_project
 
@@ -27,7 +28,7 @@ QUOTED_NUMERIC = re.compile(
 )
 
 
-def without_each_catch(definition: dict) -> Iterator[tuple[str, dict]]:
+def without_each_catch(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(description, definition with one Catch removed) for every Catch of every state."""
     for name, state in definition["States"].items():
         for index, catch in enumerate(state.get("Catch", [])):
@@ -65,7 +66,7 @@ def main() -> int:
     return 1 if surviving else 0
 
 
-def _unparse(definition: dict) -> str:
+def _unparse(definition: dict[str, Any]) -> str:
     return QUOTED_NUMERIC.sub(r"\1", json.dumps(definition, indent=2))
 
 

@@ -1,1 +1,1 @@
-"""Clients of a deployed checkout saga: seeding the catalog, the demo, (later) chaos and benchmarks."""
+"""Clients of a deployed checkout saga: seeding the catalog, the demo, chaos, benchmarks, tokens, operator actions."""

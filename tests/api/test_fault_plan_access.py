@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities import parameters
 
 from checkout_saga.handlers.dependencies import fault_injector, reset_caches
 from checkout_saga.models import StepName
-from tests.api.conftest import FAULTS_PARAMETER, REGION, Cloud
+from checkout_saga.settings import DEFAULT_FAULTS_PARAMETER as FAULTS_PARAMETER
+from tests.api.conftest import REGION, Cloud
 
 
 @pytest.fixture(autouse=True)

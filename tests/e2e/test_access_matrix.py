@@ -55,7 +55,7 @@ def world(deployed_stack: Stack) -> World:
     url = deployed_stack.outputs["ApiUrl"]
     orders = {}
     for name in (alice, bob):
-        body = {"items": [{"sku": "CB-001", "quantity": 1}], "paymentToken": "tok_visa"}
+        body: dict[str, Any] = {"items": [{"sku": "CB-001", "quantity": 1}], "paymentToken": "tok_visa"}
         response = requests.post(f"{url}/checkout", json=body, headers=deployed_stack.auth(name), timeout=30)
         assert response.status_code == 202, response.text
         orders[name] = response.json()["orderId"]
@@ -68,7 +68,7 @@ def world(deployed_stack: Stack) -> World:
     ):  # a return needs the order stored
         assert time.monotonic() < deadline, "the customer's checkout did not end"
         time.sleep(0.1)
-    return_body = {"items": [{"sku": "CB-001", "quantity": 1}], "reason": "access matrix"}
+    return_body: dict[str, Any] = {"items": [{"sku": "CB-001", "quantity": 1}], "reason": "access matrix"}
     returned = requests.post(
         f"{url}/orders/{orders[alice]}/returns", json=return_body, headers=deployed_stack.auth(alice), timeout=30
     )

@@ -120,7 +120,13 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert len(report["targets"]) == 10
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
-    fragments = ("end-to-end, concurrency 1", "throughput, concurrency 2", "floor", "GET /sagas", "IAM enforcement")
+    fragments: tuple[str, ...] = (
+        "end-to-end, concurrency 1",
+        "throughput, concurrency 2",
+        "floor",
+        "GET /sagas",
+        "IAM enforcement",
+    )
     fragments += ("USD per 1,000", "DynamoDB requests by function", "sustained 2 s", "RSS at start", "targets:")
     for fragment in fragments:
         assert fragment in table

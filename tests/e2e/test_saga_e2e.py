@@ -5,9 +5,11 @@ import itertools
 import json
 import os
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -46,7 +48,7 @@ def sku(deployed_stack: Stack) -> str:
 
 @pytest.fixture
 def faults(deployed_stack: Stack):
-    def set_plan(plan: dict) -> None:
+    def set_plan(plan: dict[str, Any]) -> None:
         deployed_stack.set_faults(plan)
         if plan:
             time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)
@@ -60,17 +62,18 @@ def api(stack: Stack) -> str:
     return stack.outputs["ApiUrl"]
 
 
-def wait_for_order(stack: Stack, order_id: str, timeout: float = 60) -> dict:
+def wait_for_order(stack: Stack, order_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         response = requests.get(f"{api(stack)}/orders/{order_id}", headers=stack.auth("ops", operator=True), timeout=10)
         if response.status_code == 200 and response.json()["status"] in TERMINAL:
-            return response.json()
+            order: dict[str, Any] = response.json()
+            return order
         time.sleep(0.1)
     raise TimeoutError(order_id)
 
 
-def check_final_data(stack: Stack, order: dict, sku: str, scenario: str) -> None:
+def check_final_data(stack: Stack, order: dict[str, Any], sku: str, scenario: str) -> None:
     _token, _plan, quantity, status, table_payment, api_payment = SCENARIOS[scenario]
     assert order["status"] == status
     assert order["payment"]["status"] == api_payment
@@ -96,7 +99,7 @@ def check_final_data(stack: Stack, order: dict, sku: str, scenario: str) -> None
 def test_checkout_through_the_api(deployed_stack, sku, faults, scenario):
     token, plan, quantity, *_ = SCENARIOS[scenario]
     faults(plan)
-    body = {"customerId": "c-e2e", "items": [{"sku": sku, "quantity": quantity}], "paymentToken": token}
+    body: dict[str, Any] = {"customerId": "c-e2e", "items": [{"sku": sku, "quantity": quantity}], "paymentToken": token}
 
     response = requests.post(f"{api(deployed_stack)}/checkout", json=body, headers=deployed_stack.auth(), timeout=10)
 
@@ -132,7 +135,7 @@ def test_the_readme_awslocal_command_runs_a_real_saga(deployed_stack):
     before = deployed_stack.available("KB-001", "MS-001")
     port = deployed_stack.endpoint_url.rsplit(":", 1)[1]
     env = {**os.environ, "LOCALSTACK_HOST": f"localhost:{port}", "AWS_DEFAULT_REGION": "us-east-1"}
-    awslocal = Path(os.sys.executable).with_name("awslocal")
+    awslocal = Path(sys.executable).with_name("awslocal")
 
     result = subprocess.run(
         [

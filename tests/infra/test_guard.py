@@ -103,7 +103,9 @@ def test_moto_grants_no_cors_even_to_a_local_page(cloud: LocalCloud) -> None:
 
 
 def test_the_cors_seam_sets_and_restores_the_flag() -> None:
-    from moto.moto_server import werkzeug_app
+    from moto.moto_server import werkzeug_app as module
+
+    werkzeug_app: Any = module  # moto sets the flag as a plain module attribute
 
     before = werkzeug_app.DISABLE_GLOBAL_CORS
     with disable_moto_global_cors():

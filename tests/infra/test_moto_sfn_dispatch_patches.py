@@ -48,7 +48,9 @@ def test_only_definitions_without_parallel_or_map_are_shared() -> None:
 
 
 def test_programs_and_jsonpaths_are_parsed_once() -> None:
-    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.asl.utils import json_path as module
+
+    json_path: Any = module  # `parse` is imported there, not exported
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "ResultPath": "$.r", "End": True}}})

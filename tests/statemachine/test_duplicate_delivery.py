@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from checkout_saga.handlers.dependencies import reset_caches
-from checkout_saga.models import OrderStatus, PaymentStatus
+from checkout_saga.models import OrderStatus, Payment, PaymentStatus
 from saga_client.histories import scheduled
 from saga_client.stored_data import fingerprint
 from tests.support.stack import Stack
@@ -59,7 +59,7 @@ def test_a_refund_racing_a_charge_still_in_flight_refunds_what_it_captured(stack
     order_id = f"race-{uuid.uuid4().hex[:8]}"
     payments.attempt(order_id)  # the duplicate charge has begun: an attempt, no outcome yet
     read = payments.get
-    landed = []
+    landed: list[Payment | None] = []
 
     def read_then_let_the_charge_land(wanted: str):
         seen = read(wanted)

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -29,12 +30,12 @@ def compensate(stack: Stack, order_id: str, reason: str = "customer called") -> 
     return started.execution_arn
 
 
-def invoke(stack: Stack, function: str, document: dict) -> dict:
+def invoke(stack: Stack, function: str, document: dict[str, Any]) -> dict[str, Any]:
     response = stack.client("lambda").invoke(FunctionName=f"paths-{function}", Payload=json.dumps(document))
     return dict(json.loads(response["Payload"].read()))
 
 
-def charged(stack: Stack, skus: list[str]) -> dict:
+def charged(stack: Stack, skus: list[str]) -> dict[str, Any]:
     """A saga stopped just before ConfirmOrder: order PENDING, stock reserved, payment captured."""
     context = invoke(stack, "CreateOrderFunction", checkout(skus))
     for function in ("ReserveStockFunction", "ChargePaymentFunction"):
@@ -98,8 +99,8 @@ def test_compensation_racing_a_confirm_in_flight_is_all_or_nothing(stack, produc
         barrier = threading.Barrier(2)
 
         def confirm(
-            context: dict = context, barrier: threading.Barrier = barrier, delay: float = confirm_delay
-        ) -> dict:
+            context: dict[str, Any] = context, barrier: threading.Barrier = barrier, delay: float = confirm_delay
+        ) -> dict[str, Any]:
             barrier.wait()
             time.sleep(delay)
             return invoke(stack, "ConfirmOrderFunction", context)

@@ -4,6 +4,7 @@ execution history) and the final data (order, stock, payment, return record, sag
 import concurrent.futures
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Order, OrderStatus, PaymentStatus, PricedItem, ReturnStatus
@@ -24,7 +25,7 @@ def bought(stack: Stack, skus: list[str], quantity: int = 3) -> str:
     return str(document["orderId"])
 
 
-def a_return(order_id: str, items: dict[str, int], reason: str = "does not fit") -> dict:
+def a_return(order_id: str, items: dict[str, int], reason: str = "does not fit") -> dict[str, Any]:
     return {
         "returnId": f"r-{uuid.uuid4().hex[:12]}",
         "orderId": order_id,
@@ -33,7 +34,7 @@ def a_return(order_id: str, items: dict[str, int], reason: str = "does not fit")
     }
 
 
-def run_return(stack: Stack, document: dict, name: str | None = None) -> tuple[dict, list[str]]:
+def run_return(stack: Stack, document: dict[str, Any], name: str | None = None) -> tuple[dict[str, Any], list[str]]:
     arn = stack.start(document, name=name or document.get("returnId"), machine=RETURN)
     return stack.wait(arn), stack.entered_states(arn)
 
@@ -42,7 +43,7 @@ def log_states(stack: Stack, return_id: str) -> list[str]:
     return [transition.state.value for transition in stack.return_saga_log.get(return_id).history]
 
 
-def faults(stack: Stack, plan: dict) -> None:
+def faults(stack: Stack, plan: dict[str, Any]) -> None:
     stack.set_faults(plan)
     reset_caches()
 

@@ -3,6 +3,7 @@ execution history) and the final data (stock, payment, order, saga log)."""
 
 import json
 import uuid
+from typing import Any
 
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import OrderStatus, PaymentStatus
@@ -12,7 +13,7 @@ FORWARD = ["StartOrResume", "CreateOrder", "ReserveStock", "ChargePayment", "Con
 UNDO_ALL = ["RefundPayment", "ReleaseStock", "CancelOrder", "CheckoutCancelled"]
 
 
-def checkout(skus: list[str], token: str = "tok_visa", quantity: int = 2) -> dict:
+def checkout(skus: list[str], token: str = "tok_visa", quantity: int = 2) -> dict[str, Any]:
     return {
         "orderId": f"o-{uuid.uuid4().hex[:12]}",
         "customerId": "c-42",
@@ -21,7 +22,7 @@ def checkout(skus: list[str], token: str = "tok_visa", quantity: int = 2) -> dic
     }
 
 
-def run(stack: Stack, document: dict, name: str | None = None) -> tuple[dict, list[str]]:
+def run(stack: Stack, document: dict[str, Any], name: str | None = None) -> tuple[dict[str, Any], list[str]]:
     arn = stack.start(document, name=name or document.get("orderId"))
     return stack.wait(arn), stack.entered_states(arn)
 

@@ -3,6 +3,7 @@ through the deployed function, in the order the saga would run them; then the da
 
 import json
 from pathlib import Path
+from typing import Any
 
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.models import Order, OrderStatus, PaymentStatus, PricedItem, ReturnStatus
@@ -12,10 +13,10 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 ORDER_ID = "ord-sample-0001"
 
 
-def invoke(stack: Stack, function_logical_id: str, event_file: str) -> dict:
+def invoke(stack: Stack, function_logical_id: str, event_file: str) -> dict[str, Any]:
     name = f"paths-{function_logical_id}"
     response = stack.client("lambda").invoke(FunctionName=name, Payload=(EVENTS / event_file).read_bytes())
-    payload = json.loads(response["Payload"].read())
+    payload: dict[str, Any] = json.loads(response["Payload"].read())
     assert "FunctionError" not in response, payload
     return payload
 

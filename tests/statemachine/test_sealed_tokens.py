@@ -4,6 +4,7 @@ else sees them, and a token sealed for another order does not open (nothing is c
 import base64
 import json
 import uuid
+from typing import Any
 
 from checkout_saga.models import OrderStatus, PaymentStatus
 from tests.statemachine.test_saga_paths import FORWARD, run
@@ -17,7 +18,7 @@ def sealed(stack: Stack, order_id: str, token: str) -> str:
     return base64.b64encode(blob).decode()
 
 
-def document(skus: list[str], order_id: str, sealed_token: str) -> dict:
+def document(skus: list[str], order_id: str, sealed_token: str) -> dict[str, Any]:
     items = [{"sku": sku, "quantity": 1} for sku in skus]
     return {"orderId": order_id, "customerId": "c-42", "items": items, "sealedPaymentToken": sealed_token}
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from samtranslator.yaml_helper import yaml_parse
 
+from checkout_saga.handlers.forward_failure import STEP_FAILED
 from checkout_saga.handlers.saga_duration import SAGA_DURATION
 from local_cloud.console.saga_kinds import CHECKOUT
 
@@ -62,7 +63,7 @@ def test_the_functions_emit_the_names_the_console_and_dashboard_read() -> None:
     ends = dict(re.findall(r'on_transition="(\w+)",\s*ends_as=OrderStatus\.(\w+)', sources))
     assert {outcome: metric for metric, outcome in ends.items()} == CHECKOUT.outcome_metrics
     assert f'"{CHECKOUT.started_metric}"' in sources
-    assert f'name="{CHECKOUT.failure_metric}"' in sources
+    assert CHECKOUT.failure_metric == STEP_FAILED
     assert CHECKOUT.duration_metric == SAGA_DURATION
 
 

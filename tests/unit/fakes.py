@@ -2,8 +2,9 @@
 unit tests run without sockets. Each method is atomic, as the conditional writes they stand for are."""
 
 from dataclasses import dataclass, field
+from typing import NoReturn
 
-from checkout_saga.dal.interfaces import LogAppend
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OrderAlreadyExists, OutOfStock, UnknownProduct
 from checkout_saga.models import (
     Order,
@@ -14,11 +15,20 @@ from checkout_saga.models import (
     Product,
     Reservation,
     ReservationStatus,
+    ReturnRestock,
     SagaFailure,
     SagaRecord,
     SagaState,
+    SagaStatus,
     SagaTransition,
+    StockedProduct,
 )
+
+
+def _not_faked(what: str) -> NoReturn:
+    """The unit tests exercise the checkout steps; the listings and the return steps run against moto
+    (tests/api, tests/statemachine)."""
+    raise NotImplementedError(f"{what} is not faked: test it against moto")
 
 
 class FakeOrders:
@@ -69,10 +79,15 @@ class FakeOrders:
             self.undo_started.add(order_id)
         return order
 
+    def list_by_customer(
+        self, customer_id: str, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[Order], PageKey | None]:
+        _not_faked("OrdersRepository.list_by_customer")
+
 
 class FakeInventory:
-    def __init__(self, products: list[Product] = ()) -> None:  # type: ignore[assignment]
-        self.products = {product.sku: product for product in products}
+    def __init__(self, products: list[Product] | None = None) -> None:
+        self.products = {product.sku: product for product in products or []}
         self.reservations: dict[str, Reservation] = {}
 
     def get_products(self, skus: list[str]) -> dict[str, Product]:
@@ -117,6 +132,26 @@ class FakeInventory:
         self.reservations[order_id] = reservation
         return reservation
 
+    def get_stocked(self, sku: str) -> StockedProduct | None:
+        _not_faked("InventoryRepository.get_stocked")
+
+    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
+        _not_faked("InventoryRepository.set_product")
+
+    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
+        _not_faked("InventoryRepository.restock")
+
+    def list_products(
+        self, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[StockedProduct], PageKey | None]:
+        _not_faked("InventoryRepository.list_products")
+
+    def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
+        _not_faked("InventoryRepository.restock_return")
+
+    def unstock_return(self, return_id: str) -> ReturnRestock:
+        _not_faked("InventoryRepository.unstock_return")
+
 
 class FakePayments:
     def __init__(self) -> None:
@@ -158,6 +193,12 @@ class FakePayments:
         self.items[order_id] = payment
         return payment
 
+    def refund_return(self, order_id: str, return_id: str, cents: int) -> Payment:
+        _not_faked("PaymentsRepository.refund_return")
+
+    def void_return_refund(self, order_id: str, return_id: str, cents: int) -> Payment:
+        _not_faked("PaymentsRepository.void_return_refund")
+
 
 class FakeSagaLog:
     def __init__(self) -> None:
@@ -176,7 +217,7 @@ class FakeSagaLog:
         saga_id: str,
         state: SagaState,
         at: str,
-        status: OrderStatus | None = None,
+        status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
     ) -> bool:
@@ -200,7 +241,7 @@ class FakeSagaLog:
         saga_id: str,
         state: SagaState,
         at: str,
-        status: OrderStatus | None = None,
+        status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
     ) -> LogAppend:
@@ -213,6 +254,11 @@ class FakeSagaLog:
             return False
         self.items[saga_id] = record.model_copy(update={field: failure})
         return True
+
+    def list_by_status(
+        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+    ) -> tuple[list[SagaRecord], PageKey | None]:
+        _not_faked("SagaLogRepository.list_by_status")
 
     def states(self, saga_id: str) -> list[str]:
         return [transition.state.value for transition in self.items[saga_id].history]

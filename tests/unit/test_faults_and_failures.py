@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -8,7 +10,7 @@ from checkout_saga.models import SagaContext, StepFailure, StepName
 from tests.unit.conftest import NOW
 
 
-def plan(document: dict) -> FaultInjector:
+def plan(document: dict[str, Any]) -> FaultInjector:
     return FaultInjector(FaultPlan.model_validate(document).root, draw=lambda: 0.5)
 
 

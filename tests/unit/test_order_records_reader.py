@@ -2,7 +2,7 @@
 that keeps leaving some fails loudly instead of answering with a record missing. (The read itself, against
 moto's DynamoDB, is exercised by every GET /orders/{id} test in tests/api.)"""
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -38,7 +38,7 @@ class ThrottledDynamoDB:
 def test_unprocessed_keys_are_asked_for_again():
     dynamodb = ThrottledDynamoDB(throttled=2)
 
-    records = DynamoDBOrderRecords(dynamodb, "orders", "payments", "sagas").read("o-1")
+    records = DynamoDBOrderRecords(cast(Any, dynamodb), "orders", "payments", "sagas").read("o-1")
 
     assert records.order is not None
     assert records.order.customer_id == "c-1"
@@ -48,5 +48,6 @@ def test_unprocessed_keys_are_asked_for_again():
 
 
 def test_keys_left_unprocessed_every_time_fail_loudly():
+    throttled = cast(Any, ThrottledDynamoDB(throttled=MAX_ROUNDS))
     with pytest.raises(UnprocessedKeys, match="order o-1: \\['sagas'\\] still unprocessed"):
-        DynamoDBOrderRecords(ThrottledDynamoDB(throttled=MAX_ROUNDS), "orders", "payments", "sagas").read("o-1")
+        DynamoDBOrderRecords(throttled, "orders", "payments", "sagas").read("o-1")

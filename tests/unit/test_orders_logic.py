@@ -31,6 +31,13 @@ def checkout(**overrides: object) -> CheckoutInput:
     return CheckoutInput.model_validate({**document, **overrides})
 
 
+def created(inventory, orders, saga_log, **overrides: object) -> SagaContext:
+    """The document CreateOrder hands to the next step."""
+    context = create_order(checkout(**overrides), inventory, orders, saga_log, NOW).context
+    assert isinstance(context, SagaContext)
+    return context
+
+
 def test_create_order_prices_from_the_catalog_but_keeps_prices_already_fixed(inventory, orders, saga_log):
     result = create_order(checkout(), inventory, orders, saga_log, NOW)
 
@@ -67,21 +74,20 @@ def test_create_order_refuses_an_id_taken_by_another_order(inventory, orders, sa
 
 
 def test_a_late_create_order_after_cancellation_raises_and_changes_nothing(inventory, orders, saga_log):
-    result = create_order(checkout(), inventory, orders, saga_log, NOW)
-    cancel_order(result.context, orders, saga_log, NOW)
+    cancel_order(created(inventory, orders, saga_log), orders, saga_log, NOW)
     with pytest.raises(SagaAlreadyCompensated):
         create_order(checkout(), inventory, orders, saga_log, NOW)
     assert orders.get("o-1").status is OrderStatus.CANCELLED
 
 
 def test_confirm_is_idempotent_and_refuses_a_cancelled_order(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     assert confirm_order(context, orders, saga_log, NOW).transitioned
     assert not confirm_order(context, orders, saga_log, NOW).transitioned
     assert orders.get("o-1").status is OrderStatus.CONFIRMED
     assert saga_log.get("o-1").status is OrderStatus.CONFIRMED
 
-    other = create_order(checkout(orderId="o-2"), inventory, orders, saga_log, NOW).context
+    other = created(inventory, orders, saga_log, orderId="o-2")
     cancel_order(other, orders, saga_log, NOW)
     with pytest.raises(SagaAlreadyCompensated):
         confirm_order(other, orders, saga_log, NOW)
@@ -107,7 +113,7 @@ def test_cancel_without_a_stored_order_keeps_a_cancelled_record(orders, saga_log
 
 
 def test_mark_compensation_failed_keeps_which_undo_failed(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     failed = context.model_copy(
         update={
             "failed_compensation": StepName.RELEASE_STOCK,
@@ -131,7 +137,7 @@ LATER = "2026-11-22T10:00:09.000Z"
 
 
 def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     confirm_order(context, orders, saga_log, NOW)
 
     with pytest.raises(OrderConfirmed):
@@ -140,7 +146,7 @@ def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(invento
 
 
 def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     fence_order(context, orders, NOW)
 
     with pytest.raises(SagaAlreadyCompensated):
@@ -150,7 +156,7 @@ def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory,
 
 
 def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     settle_pivot(context, orders, saga_log)  # PENDING: the undo really did not finish
 
     confirm_order(context, orders, saga_log, NOW)
@@ -165,7 +171,7 @@ def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventor
 
 
 def test_a_step_delivered_twice_leaves_the_order_untouched(inventory, orders, saga_log):
-    context = create_order(checkout(), inventory, orders, saga_log, NOW).context
+    context = created(inventory, orders, saga_log)
     cancel_order(context, orders, saga_log, NOW)
 
     cancel_order(context, orders, saga_log, LATER)

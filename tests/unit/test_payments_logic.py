@@ -3,15 +3,17 @@ import pytest
 from checkout_saga.errors import InsufficientFunds, PaymentDeclined, PaymentProviderUnavailable, SagaAlreadyCompensated
 from checkout_saga.logic import payment_provider
 from checkout_saga.logic.payments import charge_payment, refund_payment
+from checkout_saga.logic.results import StepResult
 from checkout_saga.models import PaymentStatus, SagaContext
 from tests.unit.conftest import NOW
+from tests.unit.fakes import FakePayments, FakeSagaLog
 
 
 def context(token: str, order_id: str = "o-1") -> SagaContext:
     return SagaContext(order_id=order_id, payment_token=token, total_cents=9998)
 
 
-def charge(ctx, payments, saga_log):
+def charge(ctx: SagaContext, payments: FakePayments, saga_log: FakeSagaLog) -> StepResult:
     return charge_payment(ctx, payments, payment_provider.charge, saga_log, NOW)
 
 

@@ -1,6 +1,7 @@
 """SagaDuration: one embedded-metric datum per saga outcome, in milliseconds since the saga's first transition."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -9,7 +10,7 @@ from checkout_saga.models import OrderStatus, SagaState
 from tests.unit.fakes import FakeSagaLog
 
 
-def emf_documents(output: str) -> list[dict]:
+def emf_documents(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
 
 

@@ -5,13 +5,18 @@ Taking stock is one TransactWriteItems: the reservation is created with attribut
 product is decremented with `available >= :q`. A retried reserve therefore finds the reservation and takes
 nothing twice, and concurrent reserves can never drive `available` below zero."""
 
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, REFUSED, TRANSACTION_CANCELED, error_code
 from checkout_saga.dal.dynamodb_saga_log import require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import Refusal, transact
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OutOfStock, UnknownProduct
@@ -24,6 +29,15 @@ from checkout_saga.models import (
     ReturnRestock,
     StockedProduct,
 )
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import (
+        KeysAndAttributesUnionTypeDef,
+        PutItemInputTablePutItemTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 _MAX_BATCH_GET = 100
 
@@ -40,13 +54,24 @@ def return_key(return_id: str) -> str:
     return f"RETURN#{return_id}"
 
 
-_REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
 CATALOG = "PRODUCT"  # the `catalog` attribute only products have: the sparse index byCatalog lists them
 BY_CATALOG_INDEX = "byCatalog"  # template.yaml: catalog HASH, sku RANGE
 
 
+def _raise_shortage(items: list[PricedItem], products: dict[str, Product]) -> NoReturn:
+    """Why a reservation was refused: the first item that is unknown or short."""
+    for item in items:
+        product = products.get(item.sku)
+        if product is None:
+            raise UnknownProduct(f"unknown sku {item.sku}")
+        if product.available < item.quantity:
+            raise OutOfStock(f"{item.sku}: {item.quantity} wanted, {product.available} available")
+    # Stock moved between the transaction and this read: still report it as a shortage.
+    raise OutOfStock("stock changed while reserving; not enough for every item")
+
+
 class DynamoDBInventory:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
         self._client = table.meta.client
 
@@ -56,7 +81,9 @@ class DynamoDBInventory:
         unique = sorted(set(skus))
         for start in range(0, len(unique), _MAX_BATCH_GET):
             keys = [{"pk": product_key(sku)} for sku in unique[start : start + _MAX_BATCH_GET]]
-            request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
+                self._table.name: {"Keys": keys, "ConsistentRead": True}
+            }
             while request:
                 response = self._client.batch_get_item(RequestItems=request)
                 for attributes in response["Responses"].get(self._table.name, []):
@@ -96,33 +123,30 @@ class DynamoDBInventory:
         else:
             condition = "version = :expected OR (attribute_not_exists(version) AND :expected = :zero)"
             values = {":expected": expected_version, ":zero": 0}
+        put: PutItemInputTablePutItemTypeDef = {
+            "Item": {"pk": product_key(product.sku), "catalog": CATALOG, **stored.to_payload()},
+            "ConditionExpression": condition,
+        }
+        if values:
+            put["ExpressionAttributeValues"] = values
         try:
-            self._table.put_item(
-                Item={"pk": product_key(product.sku), "catalog": CATALOG, **stored.to_payload()},
-                ConditionExpression=condition,
-                **({"ExpressionAttributeValues": values} if values else {}),
-            )
+            self._table.put_item(**put)
             return stored
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
         return None
 
     def restock(self, sku: str, quantity: int) -> StockedProduct | None:
         """Add `quantity` to `available` atomically; the product afterwards, None if there is no such product."""
-        try:
-            result = self._table.update_item(
-                Key={"pk": product_key(sku)},
-                UpdateExpression="ADD available :q, version :one",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":q": quantity, ":one": 1},
-                ReturnValues="ALL_NEW",
-            )
-            return StockedProduct.model_validate(_without_pk(plain(result["Attributes"])))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return None
+        updated = update_if(
+            self._table,
+            {"pk": product_key(sku)},
+            "ADD available :q, version :one",
+            "attribute_exists(pk)",
+            {":q": quantity, ":one": 1},
+        )
+        return StockedProduct.model_validate(_without_pk(updated)) if updated is not None else None
 
     def list_products(
         self, limit: int, exclusive_start_key: PageKey | None = None
@@ -201,7 +225,7 @@ class DynamoDBInventory:
                 append = None  # only the log refused (it has the transition): release alone
         raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
 
-    def _put_new(self, pk: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _put_new(self, pk: str, payload: dict[str, Any]) -> TransactWriteItemTypeDef:
         return {
             "Put": {
                 "TableName": self._table.name,
@@ -222,7 +246,7 @@ class DynamoDBInventory:
             self._client.transact_write_items(TransactItems=[record, *self._give(items, must_exist=True)])
             return restock
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            if error_code(exc) != TRANSACTION_CANCELED:
                 raise
         existing = self.get_return_restock(return_id)  # a retry (RESTOCKED) or undone already (UNSTOCKED)
         if existing is not None:
@@ -251,7 +275,7 @@ class DynamoDBInventory:
                 )
                 return existing.model_copy(update={"status": RestockStatus.UNSTOCKED})
             except ClientError as exc:
-                if exc.response["Error"]["Code"] not in _REFUSED:
+                if error_code(exc) not in REFUSED:
                     raise
         products = self.get_products([item.sku for item in existing.items]) if existing else {}
         short = (
@@ -262,7 +286,7 @@ class DynamoDBInventory:
         raise RuntimeError(f"could not undo the restock of return {return_id}: it keeps changing")
 
     # ----------------------------------------------------------------- writes
-    def _set_status(self, pk: str, expected: str, to: str) -> dict[str, Any]:
+    def _set_status(self, pk: str, expected: str, to: str) -> TransactWriteItemTypeDef:
         return {
             "Update": {
                 "TableName": self._table.name,
@@ -274,7 +298,7 @@ class DynamoDBInventory:
             }
         }
 
-    def _take(self, items: list[PricedItem]) -> list[dict[str, Any]]:
+    def _take(self, items: list[PricedItem]) -> list[TransactWriteItemTypeDef]:
         """Decrement each product, never below 0 (the transaction is refused instead)."""
         return [
             {
@@ -289,10 +313,10 @@ class DynamoDBInventory:
             for item in items
         ]
 
-    def _give(self, items: list[PricedItem], must_exist: bool = False) -> list[dict[str, Any]]:
-        writes: list[dict[str, Any]] = []
+    def _give(self, items: list[PricedItem], must_exist: bool = False) -> list[TransactWriteItemTypeDef]:
+        writes: list[TransactWriteItemTypeDef] = []
         for item in items:
-            update: dict[str, Any] = {
+            update: UpdateTypeDef = {
                 "TableName": self._table.name,
                 "Key": {"pk": product_key(item.sku)},
                 "UpdateExpression": "ADD available :q, version :one",

@@ -1,11 +1,18 @@
 """GET /orders/{id} reads three tables, GET /returns/{id} two: one BatchGetItem each instead of one GetItem per
 table, because these are the endpoints clients poll while a saga runs."""
 
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import OrderRecords, ReturnRecords
 from checkout_saga.models import Order, Payment, ReturnRecord, SagaRecord
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesServiceResourceUnionTypeDef
 
 MAX_ROUNDS = 5  # DynamoDB may leave keys unprocessed under throttling: ask again for those, a few times
 
@@ -14,9 +21,13 @@ class UnprocessedKeys(RuntimeError):
     """The batch read kept leaving keys unprocessed."""
 
 
-def read_one_per_table(dynamodb: Any, keys: dict[str, dict[str, str]], what: str) -> dict[str, dict[str, Any]]:
+def read_one_per_table(
+    dynamodb: DynamoDBServiceResource, keys: dict[str, dict[str, str]], what: str
+) -> dict[str, dict[str, Any]]:
     """table name -> the item under its key (strongly consistent), for the tables that have one."""
-    request = {table: {"Keys": [key], "ConsistentRead": True} for table, key in keys.items()}
+    request: Mapping[str, KeysAndAttributesServiceResourceUnionTypeDef] = {
+        table: {"Keys": [key], "ConsistentRead": True} for table, key in keys.items()
+    }
     found: dict[str, dict[str, Any]] = {}
     for _ in range(MAX_ROUNDS):
         response = dynamodb.batch_get_item(RequestItems=request)
@@ -30,7 +41,9 @@ def read_one_per_table(dynamodb: Any, keys: dict[str, dict[str, str]], what: str
 
 
 class DynamoDBOrderRecords:
-    def __init__(self, dynamodb: Any, orders_table: str, payments_table: str, saga_log_table: str) -> None:
+    def __init__(
+        self, dynamodb: DynamoDBServiceResource, orders_table: str, payments_table: str, saga_log_table: str
+    ) -> None:
         self._dynamodb = dynamodb  # a boto3 DynamoDB service resource
         self._orders, self._payments, self._saga_log = orders_table, payments_table, saga_log_table
 
@@ -46,7 +59,7 @@ class DynamoDBOrderRecords:
 
 
 class DynamoDBReturnRecords:
-    def __init__(self, dynamodb: Any, returns_table: str, return_saga_log_table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBServiceResource, returns_table: str, return_saga_log_table: str) -> None:
         self._dynamodb = dynamodb
         self._returns, self._saga_log = returns_table, return_saga_log_table
 

@@ -2,24 +2,31 @@
 PENDING order whose undo has begun: ConfirmOrder's conditional write refuses it, so the pivot is decided by
 one item, atomically."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_saga_log import require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import transact
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OrderAlreadyExists
 from checkout_saga.models import Order, OrderStatus
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
 
 BY_CUSTOMER_INDEX = "byCustomer"  # template.yaml: customerId HASH, createdAt RANGE
 CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED})
 
 
 class DynamoDBOrders:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
         self._client = table.meta.client
 
@@ -28,13 +35,11 @@ class DynamoDBOrders:
         return Order.model_validate(plain(item)) if item else None
 
     def create(self, order: Order, log: LogAppend | None = None) -> Order:
-        put = {
-            "Item": order.to_payload(),
-            "ConditionExpression": "attribute_not_exists(orderId)",
-        }
+        item, condition = order.to_payload(), "attribute_not_exists(orderId)"
         append = require_dynamodb(log)
         if append is not None:
-            refusal = transact(self._client, [{"Put": {"TableName": self._table.name, **put}}, append.transact_item()])
+            put = {"TableName": self._table.name, "Item": item, "ConditionExpression": condition}
+            refusal = transact(self._client, [{"Put": put}, append.transact_item()])
             append.appended = refusal is None
             if refusal is None:
                 return order
@@ -43,10 +48,10 @@ class DynamoDBOrders:
                 return self.create(order)
             return self._same_contents(order, Order.model_validate(stored_item))
         try:
-            self._table.put_item(**put)
+            self._table.put_item(Item=item, ConditionExpression=condition)
             return order
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
         stored = self.get(order.order_id)
         if stored is None:
@@ -128,20 +133,9 @@ class DynamoDBOrders:
 
     def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Order | None:
         """One conditional update of an existing order; the order as it is afterwards, None if there is none."""
-        try:
-            result = self._table.update_item(
-                Key={"orderId": order_id},
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(orderId) AND {condition}",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-            return Order.model_validate(plain(result["Attributes"]))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return self.get(order_id)
+        condition = f"attribute_exists(orderId) AND {condition}"
+        updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
+        return Order.model_validate(updated) if updated is not None else self.get(order_id)
 
 
 def _transition(to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> tuple[str, str, dict[str, Any]]:

@@ -1,19 +1,26 @@
 """Payments table: one item per order holding the attempt counter and the single outcome of the charge."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import Refusal, transact
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import from_wire, plain
 from checkout_saga.dal.interfaces import LogAppend
 from checkout_saga.errors import RefundRefused
 from checkout_saga.models import Payment, PaymentStatus
 
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+
 
 class DynamoDBPayments:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def get(self, order_id: str) -> Payment | None:
@@ -34,7 +41,7 @@ class DynamoDBPayments:
             )
             return Payment.model_validate(plain(result["Attributes"]))
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             stored = exc.response.get("Item")
         if stored:
@@ -174,18 +181,5 @@ class DynamoDBPayments:
 
     def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:
         """One conditional update; the payment as it is afterwards, None if the condition refused it."""
-        names = {"#status": "status"} if "#status" in f"{expression} {condition}" else None
-        try:
-            result = self._table.update_item(
-                Key={"orderId": order_id},
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                **({"ExpressionAttributeNames": names} if names else {}),
-            )
-            return Payment.model_validate(plain(result["Attributes"]))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return None
+        updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
+        return Payment.model_validate(updated) if updated is not None else None

@@ -4,20 +4,28 @@ A return claims units of its order: the claim and the return's validation are on
 the return and the order, conditional on the order's `returnsVersion`, so concurrent returns of one order
 can never claim more units than were bought (the loser re-reads and decides again)."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, REFUSED, error_code
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.models import Order, OrderStatus, ReturnRecord, ReturnStatus
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import UpdateTypeDef
 
 BY_ORDER_INDEX = "byOrder"  # template.yaml: orderId HASH, requestedAt RANGE
 _REFUSED = ("TransactionCanceledException", "ConditionalCheckFailedException")
 
 
 class DynamoDBReturns:
-    def __init__(self, table: Any, orders_table_name: str) -> None:
+    def __init__(self, table: Table, orders_table_name: str) -> None:
         self._table = table
         self._client = table.meta.client
         self._orders = orders_table_name
@@ -43,7 +51,7 @@ class DynamoDBReturns:
             )
             return record
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
         stored = self.get(record.return_id)
         assert stored is not None  # the condition failed, so it exists
@@ -73,7 +81,8 @@ class DynamoDBReturns:
         """PENDING or COMPENSATION_FAILED -> CANCELLED; a validated return gives its claim back in the same
         transaction. False if a condition refused it (nothing was written)."""
         claimed = record.validated_at is not None and order is not None
-        update = {
+        update: UpdateTypeDef = {
+            "TableName": self._table.name,
             "Key": {"returnId": record.return_id},
             "UpdateExpression": "SET #status = :cancelled, updatedAt = :at",
             "ConditionExpression": "#status IN (:pending, :failed) AND "
@@ -88,19 +97,17 @@ class DynamoDBReturns:
         }
         if not claimed:
             try:
-                self._table.update_item(**update)
+                self._client.update_item(**update)
                 return True
             except ClientError as exc:
-                if exc.response["Error"]["Code"] not in _REFUSED:
+                if error_code(exc) not in REFUSED:
                     raise
                 return False
         assert order is not None
-        return self._with_order(
-            {"TableName": self._table.name, **update}, order, returned_units, must_be_confirmed=False
-        )
+        return self._with_order(update, order, returned_units, must_be_confirmed=False)
 
     def _with_order(
-        self, return_update: dict[str, Any], order: Order, returned_units: dict[str, int], must_be_confirmed: bool
+        self, return_update: UpdateTypeDef, order: Order, returned_units: dict[str, int], must_be_confirmed: bool
     ) -> bool:
         """`return_update` and the order's new `returnedUnits`, in one transaction, conditional on the order's
         returnsVersion being the one read. False if any condition refused it (nothing was written)."""
@@ -111,7 +118,7 @@ class DynamoDBReturns:
             ":version": order.returns_version,
             ":zero": 0,
         }
-        order_update: dict[str, Any] = {
+        order_update: UpdateTypeDef = {
             "TableName": self._orders,
             "Key": {"orderId": order.order_id},
             "UpdateExpression": "SET returnedUnits = :units, returnsVersion = :next",
@@ -126,7 +133,7 @@ class DynamoDBReturns:
             self._client.transact_write_items(TransactItems=[{"Update": return_update}, {"Update": order_update}])
             return True
         except ClientError as exc:
-            if exc.response["Error"]["Code"] not in _REFUSED:
+            if error_code(exc) not in REFUSED:
                 raise
             return False
 
@@ -164,17 +171,7 @@ class DynamoDBReturns:
 
     def _update(self, return_id: str, expression: str, condition: str, values: dict[str, Any]) -> ReturnRecord | None:
         """One conditional update of an existing return; the return as it is afterwards, None if there is none."""
-        try:
-            result = self._table.update_item(
-                Key={"returnId": return_id},
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(returnId) AND {condition}",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":pending": ReturnStatus.PENDING.value, **values},
-                ReturnValues="ALL_NEW",
-            )
-            return ReturnRecord.model_validate(plain(result["Attributes"]))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return self.get(return_id)
+        condition = f"attribute_exists(returnId) AND {condition}"
+        values = {":pending": ReturnStatus.PENDING.value, **values}
+        updated = update_if(self._table, {"returnId": return_id}, expression, condition, values, {"#status": "status"})
+        return ReturnRecord.model_validate(updated) if updated is not None else self.get(return_id)

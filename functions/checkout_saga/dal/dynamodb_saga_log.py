@@ -3,21 +3,28 @@ every transition with its time, and the failures. Appending a transition is cond
 being in the `reached` set yet, so a step delivered twice records itself once. A step's own transition goes
 into the TransactWriteItems of its effect (DynamoDBLogAppend), so a step writes once."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
 
 class DynamoDBSagaLog:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def list_by_status(
@@ -40,18 +47,13 @@ class DynamoDBSagaLog:
         return SagaRecord.model_validate(plain(item)) if item else None
 
     def record(
-        self,
-        saga_id: str,
-        state: SagaState,
-        at: str,
-        status: SagaStatus | None = None,
-        customer_id: str | None = None,
+        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
         try:
             self._table.update_item(**_append(LogAppend(saga_id, state, at, status, customer_id)))
             return True
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             return False
 
@@ -93,7 +95,7 @@ class DynamoDBSagaLog:
             )
             return True
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise
             return False
 
@@ -104,8 +106,8 @@ class DynamoDBLogAppend(LogAppend):
 
     table_name: str = ""
 
-    def transact_item(self) -> dict[str, Any]:
-        return {"Update": {"TableName": self.table_name, **_append(self)}}
+    def transact_item(self) -> TransactWriteItemTypeDef:
+        return cast("TransactWriteItemTypeDef", {"Update": {"TableName": self.table_name, **_append(self)}})
 
 
 def require_dynamodb(log: LogAppend | None) -> DynamoDBLogAppend | None:

@@ -3,11 +3,13 @@
 Every item asks for its stored version when its condition fails (ReturnValuesOnConditionCheckFailure=ALL_OLD),
 so a refused step learns why from the refusal itself, without reading again."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import TRANSACTION_CANCELED, error_code
 from checkout_saga.dal.dynamodb_values import from_wire
 from checkout_saga.errors import TransientStepError
 
@@ -30,7 +32,7 @@ class Refusal:
         return from_wire(raw)
 
 
-def transact(client: Any, items: list[dict[str, Any]]) -> Refusal | None:
+def transact(client: Any, items: Sequence[Any]) -> Refusal | None:
     """Write `items` all or nothing; None if written, the Refusal if a condition failed (nothing written).
     A conflict with a concurrent transaction on the same item is transient: the state machine retries it."""
     for item in items:
@@ -41,7 +43,7 @@ def transact(client: Any, items: list[dict[str, Any]]) -> Refusal | None:
         client.transact_write_items(TransactItems=items)
         return None
     except ClientError as exc:
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+        if error_code(exc) != TRANSACTION_CANCELED:
             raise
         reasons = list(exc.response.get("CancellationReasons") or [])
         codes = {reason.get("Code") for reason in reasons} - {"None", "ConditionalCheckFailed", None}

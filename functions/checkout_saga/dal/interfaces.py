@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from checkout_saga.models import (
     Order,
@@ -28,7 +28,7 @@ from checkout_saga.models import (
     StockedProduct,
 )
 
-PageKey = dict[str, str]  # where a page of a listing ended, as the storage gave it
+PageKey = dict[str, Any]  # where a page of a listing ended, as the storage gave it (opaque to the logic)
 
 
 @dataclass
@@ -206,12 +206,7 @@ class SagaLogRepository(Protocol):
     def get(self, saga_id: str) -> SagaRecord | None: ...
 
     def record(
-        self,
-        saga_id: str,
-        state: SagaState,
-        at: str,
-        status: SagaStatus | None = None,
-        customer_id: str | None = None,
+        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
     ) -> bool:
         """Append `state` to the saga's history unless it is there already; True if it was appended."""
         ...

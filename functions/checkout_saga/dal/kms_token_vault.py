@@ -8,15 +8,19 @@ context: a sealed token opens only for the order it was sealed for."""
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.aws_errors import error_code
 from checkout_saga.errors import SealedTokenUnreadable
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_kms.client import KMSClient
 
 
 class KmsTokenVault:
-    def __init__(self, client: Any, key_arn: str) -> None:
+    def __init__(self, client: KMSClient, key_arn: str) -> None:
         self._client = client
         self._key_arn = key_arn
 
@@ -34,7 +38,7 @@ class KmsTokenVault:
                 EncryptionContext={"orderId": order_id},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("InvalidCiphertextException", "IncorrectKeyException"):
+            if error_code(exc) in ("InvalidCiphertextException", "IncorrectKeyException"):
                 raise SealedTokenUnreadable(f"the sealed payment token of order {order_id} does not open") from exc
             raise
         return bytes(answer["Plaintext"]).decode()

@@ -1,11 +1,18 @@
 """Starts (and stops) a saga's state machine. The execution's name is the saga's id, so a start that is retried
 (by botocore, by a client, by a replayed request) can never run a second saga for the same order."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
+
+from checkout_saga.dal.aws_errors import error_code
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_stepfunctions.client import SFNClient
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
@@ -15,7 +22,7 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
 
 
 class StepFunctionsSagaStarter:
-    def __init__(self, client: Any, state_machine_arn: str) -> None:
+    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
         self._client = client
         self._state_machine_arn = state_machine_arn
 
@@ -26,7 +33,7 @@ class StepFunctionsSagaStarter:
             )
             return str(response["executionArn"])
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+            if error_code(exc) != "ExecutionAlreadyExists":
                 raise
         return execution_arn(self._state_machine_arn, name)
 
@@ -36,5 +43,5 @@ class StepFunctionsSagaStarter:
                 executionArn=execution_arn(self._state_machine_arn, name), error=error, cause=cause[:32768]
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
+            if error_code(exc) != "ExecutionDoesNotExist":
                 raise

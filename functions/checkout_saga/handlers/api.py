@@ -31,10 +31,12 @@ from checkout_saga.handlers.api_routes.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
+    bad_page_token,
     error_response,
     invalid_request,
 )
 from checkout_saga.handlers.api_routes.json_body import parse_json_object, refuse_non_json
+from checkout_saga.logic.page_tokens import BadPageToken
 from checkout_saga.observability import logger, metrics, tracer
 
 TITLE = "Checkout saga API"
@@ -59,6 +61,11 @@ def get_openapi() -> dict[str, Any]:
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
 def _invalid(error: RequestValidationError) -> Response[Any]:
     return error_response(invalid_request(error.errors()))
+
+
+@app.exception_handler(BadPageToken)  # type: ignore[untyped-decorator]
+def _bad_page_token(error: BadPageToken) -> Response[Any]:
+    return error_response(bad_page_token(error))
 
 
 @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]

@@ -11,7 +11,6 @@ from checkout_saga.models import OrderStatus, SagaContext, StepName
 @saga_step(
     StepName.CANCEL_ORDER,
     SagaContext,
-    lambda context: context.order_id,
     on_transition="SagaCancelled",
     ends_as=OrderStatus.CANCELLED,
 )

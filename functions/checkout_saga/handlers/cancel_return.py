@@ -8,7 +8,7 @@ from checkout_saga.logic.returns import cancel_return
 from checkout_saga.models import ReturnContext, StepName
 
 
-@saga_step(StepName.CANCEL_RETURN, ReturnContext, lambda context: context.return_id, on_transition="ReturnCancelled")
+@saga_step(StepName.CANCEL_RETURN, ReturnContext, on_transition="ReturnCancelled")
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     record_forward_failure(context, repos.return_saga_log, now)
     return cancel_return(context, repos.orders, repos.returns, repos.return_saga_log, now)

@@ -7,6 +7,6 @@ from checkout_saga.logic.returns import complete_return
 from checkout_saga.models import ReturnContext, StepName
 
 
-@saga_step(StepName.COMPLETE_RETURN, ReturnContext, lambda context: context.return_id, on_transition="ReturnCompleted")
+@saga_step(StepName.COMPLETE_RETURN, ReturnContext, on_transition="ReturnCompleted")
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     return complete_return(context, repos.returns, repos.return_saga_log, now)

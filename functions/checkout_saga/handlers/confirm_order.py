@@ -10,7 +10,6 @@ from checkout_saga.models import OrderStatus, SagaContext, StepName
 @saga_step(
     StepName.CONFIRM_ORDER,
     SagaContext,
-    lambda context: context.order_id,
     on_transition="SagaConfirmed",
     ends_as=OrderStatus.CONFIRMED,
 )

@@ -7,6 +7,6 @@ from checkout_saga.logic.results import StepResult
 from checkout_saga.models import CheckoutInput, StepName
 
 
-@saga_step(StepName.CREATE_ORDER, CheckoutInput, lambda request: request.order_id, on_transition="SagaStarted")
+@saga_step(StepName.CREATE_ORDER, CheckoutInput, on_transition="SagaStarted")
 def handler(request: CheckoutInput, repos: Repositories, now: str) -> StepResult:
     return create_order(request, repos.inventory, repos.orders, repos.saga_log, now)

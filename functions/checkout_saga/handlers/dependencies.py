@@ -1,10 +1,13 @@
 """Builds what the logic needs from the function's environment: the one place that wires boto3 in.
-Clients are cached per process (warm invocations reuse them); settings are re-read at every call."""
+Clients are cached per process (warm invocations reuse them); settings are validated at every
+call, once (the step decorator passes them on), never at import."""
+
+from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
@@ -12,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from checkout_saga.dal.aws_errors import error_code
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords, DynamoDBReturnRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
@@ -36,6 +40,9 @@ from checkout_saga.faults import FaultInjector, FaultPlan
 from checkout_saga.observability import logger
 from checkout_saga.settings import ApiSettings, StepSettings, load_settings
 
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
 FAULTS_MAX_AGE_SECONDS = 2  # README, fault injection: a change of the faults parameter takes effect within 2 s
 
 
@@ -47,11 +54,18 @@ class Repositories:
     saga_log: SagaLogRepository
     returns: ReturnsRepository
     return_saga_log: SagaLogRepository  # the return sagas' log: the same shape, its own table
+    token_vault: TokenVault | None = None  # only where PAYMENT_TOKEN_KEY is set: the API and ChargePayment
+
+    def sealing(self) -> TokenVault:
+        if self.token_vault is None:
+            raise ValueError("PAYMENT_TOKEN_KEY is not set: this function cannot seal or open payment tokens")
+        return self.token_vault
 
 
 @lru_cache(maxsize=4)
-def _dynamodb(endpoint_url: str | None, region: str | None) -> Any:
-    return boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region)
+def _dynamodb(endpoint_url: str | None, region: str | None) -> DynamoDBServiceResource:
+    resource: DynamoDBServiceResource = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region)
+    return resource
 
 
 @lru_cache(maxsize=16)
@@ -64,6 +78,9 @@ def _repositories(settings: StepSettings, endpoint_url: str | None, region: str 
         saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table)),
         returns=DynamoDBReturns(dynamodb.Table(settings.returns_table), settings.orders_table),
         return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table)),
+        token_vault=KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
+        if settings.payment_token_key
+        else None,
     )
 
 
@@ -110,8 +127,9 @@ def _idempotency_store(table: str, endpoint_url: str | None, region: str | None)
 def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
     settings = settings or load_settings(ApiSettings)
     endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
+    repos = _repositories(settings, endpoint_url, region)
     return ApiDependencies(
-        repos=_repositories(settings, endpoint_url, region),
+        repos=repos,
         order_records=_order_records(settings, endpoint_url, region),
         return_records=_return_records(settings, endpoint_url, region),
         saga_starter=StepFunctionsSagaStarter(
@@ -121,16 +139,8 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
             _client("stepfunctions", endpoint_url, region), settings.return_state_machine_arn
         ),
         idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
-        token_vault=token_vault(settings),
+        token_vault=repos.sealing(),
     )
-
-
-def token_vault(settings: StepSettings | None = None) -> TokenVault:
-    settings = settings or load_settings(StepSettings)
-    if not settings.payment_token_key:
-        raise ValueError("PAYMENT_TOKEN_KEY is not set: this function cannot seal or open payment tokens")
-    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
-    return KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
 
 
 def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
@@ -159,7 +169,7 @@ def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
 def _parameter_not_found(exc: Exception) -> bool:
     # powertools raises GetParameterError inside its `except`: the SDK's error is the implicit context.
     cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
+    return isinstance(cause, ClientError) and error_code(cause) == "ParameterNotFound"
 
 
 def reset_caches() -> None:

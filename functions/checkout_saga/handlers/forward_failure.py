@@ -1,11 +1,13 @@
 """What every compensation handler does before undoing its step: keep and count the forward failure."""
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 from checkout_saga.dal.interfaces import SagaLogRepository
 from checkout_saga.logic.compensation import note_failure
 from checkout_saga.models import FlowContext
-from checkout_saga.observability import logger, metrics
+from checkout_saga.observability import emit_now, logger
+
+STEP_FAILED = "StepFailed"  # per step and error: the console and the dashboard read it
 
 
 def record_forward_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> None:
@@ -13,11 +15,4 @@ def record_forward_failure(context: FlowContext, saga_log: SagaLogRepository, no
     if failure is None:
         return
     logger.warning("saga compensating", failed_step=failure.step, error=failure.error, cause=failure.cause)
-    with single_metric(
-        name="StepFailed",
-        unit=MetricUnit.Count,
-        value=1,
-        namespace=metrics.namespace,
-        default_dimensions={"step": failure.step, "error": failure.error},
-    ):
-        pass
+    emit_now(STEP_FAILED, MetricUnit.Count, 1, {"step": failure.step, "error": failure.error})

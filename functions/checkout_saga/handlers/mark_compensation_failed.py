@@ -9,9 +9,8 @@ from checkout_saga.models import OrderStatus, SagaContext
 
 
 @saga_step(
-    None,
+    "MarkCompensationFailed",
     SagaContext,
-    lambda context: context.order_id,
     on_transition="SagaCompensationFailed",
     ends_as=OrderStatus.COMPENSATION_FAILED,
 )

@@ -8,7 +8,7 @@ from checkout_saga.logic.returns import mark_return_compensation_failed, settle_
 from checkout_saga.models import ReturnContext
 
 
-@saga_step(None, ReturnContext, lambda context: context.return_id, on_transition="ReturnCompensationFailed")
+@saga_step("MarkReturnCompensationFailed", ReturnContext, on_transition="ReturnCompensationFailed")
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     settle_return_pivot(context, repos.returns)
     record_forward_failure(context, repos.return_saga_log, now)

@@ -9,7 +9,7 @@ from checkout_saga.logic.results import StepResult
 from checkout_saga.models import SagaContext, StepName
 
 
-@saga_step(StepName.REFUND_PAYMENT, SagaContext, lambda context: context.order_id)
+@saga_step(StepName.REFUND_PAYMENT, SagaContext)
 def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
     fence_order(context, repos.orders, now)
     record_forward_failure(context, repos.saga_log, now)

@@ -7,6 +7,6 @@ from checkout_saga.logic.returns import refund_return
 from checkout_saga.models import ReturnContext, StepName
 
 
-@saga_step(StepName.REFUND_RETURN, ReturnContext, lambda context: context.return_id)
+@saga_step(StepName.REFUND_RETURN, ReturnContext)
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     return refund_return(context, repos.payments, repos.return_saga_log, now)

@@ -8,7 +8,7 @@ from checkout_saga.logic.results import StepResult
 from checkout_saga.models import SagaContext, StepName
 
 
-@saga_step(StepName.RELEASE_STOCK, SagaContext, lambda context: context.order_id)
+@saga_step(StepName.RELEASE_STOCK, SagaContext)
 def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
     record_forward_failure(context, repos.saga_log, now)
     return release_stock(context, repos.inventory, repos.saga_log, now)

@@ -7,6 +7,6 @@ from checkout_saga.logic.results import StepResult
 from checkout_saga.models import SagaContext, StepName
 
 
-@saga_step(StepName.RESERVE_STOCK, SagaContext, lambda context: context.order_id)
+@saga_step(StepName.RESERVE_STOCK, SagaContext)
 def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
     return reserve_stock(context, repos.inventory, repos.saga_log, now)

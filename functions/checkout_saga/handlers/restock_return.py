@@ -7,6 +7,6 @@ from checkout_saga.logic.returns import restock_return
 from checkout_saga.models import ReturnContext, StepName
 
 
-@saga_step(StepName.RESTOCK_RETURN, ReturnContext, lambda context: context.return_id)
+@saga_step(StepName.RESTOCK_RETURN, ReturnContext)
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     return restock_return(context, repos.inventory, repos.return_saga_log, now)

@@ -3,11 +3,11 @@ with the outcome as dimension (CloudWatch's p50/p95 per outcome; the local conso
 
 from datetime import datetime
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 from checkout_saga.dal.interfaces import SagaLogRepository
 from checkout_saga.models import OrderStatus
-from checkout_saga.observability import metrics
+from checkout_saga.observability import emit_now
 
 SAGA_DURATION = "SagaDuration"
 
@@ -20,14 +20,9 @@ def record_saga_duration(saga_id: str, outcome: OrderStatus, saga_log: SagaLogRe
     saga = saga_log.get(saga_id)
     if saga is None:
         return
-    with single_metric(
-        name=SAGA_DURATION,
-        unit=MetricUnit.Milliseconds,
-        value=max(0.0, elapsed_ms(saga.started_at, now)),
-        namespace=metrics.namespace,
-        default_dimensions={"outcome": outcome.value},
-    ):
-        pass
+    emit_now(
+        SAGA_DURATION, MetricUnit.Milliseconds, max(0.0, elapsed_ms(saga.started_at, now)), {"outcome": outcome.value}
+    )
 
 
 def _instant(value: str) -> datetime:

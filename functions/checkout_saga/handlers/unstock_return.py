@@ -9,7 +9,7 @@ from checkout_saga.logic.returns import fence_return, unstock_return
 from checkout_saga.models import ReturnContext, StepName
 
 
-@saga_step(StepName.UNSTOCK_RETURN, ReturnContext, lambda context: context.return_id)
+@saga_step(StepName.UNSTOCK_RETURN, ReturnContext)
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     fence_return(context, repos.returns, now)
     record_forward_failure(context, repos.return_saga_log, now)

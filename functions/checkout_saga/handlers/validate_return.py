@@ -8,7 +8,7 @@ from checkout_saga.models import ReturnInput, StepName
 from checkout_saga.settings import ReturnPolicySettings, load_settings
 
 
-@saga_step(StepName.VALIDATE_RETURN, ReturnInput, lambda request: request.return_id, on_transition="ReturnStarted")
+@saga_step(StepName.VALIDATE_RETURN, ReturnInput, on_transition="ReturnStarted")
 def handler(request: ReturnInput, repos: Repositories, now: str) -> StepResult:
     window_days = load_settings(ReturnPolicySettings).return_window_days
     return validate_return(request, repos.orders, repos.returns, repos.return_saga_log, window_days, now)

@@ -8,7 +8,7 @@ from checkout_saga.logic.returns import void_return_refund
 from checkout_saga.models import ReturnContext, StepName
 
 
-@saga_step(StepName.VOID_RETURN_REFUND, ReturnContext, lambda context: context.return_id)
+@saga_step(StepName.VOID_RETURN_REFUND, ReturnContext)
 def handler(context: ReturnContext, repos: Repositories, now: str) -> StepResult:
     record_forward_failure(context, repos.return_saga_log, now)
     return void_return_refund(context, repos.returns, repos.payments, repos.return_saga_log, now)

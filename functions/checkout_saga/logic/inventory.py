@@ -2,20 +2,19 @@
 
 from checkout_saga.dal.interfaces import InventoryRepository, SagaLogRepository
 from checkout_saga.errors import SagaAlreadyCompensated
-from checkout_saga.logic.results import StepResult
-from checkout_saga.models import PricedItem, ReservationStatus, SagaContext, SagaState
+from checkout_saga.logic.results import StepResult, advance
+from checkout_saga.models import ReservationStatus, SagaContext, SagaState
 
 
 def reserve_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    items = [PricedItem.model_validate(item.model_dump()) for item in context.items]
+    items = [item.as_priced() for item in context.items]
     log = saga_log.pending(context.order_id, SagaState.STOCK_RESERVED, now)
     reservation = inventory.reserve(context.order_id, items, log=log)  # one write: the stock and the log
     if reservation.status is ReservationStatus.RELEASED:
         raise SagaAlreadyCompensated(f"the stock of order {context.order_id} was already released")
-    recorded = log.appended or saga_log.record(context.order_id, SagaState.STOCK_RESERVED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.STOCK_RESERVED, now, pending=log)
 
 
 def release_stock(
@@ -23,5 +22,4 @@ def release_stock(
 ) -> StepResult:
     log = saga_log.pending(context.order_id, SagaState.STOCK_RELEASED, now)
     inventory.release(context.order_id, log=log)  # one write: the stock given back and the log
-    recorded = log.appended or saga_log.record(context.order_id, SagaState.STOCK_RELEASED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.STOCK_RELEASED, now, pending=log)

@@ -4,7 +4,7 @@ COMPENSATION_FAILED mark."""
 from checkout_saga.dal.interfaces import InventoryRepository, OrdersRepository, SagaLogRepository
 from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, UnknownOrder, UnknownProduct
 from checkout_saga.logic.compensation import note_compensation_failure
-from checkout_saga.logic.results import StepResult
+from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
     CheckoutInput,
     LineItem,
@@ -54,18 +54,7 @@ def create_order(
     log = saga_log.pending(
         order_id, SagaState.ORDER_CREATED, now, customer_id=request.customer_id, opens_with=SagaState.STARTED
     )
-    order = orders.create(
-        Order(
-            order_id=order_id,
-            customer_id=request.customer_id,
-            status=OrderStatus.PENDING,
-            items=items,
-            total_cents=sum(item.subtotal_cents for item in items),
-            created_at=now,
-            updated_at=now,
-        ),
-        log=log,
-    )
+    order = orders.create(Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now), log=log)
     if order.status in _UNDONE:
         raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
     if not log.appended:  # the order was stored already (a retry): its transition too, unless that write was lost
@@ -73,7 +62,7 @@ def create_order(
     context = SagaContext(
         order_id=order_id,
         customer_id=order.customer_id,
-        items=[LineItem(**item.model_dump()) for item in order.items],
+        items=[item.as_line() for item in order.items],
         payment_token=request.payment_token,
         sealed_payment_token=request.sealed_payment_token,
         total_cents=order.total_cents,
@@ -88,8 +77,7 @@ def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: Saga
         raise UnknownOrder(f"no order {context.order_id}")
     if status is not OrderStatus.CONFIRMED:
         raise SagaAlreadyCompensated(f"order {context.order_id} is {status.value}, it cannot be confirmed")
-    recorded = log.appended or saga_log.record(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED, pending=log)
 
 
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
@@ -102,22 +90,12 @@ def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaL
             for item in context.items
         ]
         order = orders.create(
-            Order(
-                order_id=context.order_id,
-                customer_id=context.customer_id,
-                status=OrderStatus.CANCELLED,
-                items=items,
-                total_cents=sum(item.subtotal_cents for item in items),
-                created_at=now,
-                updated_at=now,
-            ),
-            log=log,
+            Order.new(context.order_id, context.customer_id, OrderStatus.CANCELLED, items, now), log=log
         )
         if order.status is not OrderStatus.CANCELLED:
             # A CreateOrder delivered late stored the order between the two writes: cancel that one.
             orders.cancel(context.order_id, now, log=None if log.appended else log)
-    recorded = log.appended or saga_log.record(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED, pending=log)
 
 
 def settle_pivot(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository) -> None:

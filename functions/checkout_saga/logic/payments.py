@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from checkout_saga.dal.interfaces import PaymentsRepository, SagaLogRepository
 from checkout_saga.errors import InsufficientFunds, PaymentDeclined, SagaAlreadyCompensated, SagaError
-from checkout_saga.logic.results import StepResult
+from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import Payment, PaymentStatus, SagaContext, SagaState
 
 Charge = Callable[[str, int, int], None]  # (token, amount_cents, attempt); see payment_provider.charge
@@ -38,8 +38,7 @@ def charge_payment(
         else:
             payment = payments.settle(context.order_id, PaymentStatus.CAPTURED, context.total_cents, None, log=log)
     _raise_unless_captured(payment)
-    recorded = log.appended or saga_log.record(context.order_id, SagaState.PAYMENT_CHARGED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.PAYMENT_CHARGED, now, pending=log)
 
 
 def _token(context: SagaContext, open_token: OpenToken | None) -> str:
@@ -66,5 +65,4 @@ def refund_payment(
 ) -> StepResult:
     log = saga_log.pending(context.order_id, SagaState.PAYMENT_REFUNDED, now)
     payments.refund(context.order_id, log=log)  # one write: the refund (or void) and the log
-    recorded = log.appended or saga_log.record(context.order_id, SagaState.PAYMENT_REFUNDED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.PAYMENT_REFUNDED, now, pending=log)

@@ -33,15 +33,5 @@ def start_return(
     saga_input = ReturnInput(return_id=return_id, order_id=order_id, items=items, reason=request.reason)
     execution = starter.start(return_id, saga_input.to_payload(exclude_none=True))
     saga_log.record(return_id, SagaState.STARTED, now)
-    returns.create(
-        ReturnRecord(
-            return_id=return_id,
-            order_id=order_id,
-            status=ReturnStatus.PENDING,
-            items=items,
-            reason=request.reason,
-            requested_at=now,
-            updated_at=now,
-        )
-    )
+    returns.create(ReturnRecord.new(return_id, order_id, ReturnStatus.PENDING, items, request.reason, now))
     return ReturnAccepted(return_id=return_id, order_id=order_id, status="PENDING", execution_arn=execution)

@@ -24,7 +24,7 @@ from checkout_saga.errors import (
     UnknownOrder,
 )
 from checkout_saga.logic.compensation import note_compensation_failure
-from checkout_saga.logic.results import StepResult
+from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
     LineItem,
     Order,
@@ -94,15 +94,7 @@ def validate_return(
 ) -> StepResult:
     started = saga_log.record(request.return_id, SagaState.STARTED, now)
     record = returns.create(
-        ReturnRecord(
-            return_id=request.return_id,
-            order_id=request.order_id,
-            status=ReturnStatus.PENDING,
-            items=request.items,
-            reason=request.reason,
-            requested_at=now,
-            updated_at=now,
-        )
+        ReturnRecord.new(request.return_id, request.order_id, ReturnStatus.PENDING, request.items, request.reason, now)
     )
     for _ in range(MAX_CLAIM_ROUNDS):
         if record.status is ReturnStatus.REJECTED:
@@ -120,7 +112,7 @@ def validate_return(
         items = priced(order, record.items)
         validated = record.model_copy(
             update={
-                "items": [LineItem(**item.model_dump()) for item in items],
+                "items": [item.as_line() for item in items],
                 "refund_cents": sum(item.subtotal_cents for item in items),
                 "validated_at": now,
             }
@@ -159,19 +151,17 @@ def refund_return(
     payment = payments.refund_return(context.order_id, context.return_id, context.refund_cents)
     if context.return_id in payment.voided_returns:
         raise SagaAlreadyCompensated(f"the refund of return {context.return_id} was already voided")
-    recorded = saga_log.record(context.return_id, SagaState.RETURN_REFUNDED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.RETURN_REFUNDED, now)
 
 
 def restock_return(
     context: ReturnContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    items = [PricedItem.model_validate(item.model_dump()) for item in context.items]
+    items = [item.as_priced() for item in context.items]
     restock = inventory.restock_return(context.return_id, items)
     if restock.status is RestockStatus.UNSTOCKED:
         raise SagaAlreadyCompensated(f"the restock of return {context.return_id} was already undone")
-    recorded = saga_log.record(context.return_id, SagaState.RETURN_RESTOCKED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.RETURN_RESTOCKED, now)
 
 
 def complete_return(
@@ -182,8 +172,7 @@ def complete_return(
         raise UnknownOrder(f"no return {context.return_id}")
     if record.status is not ReturnStatus.COMPLETED:
         raise SagaAlreadyCompensated(f"return {context.return_id} is {record.status.value}, it cannot complete")
-    recorded = saga_log.record(context.return_id, SagaState.COMPLETED, now, status=ReturnStatus.COMPLETED)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.COMPLETED, now, status=ReturnStatus.COMPLETED)
 
 
 # ----------------------------------------------------------------- compensations
@@ -199,8 +188,7 @@ def unstock_return(
     context: ReturnContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     inventory.unstock_return(context.return_id)
-    recorded = saga_log.record(context.return_id, SagaState.RETURN_UNSTOCKED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.RETURN_UNSTOCKED, now)
 
 
 def void_return_refund(
@@ -213,8 +201,7 @@ def void_return_refund(
     record = returns.get(context.return_id)
     if record is not None and record.validated_at is not None:  # not validated: no refund was ever due
         payments.void_return_refund(record.order_id, record.return_id, record.refund_cents)
-    recorded = saga_log.record(context.return_id, SagaState.REFUND_VOIDED, now)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.REFUND_VOIDED, now)
 
 
 def cancel_return(
@@ -233,14 +220,8 @@ def cancel_return(
             # ValidateReturn failed before storing the return: keep a CANCELLED one so GET /returns/{id} answers
             # and a ValidateReturn delivered late cannot validate it any more.
             record = returns.create(
-                ReturnRecord(
-                    return_id=context.return_id,
-                    order_id=context.order_id,
-                    status=ReturnStatus.CANCELLED,
-                    items=context.items,
-                    reason=context.reason,
-                    requested_at=now,
-                    updated_at=now,
+                ReturnRecord.new(
+                    context.return_id, context.order_id, ReturnStatus.CANCELLED, context.items, context.reason, now
                 )
             )
         if record.status not in (ReturnStatus.PENDING, ReturnStatus.COMPENSATION_FAILED):
@@ -251,8 +232,7 @@ def cancel_return(
             break
     else:
         raise TransientStepError(f"the order of return {context.return_id} kept changing; try again")
-    recorded = saga_log.record(context.return_id, SagaState.CANCELLED, now, status=ReturnStatus.CANCELLED)
-    return StepResult(context, transitioned=recorded)
+    return advance(context, saga_log, SagaState.CANCELLED, now, status=ReturnStatus.CANCELLED)
 
 
 def settle_return_pivot(context: ReturnContext, returns: ReturnsRepository) -> None:

@@ -3,14 +3,14 @@ there are), POST /products/{sku}/restock (a delivery: adds units), GET /products
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import PageToken, ProductInput, ProductPage, RestockInput
-from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, bad_page_token, documented
+from checkout_saga.api_models import ProductInput, ProductPage, RestockInput
+from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documented
+from checkout_saga.handlers.api_routes.paging import NextPage, PageSize
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.catalog import ProductChanged, UnknownSku, list_products, restock, stocktake
-from checkout_saga.logic.page_tokens import BadPageToken
 from checkout_saga.models import Sku, StockedProduct
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -23,14 +23,8 @@ SkuPath = Annotated[Sku, Path()]
     responses=documented(200, "One page of products", 400),
     tags=["products"],
 )
-def get_products(
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-    next_token: Annotated[PageToken | None, Query(alias="next", description="`next` of the previous page")] = None,
-) -> ProductPage:
-    try:
-        return list_products(limit, next_token, api_dependencies().repos.inventory)
-    except BadPageToken as exc:
-        raise bad_page_token(exc) from exc
+def get_products(limit: PageSize = 20, next_token: NextPage = None) -> ProductPage:
+    return list_products(limit, next_token, api_dependencies().repos.inventory)
 
 
 @router.get(

@@ -7,12 +7,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CompensateRequest, PageToken, SagaPage, UndoAccepted
+from checkout_saga.api_models import CompensateRequest, SagaPage, UndoAccepted
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
-from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, bad_page_token, documented
+from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documented
+from checkout_saga.handlers.api_routes.paging import NextPage, PageSize
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.page_tokens import BadPageToken
 from checkout_saga.logic.saga_listing import list_sagas
 from checkout_saga.logic.saga_operations import NotAllowedNow, UndoStarted, force_compensation, resume
 from checkout_saga.models import OrderId, OrderStatus
@@ -29,13 +29,10 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 )
 def get_sagas(
     status: Annotated[OrderStatus, Query(description="The sagas' current status")],
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-    next_token: Annotated[PageToken | None, Query(alias="next", description="`next` of the previous page")] = None,
+    limit: PageSize = 20,
+    next_token: NextPage = None,
 ) -> SagaPage:
-    try:
-        return list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
-    except BadPageToken as exc:
-        raise bad_page_token(exc) from exc
+    return list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
 
 
 OrderIdPath = Annotated[OrderId, Path(alias="orderId")]

@@ -1,6 +1,8 @@
 """The chaos checker (saga_client.invariants) on crafted snapshots: a consistent one passes, and each kind of
 violation is detected and named by its invariant."""
 
+from typing import Any
+
 import pytest
 
 from saga_client.invariants import OrderFacts, Race, ReturnFacts, Snapshot, check, holdings
@@ -9,7 +11,7 @@ FORWARD = ("STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED")
 UNDONE = (*FORWARD, "PAYMENT_REFUNDED", "STOCK_RELEASED", "CANCELLED")
 
 # One order of each final status, as consistent data leaves them (2 units of A, 500 cents).
-DEFAULTS = {
+DEFAULTS: dict[str, dict[str, Any]] = {
     "CONFIRMED": {
         "reservation_status": "RESERVED",
         "payment_status": "CAPTURED",
@@ -26,7 +28,7 @@ DEFAULTS = {
 
 
 def order(order_id: str, status: str, **overrides) -> OrderFacts:
-    fields = {
+    fields: dict[str, Any] = {
         "saga_status": status,
         "total_cents": 500,
         "items": {"A": 2},
@@ -222,7 +224,13 @@ def _returned_snapshot(**return_fields: object) -> Snapshot:
         history=("STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED", "CONFIRMED"),
         returns_refunded_cents=2000,
     )
-    facts = {"return_id": "r-1", "order_id": "o-r", "status": "COMPLETED", "refund_cents": 2000, "units": {"A": 2}}
+    facts: dict[str, Any] = {
+        "return_id": "r-1",
+        "order_id": "o-r",
+        "status": "COMPLETED",
+        "refund_cents": 2000,
+        "units": {"A": 2},
+    }
     facts.update(restocked=True, refunded=True, **return_fields)
     return Snapshot(orders=[order], initial_stock={"A": 10}, available={"A": 9}, returns=[ReturnFacts(**facts)])
 

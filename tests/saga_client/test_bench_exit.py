@@ -2,13 +2,14 @@
 --strict asks to gate on the targets."""
 
 import json
+from typing import Any
 
 import pytest
 
 from saga_client import bench
 
 
-def fake_report(holds: bool) -> dict:
+def fake_report(holds: bool) -> dict[str, Any]:
     return {"conditions": {}, "targets": [{"name": "throughput", "holds": holds}]}
 
 

@@ -1,21 +1,23 @@
 """Reading execution histories: scheduled inputs, failed attempts by state and error, retries."""
 
+from typing import Any
+
 from saga_client.histories import failed_attempts, retries, scheduled
 
 
-def entered(name: str) -> dict:
+def entered(name: str) -> dict[str, Any]:
     kind = "TaskStateEntered" if name[0].isupper() and not name.endswith("Failed") else "PassStateEntered"
     return {"type": kind, "stateEnteredEventDetails": {"name": name}}
 
 
-def lambda_scheduled(resource: str, payload: str) -> dict:
+def lambda_scheduled(resource: str, payload: str) -> dict[str, Any]:
     return {
         "type": "LambdaFunctionScheduled",
         "lambdaFunctionScheduledEventDetails": {"resource": resource, "input": payload},
     }
 
 
-def lambda_failed(error: str) -> dict:
+def lambda_failed(error: str) -> dict[str, Any]:
     return {"type": "LambdaFunctionFailed", "lambdaFunctionFailedEventDetails": {"error": error, "cause": "..."}}
 
 

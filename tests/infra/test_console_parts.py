@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from local_cloud.console import emf, graph, pages
 from local_cloud.console.history import Attempt, Visit
@@ -63,9 +64,10 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile([7.0], 95) == 7.0
 
 
-def real_definition() -> dict:
+def real_definition() -> dict[str, Any]:
     text = (ROOT / "statemachine" / "checkout.asl.json").read_text()
-    return json.loads(re.sub(r"\$\{(\w+)\}", lambda m: "arn" if "Arn" in m[1] else "1", text))
+    definition: dict[str, Any] = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: "arn" if "Arn" in m[1] else "1", text))
+    return definition
 
 
 def test_the_graph_has_every_state_and_every_transition_of_the_definition() -> None:

@@ -1,0 +1,45 @@
+"""One conditional UpdateItem, the shape every table's state change shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
+from checkout_saga.dal.dynamodb_values import plain
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import UpdateItemInputTableUpdateItemTypeDef
+
+
+def update_if(
+    table: Table,
+    key: Mapping[str, str],
+    expression: str,
+    condition: str,
+    values: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """Apply `expression` if `condition` holds; the item as it is afterwards, None if the condition refused it
+    (nothing written). Of `names`, only those the expressions use are sent: DynamoDB refuses unused ones."""
+    used = {name: attribute for name, attribute in (names or {}).items() if name in f"{expression} {condition}"}
+    request: UpdateItemInputTableUpdateItemTypeDef = {
+        "Key": key,
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
+    }
+    if used:
+        request["ExpressionAttributeNames"] = used
+    try:
+        result = table.update_item(**request)
+    except ClientError as exc:
+        if error_code(exc) != CONDITION_FAILED:
+            raise
+        return None
+    attributes: dict[str, Any] = plain(result["Attributes"])
+    return attributes
