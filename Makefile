@@ -143,9 +143,12 @@ resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }
 	@$(PY) -m saga_client resume $(ORDER) --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
-# The benchmark (README: speed): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''"
+# The benchmark (README: speed): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''";
+# SUSTAINED=600 adds a 10-minute run at concurrency 8 (latency and the local cloud's memory, minute by minute).
+SUSTAINED ?= 0
 bench: $(VENV)/.installed
-	@$(PY) -m saga_client bench --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK) --report bench-report.json $(BENCH_ARGS)
+	@$(PY) -m saga_client bench --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK) --report bench-report.json \
+		--sustained $(SUSTAINED) $(BENCH_ARGS)
 
 openapi: $(VENV)/.installed
 	$(PY) -m checkout_saga.handlers.api --write-openapi openapi.json

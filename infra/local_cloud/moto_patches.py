@@ -4,7 +4,8 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
 1. ``LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)``: the one place where
    moto runs a handler (in Docker). Replaced by a call to a LambdaRunner. moto's ``invoke()`` then
    sets ``x-amz-function-error`` when errored; Step Functions' interpreter raises on that header and
-   takes the payload's ``errorType`` as the error name a Catch/Retry matches.
+   takes the payload's ``errorType`` as the error name a Catch/Retry matches. Each call is metered
+   (``usage_meter``: requests and billed duration, as Lambda bills them).
 2. ``StepFunctionsParserBackend.start_execution``: a nameless start gets a UUID name, as on AWS
    (moto's interpreter backend builds the ARN from the name as given, ending in ``:None``); an input over
    256 KiB is refused first, as AWS does (``moto_limits.check_execution_input``).
@@ -45,6 +46,7 @@ from local_cloud.seams import SeamChanged as SeamChanged
 from local_cloud.seams import replace as _replace
 from local_cloud.seams import require_signature as require_signature
 from local_cloud.seams import set_environ
+from local_cloud.usage_meter import USAGE
 
 # The logs Invoke returns with LogType=Tail: AWS returns the last 4 KB.
 _TAIL_BYTES = 4096
@@ -83,6 +85,7 @@ def install_lambda_runner(
             return error_payload("AccessDeniedException", str(exc)), True, ""
         spec = dataclasses.replace(spec, credentials=credentials.environment())
         result = runner.invoke(spec, _event_json(event))
+        USAGE.add_lambda(spec.function_name, result.duration_ms, spec.memory_mb)
         _save_logs(self, spec, result)
         tail = result.logs.encode()[-_TAIL_BYTES:].decode("utf-8", "ignore")
         return result.payload, result.errored, tail

@@ -39,6 +39,7 @@ from local_cloud.moto_patches import Installation, install_all
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
 from local_cloud.role_credentials import RoleCredentials
 from local_cloud.schedules import ScheduleRunner
+from local_cloud.usage_meter import USAGE
 from local_cloud.worker_pool import WorkerPoolRunner
 
 _active_lock = threading.Lock()
@@ -104,7 +105,7 @@ class LocalCloud:
             identity = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
 
             def health() -> dict[str, Any]:
-                return {**identity, "iam": enforcement_stats()}
+                return {**identity, "iam": enforcement_stats(), "usage": USAGE.snapshot()}
 
             gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
             # The guard first: no foreign Host or Origin reaches the console (README: the saga console) or AWS APIs.

@@ -1,8 +1,10 @@
 """`make bench`: the checkout saga's performance on the local cloud, as a JSON report and a table.
 
-Phases (progress on stderr): deploy and seed; warm-up; end-to-end latency at concurrency 1; latency and
+Phases (progress on stderr): deploy and seed; warm-up; the AWS cost of each saga outcome, counted
+(bench_cost); end-to-end latency at concurrency 1; latency and
 sustained throughput at concurrency 8; the Lambda runtime's cold start and warm-invoke overhead; the
-floor (the step handlers called directly in one process); read latency as stored sagas grow.
+floor (the step handlers called directly in one process); optionally a sustained run (bench_sustained); read
+latency as stored sagas grow.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from local_cloud.netutil import health
 from saga_client import bench_coordinations as coordinations
 from saga_client.api_client import CheckoutApi
 from saga_client.aws_session import aws_session
+from saga_client.bench_cost import run_costs
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
 from saga_client.bench_growth import run_growth
 from saga_client.bench_load import run_load, run_saga, seed_bench_stock
 from saga_client.bench_runtime import function_specs, load_event, measure_floor, measure_lambda_runtime
+from saga_client.bench_sustained import run_sustained
 from saga_client.bench_targets import evaluate, render_table
 from saga_client.demo import ROOT, local_cloud, say
 from saga_client.identity import StackIdentities
@@ -51,6 +55,8 @@ class BenchOptions:
     growth_requests: int = 100
     coordinations: bool = True  # measure both coordinations side by side (README: two coordinations)
     coordination_sagas: int = 100  # per coordination and phase
+    cost_sagas: int = 20  # per outcome of the cost phase (0 skips it)
+    sustained: float = 0.0  # seconds of the sustained run at concurrency 8 (0 skips it)
 
 
 def conditions(options: BenchOptions, endpoint: str, cloud: str) -> dict[str, Any]:
@@ -94,7 +100,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     """Run every phase on the local cloud at `options.port` (reused if running) and return the report."""
     reused = health("127.0.0.1", options.port) is not None
     with local_cloud(options.port) as endpoint:
-        say("[1/7] deploying and seeding")
+        say("[1/9] deploying and seeding")
         outputs = deploy_stack(endpoint, options.stack_name, log=lambda line: None)
         cloud = "reused (already running)" if reused else "started by the benchmark"
         return run_phases(endpoint, outputs, options, cloud=cloud, progress=say)
@@ -140,12 +146,16 @@ def run_phases(
     server_pid = int(server["pid"]) if server and "pid" in server else None
     report: dict[str, Any] = {"conditions": conditions(options, endpoint, cloud), "options": asdict(options)}
 
-    progress(f"[2/7] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, then 10 at concurrency 1")
+    progress(f"[2/9] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, then 10 at concurrency 1")
     run_load(api_url, options.concurrency, sagas=options.warmup, token=token, poll_interval=options.poll_interval)
     run_load(api_url, 1, sagas=10, token=token, poll_interval=options.poll_interval)
     cancelled = run_saga(api, options.poll_interval, token="tok_declined")  # a template for the growth phase
 
-    progress(f"[3/7] latency at concurrency 1: {options.sagas} sagas")
+    if options.cost_sagas:
+        progress(f"[3/9] AWS cost: {options.cost_sagas} sagas per outcome, counted")
+        report["cost"] = run_costs(endpoint, api, outputs, options.cost_sagas, progress=progress)
+
+    progress(f"[4/9] latency at concurrency 1: {options.sagas} sagas")
     before = CpuSnapshot.take(server_pid)
     single = run_load(
         api_url, 1, sagas=options.sagas, token=token, poll_interval=options.poll_interval, progress=progress
@@ -154,7 +164,7 @@ def run_phases(
     report["sequential"]["cpu_ms_per_saga"] = cpu_per_saga(before, CpuSnapshot.take(server_pid), len(single.samples))
 
     progress(
-        f"[4/7] latency and throughput at concurrency {options.concurrency}: "
+        f"[5/9] latency and throughput at concurrency {options.concurrency}: "
         f"{options.duration:g} s and >= {options.sagas} sagas"
     )
     before = CpuSnapshot.take(server_pid)
@@ -175,14 +185,14 @@ def run_phases(
         iam_before, _iam_figures(endpoint), len(concurrent.samples), report["concurrent"]["cpu_ms_per_saga"]
     )
 
-    progress(f"[5/7] Lambda runtime: {options.cold_starts} cold starts, {options.runtime_calls} warm calls each way")
+    progress(f"[6/9] Lambda runtime: {options.cold_starts} cold starts, {options.runtime_calls} warm calls each way")
     specs = function_specs(endpoint, options.stack_name)
     event = {**load_event("reserve_stock"), "orderId": f"bench-runtime-{uuid.uuid4().hex[:12]}"}
     report["lambda_runtime"] = measure_lambda_runtime(
         endpoint, specs["reserve_stock"], event, calls=options.runtime_calls, cold_starts=options.cold_starts
     )
 
-    progress(f"[6/7] floor: {options.floor_sagas} sagas' handlers called directly in this process")
+    progress(f"[7/9] floor: {options.floor_sagas} sagas' handlers called directly in this process")
     floor = measure_floor(endpoint, specs, sagas=options.floor_sagas)
     floor_p50 = floor["saga_ms"]["p50"]
     report["orchestration"] = {
@@ -192,7 +202,7 @@ def run_phases(
     }
 
     if options.coordinations:
-        progress("[6b/7] the two coordinations side by side")
+        progress("[7b/9] the two coordinations side by side")
         report["coordinations"] = coordinations.measure(
             api_url,
             token,
@@ -204,8 +214,20 @@ def run_phases(
             progress=progress,
         )
 
+    if options.sustained:
+        progress(f"[8/9] sustained: {options.sustained:g} s at concurrency {options.concurrency}, minute by minute")
+        report["sustained"] = run_sustained(
+            api_url,
+            token,
+            server_pid,
+            seconds=options.sustained,
+            concurrency=options.concurrency,
+            poll_interval=options.poll_interval,
+            progress=progress,
+        )
+
     if options.growth_sizes:
-        progress(f"[7/7] growth: reads with {', '.join(f'{n:,}' for n in options.growth_sizes)} sagas stored")
+        progress(f"[9/9] growth: reads with {', '.join(f'{n:,}' for n in options.growth_sizes)} sagas stored")
         tables = {
             "orders": outputs["OrdersTableName"],
             "payments": outputs["PaymentsTableName"],

@@ -24,6 +24,10 @@ def add_bench_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
     parser.add_argument(
         "--coordination-sagas", type=int, default=100, help="sagas per phase of each coordination ('0' skips them)"
     )
+    parser.add_argument("--cost-sagas", type=int, default=20, help="sagas per outcome of the cost phase (0 skips)")
+    parser.add_argument(
+        "--sustained", type=float, default=0.0, help="seconds of a sustained run at the concurrency (0 skips it)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 3 if any target is missed")
     parser.add_argument("--report", type=Path, default=Path("bench-report.json"), help="JSON report path")
 
@@ -37,6 +41,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
         duration=args.duration,
         warmup=args.warmup,
         poll_interval=args.poll_interval,
+        cost_sagas=args.cost_sagas,
+        sustained=args.sustained,
         growth_sizes=tuple(int(size) for size in args.growth_sizes.split(",") if size.strip()),
         coordinations=args.coordination_sagas > 0,
         coordination_sagas=max(1, args.coordination_sagas),

@@ -22,7 +22,7 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """Each thread lists the children it started (the server's request threads start the workers)."""
     children: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -44,7 +44,7 @@ class CpuSnapshot:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         if server_pid is None:
             return cls(None, {}, usage.ru_utime + usage.ru_stime)
-        workers = {pid: seconds for pid in _children(server_pid) if (seconds := _cpu_seconds(pid)) is not None}
+        workers = {pid: seconds for pid in children(server_pid) if (seconds := _cpu_seconds(pid)) is not None}
         return cls(_cpu_seconds(server_pid), workers, usage.ru_utime + usage.ru_stime)
 
 

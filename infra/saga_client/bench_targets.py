@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-P95_E2E_SEQUENTIAL_MS = 150.0
+from saga_client.bench_cost import render_cost_rows
+from saga_client.bench_sustained import render_sustained_rows
+
+P95_E2E_SEQUENTIAL_MS = 60.0
 THROUGHPUT_CONCURRENT = 20.0
 WARM_OVERHEAD_MS = 2.0
 E2E_OVER_FLOOR = 3.0
 GROWTH_RATIO = 1.5
+SUSTAINED_DRIFT = 1.5  # p50 of the last window of a sustained run over the first's
 IAM_SHARE_OF_SAGA_CPU = 0.10  # what enforcing IAM may cost: a tenth of a saga's CPU
 P50_P95 = ("p50", "p95")
 GROWTH_QUERIES = (
@@ -42,6 +46,9 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
         checks.append(
             ("IAM enforcement, share of a saga's CPU", round(iam["share_of_saga_cpu"], 3), "<=", IAM_SHARE_OF_SAGA_CPU)
         )
+    drift = report.get("sustained", {}).get("p50_last_over_first_window")
+    if drift is not None:
+        checks.append(("sustained run: p50, last / first window", drift, "<=", SUSTAINED_DRIFT))
     for query, ratio in report.get("growth", {}).get("p50_ratio_largest_vs_smallest", {}).items():
         checks.append((f"growth: {query} p50, most / fewest stored", ratio, "<=", GROWTH_RATIO))
     return [
@@ -120,6 +127,8 @@ def render_table(report: dict[str, Any]) -> str:
         ("end-to-end / floor (p50)", f"{orchestration['e2e_over_floor_p50']:.2f}"),
         ("  saga's own duration / floor (p50)", f"{orchestration['saga_history_over_floor_p50']:.2f}"),
     ]
+    rows += render_cost_rows(report.get("cost", {}))
+    rows += render_sustained_rows(report.get("sustained", {}))
     for level in report.get("growth", {}).get("levels", []):
         stored = f"{level['sagas_stored']:,} sagas"
         for label, key in GROWTH_QUERIES:

@@ -26,6 +26,8 @@ TINY = BenchOptions(
     growth_sizes=(20, 50),
     growth_requests=3,
     coordination_sagas=3,
+    cost_sagas=1,
+    sustained=2.0,
 )
 
 
@@ -104,7 +106,31 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert comparison.count("\n") == 3  # a header, its rule, a row per coordination
     assert "| choreography |" in comparison
 
-    assert len(report["targets"]) == 9
+    outcomes = report["cost"]["outcomes"]
+    assert set(outcomes) == {"confirmed", "declined", "compensated after ConfirmOrder fails"}
+    for outcome in outcomes.values():
+        assert outcome["state_transitions"] >= 5
+        steps = {name.rpartition("-")[2] for name, counts in outcome["per_function"].items() if counts}
+        assert {"ApiFunction", "CreateOrderFunction", "ReserveStockFunction", "ChargePaymentFunction"} <= steps
+        totals = outcome["totals"]
+        assert totals["lambda_requests"] >= 4
+        assert totals["lambda_gbSeconds"] > 0
+        assert totals["dynamodb_requests"] >= 4
+        assert totals["dynamodb_writeUnits"] >= totals["dynamodb_requests"] / 2
+        assert outcome["one_order_read"]["dynamodb_readUnits"] > 0
+        dollars = outcome["cost_per_1000_usd"]
+        assert 0 < dollars["express"]["total"] < dollars["standard"]["total"]
+    # A compensation runs more states than a confirmed checkout.
+    assert outcomes["declined"]["state_transitions"] > outcomes["confirmed"]["state_transitions"]
+
+    sustained = report["sustained"]
+    [window] = sustained["windows"]  # 2 s: one window
+    assert window["sagas"] >= 1
+    assert window["server_rss_mb"] > 10
+    assert sustained["memory_at_start"]["server_rss_mb"] > 10
+    assert sustained["p50_last_over_first_window"] == 1.0
+
+    assert len(report["targets"]) == 10
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
     fragments: tuple[str, ...] = (
@@ -114,6 +140,6 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         "GET /sagas",
         "IAM enforcement",
     )
-    fragments += ("targets:",)
+    fragments += ("USD per 1,000", "DynamoDB requests by function", "sustained 2 s", "RSS at start", "targets:")
     for fragment in fragments:
         assert fragment in table

@@ -364,3 +364,54 @@ def test_queries_the_index_cannot_answer_go_to_moto(ddb: Client) -> None:
     }
     fast, slow, indexed = _query_both(ddb, **unlimited)
     assert (fast, indexed) == (slow, False)
+
+
+# -- 7: the validator's copy of the cached AST -----------------------------------------------------------
+
+
+def _shape(node: Any, parent: Any = None) -> Any:
+    """A node tree as plain data, checking on the way that each node's parent is the node above it."""
+    from moto.dynamodb.parsing import ast_nodes
+
+    if not isinstance(node, ast_nodes.Node):  # type: ignore[attr-defined]
+        return node
+    assert node.parent is parent
+    return (type(node).__name__, node.type, [_shape(child, node) for child in node.children or []])
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "SET #state = :state, updatedAt = :at, history = list_append(if_not_exists(history, :opening), :entry) "
+        "ADD reached :reached",
+        "SET available = available - :q ADD version :one",
+        "SET refundedCents = if_not_exists(refundedCents, :zero) + :cents ADD refundedReturns :ids",
+        "REMOVE a[1], b.c DELETE s :v",
+    ],
+)
+def test_the_ast_copy_is_the_tree_deepcopy_makes(expression: str) -> None:
+    import copy
+
+    from moto.dynamodb.parsing import ast_nodes, expressions
+
+    tree = expressions.UpdateExpressionParser.make(expression)  # type: ignore[attr-defined]
+    before = _shape(tree)
+    clone = moto_dynamodb.clone_ast(tree, ast_nodes.Node)  # type: ignore[attr-defined]
+    assert _shape(clone) == _shape(copy.deepcopy(tree)) == before
+    # Nothing is shared: changing the copy leaves the cached tree as it was.
+    clone.children.clear()
+    assert _shape(tree) == before
+
+
+def test_the_fast_copy_replaces_only_the_validators_deepcopy() -> None:
+    import copy
+
+    from moto.dynamodb.parsing import validators
+
+    def current() -> Any:
+        return getattr(validators, "deepcopy")  # noqa: B009 - imported there, not exported
+
+    with moto_dynamodb.install_fast_ast_copy():
+        assert current() is not copy.deepcopy
+        assert current()([{"a": 1}]) == [{"a": 1}]  # anything but a tree: copy.deepcopy
+    assert current() is copy.deepcopy

@@ -57,7 +57,7 @@ def test_a_refund_racing_a_charge_still_in_flight_refunds_what_it_captured(stack
     write is refused (its condition no longer holds); the refund reads again and refunds the capture."""
     payments = stack.payments
     order_id = f"race-{uuid.uuid4().hex[:8]}"
-    payments.count_attempt(order_id)  # the duplicate charge has begun: an attempt, no outcome yet
+    payments.attempt(order_id)  # the duplicate charge has begun: an attempt, no outcome yet
     read = payments.get
     landed: list[Payment | None] = []
 
@@ -86,4 +86,4 @@ def test_the_undo_fences_a_pending_order_against_a_confirm_still_in_flight(stack
     orders.transition(order_id, OrderStatus.PENDING, frozenset({OrderStatus.CONFIRMED}), "2026-01-01T00:00:00Z")
     assert orders.fence(order_id, "2026-01-01T00:00:01Z").status is OrderStatus.PENDING
 
-    assert orders.confirm(order_id, "2026-01-01T00:00:02Z").status is OrderStatus.PENDING
+    assert orders.confirm(order_id, "2026-01-01T00:00:02Z") is OrderStatus.PENDING

@@ -1,9 +1,10 @@
 """In-memory repositories with the same contracts as the DynamoDB ones (dal/interfaces.py), so the logic's
 unit tests run without sockets. Each method is atomic, as the conditional writes they stand for are."""
 
+from dataclasses import dataclass, field
 from typing import NoReturn
 
-from checkout_saga.dal.interfaces import PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OrderAlreadyExists, OutOfStock, UnknownProduct
 from checkout_saga.models import (
     Order,
@@ -38,8 +39,11 @@ class FakeOrders:
     def get(self, order_id: str) -> Order | None:
         return self.items.get(order_id)
 
-    def create(self, order: Order) -> Order:
-        stored = self.items.setdefault(order.order_id, order)
+    def create(self, order: Order, log: LogAppend | None = None) -> Order:
+        stored = self.items.get(order.order_id)
+        if stored is None:
+            stored = self.items[order.order_id] = order
+            _write(log)
         if (stored.customer_id, stored.items) != (order.customer_id, order.items):
             raise OrderAlreadyExists(order.order_id)
         return stored
@@ -50,10 +54,24 @@ class FakeOrders:
             order = self.items[order_id] = order.model_copy(update={"status": to, "updated_at": at})
         return order
 
-    def confirm(self, order_id: str, at: str) -> Order | None:
-        if order_id in self.undo_started:
-            return self.items.get(order_id)
-        return self.transition(order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), at)
+    def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+        order = self.items.get(order_id)
+        if order is None:
+            return None
+        if order_id not in self.undo_started and order.status is OrderStatus.PENDING:
+            order = self.transition(order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), at)
+            _write(log)
+        return order.status if order is not None else None
+
+    def cancel(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+        order = self.items.get(order_id)
+        if order is None:
+            return None
+        cancellable = {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED}
+        if order.status in cancellable:
+            order = self.items[order_id] = order.model_copy(update={"status": OrderStatus.CANCELLED, "updated_at": at})
+            _write(log)
+        return order.status
 
     def fence(self, order_id: str, at: str) -> Order | None:
         order = self.items.get(order_id)
@@ -82,7 +100,7 @@ class FakeInventory:
     def get_reservation(self, order_id: str) -> Reservation | None:
         return self.reservations.get(order_id)
 
-    def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
+    def reserve(self, order_id: str, items: list[PricedItem], log: LogAppend | None = None) -> Reservation:
         if order_id in self.reservations:
             return self.reservations[order_id]
         for item in items:
@@ -97,10 +115,13 @@ class FakeInventory:
         reservation = self.reservations[order_id] = Reservation(
             order_id=order_id, status=ReservationStatus.RESERVED, items=items
         )
+        _write(log)
         return reservation
 
-    def release(self, order_id: str) -> Reservation:
+    def release(self, order_id: str, log: LogAppend | None = None) -> Reservation:
         reservation = self.reservations.get(order_id)
+        if reservation is None or reservation.status is ReservationStatus.RESERVED:
+            _write(log)
         if reservation is None:
             reservation = Reservation(order_id=order_id, status=ReservationStatus.RELEASED)
         elif reservation.status is ReservationStatus.RESERVED:
@@ -139,21 +160,32 @@ class FakePayments:
     def get(self, order_id: str) -> Payment | None:
         return self.items.get(order_id)
 
-    def count_attempt(self, order_id: str) -> int:
+    def attempt(self, order_id: str) -> Payment:
         payment = self.items.get(order_id) or Payment(order_id=order_id)
-        self.items[order_id] = payment.model_copy(update={"attempts": payment.attempts + 1})
-        return payment.attempts + 1
+        if payment.status is None:
+            payment = self.items[order_id] = payment.model_copy(update={"attempts": payment.attempts + 1})
+        return payment
 
-    def settle(self, order_id: str, status: PaymentStatus, amount_cents: int, decline_reason: str | None) -> Payment:
+    def settle(
+        self,
+        order_id: str,
+        status: PaymentStatus,
+        amount_cents: int,
+        decline_reason: str | None,
+        log: LogAppend | None = None,
+    ) -> Payment:
         payment = self.items.get(order_id) or Payment(order_id=order_id)
         if payment.status is None:
             payment = self.items[order_id] = payment.model_copy(
                 update={"status": status, "amount_cents": amount_cents, "decline_reason": decline_reason}
             )
+            _write(log)
         return payment
 
-    def refund(self, order_id: str) -> Payment:
+    def refund(self, order_id: str, log: LogAppend | None = None) -> Payment:
         payment = self.items.get(order_id) or Payment(order_id=order_id)
+        if payment.status in (None, PaymentStatus.CAPTURED):
+            _write(log)
         if payment.status is None:
             payment = payment.model_copy(update={"status": PaymentStatus.VOIDED})
         elif payment.status is PaymentStatus.CAPTURED:
@@ -181,21 +213,39 @@ class FakeSagaLog:
         )
 
     def record(
-        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        opens_with: SagaState | None = None,
     ) -> bool:
         record = self._ensure(saga_id, at)
         if any(transition.state is state for transition in record.history):
             return False
+        opening = [SagaTransition(state=opens_with, at=at)] if opens_with and saga_id not in self.items else []
         self.items[saga_id] = record.model_copy(
             update={
                 "state": state,
                 "status": status or record.status,
                 "updated_at": at,
                 "customer_id": record.customer_id or customer_id,
-                "history": [*record.history, SagaTransition(state=state, at=at)],
+                "history": [*opening, *record.history, SagaTransition(state=state, at=at)],
             }
         )
         return True
+
+    def pending(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        opens_with: SagaState | None = None,
+    ) -> LogAppend:
+        return FakeLogAppend(saga_id, state, at, status, customer_id, opens_with, saga_log=self)
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         record = self._ensure(saga_id, at)
@@ -212,3 +262,21 @@ class FakeSagaLog:
 
     def states(self, saga_id: str) -> list[str]:
         return [transition.state.value for transition in self.items[saga_id].history]
+
+
+@dataclass
+class FakeLogAppend(LogAppend):
+    saga_log: FakeSagaLog | None = field(default=None, repr=False)
+
+    def write(self) -> None:
+        assert self.saga_log is not None
+        self.appended = self.saga_log.record(
+            self.saga_id, self.state, self.at, self.status, self.customer_id, opens_with=self.opens_with
+        )
+
+
+def _write(log: LogAppend | None) -> None:
+    """The effect was written: so is its log append, in the same atomic operation."""
+    if log is not None:
+        assert isinstance(log, FakeLogAppend), "the fakes write the fake saga log's appends only"
+        log.write()

@@ -1,5 +1,6 @@
 import pytest
 
+from checkout_saga.dal.interfaces import LogAppend
 from checkout_saga.errors import (
     OrderAlreadyExists,
     OrderConfirmed,
@@ -182,10 +183,10 @@ class LateCreateOrders(FakeOrders):
     """CreateOrder delivered twice: the duplicate stores the PENDING order just before CancelOrder's own
     CANCELLED record (CancelOrder had found no order, because the first CreateOrder failed before its effect)."""
 
-    def create(self, order: Order) -> Order:
+    def create(self, order: Order, log: LogAppend | None = None) -> Order:
         if order.status is OrderStatus.CANCELLED and order.order_id not in self.items:
             super().create(order.model_copy(update={"status": OrderStatus.PENDING}))
-        return super().create(order)
+        return super().create(order, log=log)
 
 
 def test_cancel_wins_over_a_create_order_delivered_late_in_between(saga_log):
@@ -198,3 +199,4 @@ def test_cancel_wins_over_a_create_order_delivered_late_in_between(saga_log):
 
     assert orders.get("o-7").status is OrderStatus.CANCELLED
     assert saga_log.get("o-7").status is OrderStatus.CANCELLED
+    assert saga_log.states("o-7") == ["CANCELLED"]  # logged once, with the cancellation that applied

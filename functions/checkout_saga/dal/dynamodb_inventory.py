@@ -14,9 +14,11 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, REFUSED, TRANSACTION_CANCELED, error_code
+from checkout_saga.dal.dynamodb_saga_log import require_dynamodb
+from checkout_saga.dal.dynamodb_transactions import Refusal, transact
 from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
-from checkout_saga.dal.interfaces import PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OutOfStock, TransientStepError, UnknownProduct
 from checkout_saga.models import (
     PricedItem,
@@ -166,58 +168,71 @@ class DynamoDBInventory:
         item = self._table.get_item(Key={"pk": reservation_key(order_id)}, ConsistentRead=True).get("Item")
         return _reservation(plain(item)) if item else None
 
-    def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
+    def reserve(self, order_id: str, items: list[PricedItem], log: LogAppend | None = None) -> Reservation:
         reservation = Reservation(order_id=order_id, status=ReservationStatus.RESERVED, items=items)
-        writes: list[TransactWriteItemTypeDef] = [
-            {
-                "Put": {
-                    "TableName": self._table.name,
-                    "Item": {"pk": reservation_key(order_id), **reservation.to_payload()},
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        ]
+        writes = [self._put_new(reservation_key(order_id), reservation.to_payload())]
         writes.extend(self._take(items))
-        try:
-            self._client.transact_write_items(TransactItems=writes)
+        append = require_dynamodb(log)
+        if append is not None:
+            writes.append(append.transact_item())
+        refusal = transact(self._client, writes)
+        if append is not None:
+            append.appended = refusal is None
+        if refusal is None:
             return reservation
-        except ClientError as exc:
-            if error_code(exc) != TRANSACTION_CANCELED:
-                raise
         # Nothing was written. Either this order already holds a reservation (a retry), or stock is short.
-        existing = self.get_reservation(order_id)
+        existing = refusal.stored(0)
         if existing is not None:
-            return existing
-        _raise_shortage(items, self.get_products([item.sku for item in items]))
+            return _reservation(existing)
+        if not any(refusal.refused(index) for index in range(1, len(items) + 1)):
+            return self.reserve(order_id, items)  # only the log refused (it has the transition): reserve alone
+        self._raise_shortage(items, refusal)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def release(self, order_id: str) -> Reservation:
+    def _raise_shortage(self, items: list[PricedItem], refusal: Refusal) -> None:
+        """Name the item that stopped the reservation, from the products as the refusal returned them."""
+        for index, item in enumerate(items, start=1):
+            if not refusal.refused(index):
+                continue
+            stored = refusal.stored(index)
+            if stored is None:
+                raise UnknownProduct(f"unknown sku {item.sku}")
+            raise OutOfStock(f"{item.sku}: {item.quantity} wanted, {stored.get('available', 0)} available")
+        raise OutOfStock("stock changed while reserving; not enough for every item")
+
+    def release(self, order_id: str, log: LogAppend | None = None) -> Reservation:
+        append = require_dynamodb(log)
         for _ in range(3):  # a concurrent reserve/release can win the race once; re-read and decide again
             existing = self.get_reservation(order_id)
             if existing is not None and existing.status is ReservationStatus.RELEASED:
                 return existing
-            try:
-                if existing is None:
-                    return self._record_release_without_reservation(order_id)
-                return self._release_reserved(existing)
-            except ClientError as exc:
-                if error_code(exc) not in REFUSED:
-                    raise
+            if existing is None:  # record a RELEASED one, so that a late reserve cannot take stock any more
+                released = Reservation(order_id=order_id, status=ReservationStatus.RELEASED)
+                writes = [self._put_new(reservation_key(order_id), released.to_payload())]
+            else:
+                released = existing.model_copy(update={"status": ReservationStatus.RELEASED})
+                key = reservation_key(order_id)
+                writes = [self._set_status(key, ReservationStatus.RESERVED, ReservationStatus.RELEASED)]
+                writes.extend(self._give(existing.items))
+            if append is not None:
+                writes.append(append.transact_item())
+            refusal = transact(self._client, writes)
+            if refusal is None:
+                if append is not None:
+                    append.appended = True
+                return released
+            if append is not None and not refusal.refused(0) and refusal.refused(len(writes) - 1):
+                append = None  # only the log refused (it has the transition): release alone
         raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
 
-    def _record_release_without_reservation(self, order_id: str) -> Reservation:
-        tombstone = Reservation(order_id=order_id, status=ReservationStatus.RELEASED)
-        self._table.put_item(
-            Item={"pk": reservation_key(order_id), **tombstone.to_payload()},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        return tombstone
-
-    def _release_reserved(self, reservation: Reservation) -> Reservation:
-        key = reservation_key(reservation.order_id)
-        writes = [self._set_status(key, ReservationStatus.RESERVED, ReservationStatus.RELEASED)]
-        writes.extend(self._give(reservation.items))
-        self._client.transact_write_items(TransactItems=writes)
-        return reservation.model_copy(update={"status": ReservationStatus.RELEASED})
+    def _put_new(self, pk: str, payload: dict[str, Any]) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table.name,
+                "Item": {"pk": pk, **payload},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     # ------------------------------------------------------ restocks of returns
     def get_return_restock(self, return_id: str) -> ReturnRestock | None:
@@ -226,13 +241,7 @@ class DynamoDBInventory:
 
     def restock_return(self, return_id: str, items: list[PricedItem]) -> ReturnRestock:
         restock = ReturnRestock(return_id=return_id, status=RestockStatus.RESTOCKED, items=items)
-        record: TransactWriteItemTypeDef = {
-            "Put": {
-                "TableName": self._table.name,
-                "Item": {"pk": return_key(return_id), **restock.to_payload()},
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
+        record = self._put_new(return_key(return_id), restock.to_payload())
         try:
             self._client.transact_write_items(TransactItems=[record, *self._give(items, must_exist=True)])
             return restock

@@ -10,9 +10,11 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
+from checkout_saga.dal.dynamodb_saga_log import require_dynamodb
+from checkout_saga.dal.dynamodb_transactions import transact
 from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import plain
-from checkout_saga.dal.interfaces import PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OrderAlreadyExists
 from checkout_saga.models import Order, OrderStatus
 
@@ -20,46 +22,90 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
     from mypy_boto3_dynamodb.service_resource import Table
 
 BY_CUSTOMER_INDEX = "byCustomer"  # template.yaml: customerId HASH, createdAt RANGE
+CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED})
 
 
 class DynamoDBOrders:
     def __init__(self, table: Table) -> None:
         self._table = table
+        self._client = table.meta.client
 
     def get(self, order_id: str) -> Order | None:
         item = self._table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
         return Order.model_validate(plain(item)) if item else None
 
-    def create(self, order: Order) -> Order:
+    def create(self, order: Order, log: LogAppend | None = None) -> Order:
+        item, condition = order.to_payload(), "attribute_not_exists(orderId)"
+        append = require_dynamodb(log)
+        if append is not None:
+            put = {"TableName": self._table.name, "Item": item, "ConditionExpression": condition}
+            refusal = transact(self._client, [{"Put": put}, append.transact_item()])
+            append.appended = refusal is None
+            if refusal is None:
+                return order
+            stored_item = refusal.stored(0)
+            if stored_item is None:  # only the log refused (it has the transition already): store the order alone
+                return self.create(order)
+            return self._same_contents(order, Order.model_validate(stored_item))
         try:
-            self._table.put_item(Item=order.to_payload(), ConditionExpression="attribute_not_exists(orderId)")
+            self._table.put_item(Item=item, ConditionExpression=condition)
             return order
         except ClientError as exc:
             if error_code(exc) != CONDITION_FAILED:
                 raise
         stored = self.get(order.order_id)
-        if stored is None or (stored.customer_id, stored.items) != (order.customer_id, order.items):
+        if stored is None:
+            raise OrderAlreadyExists(f"order {order.order_id} already exists with other contents")
+        return self._same_contents(order, stored)
+
+    @staticmethod
+    def _same_contents(order: Order, stored: Order) -> Order:
+        if (stored.customer_id, stored.items) != (order.customer_id, order.items):
             raise OrderAlreadyExists(f"order {order.order_id} already exists with other contents")
         return stored
 
     def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
-        # Not from `to` itself: an order already there keeps its updatedAt (a step delivered twice writes nothing).
-        allowed = sorted(allowed_from - {to})
-        values = {f":s{i}": status.value for i, status in enumerate(allowed)}
-        return self._update(
-            order_id,
-            "SET #status = :to, updatedAt = :at",
-            f"#status IN ({', '.join(values)})",
-            {":to": to.value, ":at": at, **values},
+        return self._update(order_id, *_transition(to, allowed_from, at))
+
+    def cancel(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+        return self._set_status(
+            order_id, OrderStatus.CANCELLED, _transition(OrderStatus.CANCELLED, CANCELLABLE, at), log
         )
 
-    def confirm(self, order_id: str, at: str) -> Order | None:
-        return self._update(
-            order_id,
+    def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+        change = (
             "SET #status = :to, updatedAt = :at",
             "#status = :pending AND attribute_not_exists(fencedAt)",
             {":to": OrderStatus.CONFIRMED.value, ":pending": OrderStatus.PENDING.value, ":at": at},
         )
+        return self._set_status(order_id, OrderStatus.CONFIRMED, change, log)
+
+    def _set_status(
+        self, order_id: str, to: OrderStatus, change: tuple[str, str, dict[str, Any]], log: LogAppend | None
+    ) -> OrderStatus | None:
+        """One conditional status change, with the saga log's append if given; the status afterwards, None if
+        there is no such order."""
+        expression, condition, values = change
+        append = require_dynamodb(log)
+        if append is None:
+            order = self._update(order_id, expression, condition, values)
+            return order.status if order is not None else None
+        update = {
+            "TableName": self._table.name,
+            "Key": {"orderId": order_id},
+            "UpdateExpression": expression,
+            "ConditionExpression": f"attribute_exists(orderId) AND {condition}",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        refusal = transact(self._client, [{"Update": update}, append.transact_item()])
+        append.appended = refusal is None
+        if refusal is None:
+            return to
+        stored = refusal.stored(0)
+        if stored is None and not refusal.refused(0):  # only the log refused (it has the transition)
+            return self._set_status(order_id, to, change, None)
+        return OrderStatus(stored["status"]) if stored is not None else None
 
     def fence(self, order_id: str, at: str) -> Order | None:
         return self._update(
@@ -90,3 +136,14 @@ class DynamoDBOrders:
         condition = f"attribute_exists(orderId) AND {condition}"
         updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
         return Order.model_validate(updated) if updated is not None else self.get(order_id)
+
+
+def _transition(to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> tuple[str, str, dict[str, Any]]:
+    # Not from `to` itself: an order already there keeps its updatedAt (a step delivered twice writes nothing).
+    allowed = sorted(allowed_from - {to})
+    values = {f":s{i}": status.value for i, status in enumerate(allowed)}
+    return (
+        "SET #status = :to, updatedAt = :at",
+        f"#status IN ({', '.join(values)})",
+        {":to": to.value, ":at": at, **values},
+    )

@@ -20,7 +20,7 @@ from checkout_saga.choreography.events import (
     failed,
 )
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
-from checkout_saga.dal.interfaces import PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import SagaError
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus, StepName
 
@@ -126,6 +126,18 @@ class OutboxSagaLog:
         self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
     ) -> tuple[list[SagaRecord], PageKey | None]:
         return self._saga_log.list_by_status(status, limit, exclusive_start_key)
+
+    def pending(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        opens_with: SagaState | None = None,
+    ) -> LogAppend:
+        """Not written with the step's effect: `record` writes it afterwards, with the event that announces it."""
+        return LogAppend(saga_id, state, at, status, customer_id, opens_with)
 
     def record(
         self,

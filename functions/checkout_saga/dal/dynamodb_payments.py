@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, require_dynamodb
+from checkout_saga.dal.dynamodb_transactions import Refusal, transact
 from checkout_saga.dal.dynamodb_updates import update_if
-from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.dynamodb_values import from_wire, plain
+from checkout_saga.dal.interfaces import LogAppend
 from checkout_saga.errors import RefundRefused
 from checkout_saga.models import Payment, PaymentStatus
 
@@ -21,47 +27,92 @@ class DynamoDBPayments:
         item = self._table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
         return Payment.model_validate(plain(item)) if item else None
 
-    def count_attempt(self, order_id: str) -> int:
-        result = self._table.update_item(
-            Key={"orderId": order_id},
-            UpdateExpression="ADD attempts :one",
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(plain(result["Attributes"])["attempts"])
+    def attempt(self, order_id: str) -> Payment:
+        # One write either way: counted, or refused with the payment as stored (its outcome) in the answer.
+        try:
+            result = self._table.update_item(
+                Key={"orderId": order_id},
+                UpdateExpression="ADD attempts :one",
+                ConditionExpression="attribute_not_exists(#status)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":one": 1},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return Payment.model_validate(plain(result["Attributes"]))
+        except ClientError as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            stored = exc.response.get("Item")
+        if stored:
+            return Payment.model_validate(from_wire(stored))
+        return self._stored(order_id)
 
-    def settle(self, order_id: str, status: PaymentStatus, amount_cents: int, decline_reason: str | None) -> Payment:
+    def settle(
+        self,
+        order_id: str,
+        status: PaymentStatus,
+        amount_cents: int,
+        decline_reason: str | None,
+        log: LogAppend | None = None,
+    ) -> Payment:
         # The first outcome wins: a capture can never overwrite a void, a decline or an earlier capture.
         expression = "SET #status = :status, amountCents = :amount"
         values: dict[str, Any] = {":status": status.value, ":amount": amount_cents}
         if decline_reason is not None:
             expression += ", declineReason = :reason"
             values[":reason"] = decline_reason
-        return self._conditional_update(order_id, expression, "attribute_not_exists(#status)", values)
+        condition = "attribute_not_exists(#status)"
+        append = require_dynamodb(log)
+        if append is None:
+            return self._conditional_update(order_id, expression, condition, values)
+        refusal = self._with_log(order_id, expression, condition, values, append)
+        if refusal is None:
+            return Payment(order_id=order_id, status=status, amount_cents=amount_cents, decline_reason=decline_reason)
+        stored = refusal.stored(0)
+        if stored is None:  # only the log refused (it has the transition): settle alone
+            return self.settle(order_id, status, amount_cents, decline_reason)
+        return Payment.model_validate(stored)
 
-    def refund(self, order_id: str) -> Payment:
+    def refund(self, order_id: str, log: LogAppend | None = None) -> Payment:
         # Read, then write on the condition that what was read still holds. A charge still in flight (a step
         # delivered twice) can settle between the two: then the write is refused; read again and decide again.
+        append = require_dynamodb(log)
         for _ in range(3):
-            current = self.get(order_id)
-            if current is None or current.status is None:
-                voided = self._conditional_update(
-                    order_id, "SET #status = :status", "attribute_not_exists(#status)", {":status": "VOIDED"}
-                )
-                if voided.status is PaymentStatus.VOIDED:
-                    return voided
+            current = self.get(order_id) or Payment(order_id=order_id)
+            if current.status is None:
+                to, condition = PaymentStatus.VOIDED, "attribute_not_exists(#status)"
             elif current.status is PaymentStatus.CAPTURED:
-                refunded = self._conditional_update(
-                    order_id,
-                    "SET #status = :status",
-                    "#status = :captured",
-                    {":status": "REFUNDED", ":captured": "CAPTURED"},
-                )
-                if refunded.status is PaymentStatus.REFUNDED:
-                    return refunded
+                to, condition = PaymentStatus.REFUNDED, "#status = :captured"
             else:
                 return current  # REFUNDED, VOIDED or DECLINED: nothing (more) to give back
+            values = {":status": to.value, **({":captured": "CAPTURED"} if ":captured" in condition else {})}
+            if append is None:
+                if self._try_update(order_id, "SET #status = :status", condition, values) is not None:
+                    return current.model_copy(update={"status": to})
+                continue
+            refusal = self._with_log(order_id, "SET #status = :status", condition, values, append)
+            if refusal is None:
+                return current.model_copy(update={"status": to})
+            if not refusal.refused(0):
+                append = None  # only the log refused (it has the transition): refund alone
         raise RuntimeError(f"could not refund the payment of order {order_id}: it keeps changing")
+
+    def _with_log(
+        self, order_id: str, expression: str, condition: str, values: dict[str, Any], append: DynamoDBLogAppend
+    ) -> Refusal | None:
+        """One conditional update of the payment and the saga log's append, in one transaction."""
+        update = {
+            "TableName": self._table.name,
+            "Key": {"orderId": order_id},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        refusal = transact(self._table.meta.client, [{"Update": update}, append.transact_item()])
+        append.appended = refusal is None
+        return refusal
 
     # ------------------------------------------------------------- returns
     def refund_return(self, order_id: str, return_id: str, cents: int) -> Payment:
@@ -121,10 +172,11 @@ class DynamoDBPayments:
 
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
         updated = self._try_update(order_id, expression, condition, values)
-        if updated is not None:
-            return updated
+        return updated if updated is not None else self._stored(order_id)
+
+    def _stored(self, order_id: str) -> Payment:
         stored = self.get(order_id)
-        assert stored is not None  # the condition failed, so the item exists
+        assert stored is not None  # a condition failed on it, so the item exists
         return stored
 
     def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:

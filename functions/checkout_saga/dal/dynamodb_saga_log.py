@@ -1,21 +1,24 @@
 """Saga log table: one item per saga with its current state, coarse status (indexed by `byStatus`),
 every transition with its time, and the failures. Appending a transition is conditional on the state not
-being in the `reached` set yet, so a step delivered twice records itself once."""
+being in the `reached` set yet, so a step delivered twice records itself once. A step's own transition goes
+into the TransactWriteItems of its effect (DynamoDBLogAppend), so a step writes once."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_values import plain
-from checkout_saga.dal.interfaces import PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
@@ -62,38 +65,24 @@ class DynamoDBSagaLog:
         status: SagaStatus | None = None,
         customer_id: str | None = None,
     ) -> dict[str, Any]:
-        """The conditional UpdateItem that records a transition, also as one item of a transaction (the
+        """The conditional UpdateItem that records a transition, as one item of a transaction (the
         choreography's outbox writes a transition and its event together: dal/dynamodb_outbox.py)."""
-        assignments = [
-            "#state = :state",
-            "updatedAt = :at",
-            "startedAt = if_not_exists(startedAt, :at)",
-            "history = list_append(if_not_exists(history, :empty), :entry)",
-            "#status = :status" if status else "#status = if_not_exists(#status, :status)",
-        ]
-        values: dict[str, Any] = {
-            ":state": state.value,
-            ":at": at,
-            ":empty": [],
-            ":entry": [{"state": state.value, "at": at}],
-            ":status": (status or OrderStatus.PENDING).value,
-            ":reached": {state.value},
-            ":stateName": state.value,
-        }
-        if customer_id is not None:
-            assignments.append("customerId = if_not_exists(customerId, :customer)")
-            values[":customer"] = customer_id
-        return {
-            "Key": {"sagaId": saga_id},
-            "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",
-            "ConditionExpression": "attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
-            "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
-            "ExpressionAttributeValues": values,
-        }
+        return _append(LogAppend(saga_id, state, at, status, customer_id))
 
     @property
     def table_name(self) -> str:
         return str(self._table.name)
+
+    def pending(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        opens_with: SagaState | None = None,
+    ) -> LogAppend:
+        return DynamoDBLogAppend(saga_id, state, at, status, customer_id, opens_with, table_name=self._table.name)
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"
@@ -125,3 +114,51 @@ class DynamoDBSagaLog:
             if error_code(exc) != CONDITION_FAILED:
                 raise
             return False
+
+
+@dataclass
+class DynamoDBLogAppend(LogAppend):
+    """A LogAppend as an item of the TransactWriteItems that writes the step's effect."""
+
+    table_name: str = ""
+
+    def transact_item(self) -> TransactWriteItemTypeDef:
+        return cast("TransactWriteItemTypeDef", {"Update": {"TableName": self.table_name, **_append(self)}})
+
+
+def require_dynamodb(log: LogAppend | None) -> DynamoDBLogAppend | None:
+    """The append a DynamoDB repository writes with the effect: only the DynamoDB saga log's (same client, same
+    account). A plain LogAppend is not carried: it stays `appended=False`, and the logic records the transition
+    after the effect (the choreography's saga log does, to emit its event in the same transaction)."""
+    return log if isinstance(log, DynamoDBLogAppend) else None
+
+
+def _append(log: LogAppend) -> dict[str, Any]:
+    """UpdateItem parameters appending `log.state` unless the saga reached it already."""
+    opening = [{"state": log.opens_with.value, "at": log.at}] if log.opens_with else []
+    assignments = [
+        "#state = :state",
+        "updatedAt = :at",
+        "startedAt = if_not_exists(startedAt, :at)",
+        "history = list_append(if_not_exists(history, :opening), :entry)",
+        "#status = :status" if log.status else "#status = if_not_exists(#status, :status)",
+    ]
+    values: dict[str, Any] = {
+        ":state": log.state.value,
+        ":at": log.at,
+        ":opening": opening,
+        ":entry": [{"state": log.state.value, "at": log.at}],
+        ":status": (log.status or OrderStatus.PENDING).value,
+        ":reached": {log.state.value} | ({log.opens_with.value} if log.opens_with else set()),
+        ":stateName": log.state.value,
+    }
+    if log.customer_id is not None:
+        assignments.append("customerId = if_not_exists(customerId, :customer)")
+        values[":customer"] = log.customer_id
+    return {
+        "Key": {"sagaId": log.saga_id},
+        "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",
+        "ConditionExpression": "attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
+        "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
+        "ExpressionAttributeValues": values,
+    }

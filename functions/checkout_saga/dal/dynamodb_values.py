@@ -3,6 +3,10 @@
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
+
+_deserializer = TypeDeserializer()
+
 
 def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -14,3 +18,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, set):
         return {plain(item) for item in value}
     return value
+
+
+def from_wire(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as an error answer carries it (DynamoDB's AttributeValue form: boto3 converts only results)."""
+    return dict(plain({name: _deserializer.deserialize(value) for name, value in item.items()}))

@@ -1,5 +1,9 @@
 """What the saga logic needs from storage. Each method is one atomic, idempotent operation: the
-DynamoDB implementations use conditional writes, the unit tests use in-memory fakes."""
+DynamoDB implementations use conditional writes, the unit tests use in-memory fakes.
+
+A step's effect and its saga-log transition are written in one request: the logic asks the saga log for a
+`LogAppend` and hands it to the repository method that writes the effect (a `log=` argument), which writes
+both or neither (DynamoDB: one TransactWriteItems) and sets `appended`."""
 
 from __future__ import annotations
 
@@ -27,10 +31,25 @@ from checkout_saga.models import (
 PageKey = dict[str, Any]  # where a page of a listing ended, as the storage gave it (opaque to the logic)
 
 
+@dataclass
+class LogAppend:
+    """A saga-log transition to be written with a step's effect, in the same request, and only with it.
+    `appended` is set by the repository that writes the effect: False when the effect was not written (it had
+    been, or it was refused); the logic then records the transition alone if it still has to."""
+
+    saga_id: str
+    state: SagaState
+    at: str
+    status: SagaStatus | None = None
+    customer_id: str | None = None
+    opens_with: SagaState | None = None  # put first in a history that does not exist yet (CreateOrder: STARTED)
+    appended: bool = False
+
+
 class OrdersRepository(Protocol):
     def get(self, order_id: str) -> Order | None: ...
 
-    def create(self, order: Order) -> Order:
+    def create(self, order: Order, log: LogAppend | None = None) -> Order:
         """Store `order` unless its id exists; return what is stored under that id afterwards."""
         ...
 
@@ -39,8 +58,13 @@ class OrdersRepository(Protocol):
         there is no such order. An order already in `to` is left untouched (a step delivered twice writes nothing)."""
         ...
 
-    def confirm(self, order_id: str, at: str) -> Order | None:
-        """PENDING -> CONFIRMED unless the order is fenced; return the order as it is afterwards, None if there is
+    def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+        """PENDING -> CONFIRMED unless the order is fenced; return the order's status afterwards, None if there is
+        no such order."""
+        ...
+
+    def cancel(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+        """PENDING, CONFIRMED or COMPENSATION_FAILED -> CANCELLED; the order's status afterwards, None if there is
         no such order."""
         ...
 
@@ -81,13 +105,13 @@ class InventoryRepository(Protocol):
 
     def get_reservation(self, order_id: str) -> Reservation | None: ...
 
-    def reserve(self, order_id: str, items: list[PricedItem]) -> Reservation:
+    def reserve(self, order_id: str, items: list[PricedItem], log: LogAppend | None = None) -> Reservation:
         """All or nothing: take every item's quantity and record the reservation in one transaction.
         Returns the existing reservation if the order already has one (RESERVED or RELEASED).
         Raises OutOfStock or UnknownProduct, having changed nothing."""
         ...
 
-    def release(self, order_id: str) -> Reservation:
+    def release(self, order_id: str, log: LogAppend | None = None) -> Reservation:
         """Give a RESERVED reservation's stock back and mark it RELEASED, atomically. With no reservation,
         record a RELEASED one so that a late reserve cannot take stock any more."""
         ...
@@ -107,15 +131,23 @@ class InventoryRepository(Protocol):
 class PaymentsRepository(Protocol):
     def get(self, order_id: str) -> Payment | None: ...
 
-    def count_attempt(self, order_id: str) -> int:
-        """Count one more charge attempt; return the count including this one."""
+    def attempt(self, order_id: str) -> Payment:
+        """Count one more charge attempt unless the payment has an outcome; return the payment afterwards (its
+        `attempts` include this one), or as it is if it has an outcome (nothing counted)."""
         ...
 
-    def settle(self, order_id: str, status: PaymentStatus, amount_cents: int, decline_reason: str | None) -> Payment:
+    def settle(
+        self,
+        order_id: str,
+        status: PaymentStatus,
+        amount_cents: int,
+        decline_reason: str | None,
+        log: LogAppend | None = None,
+    ) -> Payment:
         """Record the outcome of the first attempt that got one (CAPTURED or DECLINED); return what is stored."""
         ...
 
-    def refund(self, order_id: str) -> Payment:
+    def refund(self, order_id: str, log: LogAppend | None = None) -> Payment:
         """CAPTURED -> REFUNDED; no outcome yet -> VOIDED (no capture may follow); otherwise unchanged."""
         ...
 
@@ -181,6 +213,19 @@ class SagaLogRepository(Protocol):
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         """Keep the first failure of its kind (forward or compensation); True if this one was kept."""
+        ...
+
+    def pending(
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        opens_with: SagaState | None = None,
+    ) -> LogAppend:
+        """`state` to be appended by the write of a step's effect (see LogAppend): refused, with the effect, once
+        the saga reached it."""
         ...
 
     def list_by_status(

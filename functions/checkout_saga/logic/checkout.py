@@ -1,7 +1,8 @@
 """POST /checkout: price the items from the catalog, start the saga under a new order id, log it STARTED.
 
 The state machine is started before the log is written: a start that fails leaves nothing behind, and the
-saga cannot be lost either, since CreateOrder logs STARTED too (whichever comes first counts it)."""
+saga cannot be lost either, since CreateOrder logs STARTED too if it comes first. SagaStarted is counted by
+CreateOrder, once per saga, when it stores the order."""
 
 import uuid
 from collections.abc import Callable
@@ -23,7 +24,7 @@ class UnknownSkus(UnknownProduct):
 @dataclass(frozen=True)
 class CheckoutStarted:
     accepted: CheckoutAccepted
-    logged_start: bool  # this call wrote the saga's STARTED transition (count SagaStarted once per saga)
+    logged_start: bool  # this call wrote the saga's STARTED transition (else CreateOrder was first)
 
 
 def new_order_id() -> str:

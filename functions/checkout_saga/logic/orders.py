@@ -45,12 +45,21 @@ def create_order(
     now: str,
 ) -> StepResult:
     order_id = request.order_id
-    started = saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)
-    items = price_items(request.items, catalog)
-    order = orders.create(Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now))
+    try:
+        items = price_items(request.items, catalog)
+    except UnknownProduct:
+        saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)  # it failed, but it ran
+        raise
+    # One write: the order and ORDER_CREATED together (and STARTED first, if the API has not logged it yet).
+    log = saga_log.pending(
+        order_id, SagaState.ORDER_CREATED, now, customer_id=request.customer_id, opens_with=SagaState.STARTED
+    )
+    order = orders.create(Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now), log=log)
     if order.status in _UNDONE:
         raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
-    saga_log.record(order_id, SagaState.ORDER_CREATED, now)
+    # Not appended with the order: stored already (a retry; its transition too, unless that write was lost), or a
+    # saga log that records after the effect (the choreography's, with its event).
+    transitioned = log.appended or saga_log.record(order_id, SagaState.ORDER_CREATED, now)
     context = SagaContext(
         order_id=order_id,
         customer_id=order.customer_id,
@@ -59,32 +68,35 @@ def create_order(
         sealed_payment_token=request.sealed_payment_token,
         total_cents=order.total_cents,
     )
-    return StepResult(context, transitioned=started)
+    return StepResult(context, transitioned=transitioned)
 
 
 def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    order = orders.confirm(context.order_id, now)
-    if order is None:
+    log = saga_log.pending(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
+    status = orders.confirm(context.order_id, now, log=log)
+    if status is None:
         raise UnknownOrder(f"no order {context.order_id}")
-    if order.status is not OrderStatus.CONFIRMED:
-        raise SagaAlreadyCompensated(f"order {context.order_id} is {order.status.value}, it cannot be confirmed")
-    return advance(context, saga_log, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
+    if status is not OrderStatus.CONFIRMED:
+        raise SagaAlreadyCompensated(f"order {context.order_id} is {status.value}, it cannot be confirmed")
+    return advance(context, saga_log, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED, pending=log)
 
 
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    cancellable = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED})
-    order = orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
-    if order is None and context.customer_id is not None:
+    log = saga_log.pending(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
+    status = orders.cancel(context.order_id, now, log=log)  # one write: the order and the log
+    if status is None and context.customer_id is not None:
         # CreateOrder failed before storing the order: keep a CANCELLED record so GET /orders/{id} answers.
         items = [
             PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
             for item in context.items
         ]
-        order = orders.create(Order.new(context.order_id, context.customer_id, OrderStatus.CANCELLED, items, now))
+        order = orders.create(
+            Order.new(context.order_id, context.customer_id, OrderStatus.CANCELLED, items, now), log=log
+        )
         if order.status is not OrderStatus.CANCELLED:
             # A CreateOrder delivered late stored the order between the two writes: cancel that one.
-            orders.transition(context.order_id, OrderStatus.CANCELLED, cancellable, now)
-    return advance(context, saga_log, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
+            orders.cancel(context.order_id, now, log=None if log.appended else log)
+    return advance(context, saga_log, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED, pending=log)
 
 
 def settle_pivot(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository) -> None:

@@ -24,19 +24,21 @@ def charge_payment(
     has_token = context.payment_token is not None or (context.sealed_payment_token is not None and open_token)
     if context.total_cents is None or not has_token:
         raise ValueError("ChargePayment needs totalCents and a payment token (they come from CreateOrder)")
-    payment = payments.get(context.order_id)
-    if payment is None or payment.status is None:
-        attempt = payments.count_attempt(context.order_id)
+    # Two writes: the provider's attempt (recorded before the call, so that no call goes unrecorded) and the
+    # outcome with the saga log's transition.
+    payment = payments.attempt(context.order_id)
+    log = saga_log.pending(context.order_id, SagaState.PAYMENT_CHARGED, now)
+    if payment.status is None:
         try:
-            charge(_token(context, open_token), context.total_cents, attempt)
+            charge(_token(context, open_token), context.total_cents, payment.attempts)
         except (PaymentDeclined, InsufficientFunds) as decline:
             payment = payments.settle(
                 context.order_id, PaymentStatus.DECLINED, context.total_cents, f"{type(decline).__name__}: {decline}"
             )
         else:
-            payment = payments.settle(context.order_id, PaymentStatus.CAPTURED, context.total_cents, None)
+            payment = payments.settle(context.order_id, PaymentStatus.CAPTURED, context.total_cents, None, log=log)
     _raise_unless_captured(payment)
-    return advance(context, saga_log, SagaState.PAYMENT_CHARGED, now)
+    return advance(context, saga_log, SagaState.PAYMENT_CHARGED, now, pending=log)
 
 
 def _token(context: SagaContext, open_token: OpenToken | None) -> str:
@@ -61,5 +63,6 @@ def _raise_unless_captured(payment: Payment) -> None:
 def refund_payment(
     context: SagaContext, payments: PaymentsRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    payments.refund(context.order_id)
-    return advance(context, saga_log, SagaState.PAYMENT_REFUNDED, now)
+    log = saga_log.pending(context.order_id, SagaState.PAYMENT_REFUNDED, now)
+    payments.refund(context.order_id, log=log)  # one write: the refund (or void) and the log
+    return advance(context, saga_log, SagaState.PAYMENT_REFUNDED, now, pending=log)

@@ -3,7 +3,7 @@ that recorded the step's transition (so metrics count each saga once, however of
 
 from dataclasses import dataclass
 
-from checkout_saga.dal.interfaces import SagaLogRepository
+from checkout_saga.dal.interfaces import LogAppend, SagaLogRepository
 from checkout_saga.models import ReturnContext, SagaContext, SagaState, SagaStatus
 
 
@@ -19,7 +19,11 @@ def advance(
     state: SagaState,
     now: str,
     status: SagaStatus | None = None,
+    pending: LogAppend | None = None,
 ) -> StepResult:
     """Record that the saga reached `state` (once, however often the step is delivered) and hand its document on
-    to the next state."""
+    to the next state. `pending`: the transition the step's own write carried; recorded here only if that write
+    did not happen (the effect was there already: a step delivered twice)."""
+    if pending is not None and pending.appended:
+        return StepResult(context, transitioned=True)
     return StepResult(context, transitioned=saga_log.record(context.saga_id, state, now, status=status))

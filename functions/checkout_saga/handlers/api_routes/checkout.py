@@ -4,7 +4,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from aws_lambda_powertools.metrics import MetricUnit
 
 from checkout_saga.api_models import IDEMPOTENCY_KEY_PATTERN, CheckoutAccepted, CheckoutRequest, FieldError
 from checkout_saga.clock import utc_now_iso
@@ -15,7 +14,7 @@ from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.checkout import UnknownSkus, start_checkout
 from checkout_saga.models import Coordination
-from checkout_saga.observability import logger, metrics
+from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -62,8 +61,6 @@ def post_checkout(
             utc_now_iso(),
             seal=dependencies.token_vault.seal,
         )
-        if started.logged_start:
-            metrics.add_metric(name="SagaStarted", unit=MetricUnit.Count, value=1)
         logger.info(
             "saga started",
             order_id=started.accepted.order_id,
