@@ -145,8 +145,22 @@ def openapi_document() -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for generated in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(generated, None)
+    _query_parameters_without_null(document)
     _document_edge_answers(document)
     return document
+
+
+def _query_parameters_without_null(document: dict[str, Any]) -> None:
+    """An optional query parameter is a string or absent: a query string has no null. Powertools writes an
+    optional one as anyOf [its type, null]; the document says its type alone."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                kinds = [kind for kind in schema.get("anyOf", []) if kind != {"type": "null"}]
+                if parameter.get("in") == "query" and len(kinds) == 1 and len(schema["anyOf"]) == 2:
+                    del schema["anyOf"]
+                    parameter["schema"] = {**kinds[0], **schema}
 
 
 def _document_edge_answers(document: dict[str, Any]) -> None:
