@@ -359,8 +359,9 @@ class ChaosRun:
                 )
             for run in report.runs:
                 run.resumed = run.order_id in stuck
+        resumed_returns = resume_returns(self.stack, self.return_runs, self.options.saga_timeout)
+        if stuck or resumed_returns:  # read again what the resumes changed: orders, stock, payments, returns
             facts = collect(self.stack, report.runs, self.options.concurrency)
-        resume_returns(self.stack, self.return_runs, self.options.saga_timeout)
         returns = collect_returns(self.stack, self.return_runs, self.options.concurrency)
         report.returns = Counter(r.status for r in returns)
         report.rejections = [run.cause or "" for run in self.return_runs if run.reported == "REJECTED"]

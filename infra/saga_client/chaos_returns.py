@@ -70,8 +70,10 @@ def run_returns(api_url: str, token: str, specs: list[ReturnSpec], workers: int,
         return list(pool.map(one, specs))
 
 
-def resume_returns(stack: StackData, runs: list[ReturnRun], timeout: float) -> None:
-    """A return saga left COMPENSATION_FAILED runs its undo again: {"returnId", "resumeCompensation": true}."""
+def resume_returns(stack: StackData, runs: list[ReturnRun], timeout: float) -> int:
+    """A return saga left COMPENSATION_FAILED runs its undo again: {"returnId", "resumeCompensation": true}.
+    The number resumed: their undo changed the payments and the stock, which must then be read again."""
+    resumed = 0
     for run in runs:
         record = stack.returns.get(run.return_id) if run.return_id else None
         if record is None or record.status.value != "COMPENSATION_FAILED":
@@ -79,6 +81,8 @@ def resume_returns(stack: StackData, runs: list[ReturnRun], timeout: float) -> N
         arn = stack.start({"returnId": run.return_id, "resumeCompensation": True}, machine=RETURN)
         stack.wait(arn, timeout)
         run.resumed = True
+        resumed += 1
+    return resumed
 
 
 def return_facts(stack: StackData, run: ReturnRun) -> ReturnFacts | None:
