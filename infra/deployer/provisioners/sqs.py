@@ -16,6 +16,7 @@ _ATTRIBUTES = (
     "MaximumMessageSize",
     "MessageRetentionPeriod",
     "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
     "VisibilityTimeout",
 )
 
@@ -27,7 +28,7 @@ class QueueProvisioner(Provisioner):
     def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
         sqs = target.clients("sqs")
         name = str(properties.get("QueueName") or target.name(logical_id, max_length=80))
-        attributes = {key: str(properties[key]) for key in _ATTRIBUTES if key in properties}
+        attributes = {key: _attribute(properties[key]) for key in _ATTRIBUTES if key in properties}
         if "RedrivePolicy" in properties:
             redrive = properties["RedrivePolicy"]
             attributes["RedrivePolicy"] = redrive if isinstance(redrive, str) else json.dumps(redrive)
@@ -67,3 +68,8 @@ class QueuePolicyProvisioner(Provisioner):
             actions.add("updated" if "Policy" in current else "created")
         action = next(a for a in ("updated", "created", "unchanged") if a in actions)
         return Result(ref=target.name(logical_id, max_length=128), action=action)
+
+
+def _attribute(value: Any) -> str:
+    """A queue attribute as SQS takes it: booleans as "true"/"false"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
