@@ -32,6 +32,12 @@ class SagaAlreadyCompensated(SagaError):
     Also raised by MarkCompensationFailed when the undo had in fact completed (CancelOrder's answer was lost)."""
 
 
+class SagaGivenUp(SagaError):
+    """An undo step arrived after its saga was marked COMPENSATION_FAILED (a late delivery, or an invocation the
+    state machine stopped waiting for): it must not end the saga behind the operator's back. Only a resume
+    (POST /sagas/{orderId}/resume) runs the undo again, visibly."""
+
+
 class OrderConfirmed(SagaError):
     """The order is CONFIRMED: the checkout passed its pivot (ConfirmOrder took effect, only its answer was
     lost), so nothing may be undone; the saga ends as a success."""

@@ -286,7 +286,7 @@ class ChaosRun:
     def _redeliver_finished(self) -> None:
         """A step of a finished saga delivered again with its exact input must change nothing at all. (A saga
         left COMPENSATION_FAILED has not finished: its undo is still due, and a compensation delivered again
-        may rightly do it, as the resume will.)"""
+        may rightly release what it holds, though only the resume ends it CANCELLED.)"""
         by_number = {run.number: run for run in self.report.runs if run.number is not None}
         for number, pick in self.scenario.redeliveries:
             run = by_number.get(number)

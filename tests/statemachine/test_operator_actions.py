@@ -164,3 +164,35 @@ def test_resume_runs_the_undo_again_and_refuses_other_sagas(stack, products):
     other = f"o-{uuid.uuid4().hex[:8]}"
     with pytest.raises(UnknownOrder, match=f"no order {other}"):
         resume(other, stack.orders, stack.saga_log, controller(stack))
+
+
+def test_an_undo_given_up_ends_cancelled_only_through_the_resume(stack, products):
+    """CreateOrder fails (no such product), then CancelOrder keeps failing: MarkCompensationFailed keeps its mark
+    on an order record of its own. A CancelOrder delivered late (an invocation the state machine stopped waiting
+    for) changes nothing; the resume cancels."""
+    skus = products(1)
+    stack.set_faults({"CancelOrder": {"mode": "fail", "rate": 1.0}})
+    reset_caches()
+    document = checkout([*skus, "NO-SUCH-SKU"])
+    _execution, states = run(stack, document)
+    order_id = document["orderId"]
+    assert states[-2:] == ["MarkCompensationFailed", "CompensationFailed"]
+    order = stack.orders.get(order_id)
+    assert (order.status, order.customer_id) == (OrderStatus.COMPENSATION_FAILED, "c-42")
+    stack.set_faults({})
+    reset_caches()
+
+    late = invoke(stack, "CancelOrderFunction", document)
+
+    assert late["errorType"] == "SagaGivenUp"
+    assert stack.orders.get(order_id).status is OrderStatus.COMPENSATION_FAILED
+    assert stack.saga_log.get(order_id).status is OrderStatus.COMPENSATION_FAILED
+    started = resume(order_id, stack.orders, stack.saga_log, controller(stack))
+    assert stack.wait(started.execution_arn)["status"] == "FAILED"
+    assert stack.orders.get(order_id).status is OrderStatus.CANCELLED
+    saga = stack.saga_log.get(order_id)
+    assert saga.status is OrderStatus.CANCELLED
+    logged = [transition.state.value for transition in saga.history]
+    assert logged[-1] == "CANCELLED"
+    assert logged.index("COMPENSATION_FAILED") < logged.index("CANCELLED")  # the resume's, not the late cancel's
+    assert stack.available(*skus) == {skus[0]: 10}

@@ -63,11 +63,13 @@ class FakeOrders:
             _write(log)
         return order.status if order is not None else None
 
-    def cancel(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+    def cancel(self, order_id: str, at: str, log: LogAppend | None = None, resumed: bool = False) -> OrderStatus | None:
         order = self.items.get(order_id)
         if order is None:
             return None
-        cancellable = {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED}
+        cancellable = {OrderStatus.PENDING, OrderStatus.CONFIRMED} | (
+            {OrderStatus.COMPENSATION_FAILED} if resumed else set()
+        )
         if order.status in cancellable:
             order = self.items[order_id] = order.model_copy(update={"status": OrderStatus.CANCELLED, "updated_at": at})
             _write(log)

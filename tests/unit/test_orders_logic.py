@@ -5,6 +5,7 @@ from checkout_saga.errors import (
     OrderAlreadyExists,
     OrderConfirmed,
     SagaAlreadyCompensated,
+    SagaGivenUp,
     UnknownOrder,
     UnknownProduct,
 )
@@ -200,3 +201,58 @@ def test_cancel_wins_over_a_create_order_delivered_late_in_between(saga_log):
     assert orders.get("o-7").status is OrderStatus.CANCELLED
     assert saga_log.get("o-7").status is OrderStatus.CANCELLED
     assert saga_log.states("o-7") == ["CANCELLED"]  # logged once, with the cancellation that applied
+
+
+def given_up(context: SagaContext) -> SagaContext:
+    """The document MarkCompensationFailed gets after CancelOrder kept failing."""
+    return context.model_copy(
+        update={
+            "failed_compensation": StepName.CANCEL_ORDER,
+            "compensation_failure": StepFailure(Error="InjectedFailure", Cause='{"errorMessage": "boom"}'),
+        }
+    )
+
+
+def test_an_undo_given_up_is_not_finished_by_a_cancel_delivered_late_only_by_a_resume(inventory, orders, saga_log):
+    context = created(inventory, orders, saga_log)
+    mark_compensation_failed(given_up(context), orders, saga_log, NOW)
+
+    with pytest.raises(SagaGivenUp, match="o-1 was marked COMPENSATION_FAILED"):
+        cancel_order(context, orders, saga_log, LATER)
+    assert orders.get("o-1").status is OrderStatus.COMPENSATION_FAILED
+    assert saga_log.get("o-1").status is OrderStatus.COMPENSATION_FAILED
+    assert "CANCELLED" not in saga_log.states("o-1")
+
+    resumed = context.model_copy(update={"resume_compensation": True})
+    assert cancel_order(resumed, orders, saga_log, LATER).transitioned
+    assert orders.get("o-1").status is OrderStatus.CANCELLED
+    assert saga_log.states("o-1")[-2:] == ["COMPENSATION_FAILED", "CANCELLED"]
+
+
+def test_a_cancel_that_completed_after_the_pivot_was_settled_keeps_the_saga_cancelled(inventory, orders, saga_log):
+    """MarkCompensationFailed's settle_pivot saw the order PENDING; a CancelOrder delivered again then
+    completed the undo: the order's own status decides, and nothing records COMPENSATION_FAILED."""
+    context = created(inventory, orders, saga_log)
+    settle_pivot(context, orders, saga_log)
+    cancel_order(context, orders, saga_log, NOW)
+
+    with pytest.raises(SagaAlreadyCompensated, match="o-1 is already CANCELLED"):
+        mark_compensation_failed(given_up(context), orders, saga_log, LATER)
+    assert orders.get("o-1").status is OrderStatus.CANCELLED
+    record = saga_log.get("o-1")
+    assert record.status is OrderStatus.CANCELLED
+    assert "COMPENSATION_FAILED" not in saga_log.states("o-1")
+
+
+def test_an_undo_given_up_before_any_order_was_stored_keeps_the_mark_on_an_order_record(orders, saga_log):
+    context = SagaContext.model_validate(
+        {"orderId": "o-8", "customerId": "c-1", "items": [{"sku": "KB-001", "quantity": 1, "unitPriceCents": 4999}]}
+    )
+    mark_compensation_failed(given_up(context), orders, saga_log, NOW)
+
+    order = orders.get("o-8")
+    assert (order.status, order.customer_id, order.total_cents) == (OrderStatus.COMPENSATION_FAILED, "c-1", 4999)
+    with pytest.raises(SagaGivenUp):
+        cancel_order(context, orders, saga_log, LATER)
+    assert orders.get("o-8").status is OrderStatus.COMPENSATION_FAILED
+    assert saga_log.get("o-8").status is OrderStatus.COMPENSATION_FAILED

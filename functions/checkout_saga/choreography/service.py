@@ -64,9 +64,11 @@ _FORWARD = frozenset(step.value for step in FORWARD_STEPS)
 # here a failed invocation is retried by SQS whatever it was).
 TRANSIENT = frozenset({"TransientStepError", "PaymentProviderUnavailable"})
 # Errors after which the saga has nothing left to do, as the state machine's Catches end it: another order holds
-# the id (OrderIdTaken), the pivot was passed (OrderConfirmed), the undo had completed (SagaAlreadyCompensated).
+# the id (OrderIdTaken), the pivot was passed (OrderConfirmed), the undo had completed (SagaAlreadyCompensated),
+# or it was given up (SagaGivenUp: the order is COMPENSATION_FAILED, only a resume runs the undo again).
 ENDS_HERE: dict[str, frozenset[str]] = {
     **{step: frozenset({"StepFailedMeanwhile"}) for step in _FORWARD},
+    StepName.CANCEL_ORDER.value: frozenset({"SagaGivenUp"}),
     StepName.CREATE_ORDER.value: frozenset({"OrderAlreadyExists", "StepFailedMeanwhile"}),
     StepName.REFUND_PAYMENT.value: frozenset({"OrderConfirmed"}),
     MARK_COMPENSATION_FAILED: frozenset({"OrderConfirmed", "SagaAlreadyCompensated"}),

@@ -67,9 +67,10 @@ class DynamoDBOrders:
     def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
         return self._update(order_id, *_transition(to, allowed_from, at))
 
-    def cancel(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
+    def cancel(self, order_id: str, at: str, log: LogAppend | None = None, resumed: bool = False) -> OrderStatus | None:
+        cancellable = CANCELLABLE if resumed else CANCELLABLE - {OrderStatus.COMPENSATION_FAILED}
         return self._set_status(
-            order_id, OrderStatus.CANCELLED, _transition(OrderStatus.CANCELLED, CANCELLABLE, at), log
+            order_id, OrderStatus.CANCELLED, _transition(OrderStatus.CANCELLED, cancellable, at), log
         )
 
     def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:

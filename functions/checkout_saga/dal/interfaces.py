@@ -63,9 +63,9 @@ class OrdersRepository(Protocol):
         no such order."""
         ...
 
-    def cancel(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
-        """PENDING, CONFIRMED or COMPENSATION_FAILED -> CANCELLED; the order's status afterwards, None if there is
-        no such order."""
+    def cancel(self, order_id: str, at: str, log: LogAppend | None = None, resumed: bool = False) -> OrderStatus | None:
+        """PENDING or CONFIRMED -> CANCELLED, and COMPENSATION_FAILED too when the undo is `resumed`; the order's
+        status afterwards, None if there is no such order."""
         ...
 
     def fence(self, order_id: str, at: str) -> Order | None:

@@ -1,8 +1,8 @@
 """The orders bounded context: CreateOrder, ConfirmOrder, CancelOrder, and the terminal
 COMPENSATION_FAILED mark."""
 
-from checkout_saga.dal.interfaces import InventoryRepository, OrdersRepository, SagaLogRepository
-from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, UnknownOrder, UnknownProduct
+from checkout_saga.dal.interfaces import InventoryRepository, LogAppend, OrdersRepository, SagaLogRepository
+from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, SagaGivenUp, UnknownOrder, UnknownProduct
 from checkout_saga.logic.compensation import note_compensation_failure
 from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
@@ -82,21 +82,34 @@ def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: Saga
 
 
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
+    """The order's own status decides between CANCELLED and COMPENSATION_FAILED, whichever write comes first:
+    an undo that was given up (MarkCompensationFailed) ends CANCELLED only through a resume."""
     log = saga_log.pending(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
-    status = orders.cancel(context.order_id, now, log=log)  # one write: the order and the log
-    if status is None and context.customer_id is not None:
-        # CreateOrder failed before storing the order: keep a CANCELLED record so GET /orders/{id} answers.
-        items = [
-            PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
-            for item in context.items
-        ]
-        order = orders.create(
-            Order.new(context.order_id, context.customer_id, OrderStatus.CANCELLED, items, now), log=log
-        )
-        if order.status is not OrderStatus.CANCELLED:
+    resumed = context.resume_compensation is True
+    status = orders.cancel(context.order_id, now, log=log, resumed=resumed)  # one write: the order and the log
+    if status is None:
+        order = _store_ended(context, orders, OrderStatus.CANCELLED, now, log)
+        if order is not None and order.status is not OrderStatus.CANCELLED:
             # A CreateOrder delivered late stored the order between the two writes: cancel that one.
-            orders.cancel(context.order_id, now, log=None if log.appended else log)
+            status = orders.cancel(context.order_id, now, log=None if log.appended else log, resumed=resumed)
+    if status is OrderStatus.COMPENSATION_FAILED:
+        raise SagaGivenUp(f"order {context.order_id} was marked COMPENSATION_FAILED: only a resume undoes it")
     return advance(context, saga_log, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED, pending=log)
+
+
+def _store_ended(
+    context: SagaContext, orders: OrdersRepository, status: OrderStatus, now: str, log: LogAppend | None = None
+) -> Order | None:
+    """CreateOrder failed before storing the order: store it ended, so that GET /orders/{id} answers and a step
+    delivered late finds how the saga ended. What is stored under the id afterwards (a CreateOrder delivered late
+    may have stored it first); None if the saga's document does not say whose order it was."""
+    if context.customer_id is None:
+        return None
+    items = [
+        PricedItem(sku=item.sku, quantity=item.quantity, unit_price_cents=item.unit_price_cents or 0)
+        for item in context.items
+    ]
+    return orders.create(Order.new(context.order_id, context.customer_id, status, items, now), log=log)
 
 
 def settle_pivot(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository) -> None:
@@ -118,12 +131,16 @@ def mark_compensation_failed(
     context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     note_compensation_failure(context, saga_log, now)
-    orders.transition(
-        context.order_id,
-        OrderStatus.COMPENSATION_FAILED,
-        frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED}),
-        now,
-    )
+    given_up = (OrderStatus.COMPENSATION_FAILED, frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED}), now)
+    order = orders.transition(context.order_id, *given_up)
+    if order is None:
+        order = _store_ended(context, orders, OrderStatus.COMPENSATION_FAILED, now)
+        if order is not None and order.status is not OrderStatus.COMPENSATION_FAILED:
+            order = orders.transition(context.order_id, *given_up)  # a CreateOrder delivered late stored it
+    if order is not None and order.status is OrderStatus.CANCELLED:
+        # A CancelOrder delivered again (its saga's undo had not been given up yet) completed the undo since
+        # settle_pivot looked: the order says CANCELLED, so does the saga.
+        raise SagaAlreadyCompensated(f"order {context.order_id} is already CANCELLED: the undo had completed")
     recorded = saga_log.record(
         context.order_id, SagaState.COMPENSATION_FAILED, now, status=OrderStatus.COMPENSATION_FAILED
     )
