@@ -65,3 +65,17 @@ def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Pat
     (tmp_path / "grant").touch()
     assert runner.failing_stage("SomeFunction") is None  # it passes: every stage runs, and passes
     assert runs.read_text().split() == ["needs", "first", "needs"]
+
+
+def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path) -> None:
+    from checks.check_iam import Runner
+
+    for suite in ("statemachine", "api", "e2e"):
+        (tmp_path / "tests" / suite).mkdir(parents=True)
+        (tmp_path / "tests" / suite / "test_suite.py").write_text(
+            f"from pathlib import Path\n\n\ndef test_{suite}():\n    Path('runs.log').open('a').write('{suite}\\n')\n"
+        )
+    runner = Runner(tmp_path)
+
+    assert runner.failing_stage("InventoryServiceFunction") is None
+    assert (tmp_path / "runs.log").read_text().split() == ["e2e"]

@@ -85,10 +85,18 @@ def test_a_confirmed_order_cannot_be_compensated(stack, products):
     assert stack.saga_log.get(document["orderId"]).failure is None
 
 
-# (delay of ConfirmOrder, delay of the compensation) after both are released at once: the first and last rounds
-# decide the winner on purpose (so both outcomes are checked every run), the others race for real.
-# The decided rounds are a second apart: on a loaded machine an invocation can take 0.3 s.
-RACE_ROUNDS = [(0.0, 1.0), (0.0, 0.0), (0.001, 0.0), (0.003, 0.0), (0.006, 0.0), (0.0, 0.003), (1.0, 0.0)]
+# (delay of ConfirmOrder, delay of the compensation) after both are released at once; AFTER: once the other has
+# returned. The first and last rounds decide the winner on purpose (so both outcomes are checked every run, however
+# slow a loaded machine is), the others race for real.
+AFTER = -1.0
+RACE_ROUNDS = [(0.0, AFTER), (0.0, 0.0), (0.001, 0.0), (0.003, 0.0), (0.006, 0.0), (0.0, 0.003), (AFTER, 0.0)]
+
+
+def wait_turn(delay: float, other_done: threading.Event) -> None:
+    if delay == AFTER:
+        assert other_done.wait(60)
+    else:
+        time.sleep(delay)
 
 
 def test_compensation_racing_a_confirm_in_flight_is_all_or_nothing(stack, products):
@@ -98,24 +106,40 @@ def test_compensation_racing_a_confirm_in_flight_is_all_or_nothing(stack, produc
         context = charged(stack, skus)
         order_id = context["orderId"]
         barrier = threading.Barrier(2)
+        confirm_done, force_done = threading.Event(), threading.Event()
 
         def confirm(
-            context: dict[str, Any] = context, barrier: threading.Barrier = barrier, delay: float = confirm_delay
+            context: dict[str, Any] = context,
+            barrier: threading.Barrier = barrier,
+            delay: float = confirm_delay,
+            done: threading.Event = confirm_done,
+            other_done: threading.Event = force_done,
         ) -> dict[str, Any]:
             barrier.wait()
-            time.sleep(delay)
-            return invoke(stack, "ConfirmOrderFunction", context)
+            wait_turn(delay, other_done)
+            try:
+                return invoke(stack, "ConfirmOrderFunction", context)
+            finally:
+                done.set()
 
-        def force(order_id: str = order_id, barrier: threading.Barrier = barrier, delay: float = compensate_delay):
+        def force(
+            order_id: str = order_id,
+            barrier: threading.Barrier = barrier,
+            delay: float = compensate_delay,
+            done: threading.Event = force_done,
+            other_done: threading.Event = confirm_done,
+        ) -> str | None:
             orders, saga_log, ctl = stack.orders, stack.saga_log, controller(stack)  # built before the race starts
             barrier.wait()
-            time.sleep(delay)
+            wait_turn(delay, other_done)
             try:
                 return force_compensation(
                     order_id, "customer called", orders, saga_log, ctl, utc_now_iso()
                 ).execution_arn
             except NotAllowedNow:
                 return None
+            finally:
+                done.set()
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             confirmed, undo = pool.submit(confirm), pool.submit(force)

@@ -14,8 +14,10 @@ from moto import mock_aws
 
 from checkout_saga.choreography.events import SagaEvent, failed
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog, StepFailedMeanwhile
+from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
-from checkout_saga.models import SagaState, StepName
+from checkout_saga.logic.inventory import reserve_stock
+from checkout_saga.models import Product, SagaContext, SagaState, StepName
 from tests.support.template_tables import create_tables
 
 NOW = "2026-11-26T10:00:00.000Z"
@@ -23,13 +25,16 @@ CONTEXT = {"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 1, "unitPri
 
 
 @pytest.fixture
-def tables() -> Iterator[tuple[DynamoDBSagaLog, DynamoDBOutbox]]:
+def tables() -> Iterator[tuple[DynamoDBSagaLog, DynamoDBOutbox, DynamoDBInventory]]:
     with mock_aws():
         names = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        inventory = DynamoDBInventory(dynamodb.Table(names["InventoryTable"]))
+        inventory.put_product(Product(sku="KB-001", name="Keyboard", unit_price_cents=100, available=5))
         yield (
             DynamoDBSagaLog(dynamodb.Table(names["SagaLogTable"])),
             DynamoDBOutbox(dynamodb.Table(names["OutboxTable"])),
+            inventory,
         )
 
 
@@ -39,7 +44,7 @@ def events(outbox: DynamoDBOutbox) -> dict[str, dict[str, Any]]:
 
 
 def test_a_transition_and_its_event_are_written_together_and_once(tables: Any) -> None:
-    saga_log, outbox = tables
+    saga_log, outbox, _inventory = tables
     log = OutboxSagaLog(saga_log, outbox, 0, CONTEXT, StepName.RESERVE_STOCK)
 
     assert log.record("o-1", SagaState.STOCK_RESERVED, NOW) is True
@@ -55,7 +60,7 @@ def test_a_transition_and_its_event_are_written_together_and_once(tables: Any) -
 
 
 def test_a_new_round_emits_again_what_an_earlier_round_lost(tables: Any) -> None:
-    saga_log, outbox = tables
+    saga_log, outbox, _inventory = tables
     OutboxSagaLog(saga_log, outbox, 0, CONTEXT).record("o-1", SagaState.PAYMENT_REFUNDED, NOW)
 
     assert OutboxSagaLog(saga_log, outbox, 1, CONTEXT).record("o-1", SagaState.PAYMENT_REFUNDED, NOW) is False
@@ -64,7 +69,7 @@ def test_a_new_round_emits_again_what_an_earlier_round_lost(tables: Any) -> None
 
 
 def test_a_forward_step_whose_failure_is_out_records_nothing(tables: Any) -> None:
-    saga_log, outbox = tables
+    saga_log, outbox, _inventory = tables
     failure = SagaEvent(saga_id="o-1", name=failed(StepName.RESERVE_STOCK), context=CONTEXT)
     assert outbox.emit_failure(failure, saga_log.table_name, StepName.RESERVE_STOCK, NOW) is True
 
@@ -76,7 +81,7 @@ def test_a_forward_step_whose_failure_is_out_records_nothing(tables: Any) -> Non
 
 
 def test_a_forward_step_that_took_effect_emits_no_failure(tables: Any) -> None:
-    saga_log, outbox = tables
+    saga_log, outbox, _inventory = tables
     OutboxSagaLog(saga_log, outbox, 0, CONTEXT, StepName.CHARGE_PAYMENT).record("o-1", SagaState.PAYMENT_CHARGED, NOW)
     failure = SagaEvent(saga_id="o-1", name=failed(StepName.CHARGE_PAYMENT), context=CONTEXT)
 
@@ -85,7 +90,7 @@ def test_a_forward_step_that_took_effect_emits_no_failure(tables: Any) -> None:
 
 
 def test_a_confirmation_that_took_effect_is_recorded_even_after_a_failure_went_out(tables: Any) -> None:
-    saga_log, outbox = tables
+    saga_log, outbox, _inventory = tables
     failure = SagaEvent(saga_id="o-1", name=failed(StepName.CONFIRM_ORDER), context=CONTEXT)
     outbox.emit_failure(failure, saga_log.table_name, StepName.CONFIRM_ORDER, NOW)
 
@@ -93,3 +98,58 @@ def test_a_confirmation_that_took_effect_is_recorded_even_after_a_failure_went_o
 
     assert log.record("o-1", SagaState.CONFIRMED, NOW) is True  # the order's fence decided the pivot
     assert set(events(outbox)) == {"o-1#ConfirmOrderFailed#0", "o-1#CheckoutConfirmed#0"}
+
+
+def reserve(tables: Any, round_: int = 0) -> tuple[OutboxSagaLog, bool]:
+    """ReserveStock's logic, its saga log seen through the outbox as the choreographed inventory service sees it."""
+    saga_log, outbox, inventory = tables
+    log = OutboxSagaLog(saga_log, outbox, round_, CONTEXT, StepName.RESERVE_STOCK)
+    result = reserve_stock(SagaContext.model_validate(CONTEXT), inventory, log, NOW)
+    return log, result.transitioned
+
+
+def test_a_step_takes_effect_with_its_transition_and_its_event_in_one_write(tables: Any) -> None:
+    saga_log, outbox, inventory = tables
+    calls: list[str] = []
+    outbox.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+
+    log, transitioned = reserve(tables)
+
+    assert calls == ["TransactWriteItems"]
+    assert transitioned
+    assert log.announced == ["StockReserved"]
+    assert inventory.get_products(["KB-001"])["KB-001"].available == 4
+    assert set(events(outbox)) == {"o-1#StockReserved#0"}
+    saga = saga_log.get("o-1")
+    assert saga is not None
+    assert [t.state for t in saga.history] == [SagaState.STOCK_RESERVED]
+
+
+def test_a_step_whose_failure_is_out_takes_no_effect_at_all(tables: Any) -> None:
+    """Another delivery of ReserveStock failed first and its undo may have run already: this delivery must not
+    take the stock (nothing would give it back), not only record nothing."""
+    saga_log, outbox, inventory = tables
+    failure = SagaEvent(saga_id="o-1", name=failed(StepName.RESERVE_STOCK), context=CONTEXT)
+    outbox.emit_failure(failure, saga_log.table_name, StepName.RESERVE_STOCK, NOW)
+
+    with pytest.raises(StepFailedMeanwhile):
+        reserve(tables)
+
+    assert inventory.get_products(["KB-001"])["KB-001"].available == 5
+    assert inventory.get_reservation("o-1") is None
+    assert saga_log.get("o-1") is None
+    assert set(events(outbox)) == {"o-1#ReserveStockFailed#0"}
+
+
+def test_a_step_delivered_again_writes_only_the_event_a_new_round_lacks(tables: Any) -> None:
+    saga_log, outbox, inventory = tables
+    reserve(tables)
+
+    again, transitioned = reserve(tables)
+    assert not transitioned
+    assert again.announced == ["StockReserved"]  # out already: the saga moved on
+    assert set(events(outbox)) == {"o-1#StockReserved#0"}
+
+    reserve(tables, round_=1)
+    assert set(events(outbox)) == {"o-1#StockReserved#0", "o-1#StockReserved#1"}
+    assert inventory.get_products(["KB-001"])["KB-001"].available == 4  # taken once

@@ -1,15 +1,15 @@
 """A choreographed service: the consumer of one service's SQS queue (orders, inventory or payments).
 
 For each event it runs the step that reacts to it (`events.REACTIONS`) by calling the very handler the state
-machine invokes, with the saga log seen through the outbox: the step's transition and the event announcing it
-are written in one transaction. What the state machine's Retry and Catch decide, this adapter decides the same
-way: a forward step retries only transient errors, `StepMaxAttempts` times in all, then fails; an undo retries
-anything, `CompensationMaxAttempts` times in all, then the saga is marked COMPENSATION_FAILED. One difference,
-which the outbox makes: a step whose transition is recorded has happened, its event is out and the saga has
-moved on, so an error raised after that (fault injection's `transient` mode) is retried but never turns into
-a failure. A retry is the
-message coming back: its visibility is set to the retry interval (times the backoff rate per attempt) and the
-batch reports it failed (ReportBatchItemFailures), so only that message is delivered again."""
+machine invokes, with the saga log seen through the outbox: the step's effect, its transition and the event
+announcing it are written in one transaction. What the state machine's Retry and Catch decide, this adapter
+decides the same way: a forward step retries only transient errors, `StepMaxAttempts` times in all, then fails; an
+undo retries anything, `CompensationMaxAttempts` times in all, then the saga is marked COMPENSATION_FAILED. One
+difference, which the outbox makes: a step whose transition is recorded has happened, its event is out and the
+saga has moved on, so an error raised after that (fault injection's `transient` mode) is retried but never turns
+into a failure. A retry is the message coming back: its visibility is set to the retry interval (times the backoff
+rate per attempt) and the batch reports it failed (ReportBatchItemFailures), so only that message is delivered
+again."""
 
 import json
 from typing import Any

@@ -172,12 +172,12 @@ class DynamoDBInventory:
         reservation = Reservation(order_id=order_id, status=ReservationStatus.RESERVED, items=items)
         writes = [self._put_new(reservation_key(order_id), reservation.to_payload())]
         writes.extend(self._take(items))
-        append = require_dynamodb(log)
+        append, first = require_dynamodb(log), len(writes)
         if append is not None:
-            writes.append(append.transact_item())
+            writes.extend(append.transact_items())
         refusal = transact(self._client, writes)
         if append is not None:
-            append.appended = refusal is None
+            append.settle(refusal, first)
         if refusal is None:
             return reservation
         # Nothing was written. Either this order already holds a reservation (a retry), or stock is short.
@@ -214,14 +214,15 @@ class DynamoDBInventory:
                 key = reservation_key(order_id)
                 writes = [self._set_status(key, ReservationStatus.RESERVED, ReservationStatus.RELEASED)]
                 writes.extend(self._give(existing.items))
+            first = len(writes)
             if append is not None:
-                writes.append(append.transact_item())
+                writes.extend(append.transact_items())
             refusal = transact(self._client, writes)
+            if append is not None:
+                append.settle(refusal, first)
             if refusal is None:
-                if append is not None:
-                    append.appended = True
                 return released
-            if append is not None and not refusal.refused(0) and refusal.refused(len(writes) - 1):
+            if append is not None and not refusal.refused(0) and refusal.refused(first):
                 append = None  # only the log refused (it has the transition): release alone
         raise RuntimeError(f"could not release the reservation of order {order_id}: it keeps changing")
 

@@ -39,8 +39,8 @@ class DynamoDBOrders:
         append = require_dynamodb(log)
         if append is not None:
             put = {"TableName": self._table.name, "Item": item, "ConditionExpression": condition}
-            refusal = transact(self._client, [{"Put": put}, append.transact_item()])
-            append.appended = refusal is None
+            refusal = transact(self._client, [{"Put": put}, *append.transact_items()])
+            append.settle(refusal, 1)
             if refusal is None:
                 return order
             stored_item = refusal.stored(0)
@@ -99,8 +99,8 @@ class DynamoDBOrders:
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
-        refusal = transact(self._client, [{"Update": update}, append.transact_item()])
-        append.appended = refusal is None
+        refusal = transact(self._client, [{"Update": update}, *append.transact_items()])
+        append.settle(refusal, 1)
         if refusal is None:
             return to
         stored = refusal.stored(0)

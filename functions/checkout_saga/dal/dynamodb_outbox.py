@@ -1,13 +1,16 @@
 """The choreography's transactional outbox. An event is an item of the outbox table (key `eventId`), written in
-the same DynamoDB transaction as the saga-log transition it announces; the table's stream hands each new item
-to the publisher (choreography/publisher.py), which puts it on the event bus. So a transition is never
-recorded without its event, nor an event sent for a transition that was not recorded. Items expire a day
+the same DynamoDB transaction as the step's effect and the saga-log transition it announces; the table's stream
+hands each new item to the publisher (choreography/publisher.py), which puts it on the event bus. So a step never
+takes effect without its event, nor is an event sent for a step that did not. Items expire a day
 later (TTL `expiresAt`): by then the stream has delivered them."""
+
+from __future__ import annotations
 
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -19,10 +22,14 @@ from checkout_saga.choreography.events import (
     event_id,
     failed,
 )
-from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, DynamoDBSagaLog
+from checkout_saga.dal.dynamodb_transactions import Refusal
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import SagaError
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus, StepName
+
+if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 KEEP_SECONDS = 24 * 3600
 
@@ -114,7 +121,8 @@ class OutboxSagaLog:
         self._outbox = outbox
         self._round = round_
         self._context = dict(context)
-        self.announced: list[str] = []  # the events of the transitions recorded through this log (now or before)
+        self._pending: list[OutboxLogAppend] = []
+        self._announced: list[str] = []  # recorded after the effect (or found recorded already)
 
     def get(self, saga_id: str) -> SagaRecord | None:
         return self._saga_log.get(saga_id)
@@ -136,8 +144,29 @@ class OutboxSagaLog:
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
     ) -> LogAppend:
-        """Not written with the step's effect: `record` writes it afterwards, with the event that announces it."""
-        return LogAppend(saga_id, state, at, status, customer_id, opens_with)
+        """The transition and the event that announces it, to be written in the transaction of the step's own
+        effect: the transactional outbox (with, for an exclusive step, the check that its failure is not out)."""
+        name = TRANSITION_EVENTS.get(state)
+        if name is None:  # STARTED: the API's CheckoutRequested announced it
+            return self._saga_log.pending(saga_id, state, at, status, customer_id, opens_with)
+        event = SagaEvent(saga_id=saga_id, name=name, round=self._round, context=self._context)
+        items: list[dict[str, Any]] = [{"Put": self._outbox.put_request(event, at)}]
+        if self._exclusive(state):
+            items.append({"ConditionCheck": self._failure_absent(saga_id)})
+        append = OutboxLogAppend(
+            saga_id,
+            state,
+            at,
+            status,
+            customer_id,
+            opens_with,
+            table_name=self._saga_log.table_name,
+            event_name=name,
+            event_items=items,
+            step=self._step,
+        )
+        self._pending.append(append)
+        return append
 
     def record(
         self,
@@ -156,14 +185,12 @@ class OutboxSagaLog:
             {"Update": {"TableName": self._saga_log.table_name, **update}},
             {"Put": self._outbox.put_request(event, at)},
         ]
-        exclusive = self._step in EXCLUSIVE_STEPS and FORWARD_TRANSITIONS.get(self._step) is state
+        exclusive = self._exclusive(state)
         if exclusive:
-            assert self._step is not None
-            failure_id = event_id(saga_id, failed(self._step), self._round)
-            items.append({"ConditionCheck": _absent(self._outbox.table_name, failure_id)})
+            items.append({"ConditionCheck": self._failure_absent(saga_id)})
         try:
             self._outbox.client.transact_write_items(TransactItems=items)
-            self.announced.append(name)
+            self._announced.append(name)
             return True
         except ClientError as exc:
             if exclusive and _refused_by(exc, 2):
@@ -171,8 +198,42 @@ class OutboxSagaLog:
             if not _refused_by(exc, 0):
                 raise
         self._outbox.emit(event, at)
-        self.announced.append(name)
+        self._announced.append(name)
         return False
+
+    @property
+    def announced(self) -> list[str]:
+        """The events of the transitions recorded through this log (now or before), with the step's effect or
+        after it."""
+        return [append.event_name for append in self._pending if append.appended] + self._announced
+
+    def _exclusive(self, state: SagaState) -> bool:
+        return self._step in EXCLUSIVE_STEPS and FORWARD_TRANSITIONS.get(self._step) is state
+
+    def _failure_absent(self, saga_id: str) -> dict[str, Any]:
+        assert self._step is not None
+        return _absent(self._outbox.table_name, event_id(saga_id, failed(self._step), self._round))
+
+
+@dataclass
+class OutboxLogAppend(DynamoDBLogAppend):
+    """A transition with the event that announces it (and the exclusive step's check that its failure is not
+    out), all in the transaction of the step's effect."""
+
+    event_name: str = ""
+    event_items: list[dict[str, Any]] = field(default_factory=list)
+    step: StepName | None = None
+
+    def transact_items(self) -> list[TransactWriteItemTypeDef]:
+        return [*super().transact_items(), *cast("list[TransactWriteItemTypeDef]", self.event_items)]
+
+    def settle(self, refusal: Refusal | None, first: int) -> None:
+        """The failure check refused (its index: after the log's update and the event's put): another delivery
+        of this step failed first, and the undo it started owns the saga; this delivery's effect was not
+        written, and must not be."""
+        super().settle(refusal, first)
+        if refusal is not None and len(self.event_items) > 1 and refusal.refused(first + 2):
+            raise StepFailedMeanwhile(f"{self.step} of saga {self.saga_id} failed in another delivery")
 
 
 def _absent(table: str, event_id_: str) -> dict[str, Any]:

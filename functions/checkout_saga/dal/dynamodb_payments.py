@@ -110,8 +110,8 @@ class DynamoDBPayments:
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
-        refusal = transact(self._table.meta.client, [{"Update": update}, append.transact_item()])
-        append.appended = refusal is None
+        refusal = transact(self._table.meta.client, [{"Update": update}, *append.transact_items()])
+        append.settle(refusal, 1)
         return refusal
 
     # ------------------------------------------------------------- returns

@@ -12,6 +12,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
+from checkout_saga.dal.dynamodb_transactions import Refusal
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
@@ -118,18 +119,25 @@ class DynamoDBSagaLog:
 
 @dataclass
 class DynamoDBLogAppend(LogAppend):
-    """A LogAppend as an item of the TransactWriteItems that writes the step's effect."""
+    """A LogAppend as items of the TransactWriteItems that writes the step's effect: the saga log's update
+    first, then whatever else must be written with the transition (the choreography's event)."""
 
     table_name: str = ""
 
-    def transact_item(self) -> TransactWriteItemTypeDef:
-        return cast("TransactWriteItemTypeDef", {"Update": {"TableName": self.table_name, **_append(self)}})
+    def transact_items(self) -> list[TransactWriteItemTypeDef]:
+        return [cast("TransactWriteItemTypeDef", {"Update": {"TableName": self.table_name, **_append(self)}})]
+
+    def settle(self, refusal: Refusal | None, first: int) -> None:
+        """Note how the transaction that carried these items (from index `first`) ended. A refusal of the saga
+        log's condition means only that the transition is recorded already (the effect may still be due); a
+        subclass raises where a refusal of its own items means that the step must not take effect at all."""
+        self.appended = refusal is None
 
 
 def require_dynamodb(log: LogAppend | None) -> DynamoDBLogAppend | None:
-    """The append a DynamoDB repository writes with the effect: only the DynamoDB saga log's (same client, same
-    account). A plain LogAppend is not carried: it stays `appended=False`, and the logic records the transition
-    after the effect (the choreography's saga log does, to emit its event in the same transaction)."""
+    """The append a DynamoDB repository writes with the effect: only a DynamoDB saga log's (same client, same
+    account; the choreography's carries its event too). Any other LogAppend is not carried: it stays
+    `appended=False`, and the logic records the transition after the effect."""
     return log if isinstance(log, DynamoDBLogAppend) else None
 
 

@@ -57,8 +57,8 @@ def create_order(
     order = orders.create(Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now), log=log)
     if order.status in _UNDONE:
         raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
-    # Not appended with the order: stored already (a retry; its transition too, unless that write was lost), or a
-    # saga log that records after the effect (the choreography's, with its event).
+    # Not appended with the order: stored already (a retry; its transition too, unless the saga log had it), or a
+    # saga log that cannot write with the order's store (then it records after the effect).
     transitioned = log.appended or saga_log.record(order_id, SagaState.ORDER_CREATED, now)
     context = SagaContext(
         order_id=order_id,
