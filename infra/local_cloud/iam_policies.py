@@ -77,15 +77,24 @@ def _text(document: Any) -> str:
 
 
 def resource_policy_allows(
-    statements: list[dict[str, Any]], *, service: str, action: str, source_arn: str, source_account: str
+    statements: list[dict[str, Any]],
+    *,
+    service: str,
+    action: str,
+    source_arn: str,
+    source_account: str,
+    resource: str | None = None,
 ) -> bool:
-    """A resource-based policy (a function's, from ``AddPermission``) deciding whether ``service`` may
-    perform ``action`` for ``source_arn``. Condition operators other than the ARN and string ones
-    ``AddPermission`` writes are not understood and so never satisfied: the answer is then no."""
+    """A resource-based policy (a function's, from ``AddPermission``; a queue's) deciding whether ``service``
+    may perform ``action`` for ``source_arn``; with ``resource``, only statements whose ``Resource`` matches it
+    count (a queue policy names its queue; a function's statements need not). Condition operators other than
+    the ARN and string ones are not understood and so never satisfied: the answer is then no."""
     context = {"aws:sourcearn": source_arn, "aws:sourceaccount": source_account}
     allowed = False
     for statement in statements:
         if not (_matches_any(statement.get("Action"), action) and _names_service(statement.get("Principal"), service)):
+            continue
+        if resource is not None and not _matches_any(statement.get("Resource"), resource):
             continue
         if not _conditions_hold(statement.get("Condition") or {}, context):
             continue

@@ -19,8 +19,9 @@ and raises SeamChanged if a moto upgrade moved it; tests/infra/test_moto_seams.p
 Speed and atomicity patches live in their own modules and are installed with these by ``install_all``:
 ``moto_dynamodb`` (atomic requests, item-level transaction rollback, cheaper updates and responses),
 ``moto_sfn`` (definitions and JSONPaths parsed once), ``moto_dispatch`` (per-request constants cached);
-``moto_limits``, AWS's payload limits with AWS's error names; and ``lambda_concurrency``, reserved
-concurrency and the ``Lambda.<code>`` error names of refused invocations.
+``moto_limits``, AWS's payload limits with AWS's error names; ``lambda_concurrency``, reserved
+concurrency and the ``Lambda.<code>`` error names of refused invocations; and ``queue_policies``, the queue
+policy that must allow each EventBridge or SNS delivery to SQS.
 """
 
 from __future__ import annotations
@@ -248,6 +249,7 @@ def install_all(
         moto_dynamodb,
         moto_limits,
         moto_sfn,
+        queue_policies,
     )
 
     parts = [
@@ -264,5 +266,6 @@ def install_all(
         lambda_concurrency.install_all(),
         cloudwatch_alarms.install_emf_metrics(),
         event_sources.install(),
+        queue_policies.install(),
     ]
     return Installation([part.uninstall for part in parts])

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import moto_patches
+from local_cloud import moto_patches, queue_policies
 from local_cloud.lambda_runtime import InProcessRunner
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import ROLE_POLICY, allow, make_zip, trust_policy
@@ -180,15 +180,37 @@ def test_config_seam_exists() -> None:
     assert "MOTO_PORT" in inspect.getsource(moto_server_port)
 
 
+def test_queue_delivery_seams_exist() -> None:
+    from moto.events.models import Rule
+    from moto.sns.models import Subscription
+
+    send = Rule._send_to_sqs_queue
+    assert list(inspect.signature(send).parameters) == queue_policies.SEND_TO_QUEUE_PARAMETERS
+    # The check reads the rule's queue where moto sends: by name, in the rule's own account and region.
+    assert "sqs_backends[self.account_id][self.region_name].send_message(" in "".join(inspect.getsource(send).split())
+    assert list(inspect.signature(Subscription.publish).parameters) == queue_policies.PUBLISH_PARAMETERS
+    publish = inspect.getsource(Subscription.publish)
+    assert 'if self.protocol == "sqs":' in publish
+    assert "sqs_backends[self.account_id][region]" in publish  # region from the endpoint ARN, as the check does
+
+
 def test_patches_install_and_uninstall() -> None:
     from moto.awslambda.models import LambdaFunction
+    from moto.events.models import Rule
+    from moto.sns.models import Subscription
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     eval_utils: Any = lambda_eval_utils  # it uses boto_client_for without re-exporting it
 
-    def current() -> tuple[Any, Any, Any]:
-        return LambdaFunction._invoke_lambda, StepFunctionsParserBackend.start_execution, eval_utils.boto_client_for
+    def current() -> tuple[Any, ...]:
+        return (
+            LambdaFunction._invoke_lambda,
+            StepFunctionsParserBackend.start_execution,
+            eval_utils.boto_client_for,
+            Rule._send_to_sqs_queue,
+            Subscription.publish,
+        )
 
     originals = current()
     runner = InProcessRunner()
