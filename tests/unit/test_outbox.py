@@ -13,8 +13,8 @@ import pytest
 from moto import mock_aws
 
 from checkout_saga.choreography.events import SagaEvent, failed
-from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog, StepFailedMeanwhile
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
+from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog, StepFailedMeanwhile
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.logic.inventory import reserve_stock
 from checkout_saga.models import Product, SagaContext, SagaState, StepName
@@ -142,7 +142,7 @@ def test_a_step_whose_failure_is_out_takes_no_effect_at_all(tables: Any) -> None
 
 
 def test_a_step_delivered_again_writes_only_the_event_a_new_round_lacks(tables: Any) -> None:
-    saga_log, outbox, inventory = tables
+    _saga_log, outbox, inventory = tables
     reserve(tables)
 
     again, transitioned = reserve(tables)

@@ -13,7 +13,7 @@ from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_saga_log import require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import transact
 from checkout_saga.dal.dynamodb_updates import update_if
-from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.dynamodb_values import from_wire, plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OrderAlreadyExists
 from checkout_saga.models import Order, OrderStatus
@@ -48,15 +48,18 @@ class DynamoDBOrders:
                 return self.create(order)
             return self._same_contents(order, Order.model_validate(stored_item))
         try:
-            self._table.put_item(Item=item, ConditionExpression=condition)
+            # A refusal carries the order stored under the id: CreateOrder needs no read (nor its permission).
+            self._table.put_item(
+                Item=item, ConditionExpression=condition, ReturnValuesOnConditionCheckFailure="ALL_OLD"
+            )
             return order
         except ClientError as exc:
             if error_code(exc) != CONDITION_FAILED:
                 raise
-        stored = self.get(order.order_id)
-        if stored is None:
+            stored = exc.response.get("Item")
+        if not stored:
             raise OrderAlreadyExists(f"order {order.order_id} already exists with other contents")
-        return self._same_contents(order, stored)
+        return self._same_contents(order, Order.model_validate(from_wire(stored)))
 
     @staticmethod
     def _same_contents(order: Order, stored: Order) -> Order:
