@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import Refusal, transact
-from checkout_saga.dal.dynamodb_updates import update_if
+from checkout_saga.dal.dynamodb_updates import update_if, update_or_stored
 from checkout_saga.dal.dynamodb_values import from_wire, plain
 from checkout_saga.dal.interfaces import LogAppend
 from checkout_saga.errors import RefundRefused
@@ -44,9 +44,9 @@ class DynamoDBPayments:
             if error_code(exc) != CONDITION_FAILED:
                 raise
             stored = exc.response.get("Item")
-        if stored:
-            return Payment.model_validate(from_wire(stored))
-        return self._stored(order_id)
+        if not stored:  # the condition can only fail on a stored payment
+            raise RuntimeError(f"the payment of order {order_id} refused an attempt but is not stored")
+        return Payment.model_validate(from_wire(stored))
 
     def settle(
         self,
@@ -171,13 +171,14 @@ class DynamoDBPayments:
         raise RuntimeError(f"could not void the refund of return {return_id}: the payment keeps changing")
 
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
-        updated = self._try_update(order_id, expression, condition, values)
-        return updated if updated is not None else self._stored(order_id)
-
-    def _stored(self, order_id: str) -> Payment:
-        stored = self.get(order_id)
-        assert stored is not None  # a condition failed on it, so the item exists
-        return stored
+        """The payment as it is afterwards: updated, or as stored when the condition refused (from the refusal)."""
+        updated, stored = update_or_stored(
+            self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
+        )
+        item = updated if updated is not None else stored
+        if item is None:  # the conditions here can only fail on a stored payment
+            raise RuntimeError(f"the payment of order {order_id} refused an update but is not stored")
+        return Payment.model_validate(item)
 
     def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:
         """One conditional update; the payment as it is afterwards, None if the condition refused it."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
-from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.dynamodb_values import from_wire, plain
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.service_resource import Table
@@ -25,6 +25,21 @@ def update_if(
 ) -> dict[str, Any] | None:
     """Apply `expression` if `condition` holds; the item as it is afterwards, None if the condition refused it
     (nothing written). Of `names`, only those the expressions use are sent: DynamoDB refuses unused ones."""
+    updated, _stored = update_or_stored(table, key, expression, condition, values, names)
+    return updated
+
+
+def update_or_stored(
+    table: Table,
+    key: Mapping[str, str],
+    expression: str,
+    condition: str,
+    values: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """`update_if`, and when the condition refused the update, the item as stored, from the refusal itself
+    (ReturnValuesOnConditionCheckFailure): (item afterwards, None) or (None, item as stored, None if none). A
+    step that learns the outcome this way reads nothing, and its role needs no GetItem."""
     used = {name: attribute for name, attribute in (names or {}).items() if name in f"{expression} {condition}"}
     request: UpdateItemInputTableUpdateItemTypeDef = {
         "Key": key,
@@ -32,6 +47,7 @@ def update_if(
         "ConditionExpression": condition,
         "ExpressionAttributeValues": values,
         "ReturnValues": "ALL_NEW",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     if used:
         request["ExpressionAttributeNames"] = used
@@ -40,6 +56,7 @@ def update_if(
     except ClientError as exc:
         if error_code(exc) != CONDITION_FAILED:
             raise
-        return None
+        stored = exc.response.get("Item")
+        return None, from_wire(stored) if stored else None
     attributes: dict[str, Any] = plain(result["Attributes"])
-    return attributes
+    return attributes, None
