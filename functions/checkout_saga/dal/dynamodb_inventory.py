@@ -139,7 +139,7 @@ class DynamoDBInventory:
 
     def restock(self, sku: str, quantity: int) -> StockedProduct | None:
         """Add `quantity` to `available` atomically; the product afterwards, None if there is no such product."""
-        updated = update_if(
+        updated, _absent = update_if(
             self._table,
             {"pk": product_key(sku)},
             "ADD available :q, version :one",

@@ -138,8 +138,11 @@ class DynamoDBOrders:
     def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Order | None:
         """One conditional update of an existing order; the order as it is afterwards, None if there is none."""
         condition = f"attribute_exists(orderId) AND {condition}"
-        updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
-        return Order.model_validate(updated) if updated is not None else self.get(order_id)
+        updated, stored = update_if(
+            self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
+        )
+        item = updated if updated is not None else stored
+        return Order.model_validate(item) if item is not None else None
 
 
 def _transition(to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> tuple[str, str, dict[str, Any]]:

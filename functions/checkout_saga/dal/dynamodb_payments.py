@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import Refusal, transact
-from checkout_saga.dal.dynamodb_updates import update_if, update_or_stored
+from checkout_saga.dal.dynamodb_updates import update_if
 from checkout_saga.dal.dynamodb_values import from_wire, plain
 from checkout_saga.dal.interfaces import LogAppend
 from checkout_saga.errors import RefundRefused
@@ -172,7 +172,7 @@ class DynamoDBPayments:
 
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
         """The payment as it is afterwards: updated, or as stored when the condition refused (from the refusal)."""
-        updated, stored = update_or_stored(
+        updated, stored = update_if(
             self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
         )
         item = updated if updated is not None else stored
@@ -182,5 +182,7 @@ class DynamoDBPayments:
 
     def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:
         """One conditional update; the payment as it is afterwards, None if the condition refused it."""
-        updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
+        updated, _stored = update_if(
+            self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
+        )
         return Payment.model_validate(updated) if updated is not None else None

@@ -22,24 +22,11 @@ def update_if(
     condition: str,
     values: Mapping[str, Any],
     names: Mapping[str, str] | None = None,
-) -> dict[str, Any] | None:
-    """Apply `expression` if `condition` holds; the item as it is afterwards, None if the condition refused it
-    (nothing written). Of `names`, only those the expressions use are sent: DynamoDB refuses unused ones."""
-    updated, _stored = update_or_stored(table, key, expression, condition, values, names)
-    return updated
-
-
-def update_or_stored(
-    table: Table,
-    key: Mapping[str, str],
-    expression: str,
-    condition: str,
-    values: Mapping[str, Any],
-    names: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """`update_if`, and when the condition refused the update, the item as stored, from the refusal itself
-    (ReturnValuesOnConditionCheckFailure): (item afterwards, None) or (None, item as stored, None if none). A
-    step that learns the outcome this way reads nothing, and its role needs no GetItem."""
+    """Apply `expression` if `condition` holds: (the item as it is afterwards, None). If the condition refused
+    it (nothing written): (None, the item as stored, or None if there is none), from the refusal itself
+    (ReturnValuesOnConditionCheckFailure), so that a step that learns the outcome this way reads nothing and its
+    role needs no GetItem. Of `names`, only those the expressions use are sent: DynamoDB refuses unused ones."""
     used = {name: attribute for name, attribute in (names or {}).items() if name in f"{expression} {condition}"}
     request: UpdateItemInputTableUpdateItemTypeDef = {
         "Key": key,
