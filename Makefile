@@ -27,7 +27,7 @@ help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
 	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud)"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
-	@echo "make check-iam       remove each IAM policy statement in turn: a test must fail every time"
+	@echo "make check-iam [RESOURCES=..] [ACTION=..]   remove each IAM policy statement in turn: a test must fail every time"
 	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers); saga console at /_console/"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
@@ -115,7 +115,7 @@ check-catches: $(VENV)/.installed
 # Each policy statement of template.yaml in turn removed: a test must fail every time (30-60 minutes;
 # RESOURCES="ApiFunction ..." checks those resources' statements only).
 check-iam: $(VENV)/.installed
-	@$(PY) -m checks.check_iam $(RESOURCES)
+	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION))
 
 test-fast: $(VENV)/.installed
 	@$(PY) -m pytest tests/unit tests/saga_client -q

@@ -158,17 +158,32 @@ class Runner:
         return failed[1] if failed else ""
 
 
+def selected(lines: list[str], resources: set[str], action: str = "") -> list[Statement]:
+    """The removals to check: those of `resources` (every resource's if empty); only of `action` if given."""
+    return [
+        variant
+        for variant in variants(lines)
+        if (not resources or variant.resource in resources) and (not action or variant.action == action)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="check-iam", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "resources", nargs="*", help="only the statements of these resources (logical ids); default: all"
     )
-    only = set(parser.parse_args(argv).resources)
+    parser.add_argument(
+        "--action", default="", help="only the removal of this action (e.g. dynamodb:GetItem) from each statement"
+    )
+    arguments = parser.parse_args(argv)
+    only = set(arguments.resources)
     root = Path(__file__).resolve().parents[2]
     lines = (root / TEMPLATE).read_text().splitlines(keepends=True)
-    found = [variant for variant in variants(lines) if not only or variant.resource in only]
+    found = selected(lines, only, arguments.action)
     if only - {variant.resource for variant in found}:
-        print(f"no policy statements in {sorted(only - {v.resource for v in found})}", file=sys.stderr)
+        missing = sorted(only - {v.resource for v in found})
+        with_action = f" with {arguments.action}" if arguments.action else ""
+        print(f"no policy statements{with_action} in {missing}", file=sys.stderr)
         return 2
     surviving = []
     with tempfile.TemporaryDirectory(prefix="check-iam-") as work:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from checks.check_iam import statements, variants, without
+from checks.check_iam import selected, statements, variants, without
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +79,13 @@ def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path)
 
     assert runner.failing_stage("InventoryServiceFunction") is None
     assert (tmp_path / "runs.log").read_text().split() == ["e2e"]
+
+
+def test_one_action_can_be_checked_alone() -> None:
+    chosen = selected(_lines(), {"RefundPaymentFunction", "CancelOrderFunction"}, "dynamodb:GetItem")
+
+    assert {(v.resource, v.action) for v in chosen} == {
+        ("RefundPaymentFunction", "dynamodb:GetItem"),
+        ("CancelOrderFunction", "dynamodb:GetItem"),
+    }
+    assert len(selected(_lines(), {"RefundPaymentFunction"})) > len(chosen)
