@@ -32,12 +32,12 @@ def test_removing_an_action_keeps_the_others_of_its_statement() -> None:
     variant = next(
         v
         for v in variants(lines)
-        if (v.resource, v.name, v.action) == ("RefundPaymentFunction", "FenceOrder", "dynamodb:GetItem")
+        if (v.resource, v.name, v.action) == ("MarkCompensationFailedFunction", "MarkOrder", "dynamodb:PutItem")
     )
     removed = without(lines, variant)
-    refund_payment = removed.split("RefundPaymentFunction:", 1)[1]
-    block = refund_payment.split("Sid: FenceOrder", 1)[1].split("Sid:", 1)[0]
-    assert "Action: [dynamodb:UpdateItem]" in block
+    mark = removed.split("MarkCompensationFailedFunction:", 1)[1]
+    block = mark.split("Sid: MarkOrder", 1)[1].split("Sid:", 1)[0]
+    assert "Action: [dynamodb:GetItem, dynamodb:UpdateItem]" in block
     assert len(removed.splitlines()) == len(lines)
 
 
@@ -82,10 +82,10 @@ def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path)
 
 
 def test_one_action_can_be_checked_alone() -> None:
-    chosen = selected(_lines(), {"RefundPaymentFunction", "CancelOrderFunction"}, "dynamodb:GetItem")
+    chosen = selected(_lines(), {"MarkCompensationFailedFunction", "ReleaseStockFunction"}, "dynamodb:PutItem")
 
-    assert {(v.resource, v.action) for v in chosen} == {
-        ("RefundPaymentFunction", "dynamodb:GetItem"),
-        ("CancelOrderFunction", "dynamodb:GetItem"),
+    assert {(v.resource, v.name, v.action) for v in chosen} == {
+        ("MarkCompensationFailedFunction", "MarkOrder", "dynamodb:PutItem"),
+        ("ReleaseStockFunction", "ReleaseStock", "dynamodb:PutItem"),
     }
-    assert len(selected(_lines(), {"RefundPaymentFunction"})) > len(chosen)
+    assert len(selected(_lines(), {"MarkCompensationFailedFunction"})) > len(chosen)
