@@ -15,7 +15,9 @@ anything; the mapping stays in the backend, where ``EventSourcePollers`` find it
   time; a failed batch is retried (up to MaximumRetryAttempts, -1: until it succeeds) before the poller moves on.
 
 Each read and delete is authorized with the function's execution role, as the mapping's are on AWS
-(``sqs:ReceiveMessage``/``DeleteMessage`` on the queue, ``dynamodb:GetRecords`` on the stream); the function
+(``sqs:ReceiveMessage``/``DeleteMessage`` on the queue; ``dynamodb:DescribeStream``, ``GetShardIterator`` and
+``GetRecords`` on the stream, which a stream's poller calls on AWS; ``ListStreams``, which AWS authorizes on
+resources of its own, is not checked); the function
 is invoked through moto's Lambda backend, i.e. our runner, its reserved concurrency and role credentials.
 """
 
@@ -89,6 +91,10 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         return value.timestamp()
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# What reading a stream takes: its shards, an iterator into one, its records.
+STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords")
 
 
 def _allowed(backend: Any, esm: Any, action: str, resource: str) -> bool:
@@ -193,7 +199,7 @@ class EventSourcePollers:
             if not records:
                 time.sleep(_IDLE_SECONDS)
                 continue
-            if not _allowed(backend, esm, "dynamodb:GetRecords", esm.event_source_arn):
+            if not all(_allowed(backend, esm, action, esm.event_source_arn) for action in STREAM_READ):
                 time.sleep(1)
                 continue
             event = {"Records": [{**record.to_json(), "eventSourceARN": esm.event_source_arn} for record in records]}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from local_cloud.event_sources import SQS_CONCURRENCY, detach_synchronous_delivery
+from local_cloud.event_sources import SQS_CONCURRENCY, STREAM_READ, detach_synchronous_delivery
 from local_cloud.schedules import ScheduleRunner, period_seconds
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import allow, make_zip, trust_policy
@@ -167,7 +167,7 @@ def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
     function, _ = make_function(
         "stream",
         {"OUT": out[0], "MARK": uuid.uuid4().hex},
-        [(["dynamodb:GetRecords"], stream_arn), (["sqs:SendMessage"], out[1])],
+        [(list(STREAM_READ), stream_arn), (["sqs:SendMessage"], out[1])],
     )
     aws("lambda").create_event_source_mapping(
         EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON", BatchSize=1
@@ -176,6 +176,32 @@ def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
         ddb.put_item(TableName=table, Item={"pk": {"S": key}})
 
     assert drain(aws, out[0], 3) == ["first", "retry-me", "last"]  # in order, the failed batch again before "last"
+
+
+def test_the_role_must_allow_every_read_of_the_stream(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    ddb = aws("dynamodb")
+    table = f"streamed-{uuid.uuid4().hex[:6]}"
+    stream_arn = ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    # GetRecords alone: AWS's poller also describes the stream and takes a shard iterator.
+    function, _ = make_function(
+        "stream",
+        {"OUT": out[0], "MARK": uuid.uuid4().hex},
+        [(["dynamodb:GetRecords"], stream_arn), (["sqs:SendMessage"], out[1])],
+    )
+    aws("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON", BatchSize=1
+    )
+    ddb.put_item(TableName=table, Item={"pk": {"S": "never"}})
+
+    assert drain(aws, out[0], 1, timeout=3) == []
 
 
 def test_mappings_are_taken_off_what_moto_would_call_synchronously(
