@@ -152,10 +152,8 @@ def test_the_role_must_allow_receiving(
     assert drain(aws, out[0], 1, timeout=1) == []
 
 
-def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
-    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
-) -> None:
-    ddb = aws("dynamodb")
+def streamed_table(ddb: Any) -> tuple[str, str]:
+    """A new table with a stream of its new images: its name and its stream's ARN."""
     table = f"streamed-{uuid.uuid4().hex[:6]}"
     stream_arn = ddb.create_table(
         TableName=table,
@@ -164,6 +162,14 @@ def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )["TableDescription"]["LatestStreamArn"]
+    return table, str(stream_arn)
+
+
+def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    ddb = aws("dynamodb")
+    table, stream_arn = streamed_table(ddb)
     function, _ = make_function(
         "stream",
         {"OUT": out[0], "MARK": uuid.uuid4().hex},
@@ -182,14 +188,7 @@ def test_the_role_must_allow_every_read_of_the_stream(
     cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
 ) -> None:
     ddb = aws("dynamodb")
-    table = f"streamed-{uuid.uuid4().hex[:6]}"
-    stream_arn = ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )["TableDescription"]["LatestStreamArn"]
+    table, stream_arn = streamed_table(ddb)
     # GetRecords alone: AWS's poller also describes the stream and takes a shard iterator.
     function, _ = make_function(
         "stream",
