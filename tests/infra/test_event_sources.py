@@ -165,21 +165,27 @@ def streamed_table(ddb: Any) -> tuple[str, str]:
     return table, str(stream_arn)
 
 
-def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
-    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
-) -> None:
-    ddb = aws("dynamodb")
-    table, stream_arn = streamed_table(ddb)
+def stream_consumer(
+    aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str], reads: list[str]
+) -> str:
+    """A streamed table read one record at a time by a function whose role may do `reads` on the stream; the
+    table's name."""
+    table, stream_arn = streamed_table(aws("dynamodb"))
     function, _ = make_function(
-        "stream",
-        {"OUT": out[0], "MARK": uuid.uuid4().hex},
-        [(list(STREAM_READ), stream_arn), (["sqs:SendMessage"], out[1])],
+        "stream", {"OUT": out[0], "MARK": uuid.uuid4().hex}, [(reads, stream_arn), (["sqs:SendMessage"], out[1])]
     )
     aws("lambda").create_event_source_mapping(
         EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON", BatchSize=1
     )
+    return table
+
+
+def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    table = stream_consumer(aws, make_function, out, list(STREAM_READ))
     for key in ["first", "retry-me", "last"]:
-        ddb.put_item(TableName=table, Item={"pk": {"S": key}})
+        aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}})
 
     assert drain(aws, out[0], 3) == ["first", "retry-me", "last"]  # in order, the failed batch again before "last"
 
@@ -187,18 +193,9 @@ def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
 def test_the_role_must_allow_every_read_of_the_stream(
     cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
 ) -> None:
-    ddb = aws("dynamodb")
-    table, stream_arn = streamed_table(ddb)
     # GetRecords alone: AWS's poller also describes the stream and takes a shard iterator.
-    function, _ = make_function(
-        "stream",
-        {"OUT": out[0], "MARK": uuid.uuid4().hex},
-        [(["dynamodb:GetRecords"], stream_arn), (["sqs:SendMessage"], out[1])],
-    )
-    aws("lambda").create_event_source_mapping(
-        EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON", BatchSize=1
-    )
-    ddb.put_item(TableName=table, Item={"pk": {"S": "never"}})
+    table = stream_consumer(aws, make_function, out, ["dynamodb:GetRecords"])
+    aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "never"}})
 
     assert drain(aws, out[0], 1, timeout=3) == []
 
