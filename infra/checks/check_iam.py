@@ -33,6 +33,7 @@ END_TO_END_ONLY = {
     "PaymentsServiceFunction",
     "PublishSagaEventsFunction",
     "SweepStalledSagasFunction",
+    "StalledSagaTimerFunction",
 }
 _RESOURCE = re.compile(r"^  (\w+):\s*$")
 _POLICIES = re.compile(r"^(\s+)Policies:\s*$")

@@ -72,7 +72,7 @@ class ChaosReport:
     violations: list[str] = field(default_factory=list)  # every violation found (before and after the resume)
     phase_seconds: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
-    swept: list[str] = field(default_factory=list)  # choreographed sagas the sweeper compensated
+    swept: list[str] = field(default_factory=list)  # choreographed sagas compensated for standing still
     dead_letters: int = 0  # messages left in the choreography's dead-letter queues
 
 

@@ -78,7 +78,7 @@ def render(report: ChaosReport) -> str:
     ]
     if options.coordination == "choreography":
         lines[-1:-1] = [
-            f"stalled sagas compensated by the sweeper: {len(report.swept)}"
+            f"stalled sagas compensated (by their timer or the sweeper): {len(report.swept)}"
             + (f" ({', '.join(report.swept)})" if report.swept else ""),
             f"messages left in the dead-letter queues: {report.dead_letters}",
         ]

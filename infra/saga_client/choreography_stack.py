@@ -89,7 +89,7 @@ def step_attempts(stack: StackData, saga_ids: Iterable[str]) -> tuple[Counter[tu
 
 
 def swept(stack: StackData, saga_ids: Iterable[str]) -> list[str]:
-    """The sagas the sweeper compensated (their failure is SagaStalled)."""
+    """The sagas compensated for standing still, by their timer or the sweeper (their failure is SagaStalled)."""
     found = []
     for saga_id in saga_ids:
         saga = stack.saga_log.get(saga_id)

@@ -36,6 +36,7 @@ VARIABLE_OUTPUTS = {
     "RETRY_INTERVAL_SECONDS": "RetryIntervalSeconds",
     "RETRY_BACKOFF_RATE": "RetryBackoffRate",
     "STALLED_AFTER_SECONDS": "StalledSagaSeconds",
+    "TIMER_QUEUE_URL": "StalledSagaTimerQueueUrl",
 }
 
 

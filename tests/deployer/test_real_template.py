@@ -62,6 +62,8 @@ def ref_value(logical_id: str, outputs: dict[str, str]) -> str:
         return str(resource["Properties"]["Name"])
     if resource["Type"] == "AWS::Serverless::StateMachine":
         return outputs[f"{logical_id}Arn"]
+    if resource["Type"] == "AWS::SQS::Queue":  # a queue's Ref is its URL
+        return outputs[f"{logical_id}Url"]
     return f"{STACK}-{logical_id}"
 
 

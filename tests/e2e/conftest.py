@@ -77,6 +77,20 @@ def deployed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
 
 
+def deploy_beside(stack: Stack, template: Path, stack_name: str, **parameters: str) -> Stack:
+    """Another stack on the suite's local cloud, from `template`, with the suite's parameters and `parameters`."""
+    endpoint = stack.endpoint_url
+    assert endpoint is not None
+    outputs = deployer.deploy(
+        template,
+        stack_name=stack_name,
+        endpoint_url=endpoint,
+        region="us-east-1",
+        parameter_overrides={"LocalEndpoint": endpoint, **LOCAL_PARAMETERS, **parameters},
+    )
+    return Stack(outputs, endpoint_url=endpoint)
+
+
 @pytest.fixture(scope="session")
 def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
     """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows."""

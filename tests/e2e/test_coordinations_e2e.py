@@ -164,21 +164,9 @@ def test_compensations_that_fail_transiently_still_end_consistently(deployed_sta
 
 @pytest.mark.e2e
 def test_a_lost_event_is_found_by_the_sweeper(deployed_stack, sku):
-    """The inventory service's OrderCreated is lost (its queue purged while its poller is stopped): the saga
-    stops advancing; the sweeper compensates it, and nothing was taken."""
-    lam, sqs = deployed_stack.client("lambda"), deployed_stack.client("sqs")
-    queue_arn = sqs.get_queue_attributes(
-        QueueUrl=deployed_stack.outputs["InventoryEventsQueueUrl"], AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    mapping = lam.list_event_source_mappings(EventSourceArn=queue_arn)["EventSourceMappings"][0]["UUID"]
-    lam.update_event_source_mapping(UUID=mapping, Enabled=False)
-    time.sleep(1.5)  # the pollers' long polls in progress end
-    try:
-        order_id = checkout(deployed_stack, sku, 2, "tok_visa", "choreography")["orderId"]
-        wait_for_state(deployed_stack, order_id, "ORDER_CREATED")
-        lose(sqs, deployed_stack.outputs["InventoryEventsQueueUrl"], order_id, "OrderCreated")
-    finally:
-        lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    """The inventory service's OrderCreated is lost: the saga stops advancing; the sweeper, invoked at once with a
+    bound of 1 s, compensates it, and nothing was taken (tests/e2e/test_saga_timer_e2e.py: the saga's own timer)."""
+    order_id = checkout_losing_order_created(deployed_stack, sku)
     time.sleep(1.2)
 
     swept = sweep(deployed_stack, stalled_after_seconds=1)
@@ -200,6 +188,25 @@ def test_a_lost_event_is_found_by_the_sweeper(deployed_stack, sku):
     assert payment is not None
     assert payment.status is PaymentStatus.VOIDED  # no charge can happen any more
     assert order_id not in sweep(deployed_stack, stalled_after_seconds=1)  # ended: never swept again
+
+
+def checkout_losing_order_created(stack: Stack, sku: str) -> str:
+    """A choreographed checkout of 2 units whose OrderCreated the inventory service never gets (taken off its queue
+    while its poller is stopped): the saga stops at ORDER_CREATED. Returns the order id once the event is lost."""
+    lam, sqs = stack.client("lambda"), stack.client("sqs")
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=stack.outputs["InventoryEventsQueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    mapping = lam.list_event_source_mappings(EventSourceArn=queue_arn)["EventSourceMappings"][0]["UUID"]
+    lam.update_event_source_mapping(UUID=mapping, Enabled=False)
+    time.sleep(1.5)  # the pollers' long polls in progress end
+    try:
+        order_id = str(checkout(stack, sku, 2, "tok_visa", "choreography")["orderId"])
+        wait_for_state(stack, order_id, "ORDER_CREATED")
+        lose(sqs, stack.outputs["InventoryEventsQueueUrl"], order_id, "OrderCreated")
+    finally:
+        lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    return order_id
 
 
 def wait_for_state(stack: Stack, order_id: str, state: str, timeout: float = 30) -> None:

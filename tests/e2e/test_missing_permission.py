@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-import deployer
 from checkout_saga.models import OrderStatus, Product
 from checks.check_iam import statements, without
-from tests.e2e.conftest import LOCAL_PARAMETERS
+from tests.e2e.conftest import deploy_beside
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,16 +29,7 @@ def stack_without_fence(deployed_stack: Stack, tmp_path_factory: pytest.TempPath
     (project / "template.yaml").write_text(without(lines, fence))
     for directory in ("functions", "statemachine"):  # what the template's CodeUri and DefinitionUri name
         (project / directory).symlink_to(ROOT / directory)
-    endpoint = deployed_stack.endpoint_url
-    assert endpoint is not None
-    outputs = deployer.deploy(
-        project / "template.yaml",
-        stack_name="e2e-without-fence",
-        endpoint_url=endpoint,
-        region="us-east-1",
-        parameter_overrides={"LocalEndpoint": endpoint, **LOCAL_PARAMETERS},
-    )
-    return Stack(outputs, endpoint_url=endpoint)
+    return deploy_beside(deployed_stack, project / "template.yaml", "e2e-without-fence")
 
 
 @pytest.mark.e2e

@@ -21,6 +21,7 @@ CHOREOGRAPHY = [
     "InventoryServiceFunction",
     "PaymentsServiceFunction",
     "SweepStalledSagasFunction",
+    "StalledSagaTimerFunction",
 ]
 FUNCTIONS = [
     value["Fn::GetAtt"][0]

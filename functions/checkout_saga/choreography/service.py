@@ -9,7 +9,8 @@ difference, which the outbox makes: a step whose transition is recorded has happ
 saga has moved on, so an error raised after that (fault injection's `transient` mode) is retried but never turns
 into a failure. A retry is the message coming back: its visibility is set to the retry interval (times the backoff
 rate per attempt) and the batch reports it failed (ReportBatchItemFailures), so only that message is delivered
-again."""
+again; the saga log notes the attempt, so the saga's timer does not take a saga waiting out a retry for a stalled
+one."""
 
 import json
 from typing import Any
@@ -42,7 +43,13 @@ from checkout_saga.handlers import (
     release_stock,
     reserve_stock,
 )
-from checkout_saga.handlers.dependencies import aws_client, outbox, repositories, saga_log_seen_through
+from checkout_saga.handlers.dependencies import (
+    aws_client,
+    outbox,
+    repositories,
+    saga_log_seen_through,
+    stalled_sagas,
+)
 from checkout_saga.handlers.step import LambdaHandler
 from checkout_saga.models import CheckoutInput, OrderStatus, PricedItem, SagaContext, StepName
 from checkout_saga.observability import logger
@@ -122,6 +129,7 @@ def react(record: SQSRecord, context: LambdaContext, settings: ServiceSettings) 
         )
         if outcome == "retried":
             _come_back_later(record, settings.retry_interval_seconds * settings.retry_backoff_rate ** (attempt - 1))
+            stalled_sagas(settings).note_attempt(event.saga_id, utc_now_iso())  # waiting out a retry: not stalled
             raise
         if outcome == "redriven":
             raise  # never silent: delivered again until the queue's redrive moves it to the dead-letter queue

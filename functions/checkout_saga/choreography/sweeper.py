@@ -1,7 +1,8 @@
-"""SweepStalledSagasFunction, every minute: each choreographed saga that has not advanced for
-STALLED_AFTER_SECONDS is compensated (a SagaStalled event starts its undo), and counted in the metric
-StalledSagas (0 included). An operator may sweep at once with a shorter bound:
-`{"stalledAfterSeconds": 5}` as the invocation's event."""
+"""SweepStalledSagasFunction, every minute: the backstop of the sagas' timers (choreography/saga_timer.py). Each
+choreographed saga that has not advanced for STALLED_AFTER_SECONDS is compensated (a SagaStalled event starts its
+undo), and counted in the metric StalledSagas (0 included). A saga's timer finds it first; the sweep finds it when
+the timer was lost too. An operator may sweep at once with a shorter bound: `{"stalledAfterSeconds": 5}` as the
+invocation's event."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from pydantic import Field
 
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.handlers.dependencies import stalled_sagas
-from checkout_saga.logic.stalled_sagas import stalled_failure
+from checkout_saga.logic.stalled_sagas import idle_seconds, stalled_failure
 from checkout_saga.observability import logger, metrics, tracer
 from checkout_saga.settings import StepSettings, load_settings
 
@@ -31,7 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     sagas = stalled_sagas(settings)
     swept = []
     for saga in sagas.idle_since(cutoff):
-        idle = int((now - datetime.fromisoformat(saga.updated_at.replace("Z", "+00:00"))).total_seconds())
+        idle = int(idle_seconds(saga.updated_at, now))
         if sagas.sweep(saga, stalled_failure(saga.state, idle), utc_now_iso()):
             logger.warning("stalled saga compensated", saga_id=saga.saga_id, state=saga.state.value, idle_seconds=idle)
             swept.append(saga.saga_id)

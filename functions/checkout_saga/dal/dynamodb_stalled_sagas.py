@@ -1,5 +1,6 @@
-"""The sweeper's view of the saga log: choreographed sagas still PENDING whose record has not changed for a
-while (read from the byStatus index: only PENDING sagas are read), and the sweep itself, which in one
+"""The saga log as the timers and the sweeper see it: choreographed sagas still PENDING, one by id (a timer) or
+those whose record has not changed for a while (the sweeper reads the byStatus index: only PENDING sagas); a
+retried attempt noted (`updatedAt` now: the saga is not standing still); and the sweep itself, which in one
 transaction notes the sweep on the saga (a new round, `updatedAt` now) and emits its SagaStalled event."""
 
 from dataclasses import dataclass
@@ -29,6 +30,33 @@ class DynamoDBStalledSagas:
         self._table = saga_log_table
         self._outbox = outbox
 
+    def get(self, saga_id: str) -> StalledSaga | None:
+        """The saga, if it is choreographed and still PENDING (else it has nothing left to watch)."""
+        item = self._table.get_item(Key={"sagaId": saga_id}, ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        item = plain(item)
+        watched = item.get("coordination") == Coordination.CHOREOGRAPHY.value
+        return _stalled_saga(item) if watched and item.get("status") == OrderStatus.PENDING.value else None
+
+    def note_attempt(self, saga_id: str, now: str) -> None:
+        """A step of the saga failed and will be tried again: the saga is not standing still."""
+        try:
+            self._table.update_item(
+                Key={"sagaId": saga_id},
+                UpdateExpression="SET updatedAt = :now",
+                ConditionExpression="#status = :pending AND coordination = :choreography AND updatedAt < :now",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":now": now,
+                    ":pending": OrderStatus.PENDING.value,
+                    ":choreography": Coordination.CHOREOGRAPHY.value,
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise  # else: the saga ended meanwhile (or moved later still), nothing to note
+
     def idle_since(self, cutoff: str) -> list[StalledSaga]:
         """Choreographed PENDING sagas last changed before `cutoff`, oldest first."""
         query: dict[str, Any] = {
@@ -39,16 +67,7 @@ class DynamoDBStalledSagas:
         found: list[StalledSaga] = []
         while True:
             response = self._table.query(**query)
-            for item in map(plain, response.get("Items", [])):
-                found.append(
-                    StalledSaga(
-                        saga_id=item["sagaId"],
-                        state=SagaState(item["state"]),
-                        updated_at=item["updatedAt"],
-                        sweeps=int(item.get("sweeps", 0)),
-                        document=dict(item.get("checkout") or {"orderId": item["sagaId"]}),
-                    )
-                )
+            found.extend(map(_stalled_saga, map(plain, response.get("Items", []))))
             if not response.get("LastEvaluatedKey"):
                 return sorted(found, key=lambda saga: saga.updated_at)
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -84,3 +103,13 @@ class DynamoDBStalledSagas:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             return False
+
+
+def _stalled_saga(item: dict[str, Any]) -> StalledSaga:
+    return StalledSaga(
+        saga_id=item["sagaId"],
+        state=SagaState(item["state"]),
+        updated_at=item["updatedAt"],
+        sweeps=int(item.get("sweeps", 0)),
+        document=dict(item.get("checkout") or {"orderId": item["sagaId"]}),
+    )

@@ -1,0 +1,91 @@
+"""A choreographed saga's timer on the local cloud. A second stack, deployed beside the suite's own, with
+StalledSagaSeconds 5 and its minute sweep switched off, so that only the saga's timer can find it: the saga's
+OrderCreated is lost, and the saga is compensated about 5 s after it stopped, with nothing taken."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from checkout_saga.models import PaymentStatus, Product
+from tests.e2e.conftest import deploy_beside
+from tests.e2e.test_coordinations_e2e import checkout, checkout_losing_order_created
+from tests.e2e.test_saga_e2e import wait_for_order
+from tests.support.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+BOUND = 5  # StalledSagaSeconds of this stack
+# AWS's recommended retries (the suite's stack retries every 1 s): tok_flaky's two retries wait 2 s, then 4 s.
+RETRIES = {"RetryIntervalSeconds": "2", "RetryBackoffRate": "2", "StepMaxAttempts": "3"}
+# How late after the bound the undo may start: the timer's whole seconds, the pollers, a loaded machine.
+LATENESS = 6
+
+
+@pytest.fixture(scope="module")
+def timer_only_stack(deployed_stack: Stack) -> Stack:
+    """The stack whose stalled sagas only their timers can find: the minute sweep's schedule is disabled."""
+    stack = deploy_beside(deployed_stack, ROOT / "template.yaml", "e2e-timer", **RETRIES, StalledSagaSeconds=str(BOUND))
+    sweeper = stack.client("lambda").get_function(FunctionName=stack.outputs["SweepStalledSagasFunctionName"])
+    events = stack.client("events")
+    schedules = events.list_rule_names_by_target(TargetArn=sweeper["Configuration"]["FunctionArn"])["RuleNames"]
+    assert len(schedules) == 1
+    events.disable_rule(Name=schedules[0])
+    return stack
+
+
+@pytest.mark.e2e
+def test_a_lost_event_is_found_by_the_sagas_own_timer(timer_only_stack: Stack) -> None:
+    stack = timer_only_stack
+    sku = f"TMR-{uuid.uuid4().hex[:6]}"
+    stack.seed([Product(sku=sku, name="Timed", unit_price_cents=1000, available=10)])
+
+    order_id = checkout_losing_order_created(stack, sku)
+    order = wait_for_order(stack, order_id, timeout=BOUND + LATENESS + 20)
+
+    assert order["status"] == "CANCELLED"
+    assert order["saga"]["failure"]["step"] == "ReserveStock"
+    assert order["saga"]["failure"]["error"] == "SagaStalled"
+    history = order["saga"]["history"]
+    assert [entry["state"] for entry in history] == [
+        "STARTED",
+        "ORDER_CREATED",
+        "PAYMENT_REFUNDED",
+        "STOCK_RELEASED",
+        "CANCELLED",
+    ]
+    stood_still = _seconds_between(history[1]["at"], history[2]["at"])
+    assert BOUND <= stood_still < BOUND + LATENESS, stood_still
+    assert stack.available(sku) == {sku: 10}
+    payment = stack.payments.get(order_id)
+    assert payment is not None
+    assert payment.status is PaymentStatus.VOIDED
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (
+        datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(earlier.replace("Z", "+00:00"))
+    ).total_seconds()
+
+
+@pytest.mark.e2e
+def test_a_step_waiting_out_its_retries_is_not_taken_for_a_stalled_saga(timer_only_stack: Stack) -> None:
+    """tok_flaky fails ChargePayment twice: its retries wait 2 s then 4 s, longer in all than the bound. Each
+    retried attempt notes itself on the saga log, so the timer sees a saga that is moving."""
+    stack = timer_only_stack
+    sku = f"TMR-{uuid.uuid4().hex[:6]}"
+    stack.seed([Product(sku=sku, name="Timed", unit_price_cents=1000, available=10)])
+
+    order_id = checkout(stack, sku, 2, "tok_flaky", "choreography")["orderId"]
+    order = wait_for_order(stack, order_id, timeout=60)
+
+    assert order["status"] == "CONFIRMED"
+    assert order["saga"]["failure"] is None
+    at = {entry["state"]: entry["at"] for entry in order["saga"]["history"]}
+    assert _seconds_between(at["STOCK_RESERVED"], at["PAYMENT_CHARGED"]) > BOUND  # no change that long but retries
+    assert stack.available(sku) == {sku: 8}
+    payment = stack.payments.get(order_id)
+    assert payment is not None
+    assert payment.status is PaymentStatus.CAPTURED
