@@ -139,14 +139,14 @@ class DynamoDBInventory:
 
     def restock(self, sku: str, quantity: int) -> StockedProduct | None:
         """Add `quantity` to `available` atomically; the product afterwards, None if there is no such product."""
-        updated, _absent = update_if(
+        restocked = update_if(
             self._table,
             {"pk": product_key(sku)},
             "ADD available :q, version :one",
             "attribute_exists(pk)",
             {":q": quantity, ":one": 1},
         )
-        return StockedProduct.model_validate(_without_pk(updated)) if updated is not None else None
+        return StockedProduct.model_validate(_without_pk(restocked.item)) if restocked.item is not None else None
 
     def list_products(
         self, limit: int, exclusive_start_key: PageKey | None = None

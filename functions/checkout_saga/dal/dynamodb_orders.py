@@ -138,10 +138,7 @@ class DynamoDBOrders:
     def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Order | None:
         """One conditional update of an existing order; the order as it is afterwards, None if there is none."""
         condition = f"attribute_exists(orderId) AND {condition}"
-        updated, stored = update_if(
-            self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
-        )
-        item = updated if updated is not None else stored
+        item = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}).item
         return Order.model_validate(item) if item is not None else None
 
 

@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 KEEP_SECONDS = 24 * 3600
+# Where each write of a transition stands among its transaction's items (from the transition's first): the saga
+# log's update, the event's put, then (an exclusive step's) the check that its failure event is not out.
+_LOG_UPDATE, _FAILURE_CHECK = 0, 2  # the event's put is between them
 
 
 class StepFailedMeanwhile(SagaError):
@@ -193,9 +196,9 @@ class OutboxSagaLog:
             self._announced.append(name)
             return True
         except ClientError as exc:
-            if exclusive and _refused_by(exc, 2):
+            if exclusive and _refused_by(exc, _FAILURE_CHECK):
                 raise StepFailedMeanwhile(f"{self._step} of saga {saga_id} failed in another delivery") from exc
-            if not _refused_by(exc, 0):
+            if not _refused_by(exc, _LOG_UPDATE):
                 raise
         self._outbox.emit(event, at)
         self._announced.append(name)
@@ -228,11 +231,10 @@ class OutboxLogAppend(DynamoDBLogAppend):
         return [*super().transact_items(), *cast("list[TransactWriteItemTypeDef]", self.event_items)]
 
     def settle(self, refusal: Refusal | None, first: int) -> None:
-        """The failure check refused (its index: after the log's update and the event's put): another delivery
-        of this step failed first, and the undo it started owns the saga; this delivery's effect was not
-        written, and must not be."""
+        """The failure check refused: another delivery of this step failed first, and the undo it started owns
+        the saga; this delivery's effect was not written, and must not be."""
         super().settle(refusal, first)
-        if refusal is not None and len(self.event_items) > 1 and refusal.refused(first + 2):
+        if refusal is not None and len(self.event_items) > 1 and refusal.refused(first + _FAILURE_CHECK):
             raise StepFailedMeanwhile(f"{self.step} of saga {self.saga_id} failed in another delivery")
 
 
@@ -241,8 +243,8 @@ def _absent(table: str, event_id_: str) -> dict[str, Any]:
 
 
 def _refused_by(exc: ClientError, item: int) -> bool:
-    """The transaction was refused because the condition of its `item`-th write failed (0: the saga log's, the
-    state is reached already; 2: the step's failure event exists)."""
+    """The transaction was refused because the condition of its `item`-th write failed (`_LOG_UPDATE`: the state
+    is reached already; `_FAILURE_CHECK`: the step's failure event exists)."""
     if exc.response["Error"]["Code"] != "TransactionCanceledException":
         return False
     reasons = exc.response.get("CancellationReasons") or []

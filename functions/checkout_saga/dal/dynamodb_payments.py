@@ -172,17 +172,12 @@ class DynamoDBPayments:
 
     def _conditional_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment:
         """The payment as it is afterwards: updated, or as stored when the condition refused (from the refusal)."""
-        updated, stored = update_if(
-            self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
-        )
-        item = updated if updated is not None else stored
+        item = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}).item
         if item is None:  # the conditions here can only fail on a stored payment
             raise RuntimeError(f"the payment of order {order_id} refused an update but is not stored")
         return Payment.model_validate(item)
 
     def _try_update(self, order_id: str, expression: str, condition: str, values: dict[str, Any]) -> Payment | None:
         """One conditional update; the payment as it is afterwards, None if the condition refused it."""
-        updated, _stored = update_if(
-            self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"}
-        )
-        return Payment.model_validate(updated) if updated is not None else None
+        updated = update_if(self._table, {"orderId": order_id}, expression, condition, values, {"#status": "status"})
+        return Payment.model_validate(updated.item) if updated.written else None

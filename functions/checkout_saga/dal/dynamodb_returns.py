@@ -173,8 +173,5 @@ class DynamoDBReturns:
         """One conditional update of an existing return; the return as it is afterwards, None if there is none."""
         condition = f"attribute_exists(returnId) AND {condition}"
         values = {":pending": ReturnStatus.PENDING.value, **values}
-        updated, stored = update_if(
-            self._table, {"returnId": return_id}, expression, condition, values, {"#status": "status"}
-        )
-        item = updated if updated is not None else stored
-        return ReturnRecord.model_validate(item) if item is not None else None
+        now = update_if(self._table, {"returnId": return_id}, expression, condition, values, {"#status": "status"})
+        return ReturnRecord.model_validate(now.item) if now.item is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -15,6 +16,15 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
     from mypy_boto3_dynamodb.type_defs import UpdateItemInputTableUpdateItemTypeDef
 
 
+@dataclass(frozen=True)
+class Updated:
+    """What a conditional update leaves: the item as it is now (None if there is none), and whether this update
+    wrote it."""
+
+    item: dict[str, Any] | None
+    written: bool
+
+
 def update_if(
     table: Table,
     key: Mapping[str, str],
@@ -22,11 +32,11 @@ def update_if(
     condition: str,
     values: Mapping[str, Any],
     names: Mapping[str, str] | None = None,
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Apply `expression` if `condition` holds: (the item as it is afterwards, None). If the condition refused
-    it (nothing written): (None, the item as stored, or None if there is none), from the refusal itself
-    (ReturnValuesOnConditionCheckFailure), so that a step that learns the outcome this way reads nothing and its
-    role needs no GetItem. Of `names`, only those the expressions use are sent: DynamoDB refuses unused ones."""
+) -> Updated:
+    """Apply `expression` if `condition` holds. Either way the answer holds the item as it is now: written, or as
+    stored when the condition refused it, from the refusal itself (ReturnValuesOnConditionCheckFailure), so that a
+    step that learns the outcome this way reads nothing and its role needs no GetItem. Of `names`, only those the
+    expressions use are sent: DynamoDB refuses unused ones."""
     used = {name: attribute for name, attribute in (names or {}).items() if name in f"{expression} {condition}"}
     request: UpdateItemInputTableUpdateItemTypeDef = {
         "Key": key,
@@ -44,6 +54,5 @@ def update_if(
         if error_code(exc) != CONDITION_FAILED:
             raise
         stored = exc.response.get("Item")
-        return None, from_wire(stored) if stored else None
-    attributes: dict[str, Any] = plain(result["Attributes"])
-    return attributes, None
+        return Updated(from_wire(stored) if stored else None, written=False)
+    return Updated(plain(result["Attributes"]), written=True)
