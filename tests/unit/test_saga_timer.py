@@ -111,7 +111,16 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     reset_caches()
 
 
-def test_a_saga_idle_for_the_bound_is_swept_and_its_timer_set_again(cloud: Cloud) -> None:
+def stalled_sagas_metric(output: str) -> list[float]:
+    """The StalledSagas values of the EMF documents the handler printed."""
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"_aws"' in line]
+    values = [document["StalledSagas"] for document in documents if "StalledSagas" in document]
+    return [float(value) for entry in values for value in (entry if isinstance(entry, list) else [entry])]
+
+
+def test_a_saga_idle_for_the_bound_is_swept_and_its_timer_set_again(
+    cloud: Cloud, capsys: pytest.CaptureFixture[str]
+) -> None:
     cloud.start()
     cloud.saga_log.record("o-1", SagaState.ORDER_CREATED, utc_now_iso())
     seen = cloud.last_changed("o-1", seconds_ago=41)
@@ -127,10 +136,11 @@ def test_a_saga_idle_for_the_bound_is_swept_and_its_timer_set_again(cloud: Cloud
     assert item["sweeps"] == 1
     assert item["updatedAt"] > seen
     assert cloud.timers() == (0, 1)  # due again in 40 s: the undo it started ends the saga first
+    assert stalled_sagas_metric(capsys.readouterr().out) == [1.0]
 
 
 def test_a_saga_that_moved_is_looked_at_again_when_it_would_be_idle_for_the_bound(
-    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("STALLED_AFTER_SECONDS", "2")
     cloud.start()
@@ -140,6 +150,7 @@ def test_a_saga_that_moved_is_looked_at_again_when_it_would_be_idle_for_the_boun
     assert cloud.come_due() == {"batchItemFailures": []}
 
     assert "o-1#SagaStalled#1" not in cloud.events()
+    assert stalled_sagas_metric(capsys.readouterr().out) == [0.0]
     assert cloud.timers() == (0, 1)
     message = cloud.sqs.receive_message(QueueUrl=cloud.queue_url, WaitTimeSeconds=5)["Messages"][0]
     assert 1.0 <= time.monotonic() - sent < 3.5  # due 2 s after the change (whole seconds, rounded up)

@@ -37,30 +37,36 @@ class TimerSettings(StepSettings):
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(TimerSettings)
-    return process_partial_response(  # type: ignore[return-value]  # a TypedDict of the same shape
+    swept: list[bool] = []
+    response = process_partial_response(
         event=event,
-        record_handler=lambda record: come_due(record, settings),
+        record_handler=lambda record: swept.append(come_due(record, settings)),
         processor=BatchProcessor(event_type=EventType.SQS),
         context=context,
     )
+    metrics.add_metric(name="StalledSagas", unit="Count", value=sum(swept))  # 0 included, as the sweeper's
+    return dict(response)
 
 
-def come_due(record: SQSRecord, settings: TimerSettings) -> None:
+def come_due(record: SQSRecord, settings: TimerSettings) -> bool:
+    """True if the saga was compensated now."""
     saga_id = str(json.loads(record.body)["detail"]["sagaId"])
     sagas = stalled_sagas(settings)
     saga = sagas.get(saga_id)
     if saga is None:
-        return
+        return False
     now = datetime.now(UTC)
     wait = seconds_until_stalled(saga.updated_at, now, settings.stalled_after_seconds)
+    swept = False
     if wait == 0:
         idle = int(idle_seconds(saga.updated_at, now))
-        if sagas.sweep(saga, stalled_failure(saga.state, idle), utc_now_iso()):
+        swept = sagas.sweep(saga, stalled_failure(saga.state, idle), utc_now_iso())
+        if swept:
             logger.warning("stalled saga compensated", saga_id=saga_id, state=saga.state.value, idle_seconds=idle)
-            metrics.add_metric(name="StalledSagas", unit="Count", value=1)
         wait = settings.stalled_after_seconds  # swept now, or moved just now: idle from now on
     aws_client("sqs").send_message(
         QueueUrl=settings.timer_queue_url,
         MessageBody=record.body,
         DelaySeconds=min(_MAX_DELAY_SECONDS, math.ceil(wait)),
     )
+    return swept
