@@ -18,6 +18,9 @@ from saga_client.stack_data import StackData
 COORDINATIONS = ("orchestration", "choreography")
 EVENT_NAMES = tuple(dict.fromkeys([*REACTIONS, *TRANSITION_EVENTS.values()]))
 SERVICE_QUEUES = ("OrdersEventsQueueUrl", "InventoryEventsQueueUrl", "PaymentsEventsQueueUrl")
+# Each with its dead-letter queue: a poisoned event (a saga its timer must find), a timer that kept failing (a saga
+# the sweep must find).
+REDRIVEN_QUEUES = (*SERVICE_QUEUES, "StalledSagaTimerQueueUrl")
 ENDED = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
 
 
@@ -99,9 +102,9 @@ def swept(stack: StackData, saga_ids: Iterable[str]) -> list[str]:
 
 
 def dead_letters(stack: StackData) -> int:
-    """Messages in the services' dead-letter queues (poisoned events: each one a saga the sweeper must find)."""
+    """Messages in the choreography's dead-letter queues."""
     sqs, total = stack.client("sqs"), 0
-    for output in SERVICE_QUEUES:
+    for output in REDRIVEN_QUEUES:
         redrive = sqs.get_queue_attributes(QueueUrl=stack.outputs[output], AttributeNames=["RedrivePolicy"])
         target = json.loads(redrive["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"]
         url = sqs.get_queue_url(QueueName=target.rsplit(":", 1)[1])["QueueUrl"]

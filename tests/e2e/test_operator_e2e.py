@@ -7,10 +7,9 @@ import time
 
 import pytest
 
+from saga_client.choreography_stack import SERVICE_QUEUES
 from tests.e2e.test_api_e2e import Api, api, checkout, product  # noqa: F401  (fixtures)
 from tests.support.stack import Stack
-
-SERVICE_QUEUES = ("OrdersEventsQueueUrl", "InventoryEventsQueueUrl", "PaymentsEventsQueueUrl")
 
 pytestmark = [pytest.mark.e2e]
 
