@@ -15,7 +15,8 @@ anything; the mapping stays in the backend, where ``EventSourcePollers`` find it
   time; a failed batch is retried (up to MaximumRetryAttempts, -1: until it succeeds) before the poller moves on.
 
 Each read and delete is authorized with the function's execution role, as the mapping's are on AWS
-(``sqs:ReceiveMessage``/``DeleteMessage`` on the queue; ``dynamodb:DescribeStream``, ``GetShardIterator`` and
+(``sqs:ReceiveMessage``, ``GetQueueAttributes`` and ``DeleteMessage`` on the queue, as AWS's SQS poller needs
+them; ``dynamodb:DescribeStream``, ``GetShardIterator`` and
 ``GetRecords`` on the stream, which a stream's poller calls on AWS; ``ListStreams``, which AWS authorizes on
 resources of its own, is not checked); the function
 is invoked through moto's Lambda backend, i.e. our runner, its reserved concurrency and role credentials.
@@ -93,6 +94,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+# What reading a queue takes: its attributes (the poller reads them), its messages.
+QUEUE_READ = ("sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 # What reading a stream takes: its shards, an iterator into one, its records.
 STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords")
 
@@ -162,7 +165,7 @@ class EventSourcePollers:
                 continue
             sqs = sqs_backends[backend.account_id][backend.region_name]
             queue = next((q for q in list(sqs.queues.values()) if q.queue_arn == esm.event_source_arn), None)
-            if queue is None or not _allowed(backend, esm, "sqs:ReceiveMessage", esm.event_source_arn):
+            if queue is None or not all(_allowed(backend, esm, action, esm.event_source_arn) for action in QUEUE_READ):
                 time.sleep(1)
                 continue
             messages = sqs.receive_message(queue.name, esm.batch_size, 1, int(queue.visibility_timeout))  # type: ignore[attr-defined]

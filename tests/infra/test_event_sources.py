@@ -118,7 +118,7 @@ def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dea
     function, _ = make_function(
         "partial",
         {"OUT": out[0], "DELAY": "1"},
-        [(["sqs:ReceiveMessage", "sqs:DeleteMessage"], arn), (["sqs:SendMessage"], out[1])],
+        [(["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], arn), (["sqs:SendMessage"], out[1])],
     )
     aws("lambda").create_event_source_mapping(
         EventSourceArn=arn, FunctionName=function, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
@@ -138,17 +138,27 @@ def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dea
     assert drain(aws, out[0], 1, timeout=1) == []  # nothing delivered twice
 
 
-def test_the_role_must_allow_receiving(
-    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+@pytest.mark.parametrize(
+    "granted",
+    [[], ["sqs:ReceiveMessage"], ["sqs:GetQueueAttributes"]],  # AWS's poller needs both
+    ids=["nothing", "no-GetQueueAttributes", "no-ReceiveMessage"],
+)
+def test_the_role_must_allow_every_read_of_the_queue(
+    cloud: LocalCloud,
+    aws: Callable[[str], Any],
+    make_function: Callable[..., tuple[str, str]],
+    out: tuple[str, str],
+    granted: list[str],
 ) -> None:
     url, arn = queue(aws, "denied")
-    function, _ = make_function("partial", {"OUT": out[0]}, [(["sqs:SendMessage"], out[1])])
+    grants = [(["sqs:SendMessage"], out[1])] + ([(granted, arn)] if granted else [])
+    function, _ = make_function("partial", {"OUT": out[0]}, grants)
     aws("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10)
     aws("sqs").send_message(QueueUrl=url, MessageBody="never")
 
     time.sleep(2)
 
-    assert count(aws, url) == 1  # not received: no sqs:ReceiveMessage on the queue
+    assert count(aws, url) == 1  # not received
     assert drain(aws, out[0], 1, timeout=1) == []
 
 
