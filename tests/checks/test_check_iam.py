@@ -72,13 +72,23 @@ def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path)
 
     for suite in ("statemachine", "api", "e2e"):
         (tmp_path / "tests" / suite).mkdir(parents=True)
-        (tmp_path / "tests" / suite / "test_suite.py").write_text(
+        (tmp_path / "tests" / suite / f"test_{suite}.py").write_text(
             f"from pathlib import Path\n\n\ndef test_{suite}():\n    Path('runs.log').open('a').write('{suite}\\n')\n"
         )
     runner = Runner(tmp_path)
+    runs = tmp_path / "runs.log"
 
     assert runner.failing_stage("InventoryServiceFunction") is None
-    assert (tmp_path / "runs.log").read_text().split() == ["e2e"]
+    assert runs.read_text().split() == ["e2e"]
+    runs.unlink()
+    assert runner.baseline({"InventoryServiceFunction", "StalledSagaTimerFunction"}) is None  # their baseline too
+    assert runs.read_text().split() == ["e2e"]
+    runs.unlink()
+    assert runner.baseline({"InventoryServiceFunction", "ChargePaymentFunction"}) is None
+    assert runs.read_text().split() == ["statemachine", "api", "e2e"]
+    runs.unlink()
+    assert runner.baseline(set()) is None  # every resource's
+    assert runs.read_text().split() == ["statemachine", "api", "e2e"]
 
 
 def test_one_action_can_be_checked_alone() -> None:
