@@ -9,6 +9,7 @@ import pytest
 
 from saga_client.choreography_stack import SERVICE_QUEUES
 from tests.e2e.test_api_e2e import Api, api, checkout, product  # noqa: F401  (fixtures)
+from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e]
@@ -48,7 +49,7 @@ def test_a_running_saga_is_compensated_by_force_through_the_api(
         "error": "ForcedCompensation",
         "cause": "customer called",
     }
-    wait_until_delivered(deployed_stack)  # a choreographed ChargePayment retry still due finds the undo done
+    wait_until_empty(deployed_stack, SERVICE_QUEUES)  # a choreographed ChargePayment retry still due has run
     order = api("GET", f"/orders/{order_id}").json()
     assert (order["status"], order["payment"]["status"]) in {("CANCELLED", "NONE"), ("CANCELLED", "REFUNDED")}
     assert api("GET", f"/products/{product}").json()["available"] == 10
@@ -66,23 +67,3 @@ def test_a_confirmed_saga_is_neither_compensated_nor_resumed(api: Api, product: 
     assert "pivot" in compensate.json()["message"]
     assert api("GET", f"/orders/{order_id}").json()["status"] == "CONFIRMED"
     assert api("GET", f"/products/{product}").json()["available"] == 8
-
-
-def wait_until_delivered(stack: Stack, timeout: float = 30) -> None:
-    """Until the services' queues hold no message, waiting, in flight (a retry's included) or delayed."""
-    sqs = stack.client("sqs")
-    counts = [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-    ]
-    deadline = time.monotonic() + timeout
-    while any(
-        int(value)
-        for output in SERVICE_QUEUES
-        for value in sqs.get_queue_attributes(QueueUrl=stack.outputs[output], AttributeNames=counts)[
-            "Attributes"
-        ].values()
-    ):
-        assert time.monotonic() < deadline, "the services' queues never emptied"
-        time.sleep(0.1)

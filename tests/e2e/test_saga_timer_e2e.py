@@ -14,6 +14,7 @@ from checkout_saga.models import PaymentStatus, Product
 from tests.e2e.conftest import deploy_beside
 from tests.e2e.test_coordinations_e2e import checkout, checkout_losing_order_created
 from tests.e2e.test_saga_e2e import wait_for_order
+from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +63,8 @@ def test_a_lost_event_is_found_by_the_sagas_own_timer(timer_only_stack: Stack) -
     payment = stack.payments.get(order_id)
     assert payment is not None
     assert payment.status is PaymentStatus.VOIDED
+    # Its timer, set again by the sweep, comes due once more, finds the saga ended and is dropped (deleted).
+    wait_until_empty(stack, ["StalledSagaTimerQueueUrl"], timeout=BOUND + LATENESS + 10)
 
 
 def _seconds_between(earlier: str, later: str) -> float:
