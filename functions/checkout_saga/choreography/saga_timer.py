@@ -4,7 +4,7 @@ STALLED_AFTER_SECONDS after it last changed, not at the sweeper's next minute.
 The saga's CheckoutRequested also goes to the timer queue, whose delay is the bound. When a timer comes due:
 - the saga ended (or is not choreographed): the timer is dropped;
 - the saga has not changed for the bound: it is swept, as the sweeper sweeps (a SagaStalled event starts its
-  undo), and counted in the metric StalledSagas;
+  undo), counted in the metric StalledSagas, and its timer sent again (should the undo stall too);
 - it changed meanwhile: the timer is sent again, due when the saga will have been idle for the bound.
 So each saga has one timer, one message until it ends (most sagas end before it is first due), and a saga that
 stands still is found at most a second or so after the bound. A timer that fails is delivered again by SQS."""
