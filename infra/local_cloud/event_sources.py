@@ -17,8 +17,8 @@ anything; the mapping stays in the backend, where ``EventSourcePollers`` find it
 Each read and delete is authorized with the function's execution role, as the mapping's are on AWS
 (``sqs:ReceiveMessage``, ``GetQueueAttributes`` and ``DeleteMessage`` on the queue, as AWS's SQS poller needs
 them; ``dynamodb:DescribeStream``, ``GetShardIterator`` and
-``GetRecords`` on the stream, which a stream's poller calls on AWS; ``ListStreams``, which AWS authorizes on
-resources of its own, is not checked); the function
+``GetRecords`` on the stream, which a stream's poller calls on AWS). A stream's mapping is refused when it is
+created unless the role also allows ``dynamodb:ListStreams`` on the stream, as Lambda refuses it; the function
 is invoked through moto's Lambda backend, i.e. our runner, its reserved concurrency and role credentials.
 """
 
@@ -43,6 +43,7 @@ _RETRY_SECONDS = 0.5  # a stream batch's pause before it is retried
 
 
 def install() -> Installation:
+    from moto.awslambda.exceptions import InvalidParameterValueException
     from moto.awslambda.models import LambdaBackend
 
     original = LambdaBackend.create_event_source_mapping
@@ -51,6 +52,14 @@ def install() -> Installation:
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original(self, spec)
         detach_synchronous_delivery(self.account_id, self.region_name, esm)
+        if ":dynamodb:" in esm.event_source_arn and not all(
+            _allowed(self, esm, action, esm.event_source_arn) for action in STREAM_ACCESS
+        ):
+            self.delete_event_source_mapping(esm.uuid)
+            raise InvalidParameterValueException(
+                f"Cannot access stream {esm.event_source_arn}. Please ensure the role can perform the GetRecords, "
+                "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
+            )
         return esm
 
     return Installation([replace(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)])
@@ -98,6 +107,8 @@ def _json_default(value: Any) -> Any:
 QUEUE_READ = ("sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 # What reading a stream takes: its shards, an iterator into one, its records.
 STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords")
+# What Lambda checks the role allows on the stream when the mapping is created (it refuses the mapping otherwise).
+STREAM_ACCESS = (*STREAM_READ, "dynamodb:ListStreams")
 
 
 def _allowed(backend: Any, esm: Any, action: str, resource: str) -> bool:

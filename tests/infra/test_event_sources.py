@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
-from local_cloud.event_sources import SQS_CONCURRENCY, STREAM_READ, detach_synchronous_delivery
+from local_cloud.event_sources import SQS_CONCURRENCY, STREAM_ACCESS, detach_synchronous_delivery
 from local_cloud.schedules import ScheduleRunner, period_seconds
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import allow, make_zip, trust_policy
@@ -177,34 +178,56 @@ def streamed_table(ddb: Any) -> tuple[str, str]:
 
 def stream_consumer(
     aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str], reads: list[str]
-) -> str:
-    """A streamed table read one record at a time by a function whose role may do `reads` on the stream; the
-    table's name."""
+) -> tuple[str, str, str]:
+    """A streamed table read one record at a time by a function whose role may do `reads` on the stream: the
+    table's name, the role's, the stream's ARN."""
     table, stream_arn = streamed_table(aws("dynamodb"))
-    function, _ = make_function(
+    function, role = make_function(
         "stream", {"OUT": out[0], "MARK": uuid.uuid4().hex}, [(reads, stream_arn), (["sqs:SendMessage"], out[1])]
     )
     aws("lambda").create_event_source_mapping(
         EventSourceArn=stream_arn, FunctionName=function, StartingPosition="TRIM_HORIZON", BatchSize=1
     )
-    return table
+    return table, role, stream_arn
 
 
 def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
     cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
 ) -> None:
-    table = stream_consumer(aws, make_function, out, list(STREAM_READ))
+    table, _role, _stream = stream_consumer(aws, make_function, out, list(STREAM_ACCESS))
     for key in ["first", "retry-me", "last"]:
         aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}})
 
     assert drain(aws, out[0], 3) == ["first", "retry-me", "last"]  # in order, the failed batch again before "last"
 
 
+@pytest.mark.parametrize("missing", STREAM_ACCESS)
+def test_a_stream_mapping_is_refused_unless_the_role_may_read_the_stream(
+    cloud: LocalCloud,
+    aws: Callable[[str], Any],
+    make_function: Callable[..., tuple[str, str]],
+    out: tuple[str, str],
+    missing: str,
+) -> None:
+    lam = aws("lambda")
+    before = lam.list_event_source_mappings()["EventSourceMappings"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        stream_consumer(aws, make_function, out, [action for action in STREAM_ACCESS if action != missing])
+
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidParameterValueException"
+    assert error["Message"].startswith("Cannot access stream arn:aws:dynamodb:")
+    assert "GetRecords, GetShardIterator, DescribeStream, and ListStreams" in error["Message"]
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == before  # nothing left behind
+
+
 def test_the_role_must_allow_every_read_of_the_stream(
     cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
 ) -> None:
-    # GetRecords alone: AWS's poller also describes the stream and takes a shard iterator.
-    table = stream_consumer(aws, make_function, out, ["dynamodb:GetRecords"])
+    # The role loses DescribeStream and GetShardIterator after the mapping was created: AWS's poller needs them.
+    table, role, stream_arn = stream_consumer(aws, make_function, out, list(STREAM_ACCESS))
+    kept = ["dynamodb:GetRecords", "dynamodb:ListStreams"]
+    aws("iam").put_role_policy(RoleName=role, PolicyName="p0", PolicyDocument=allow(kept, stream_arn))
     aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "never"}})
 
     assert drain(aws, out[0], 1, timeout=3) == []
