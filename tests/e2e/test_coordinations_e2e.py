@@ -12,7 +12,9 @@ import pytest
 import requests
 
 from checkout_saga.models import OrderStatus, PaymentStatus, Product
+from saga_client.choreography_stack import SERVICE_QUEUES
 from tests.e2e.test_saga_e2e import wait_for_order
+from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
 COORDINATIONS = ["orchestration", "choreography"]
@@ -94,6 +96,8 @@ def test_the_same_checkout_ends_the_same_way(deployed_stack, sku, faults, scenar
     accepted = checkout(deployed_stack, sku, quantity, token, coordination)
 
     check_order(deployed_stack, wait_for_order(deployed_stack, accepted["orderId"]), sku, scenario, coordination)
+    if coordination == "choreography":  # every event was consumed and deleted: none is left to come back
+        wait_until_empty(deployed_stack, SERVICE_QUEUES, timeout=20)
 
 
 @pytest.mark.e2e
