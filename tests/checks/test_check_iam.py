@@ -103,3 +103,24 @@ def test_one_action_can_be_checked_alone() -> None:
         ("ReleaseStockFunction", "ReleaseStock", "dynamodb:PutItem"),
     }
     assert len(selected(_lines(), {"MarkCompensationFailedFunction"})) > len(chosen)
+
+
+def test_the_choreographys_own_tests_run_before_its_remembered_failure(tmp_path: Path) -> None:
+    from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
+
+    (tmp_path / "tests" / "e2e").mkdir(parents=True)
+    for first in CHOREOGRAPHY_FIRST:
+        writes = f"Path('runs.log').open('a').write('{Path(first).stem}\\n')"
+        (tmp_path / first).write_text(f"from pathlib import Path\n\n\ndef test_it():\n    {writes}\n")
+    (tmp_path / "tests" / "e2e" / "test_slow.py").write_text(  # a chaos round: slow, and fails without the grant
+        "from pathlib import Path\n\n\ndef test_slow():\n"
+        "    Path('runs.log').open('a').write('slow\\n')\n    assert Path('grant').exists()\n"
+    )
+    runner = Runner(tmp_path)
+    runs, theirs = tmp_path / "runs.log", [Path(first).stem for first in CHOREOGRAPHY_FIRST]
+
+    assert runner.failing_stage("PaymentsServiceFunction") == "end to end"
+    assert runs.read_text().split() == [*theirs, "slow"]
+    runs.unlink()
+    assert runner.failing_stage("PaymentsServiceFunction") == "end to end"
+    assert runs.read_text().split() == [*theirs, "slow"]  # theirs first, then the remembered one: once each
