@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from checkout_saga.clock import utc_now_iso
+from checkout_saga.dal.dynamodb_stalled_sagas import DynamoDBStalledSagas
 from checkout_saga.handlers.dependencies import aws_client, stalled_sagas
 from checkout_saga.logic.stalled_sagas import idle_seconds, seconds_until_stalled, stalled_failure
 from checkout_saga.observability import logger, metrics
@@ -37,10 +38,11 @@ class TimerSettings(StepSettings):
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(TimerSettings)
+    sagas = stalled_sagas(settings)
     swept: list[bool] = []
     response = process_partial_response(
         event=event,
-        record_handler=lambda record: swept.append(come_due(record, settings)),
+        record_handler=lambda record: swept.append(come_due(record, sagas, settings)),
         processor=BatchProcessor(event_type=EventType.SQS),
         context=context,
     )
@@ -48,10 +50,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(response)
 
 
-def come_due(record: SQSRecord, settings: TimerSettings) -> bool:
+def come_due(record: SQSRecord, sagas: DynamoDBStalledSagas, settings: TimerSettings) -> bool:
     """True if the saga was compensated now."""
     saga_id = str(json.loads(record.body)["detail"]["sagaId"])
-    sagas = stalled_sagas(settings)
     saga = sagas.get(saga_id)
     if saga is None:
         return False

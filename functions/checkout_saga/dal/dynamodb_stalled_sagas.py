@@ -10,6 +10,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.choreography.events import SAGA_STALLED, SagaEvent
+from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_saga_log import BY_STATUS_INDEX
 from checkout_saga.dal.dynamodb_values import plain
@@ -54,7 +55,7 @@ class DynamoDBStalledSagas:
                 },
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise  # else: the saga ended meanwhile (or moved later still), nothing to note
 
     def idle_since(self, cutoff: str) -> list[StalledSaga]:
