@@ -12,6 +12,10 @@ from typing import Annotated, Any, Protocol, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
+# The sagas' vocabulary is defined with the sagas themselves; re-exported here with the other shared models.
+from checkout_saga.saga_definition import SagaState as SagaState
+from checkout_saga.saga_definition import StepName as StepName
+
 
 # ----------------------------------------------------------------- reusable types
 def _storable(text: str) -> str:
@@ -34,34 +38,11 @@ Reason = Annotated[str, StringConstraints(max_length=500), StorableText]
 SealedToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # base64 of a KMS ciphertext
 
 
-class StepName(StrEnum):
-    """The sagas' steps (checkout, then return): ASL state names, fault-injection keys, failure.step values."""
-
-    CREATE_ORDER = "CreateOrder"
-    RESERVE_STOCK = "ReserveStock"
-    CHARGE_PAYMENT = "ChargePayment"
-    CONFIRM_ORDER = "ConfirmOrder"
-    CANCEL_ORDER = "CancelOrder"
-    RELEASE_STOCK = "ReleaseStock"
-    REFUND_PAYMENT = "RefundPayment"
-    VALIDATE_RETURN = "ValidateReturn"
-    REFUND_RETURN = "RefundReturn"
-    RESTOCK_RETURN = "RestockReturn"
-    COMPLETE_RETURN = "CompleteReturn"
-    UNSTOCK_RETURN = "UnstockReturn"
-    VOID_RETURN_REFUND = "VoidReturnRefund"
-    CANCEL_RETURN = "CancelReturn"
-
-
 class OrderStatus(StrEnum):
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
     CANCELLED = "CANCELLED"
     COMPENSATION_FAILED = "COMPENSATION_FAILED"
-
-
-CHECKOUT_STEPS = tuple(step for step in StepName if not step.value.endswith(("Return", "ReturnRefund")))
-RETURN_STEPS = tuple(step for step in StepName if step not in CHECKOUT_STEPS)
 
 
 class ReturnStatus(StrEnum):
@@ -73,27 +54,6 @@ class ReturnStatus(StrEnum):
 
 
 SagaStatus = OrderStatus | ReturnStatus  # a checkout saga's status is its order's, a return saga's its return's
-
-
-class SagaState(StrEnum):
-    """Every transition a saga records in its log, in the order they can happen (checkout, then return)."""
-
-    STARTED = "STARTED"
-    ORDER_CREATED = "ORDER_CREATED"
-    STOCK_RESERVED = "STOCK_RESERVED"
-    PAYMENT_CHARGED = "PAYMENT_CHARGED"
-    CONFIRMED = "CONFIRMED"
-    PAYMENT_REFUNDED = "PAYMENT_REFUNDED"
-    STOCK_RELEASED = "STOCK_RELEASED"
-    CANCELLED = "CANCELLED"
-    COMPENSATION_FAILED = "COMPENSATION_FAILED"
-    RETURN_VALIDATED = "RETURN_VALIDATED"
-    RETURN_REFUNDED = "RETURN_REFUNDED"
-    RETURN_RESTOCKED = "RETURN_RESTOCKED"
-    COMPLETED = "COMPLETED"
-    RETURN_UNSTOCKED = "RETURN_UNSTOCKED"
-    REFUND_VOIDED = "REFUND_VOIDED"
-    REJECTED = "REJECTED"
 
 
 class Coordination(StrEnum):

@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from checkout_saga.clock import iso, parse_iso
 from saga_client.aws_session import aws_session
 from saga_client.bench_stats import summary
 
@@ -43,14 +44,6 @@ class SagaTemplate:
     items: dict[str, dict[str, Any]]
 
 
-def _iso(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 class SagaCloner:
     def __init__(self, endpoint_url: str, tables: dict[str, str], region: str = "us-east-1") -> None:
         """`tables`: "orders", "payments", "saga_log" -> table name."""
@@ -68,13 +61,13 @@ class SagaCloner:
             if "Item" not in item:
                 raise RuntimeError(f"saga {order_id} has no item in {name}")
             items[table] = item["Item"]
-        return SagaTemplate(order_id, _parse(items["saga_log"]["startedAt"]["S"]), items)
+        return SagaTemplate(order_id, parse_iso(items["saga_log"]["startedAt"]["S"]), items)
 
     def _clone(self, template: SagaTemplate, started_at: datetime) -> dict[str, dict[str, Any]]:
         new_id = f"bench-{uuid.uuid4().hex}"
 
         def shift(match: re.Match[str]) -> str:
-            return _iso(started_at + (_parse(match.group(0)) - template.started_at))
+            return iso(started_at + (parse_iso(match.group(0)) - template.started_at))
 
         clones = {}
         customer = {"S": bench_customer(next(self._cloned) % CUSTOMERS)}  # round robin: equal histories

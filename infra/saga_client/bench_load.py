@@ -9,9 +9,9 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from checkout_saga.clock import parse_iso
 from saga_client.api_client import TERMINAL_STATUSES, CheckoutApi
 from saga_client.bench_stats import summary
 
@@ -48,12 +48,8 @@ def saga_duration_ms(order: dict[str, Any]) -> float | None:
     history = order.get("saga", {}).get("history") or []
     if len(history) < 2:
         return None
-    first, last = (_instant(history[i]["at"]) for i in (0, -1))
+    first, last = (parse_iso(history[i]["at"]) for i in (0, -1))
     return (last - first).total_seconds() * 1000
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def run_saga(

@@ -10,9 +10,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from checkout_saga.choreography.events import REACTIONS, SOURCE, TRANSITION_EVENTS, event_id
 from checkout_saga.dal.outbox_starter import OutboxSagaStarter
-from checkout_saga.logic.stalled_sagas import STALLED
+from checkout_saga.saga_events import REACTIONS, SAGA_STALLED, SOURCE, TRANSITION_EVENTS, event_id
 from saga_client.stack_data import StackData
 
 COORDINATIONS = ("orchestration", "choreography")
@@ -96,7 +95,7 @@ def swept(stack: StackData, saga_ids: Iterable[str]) -> list[str]:
     found = []
     for saga_id in saga_ids:
         saga = stack.saga_log.get(saga_id)
-        if saga is not None and saga.failure is not None and saga.failure.error == STALLED:
+        if saga is not None and saga.failure is not None and saga.failure.error == SAGA_STALLED:
             found.append(saga_id)
     return found
 

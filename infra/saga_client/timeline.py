@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
+
+from checkout_saga.clock import parse_iso
 
 
 def money(cents: int) -> str:
     return f"{cents / 100:,.2f}"
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def render_order(order: dict[str, Any], label: str) -> str:
@@ -44,10 +41,10 @@ def _saga_lines(saga: dict[str, Any]) -> list[str]:
         lines.append(f"  failure : {failure['step']} raised {failure['error']}: {failure.get('cause') or ''}")
     lines.append("  saga timeline (time spent reaching each state):")
     history = saga["history"]
-    start = _instant(history[0]["at"]) if history else None
+    start = parse_iso(history[0]["at"]) if history else None
     previous = start
     for transition in history:
-        at = _instant(transition["at"])
+        at = parse_iso(transition["at"])
         since_start = (at - start).total_seconds() * 1000 if start else 0.0
         step = (at - previous).total_seconds() * 1000 if previous else 0.0
         lines.append(f"    +{since_start:7.0f} ms  {transition['state']:<20} ({step:.0f} ms)")

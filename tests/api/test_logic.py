@@ -6,19 +6,16 @@ from collections.abc import Mapping
 
 import pytest
 
-from checkout_saga.api_models import CheckoutRequest
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter, execution_arn
 from checkout_saga.logic.checkout import UnknownSkus, start_checkout
 from checkout_saga.logic.page_tokens import BadPageToken, encode_token
 from checkout_saga.logic.saga_listing import decode_saga_token
-from checkout_saga.models import OrderStatus, Product, SagaState
+from checkout_saga.models import LineItem, OrderStatus, Product, SagaState
 from tests.api.conftest import Cloud
 from tests.unit.fakes import FakeInventory, FakeSagaLog
 
 NOW = "2026-11-22T10:00:00.000Z"
-REQUEST = CheckoutRequest.model_validate(
-    {"customerId": "c-42", "items": [{"sku": "KB-001", "quantity": 3}], "paymentToken": "tok_visa"}
-)
+WANTED = [LineItem(sku="KB-001", quantity=3)]
 
 
 class RecordingStarter:
@@ -38,10 +35,12 @@ def catalog() -> FakeInventory:
 def test_start_checkout_prices_starts_and_logs(catalog: FakeInventory) -> None:
     saga_log, starter = FakeSagaLog(), RecordingStarter()
 
-    started = start_checkout(REQUEST, catalog, saga_log, starter, NOW, order_id_factory=lambda: "ord-1")
+    started = start_checkout(
+        "c-42", WANTED, "tok_visa", catalog, saga_log, starter, NOW, order_id_factory=lambda: "ord-1"
+    )
 
     assert started.logged_start is True
-    assert started.accepted.order_id == "ord-1"
+    assert started.order_id == "ord-1"
     assert starter.started["ord-1"]["items"] == [{"sku": "KB-001", "quantity": 3, "unitPriceCents": 4999}]
     assert saga_log.states("ord-1") == ["STARTED"]
     assert saga_log.items["ord-1"].customer_id == "c-42"
@@ -51,24 +50,20 @@ def test_when_create_order_logged_the_start_first_the_api_does_not_count_it(cata
     saga_log = FakeSagaLog()
     saga_log.record("ord-1", SagaState.STARTED, NOW, customer_id="c-42")  # CreateOrder was faster
 
-    started = start_checkout(REQUEST, catalog, saga_log, RecordingStarter(), NOW, order_id_factory=lambda: "ord-1")
+    started = start_checkout(
+        "c-42", WANTED, "tok_visa", catalog, saga_log, RecordingStarter(), NOW, order_id_factory=lambda: "ord-1"
+    )
 
     assert started.logged_start is False
     assert saga_log.states("ord-1") == ["STARTED"]
 
 
 def test_unknown_skus_start_nothing(catalog: FakeInventory) -> None:
-    request = CheckoutRequest.model_validate(
-        {
-            "customerId": "c",
-            "items": [{"sku": "X-1", "quantity": 1}, {"sku": "KB-001", "quantity": 1}],
-            "paymentToken": "t",
-        }
-    )
+    wanted = [LineItem(sku="X-1", quantity=1), LineItem(sku="KB-001", quantity=1)]
     saga_log, starter = FakeSagaLog(), RecordingStarter()
 
     with pytest.raises(UnknownSkus) as raised:
-        start_checkout(request, catalog, saga_log, starter, NOW)
+        start_checkout("c", wanted, "t", catalog, saga_log, starter, NOW)
 
     assert raised.value.positions == {0: "X-1"}
     assert (saga_log.items, starter.started) == ({}, {})

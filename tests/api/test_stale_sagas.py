@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
+from checkout_saga.clock import iso
 from checkout_saga.handlers import sweep_stale_sagas
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import OrderStatus, SagaState
@@ -24,7 +25,7 @@ def sweeper_role(moto_cloud: Cloud) -> FunctionRole:
 
 def _at(minutes_ago: int) -> str:
     moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(moment)
 
 
 def test_the_sweep_reports_and_counts_only_sagas_pending_too_long(

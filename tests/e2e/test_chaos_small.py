@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from checkout_saga.models import CHECKOUT_STEPS
+from checkout_saga.saga_definition import CHECKOUT
 from saga_client.chaos import run_chaos
 from saga_client.chaos_report import injected_steps, render
 from saga_client.chaos_scenario import ChaosOptions
@@ -41,7 +41,7 @@ def test_a_chaos_round_keeps_every_invariant(chaos_round):
     summary = render(report)
 
     assert report.violations == [], summary
-    assert injected_steps(report) >= {step.value for step in CHECKOUT_STEPS}, summary
+    assert injected_steps(report) >= {step.name for step in CHECKOUT.steps}, summary
     assert all(run.ended for run in report.runs), summary
     assert report.repeated_requests > 0, summary
     assert report.redelivered_in_flight > 0, summary

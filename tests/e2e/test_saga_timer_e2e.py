@@ -5,11 +5,11 @@ OrderCreated is lost, and the saga is compensated about 5 s after it stopped, wi
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from checkout_saga.clock import parse_iso
 from checkout_saga.models import PaymentStatus, Product
 from tests.e2e.conftest import deploy_beside
 from tests.e2e.test_coordinations_e2e import checkout, checkout_losing_order_created
@@ -68,9 +68,7 @@ def test_a_lost_event_is_found_by_the_sagas_own_timer(timer_only_stack: Stack) -
 
 
 def _seconds_between(earlier: str, later: str) -> float:
-    return (
-        datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(earlier.replace("Z", "+00:00"))
-    ).total_seconds()
+    return (parse_iso(later) - parse_iso(earlier)).total_seconds()
 
 
 @pytest.mark.e2e

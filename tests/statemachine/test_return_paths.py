@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from checkout_saga.clock import iso
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Order, OrderStatus, PaymentStatus, PricedItem, ReturnStatus
 from saga_client.stack_data import RETURN
@@ -114,7 +115,7 @@ def test_each_rule_of_validation_rejects_with_nothing_refunded_or_restocked(stac
     cancelled = checkout(skus[1:], token="tok_declined")
     run(stack, cancelled)
     old = f"o-{uuid.uuid4().hex[:12]}"
-    long_ago = (datetime.now(UTC) - timedelta(days=31)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    long_ago = iso(datetime.now(UTC) - timedelta(days=31))
     stack.orders.create(
         Order(
             order_id=old,

@@ -7,6 +7,7 @@ from typing import NoReturn
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import OrderAlreadyExists, OutOfStock, UnknownProduct
 from checkout_saga.models import (
+    FlowContext,
     Order,
     OrderStatus,
     Payment,
@@ -222,6 +223,8 @@ class FakeSagaLog:
         status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> bool:
         record = self._ensure(saga_id, at)
         if any(transition.state is state for transition in record.history):
@@ -246,8 +249,10 @@ class FakeSagaLog:
         status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> LogAppend:
-        return FakeLogAppend(saga_id, state, at, status, customer_id, opens_with, saga_log=self)
+        return FakeLogAppend(saga_id, state, at, status, customer_id, opens_with, document=document, saga_log=self)
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         record = self._ensure(saga_id, at)

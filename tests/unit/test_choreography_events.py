@@ -1,31 +1,35 @@
-"""The choreography's routing: every event a step can emit reaches the one step that reacts to it (the rules of
-template.yaml route exactly `REACTIONS`' events to the queue of the service whose function runs that step), and
-the undo runs in reverse as the state machine's does."""
+"""The choreography's routing comes from the saga's definition: every event a step can emit reaches the one step
+that reacts to it (the rules of template.yaml route exactly `REACTIONS`' events to the queue of the service that
+runs that step), the undo runs in reverse as the state machine's does, and a definition with one more step gets
+its tables with no list written by hand."""
 
+import importlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from samtranslator.yaml_helper import yaml_parse
 
-from checkout_saga.choreography.events import (
+from checkout_saga.choreography.service import ENDS_HERE, STEP_HANDLERS, TRANSIENT
+from checkout_saga.errors import OrderAlreadyExists, PaymentProviderUnavailable, TransientStepError
+from checkout_saga.models import SagaState
+from checkout_saga.saga_definition import CHECKOUT, Step
+from checkout_saga.saga_events import (
     CHECKOUT_REQUESTED,
     COMPENSATION_FAILED,
     REACTIONS,
     SAGA_STALLED,
     SOURCE,
     TRANSITION_EVENTS,
+    exclusive_steps,
     failed,
+    forward_transitions,
+    reactions,
+    transition_events,
 )
-from checkout_saga.choreography.service import STEP_HANDLERS
-from checkout_saga.models import SagaState, StepName
 
 RESOURCES: dict[str, Any] = yaml_parse((Path(__file__).resolve().parents[2] / "template.yaml").read_text())["Resources"]
-# Which service runs which steps: the same split as the state machine's functions' permissions.
-SERVICES = {
-    "Orders": {"CreateOrder", "ConfirmOrder", "CancelOrder", "MarkCompensationFailed"},
-    "Inventory": {"ReserveStock", "ReleaseStock"},
-    "Payments": {"ChargePayment", "RefundPayment"},
-}
+SERVICES = {step.service for step in (*CHECKOUT.steps, CHECKOUT.gives_up)}
 
 
 def routed() -> dict[str, str]:
@@ -42,13 +46,18 @@ def routed() -> dict[str, str]:
 
 
 def test_each_event_goes_to_the_queue_of_the_service_that_reacts_to_it() -> None:
-    assert routed() == {
-        name: next(s for s, steps in SERVICES.items() if step in steps) for name, step in REACTIONS.items()
-    }
+    assert routed() == {name: CHECKOUT.step(step).service for name, step in REACTIONS.items()}
 
 
-def test_every_step_reacts_to_something_and_has_its_handler() -> None:
-    assert set(REACTIONS.values()) == set(STEP_HANDLERS) == set().union(*SERVICES.values())
+def test_each_service_runs_the_handler_the_state_machine_invokes() -> None:
+    for service in SERVICES:
+        assert RESOURCES[f"{service}ServiceFunction"]["Properties"]["Handler"] == (
+            "checkout_saga.choreography.service.handler"
+        )
+    assert set(REACTIONS.values()) == set(STEP_HANDLERS)
+    for step, handler in STEP_HANDLERS.items():
+        module = RESOURCES[f"{step}Function"]["Properties"]["Handler"].rsplit(".", 1)[0]
+        assert importlib.import_module(module).handler is handler, step
 
 
 def test_the_forward_path_and_the_undo_follow_the_state_machine() -> None:
@@ -63,14 +72,56 @@ def test_the_forward_path_and_the_undo_follow_the_state_machine() -> None:
     ]
     assert [after(SagaState.PAYMENT_REFUNDED), after(SagaState.STOCK_RELEASED)] == ["ReleaseStock", "CancelOrder"]
     # Where each failure enters the undo: statemachine/checkout.asl.json's Catches.
-    assert {step: REACTIONS[failed(step)] for step in list(StepName)[:4]} == {
-        StepName.CREATE_ORDER: "CancelOrder",
-        StepName.RESERVE_STOCK: "ReleaseStock",
-        StepName.CHARGE_PAYMENT: "RefundPayment",
-        StepName.CONFIRM_ORDER: "RefundPayment",
+    assert {step.name: REACTIONS[failed(step.name)] for step in CHECKOUT.forward} == {
+        "CreateOrder": "CancelOrder",
+        "ReserveStock": "ReleaseStock",
+        "ChargePayment": "RefundPayment",
+        "ConfirmOrder": "RefundPayment",
     }
     assert REACTIONS[SAGA_STALLED] == "RefundPayment"
     assert REACTIONS[COMPENSATION_FAILED] == "MarkCompensationFailed"
     # The saga's ends announce themselves; nothing reacts to them here.
     for end in (SagaState.CONFIRMED, SagaState.CANCELLED, SagaState.COMPENSATION_FAILED):
         assert TRANSITION_EVENTS[end] not in REACTIONS
+
+
+def test_retries_and_endings_are_the_definitions() -> None:
+    assert {TransientStepError.__name__, PaymentProviderUnavailable.__name__} == TRANSIENT
+    assert OrderAlreadyExists.__name__ in ENDS_HERE["CreateOrder"]
+    assert ENDS_HERE["RefundPayment"] >= {"OrderConfirmed"}
+    assert ENDS_HERE["MarkCompensationFailed"] == {"OrderConfirmed", "SagaAlreadyCompensated"}
+
+
+def test_a_definition_with_one_more_step_gets_its_tables() -> None:
+    # Given: ApplyDiscount between ReserveStock and ChargePayment, with an undo of its own
+    discount = Step(
+        "ApplyDiscount",
+        records="DISCOUNT_APPLIED",
+        announces="DiscountApplied",
+        service="Orders",
+        undo=Step("RevokeDiscount", records="DISCOUNT_REVOKED", announces="DiscountRevoked", service="Orders"),
+    )
+    forward = (*CHECKOUT.forward[:2], discount, *CHECKOUT.forward[2:])
+    saga = replace(CHECKOUT, forward=forward)
+
+    # When / Then: the forward path, the undo and the failures route through it
+    table = reactions(saga)
+    assert table["StockReserved"] == "ApplyDiscount"
+    assert table["DiscountApplied"] == "ChargePayment"
+    assert table[failed("ApplyDiscount")] == "RevokeDiscount"
+    assert table["PaymentRefunded"] == "RevokeDiscount"
+    assert table["DiscountRevoked"] == "ReleaseStock"
+    assert [step.name for step in saga.compensations] == [
+        "RefundPayment",
+        "RevokeDiscount",
+        "ReleaseStock",
+        "CancelOrder",
+    ]
+    assert transition_events(saga)["DISCOUNT_APPLIED"] == "DiscountApplied"
+    assert forward_transitions(saga)["ApplyDiscount"] == "DISCOUNT_APPLIED"
+    assert "ApplyDiscount" in exclusive_steps(saga)
+    assert "ConfirmOrder" not in exclusive_steps(saga)
+    assert saga.step_after("STOCK_RESERVED") == "ApplyDiscount"
+    assert saga.step_after("DISCOUNT_APPLIED") == "ChargePayment"
+    # and the real tables are the original definition's, with ApplyDiscount nowhere
+    assert "ApplyDiscount" not in REACTIONS.values()

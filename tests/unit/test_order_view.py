@@ -1,7 +1,7 @@
 """GET /orders/{id} assembled from three records written at different moments: never a torn view."""
 
 from checkout_saga.dal.interfaces import OrderRecords
-from checkout_saga.logic.order_view import view_order
+from checkout_saga.handlers.api_routes.views import view_order
 from checkout_saga.models import Order, OrderStatus, PricedItem, SagaState
 from tests.unit.conftest import NOW
 

@@ -12,12 +12,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from checkout_saga.choreography.events import SagaEvent, failed
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
+from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog, StepFailedMeanwhile
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.logic.inventory import reserve_stock
-from checkout_saga.models import Product, SagaContext, SagaState, StepName
+from checkout_saga.logic.orders import create_order
+from checkout_saga.models import CheckoutInput, Product, SagaContext, SagaState, StepName
+from checkout_saga.saga_events import SagaEvent, failed
 from tests.support.template_tables import create_tables
 
 NOW = "2026-11-26T10:00:00.000Z"
@@ -153,3 +155,27 @@ def test_a_step_delivered_again_writes_only_the_event_a_new_round_lacks(tables: 
     reserve(tables, round_=1)
     assert set(events(outbox)) == {"o-1#StockReserved#0", "o-1#StockReserved#1"}
     assert inventory.get_products(["KB-001"])["KB-001"].available == 4  # taken once
+
+
+def test_an_event_carries_the_document_its_step_hands_on(tables: Any) -> None:
+    # Given: a checkout request whose items are not priced yet (as a direct StartExecution sends them)
+    saga_log, outbox, inventory = tables
+    orders = DynamoDBOrders(boto3.resource("dynamodb", region_name="us-east-1").Table("OrdersTable"))
+    request = {"orderId": "o-2", "customerId": "c-1", "items": [{"sku": "KB-001", "quantity": 2}], "paymentToken": "t"}
+
+    # When: CreateOrder and ReserveStock run as choreographed steps
+    created = create_order(
+        CheckoutInput.model_validate(request), inventory, orders, OutboxSagaLog(saga_log, outbox, 0, request), NOW
+    )
+    handed_on = created.context.to_payload(exclude_none=True)
+    reserved = reserve_stock(
+        SagaContext.model_validate(handed_on), inventory, OutboxSagaLog(saga_log, outbox, 0, handed_on), NOW
+    )
+
+    # Then: each event carries its step's output, as the state machine passes a Task's result on: the priced
+    # items and their total, which the request did not have
+    announced = events(outbox)
+    assert announced["o-2#OrderCreated#0"]["context"] == handed_on
+    assert handed_on["items"] == [{"sku": "KB-001", "quantity": 2, "unitPriceCents": 100}]
+    assert handed_on["totalCents"] == 200
+    assert announced["o-2#StockReserved#0"]["context"] == reserved.context.to_payload(exclude_none=True)

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from checkout_saga.choreography import saga_timer
-from checkout_saga.clock import utc_now_iso
+from checkout_saga.clock import iso, utc_now_iso
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.dynamodb_stalled_sagas import DynamoDBStalledSagas
@@ -51,7 +51,7 @@ class Cloud:
         OutboxSagaStarter(self.saga_log.table_name, self.outbox).start(saga_id, {**CHECKOUT, "orderId": saga_id})
 
     def last_changed(self, saga_id: str, seconds_ago: float) -> str:
-        at = (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat(timespec="milliseconds")
+        at = iso(datetime.now(UTC) - timedelta(seconds=seconds_ago))
         at = at.replace("+00:00", "Z")
         self.table.update_item(
             Key={"sagaId": saga_id}, UpdateExpression="SET updatedAt = :at", ExpressionAttributeValues={":at": at}

@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from checkout_saga.choreography.events import SOURCE
 from checkout_saga.handlers.dependencies import aws_client
 from checkout_saga.observability import logger
+from checkout_saga.saga_events import SOURCE
 from checkout_saga.settings import load_settings
 
 _PUT_EVENTS_MAX = 10  # entries per PutEvents request

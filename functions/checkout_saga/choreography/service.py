@@ -1,17 +1,18 @@
 """A choreographed service: the consumer of one service's SQS queue (orders, inventory or payments).
 
-For each event it runs the step that reacts to it (`events.REACTIONS`) by calling the very handler the state
+For each event it runs the step that reacts to it (`saga_events.REACTIONS`) by calling the very handler the state
 machine invokes, with the saga log seen through the outbox: the step's effect, its transition and the event
-announcing it are written in one transaction. What the state machine's Retry and Catch decide, this adapter
-decides the same way: a forward step retries only transient errors, `StepMaxAttempts` times in all, then fails; an
-undo retries anything, `CompensationMaxAttempts` times in all, then the saga is marked COMPENSATION_FAILED. One
-difference, which the outbox makes: a step whose transition is recorded has happened, its event is out and the
-saga has moved on, so an error raised after that (fault injection's `transient` mode) is retried but never turns
-into a failure. A retry is the message coming back: its visibility is set to the retry interval (times the backoff
-rate per attempt) and the batch reports it failed (ReportBatchItemFailures), so only that message is delivered
-again; the saga log notes the attempt, so the saga's timer does not take a saga waiting out a retry for a stalled
-one."""
+announcing it are written in one transaction. What the state machine's Retry and Catch decide, this adapter decides
+the same way, from the same definition (saga_definition.py): a forward step retries only transient errors,
+`StepMaxAttempts` times in all, then fails; an undo retries anything, `CompensationMaxAttempts` times in all, then
+the saga is marked COMPENSATION_FAILED. One difference, which the outbox makes: a step whose transition is recorded
+has happened, its event is out and the saga has moved on, so an error raised after that (fault injection's
+`transient` mode) is retried but never turns into a failure. A retry is the message coming back: its visibility is
+set to the retry interval (times the backoff rate per attempt) and the batch reports it failed
+(ReportBatchItemFailures), so only that message is delivered again; the saga log notes the attempt, so the saga's
+timer does not take a saga waiting out a retry for a stalled one."""
 
+import importlib
 import json
 from typing import Any
 
@@ -20,29 +21,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from checkout_saga.choreography.events import (
-    COMPENSATION_FAILED,
-    COMPENSATIONS,
-    FORWARD_STEPS,
-    MARK_COMPENSATION_FAILED,
-    REACTIONS,
-    SagaEvent,
-    failed,
-)
 from checkout_saga.clock import utc_now_iso
-from checkout_saga.dal.dynamodb_outbox import OutboxSagaLog
+from checkout_saga.dal.dynamodb_outbox import OutboxSagaLog, StepFailedMeanwhile
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.interfaces import SagaLogRepository
-from checkout_saga.handlers import (
-    cancel_order,
-    charge_payment,
-    confirm_order,
-    create_order,
-    mark_compensation_failed,
-    refund_payment,
-    release_stock,
-    reserve_stock,
-)
+from checkout_saga.errors import SagaGivenUp
 from checkout_saga.handlers.dependencies import (
     aws_client,
     outbox,
@@ -51,35 +34,45 @@ from checkout_saga.handlers.dependencies import (
     stalled_sagas,
 )
 from checkout_saga.handlers.step import LambdaHandler
-from checkout_saga.models import CheckoutInput, OrderStatus, PricedItem, SagaContext, StepName
+from checkout_saga.models import OrderStatus
 from checkout_saga.observability import logger
+from checkout_saga.saga_definition import CHECKOUT, SagaDefinition
+from checkout_saga.saga_events import COMPENSATION_FAILED, REACTIONS, SagaEvent, failed
 from checkout_saga.settings import StepSettings, load_settings
 
-STEP_HANDLERS: dict[str, LambdaHandler] = {
-    StepName.CREATE_ORDER.value: create_order.handler,
-    StepName.RESERVE_STOCK.value: reserve_stock.handler,
-    StepName.CHARGE_PAYMENT.value: charge_payment.handler,
-    StepName.CONFIRM_ORDER.value: confirm_order.handler,
-    StepName.REFUND_PAYMENT.value: refund_payment.handler,
-    StepName.RELEASE_STOCK.value: release_stock.handler,
-    StepName.CANCEL_ORDER.value: cancel_order.handler,
-    MARK_COMPENSATION_FAILED: mark_compensation_failed.handler,
-}
-_UNDO = frozenset(step.value for step in COMPENSATIONS)
-_FORWARD = frozenset(step.value for step in FORWARD_STEPS)
-# The forward steps' Retry in statemachine/checkout.asl.json (the Lambda.* errors are the invocation's own:
-# here a failed invocation is retried by SQS whatever it was).
-TRANSIENT = frozenset({"TransientStepError", "PaymentProviderUnavailable"})
-# Errors after which the saga has nothing left to do, as the state machine's Catches end it: another order holds
-# the id (OrderIdTaken), the pivot was passed (OrderConfirmed), the undo had completed (SagaAlreadyCompensated),
-# or it was given up (SagaGivenUp: the order is COMPENSATION_FAILED, only a resume runs the undo again).
-ENDS_HERE: dict[str, frozenset[str]] = {
-    **{step: frozenset({"StepFailedMeanwhile"}) for step in _FORWARD},
-    StepName.CANCEL_ORDER.value: frozenset({"SagaGivenUp"}),
-    StepName.CREATE_ORDER.value: frozenset({"OrderAlreadyExists", "StepFailedMeanwhile"}),
-    StepName.REFUND_PAYMENT.value: frozenset({"OrderConfirmed"}),
-    MARK_COMPENSATION_FAILED: frozenset({"OrderConfirmed", "SagaAlreadyCompensated"}),
-}
+SAGA = CHECKOUT  # the choreographed saga
+
+
+def step_handlers(saga: SagaDefinition) -> dict[str, LambdaHandler]:
+    """Each step's handler, the very one its state machine Task invokes: `checkout_saga.handlers.<step_name>`."""
+    handlers: dict[str, LambdaHandler] = {}
+    for step in (*saga.steps, saga.gives_up):
+        module = "".join(f"_{c.lower()}" if c.isupper() else c for c in step.name).lstrip("_")
+        handlers[step.name] = importlib.import_module(f"checkout_saga.handlers.{module}").handler
+    return handlers
+
+
+def ending_errors(saga: SagaDefinition) -> dict[str, frozenset[str]]:
+    """Errors after which the saga has nothing left to do here, as the state machine's Catches end it (another
+    order holds the id, the pivot was passed, the undo had completed), and two of the choreography's own: another
+    delivery of a forward step emitted its failure first (StepFailedMeanwhile: the undo it started owns the
+    saga), and an undo refused because the saga was given up (SagaGivenUp: only a resume runs the undo again)."""
+    own = {
+        **{step.name: frozenset({StepFailedMeanwhile.__name__}) for step in saga.forward},
+        **{step.name: frozenset({SagaGivenUp.__name__}) for step in saga.compensations},
+    }
+    return {
+        step.name: frozenset(step.ending_errors) | own.get(step.name, frozenset())
+        for step in (*saga.steps, saga.gives_up)
+    }
+
+
+STEP_HANDLERS = step_handlers(SAGA)
+ENDS_HERE = ending_errors(SAGA)
+# A forward step retries these (the state machine's Retry also lists the invocation's own errors: here a failed
+# invocation is retried by SQS whatever it was); an undo retries every error.
+TRANSIENT = frozenset(SAGA.transient_errors)
+MARK_COMPENSATION_FAILED = SAGA.gives_up.name
 
 
 class ServiceSettings(StepSettings):
@@ -104,17 +97,16 @@ def react(record: SQSRecord, context: LambdaContext, settings: ServiceSettings) 
     event = SagaEvent.model_validate(json.loads(record.body)["detail"])
     step = REACTIONS[event.name]
     attempt = int(record.attributes.approximate_receive_count)
-    events_context = _context_of_events(step, event.context)
 
     seen: list[OutboxSagaLog] = []
 
     def through_outbox(saga_log: SagaLogRepository) -> SagaLogRepository:
         assert isinstance(saga_log, DynamoDBSagaLog)
-        forward = StepName(step) if step in _FORWARD else None
-        seen.append(OutboxSagaLog(saga_log, outbox(settings), event.round, events_context, forward))
+        forward = step if SAGA.is_forward(step) else None
+        seen.append(OutboxSagaLog(saga_log, outbox(settings), event.round, event.context, forward))
         return seen[-1]
 
-    if step in _UNDO and _given_up(event.saga_id, settings):
+    if SAGA.is_undo(step) and _given_up(event.saga_id, settings):
         logger.info("the undo was given up: only a resume runs it again", saga_id=event.saga_id, step=step)
         return
     try:
@@ -159,7 +151,7 @@ def _given_up(saga_id: str, settings: ServiceSettings) -> bool:
 
 
 def _retried(step: str, error: str, attempt: int, settings: ServiceSettings) -> bool:
-    if step in _UNDO or step == MARK_COMPENSATION_FAILED:
+    if SAGA.is_undo(step) or step == MARK_COMPENSATION_FAILED:
         return attempt < settings.compensation_max_attempts
     return error in TRANSIENT and attempt < settings.step_max_attempts
 
@@ -169,35 +161,17 @@ def _emit_failure(event: SagaEvent, step: str, exc: Exception) -> None:
     failure) and go where it leads."""
     error = type(exc).__name__
     failure = {"Error": error, "Cause": json.dumps({"errorMessage": str(exc), "errorType": error})}
-    if step in _UNDO:
+    undo = SAGA.is_undo(step)
+    if undo:
         name, kept = COMPENSATION_FAILED, {"failedCompensation": step, "compensationFailure": failure}
     else:
-        name, kept = failed(StepName(step)), {"failedStep": step, "failure": failure}
+        name, kept = failed(step), {"failedStep": step, "failure": failure}
+    # A failed step hands on its input, with the failure kept beside it (a Catch's ResultPath).
     emitted = SagaEvent(saga_id=event.saga_id, name=name, round=event.round, context={**event.context, **kept})
-    if step in _UNDO:
+    if undo:
         outbox().emit(emitted, utc_now_iso())
-    elif not outbox().emit_failure(emitted, load_settings(StepSettings).saga_log_table, StepName(step), utc_now_iso()):
+    elif not outbox().emit_failure(emitted, load_settings(StepSettings).saga_log_table, step, utc_now_iso()):
         logger.info("no failure emitted: the step took effect in another delivery", saga_id=event.saga_id, step=step)
-
-
-def _context_of_events(step: str, step_input: dict[str, Any]) -> dict[str, Any]:
-    """The document the step's events carry: its input, except for CreateOrder, whose checkout request becomes
-    the saga document (priced items and their total, as CreateOrder stores them)."""
-    if step != StepName.CREATE_ORDER.value:
-        return step_input
-    checkout = CheckoutInput.model_validate(step_input)
-    priced = all(item.unit_price_cents is not None for item in checkout.items)
-    total = (
-        sum(PricedItem.model_validate(item.model_dump()).subtotal_cents for item in checkout.items) if priced else None
-    )
-    return SagaContext(
-        order_id=checkout.order_id,
-        customer_id=checkout.customer_id,
-        items=checkout.items,
-        payment_token=checkout.payment_token,
-        sealed_payment_token=checkout.sealed_payment_token,
-        total_cents=total,
-    ).to_payload(exclude_none=True)
 
 
 def _come_back_later(record: SQSRecord, delay_seconds: float) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from checkout_saga.clock import utc_now_iso
+from checkout_saga.clock import iso, utc_now_iso
 from checkout_saga.handlers.dependencies import stalled_sagas
 from checkout_saga.logic.stalled_sagas import idle_seconds, stalled_failure
 from checkout_saga.observability import logger, metrics, tracer
@@ -28,7 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(SweeperSettings)
     bound = int(event.get("stalledAfterSeconds") or settings.stalled_after_seconds)
     now = datetime.now(UTC)
-    cutoff = (now - timedelta(seconds=bound)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    cutoff = iso(now - timedelta(seconds=bound))
     sagas = stalled_sagas(settings)
     swept = []
     for saga in sagas.idle_since(cutoff):

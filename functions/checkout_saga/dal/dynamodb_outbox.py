@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from checkout_saga.choreography.events import (
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, DynamoDBSagaLog
+from checkout_saga.dal.dynamodb_transactions import Refusal
+from checkout_saga.dal.interfaces import LogAppend, PageKey
+from checkout_saga.errors import SagaError
+from checkout_saga.models import FlowContext, OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
+from checkout_saga.saga_events import (
     EXCLUSIVE_STEPS,
     FORWARD_TRANSITIONS,
     TRANSITION_EVENTS,
@@ -22,11 +27,6 @@ from checkout_saga.choreography.events import (
     event_id,
     failed,
 )
-from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, DynamoDBSagaLog
-from checkout_saga.dal.dynamodb_transactions import Refusal
-from checkout_saga.dal.interfaces import LogAppend, PageKey
-from checkout_saga.errors import SagaError
-from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus, StepName
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -80,10 +80,10 @@ class DynamoDBOutbox:
                 raise
             return False
 
-    def emit_failure(self, event: SagaEvent, saga_log_table: str, step: StepName, at: str) -> bool:
+    def emit_failure(self, event: SagaEvent, saga_log_table: str, step: str, at: str) -> bool:
         """Write a forward step's failure event unless the step's transition is recorded already (a delivery of
         the step that succeeded: the saga has moved on) or the event is written already; True if written."""
-        state = FORWARD_TRANSITIONS[step].value
+        state = str(FORWARD_TRANSITIONS[step])
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -107,23 +107,26 @@ class DynamoDBOutbox:
 
 class OutboxSagaLog:
     """The saga log as the choreographed steps see it: recording a transition also emits the event that
-    announces it, in one transaction. A transition recorded already (the step delivered again) emits its
-    event only if it is missing: in the round of a sweep, whose events are new."""
+    announces it, in one transaction, carrying the document the step hands on. A transition recorded already
+    (the step delivered again) emits its event only if it is missing: in the round of a sweep, whose events are
+    new."""
 
     def __init__(
         self,
         saga_log: DynamoDBSagaLog,
         outbox: DynamoDBOutbox,
         round_: int,
-        context: Mapping[str, Any],
-        step: StepName | None = None,
+        step_input: Mapping[str, Any],
+        step: str | None = None,
     ) -> None:
-        """`step`: the forward step recording through this log, whose transition and failure exclude each other."""
+        """`step_input`: the document the step was given, carried by an event whose step named no output (the
+        steps all do). `step`: the forward step recording through this log, whose transition and failure exclude
+        each other."""
         self._saga_log = saga_log
         self._step = step
         self._outbox = outbox
         self._round = round_
-        self._context = dict(context)
+        self._step_input = dict(step_input)
         self._pending: list[OutboxLogAppend] = []
         self._announced: list[str] = []  # recorded after the effect (or found recorded already)
 
@@ -146,13 +149,15 @@ class OutboxSagaLog:
         status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> LogAppend:
         """The transition and the event that announces it, to be written in the transaction of the step's own
         effect: the transactional outbox (with, for an exclusive step, the check that its failure is not out)."""
         name = TRANSITION_EVENTS.get(state)
         if name is None:  # STARTED: the API's CheckoutRequested announced it
-            return self._saga_log.pending(saga_id, state, at, status, customer_id, opens_with)
-        event = SagaEvent(saga_id=saga_id, name=name, round=self._round, context=self._context)
+            return self._saga_log.pending(saga_id, state, at, status, customer_id, opens_with, document=document)
+        event = self._event(saga_id, name, document)
         items: list[dict[str, Any]] = [{"Put": self._outbox.put_request(event, at)}]
         if self._exclusive(state):
             items.append({"ConditionCheck": self._failure_absent(saga_id)})
@@ -167,6 +172,7 @@ class OutboxSagaLog:
             event_name=name,
             event_items=items,
             step=self._step,
+            document=document,
         )
         self._pending.append(append)
         return append
@@ -178,11 +184,13 @@ class OutboxSagaLog:
         at: str,
         status: SagaStatus | None = None,
         customer_id: str | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> bool:
         name = TRANSITION_EVENTS.get(state)
         if name is None:  # STARTED: the API's CheckoutRequested announced it
-            return self._saga_log.record(saga_id, state, at, status, customer_id)
-        event = SagaEvent(saga_id=saga_id, name=name, round=self._round, context=self._context)
+            return self._saga_log.record(saga_id, state, at, status, customer_id, document=document)
+        event = self._event(saga_id, name, document)
         update = self._saga_log.record_update(saga_id, state, at, status, customer_id)
         items: list[dict[str, Any]] = [
             {"Update": {"TableName": self._saga_log.table_name, **update}},
@@ -210,8 +218,14 @@ class OutboxSagaLog:
         after it."""
         return [append.event_name for append in self._pending if append.appended] + self._announced
 
+    def _event(self, saga_id: str, name: str, document: FlowContext | None) -> SagaEvent:
+        """The event announcing a transition carries the step's output, as a state machine passes a Task's result
+        to the next state."""
+        context = document.to_payload(exclude_none=True) if document is not None else self._step_input
+        return SagaEvent(saga_id=saga_id, name=name, round=self._round, context=context)
+
     def _exclusive(self, state: SagaState) -> bool:
-        return self._step in EXCLUSIVE_STEPS and FORWARD_TRANSITIONS.get(self._step) is state
+        return self._step in EXCLUSIVE_STEPS and FORWARD_TRANSITIONS[self._step] == state
 
     def _failure_absent(self, saga_id: str) -> dict[str, Any]:
         assert self._step is not None
@@ -225,7 +239,7 @@ class OutboxLogAppend(DynamoDBLogAppend):
 
     event_name: str = ""
     event_items: list[dict[str, Any]] = field(default_factory=list)
-    step: StepName | None = None
+    step: str | None = None
 
     def transact_items(self) -> list[TransactWriteItemTypeDef]:
         return [*super().transact_items(), *cast("list[TransactWriteItemTypeDef]", self.event_items)]

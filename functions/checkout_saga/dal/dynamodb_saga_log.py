@@ -15,7 +15,7 @@ from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_transactions import Refusal
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
-from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
+from checkout_saga.models import FlowContext, OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.service_resource import Table
@@ -48,7 +48,14 @@ class DynamoDBSagaLog:
         return SagaRecord.model_validate(plain(item)) if item else None
 
     def record(
-        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        *,
+        document: FlowContext | None = None,  # announced by no event here
     ) -> bool:
         try:
             self._table.update_item(**self.record_update(saga_id, state, at, status, customer_id))
@@ -82,8 +89,12 @@ class DynamoDBSagaLog:
         status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> LogAppend:
-        return DynamoDBLogAppend(saga_id, state, at, status, customer_id, opens_with, table_name=self._table.name)
+        return DynamoDBLogAppend(
+            saga_id, state, at, status, customer_id, opens_with, document=document, table_name=self._table.name
+        )
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"

@@ -9,12 +9,12 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from checkout_saga.choreography.events import SAGA_STALLED, SagaEvent
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_saga_log import BY_STATUS_INDEX
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.models import Coordination, OrderStatus, SagaState
+from checkout_saga.saga_events import SAGA_STALLED, SagaEvent
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from checkout_saga.models import (
+    FlowContext,
     Order,
     OrderStatus,
     Payment,
@@ -44,6 +45,7 @@ class LogAppend:
     customer_id: str | None = None
     opens_with: SagaState | None = None  # put first in a history that does not exist yet (CreateOrder: STARTED)
     appended: bool = False
+    document: FlowContext | None = None  # what the step hands on: a choreographed transition's event carries it
 
 
 class OrdersRepository(Protocol):
@@ -206,9 +208,17 @@ class SagaLogRepository(Protocol):
     def get(self, saga_id: str) -> SagaRecord | None: ...
 
     def record(
-        self, saga_id: str, state: SagaState, at: str, status: SagaStatus | None = None, customer_id: str | None = None
+        self,
+        saga_id: str,
+        state: SagaState,
+        at: str,
+        status: SagaStatus | None = None,
+        customer_id: str | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> bool:
-        """Append `state` to the saga's history unless it is there already; True if it was appended."""
+        """Append `state` to the saga's history unless it is there already; True if it was appended. `document`:
+        the saga's document as the step hands it on (the choreography's event announcing `state` carries it)."""
         ...
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
@@ -223,9 +233,11 @@ class SagaLogRepository(Protocol):
         status: SagaStatus | None = None,
         customer_id: str | None = None,
         opens_with: SagaState | None = None,
+        *,
+        document: FlowContext | None = None,
     ) -> LogAppend:
         """`state` to be appended by the write of a step's effect (see LogAppend): refused, with the effect, once
-        the saga reached it."""
+        the saga reached it. `document`: as for `record`."""
         ...
 
     def list_by_status(

@@ -4,10 +4,10 @@ CheckoutRequested event to the outbox; the orders service reacts to it with Crea
 
 from collections.abc import Mapping
 
-from checkout_saga.choreography.events import CHECKOUT_REQUESTED, SagaEvent
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.models import Coordination, OrderStatus, SagaState
+from checkout_saga.saga_events import CHECKOUT_REQUESTED, SagaEvent
 
 
 class OutboxSagaStarter:

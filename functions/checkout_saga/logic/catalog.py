@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from checkout_saga.api_models import ProductInput, ProductPage
 from checkout_saga.dal.interfaces import InventoryRepository
-from checkout_saga.logic.page_tokens import decode_token, encode_token
+from checkout_saga.logic.page_tokens import Page, decode_token, encode_token
 from checkout_saga.models import CamelModel, Product, Sku, StockedProduct
 
 STOCKTAKE_ROUNDS = 3  # a stocktake based on no version reads and writes again when a sale slipped in between
@@ -22,13 +21,11 @@ class ProductChanged(RuntimeError):
     """The product changed since the version the stocktake was based on (409: count again)."""
 
 
-def stocktake(sku: str, counted: ProductInput, based_on: int | None, inventory: InventoryRepository) -> StockedProduct:
+def stocktake(product: Product, based_on: int | None, inventory: InventoryRepository) -> StockedProduct:
     """Set the product (name, price, units available) as counted. With `based_on` (the version the count was
     made against) the write happens only if nothing changed since; without it, against the version read
     just before, so the write never lands half-way through a reservation."""
-    product = Product(
-        sku=sku, name=counted.name, unit_price_cents=counted.unit_price_cents, available=counted.available
-    )
+    sku = product.sku
     for _ in range(STOCKTAKE_ROUNDS):
         if based_on is None:
             current = inventory.get_stocked(sku)
@@ -58,7 +55,7 @@ class _ProductPageKey(CamelModel):
     sku: Sku
 
 
-def list_products(limit: int, token: str | None, inventory: InventoryRepository) -> ProductPage:
+def list_products(limit: int, token: str | None, inventory: InventoryRepository) -> Page[StockedProduct]:
     start = decode_token(token, _ProductPageKey).model_dump() if token else None
     products, last_key = inventory.list_products(limit, start)
-    return ProductPage(items=products, next=encode_token(last_key) if last_key else None)
+    return Page(products, encode_token(last_key) if last_key else None)

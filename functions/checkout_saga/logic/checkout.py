@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from checkout_saga.api_models import CheckoutAccepted, CheckoutRequest
 from checkout_saga.dal.interfaces import InventoryRepository, SagaLogRepository, SagaStarter
 from checkout_saga.errors import UnknownProduct
 from checkout_saga.models import CheckoutInput, LineItem, SagaState
@@ -23,7 +22,8 @@ class UnknownSkus(UnknownProduct):
 
 @dataclass(frozen=True)
 class CheckoutStarted:
-    accepted: CheckoutAccepted
+    order_id: str
+    execution_arn: str
     logged_start: bool  # this call wrote the saga's STARTED transition (else CreateOrder was first)
 
 
@@ -32,7 +32,9 @@ def new_order_id() -> str:
 
 
 def start_checkout(
-    request: CheckoutRequest,
+    customer_id: str,
+    wanted: list[LineItem],
+    payment_token: str,
     catalog: InventoryRepository,
     saga_log: SagaLogRepository,
     starter: SagaStarter,
@@ -42,24 +44,21 @@ def start_checkout(
 ) -> CheckoutStarted:
     """`seal(order_id, token)`: the payment token as the saga carries it (the API seals it with KMS, so that
     no execution history holds it); None: the token as given."""
-    products = catalog.get_products([item.sku for item in request.items])
-    unknown = {index: item.sku for index, item in enumerate(request.items) if item.sku not in products}
+    products = catalog.get_products([item.sku for item in wanted])
+    unknown = {index: item.sku for index, item in enumerate(wanted) if item.sku not in products}
     if unknown:
         raise UnknownSkus(unknown)
-    if request.customer_id is None:  # the route names the signed-in caller
-        raise ValueError("a checkout needs its customer")
-    customer_id = request.customer_id
     order_id = order_id_factory()
     saga_input = CheckoutInput(
         order_id=order_id,
         customer_id=customer_id,
         items=[
             LineItem(sku=item.sku, quantity=item.quantity, unit_price_cents=products[item.sku].unit_price_cents)
-            for item in request.items
+            for item in wanted
         ],
-        payment_token=None if seal else request.payment_token,
-        sealed_payment_token=seal(order_id, request.payment_token) if seal else None,
+        payment_token=None if seal else payment_token,
+        sealed_payment_token=seal(order_id, payment_token) if seal else None,
     )
     execution = starter.start(order_id, saga_input.model_dump(mode="json", by_alias=True, exclude_none=True))
     logged = saga_log.record(order_id, SagaState.STARTED, now, customer_id=customer_id)
-    return CheckoutStarted(CheckoutAccepted(order_id=order_id, status="PENDING", execution_arn=execution), logged)
+    return CheckoutStarted(order_id, execution, logged)

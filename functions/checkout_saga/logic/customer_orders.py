@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from checkout_saga.api_models import CustomerOrder, CustomerOrderPage
 from checkout_saga.dal.interfaces import OrdersRepository
-from checkout_saga.logic.page_tokens import BadPageToken, decode_token, encode_token
+from checkout_saga.logic.page_tokens import BadPageToken, Page, decode_token, encode_token
 from checkout_saga.logic.saga_listing import Timestamp
-from checkout_saga.models import CamelModel, CustomerId, OrderId
+from checkout_saga.models import CamelModel, CustomerId, Order, OrderId
 
 
 class _CustomerPageKey(CamelModel):
@@ -20,9 +19,7 @@ class _CustomerPageKey(CamelModel):
     createdAt: Timestamp
 
 
-def list_customer_orders(
-    customer_id: str, limit: int, token: str | None, orders: OrdersRepository
-) -> CustomerOrderPage:
+def list_customer_orders(customer_id: str, limit: int, token: str | None, orders: OrdersRepository) -> Page[Order]:
     start = None
     if token:
         key = decode_token(token, _CustomerPageKey)
@@ -30,12 +27,4 @@ def list_customer_orders(
             raise BadPageToken("the token continues another customer's listing")
         start = key.model_dump()
     found, last_key = orders.list_by_customer(customer_id, limit, start)
-    return CustomerOrderPage(
-        items=[
-            CustomerOrder(
-                order_id=order.order_id, status=order.status, total_cents=order.total_cents, created_at=order.created_at
-            )
-            for order in found
-        ],
-        next=encode_token(last_key) if last_key else None,
-    )
+    return Page(found, encode_token(last_key) if last_key else None)

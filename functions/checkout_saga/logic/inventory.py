@@ -10,7 +10,7 @@ def reserve_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     items = [item.as_priced() for item in context.items]
-    log = saga_log.pending(context.order_id, SagaState.STOCK_RESERVED, now)
+    log = saga_log.pending(context.order_id, SagaState.STOCK_RESERVED, now, document=context)
     reservation = inventory.reserve(context.order_id, items, log=log)  # one write: the stock and the log
     if reservation.status is ReservationStatus.RELEASED:
         raise SagaAlreadyCompensated(f"the stock of order {context.order_id} was already released")
@@ -20,6 +20,6 @@ def reserve_stock(
 def release_stock(
     context: SagaContext, inventory: InventoryRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    log = saga_log.pending(context.order_id, SagaState.STOCK_RELEASED, now)
+    log = saga_log.pending(context.order_id, SagaState.STOCK_RELEASED, now, document=context)
     inventory.release(context.order_id, log=log)  # one write: the stock given back and the log
     return advance(context, saga_log, SagaState.STOCK_RELEASED, now, pending=log)

@@ -50,29 +50,40 @@ def create_order(
     except UnknownProduct:
         saga_log.record(order_id, SagaState.STARTED, now, customer_id=request.customer_id)  # it failed, but it ran
         raise
+    order = Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now)
     # One write: the order and ORDER_CREATED together (and STARTED first, if the API has not logged it yet).
     log = saga_log.pending(
-        order_id, SagaState.ORDER_CREATED, now, customer_id=request.customer_id, opens_with=SagaState.STARTED
+        order_id,
+        SagaState.ORDER_CREATED,
+        now,
+        customer_id=request.customer_id,
+        opens_with=SagaState.STARTED,
+        document=_saga_document(order, request),
     )
-    order = orders.create(Order.new(order_id, request.customer_id, OrderStatus.PENDING, items, now), log=log)
-    if order.status in _UNDONE:
-        raise SagaAlreadyCompensated(f"order {order_id} is already {order.status.value}")
+    stored = orders.create(order, log=log)
+    if stored.status in _UNDONE:
+        raise SagaAlreadyCompensated(f"order {order_id} is already {stored.status.value}")
+    context = _saga_document(stored, request)  # a retry hands on the order stored first
     # Not appended with the order: stored already (a retry; its transition too, unless the saga log had it), or a
     # saga log that cannot write with the order's store (then it records after the effect).
-    transitioned = log.appended or saga_log.record(order_id, SagaState.ORDER_CREATED, now)
-    context = SagaContext(
-        order_id=order_id,
+    transitioned = log.appended or saga_log.record(order_id, SagaState.ORDER_CREATED, now, document=context)
+    return StepResult(context, transitioned=transitioned)
+
+
+def _saga_document(order: Order, request: CheckoutInput) -> SagaContext:
+    """What CreateOrder hands on: the saga document, with the order's priced items and total."""
+    return SagaContext(
+        order_id=order.order_id,
         customer_id=order.customer_id,
         items=[item.as_line() for item in order.items],
         payment_token=request.payment_token,
         sealed_payment_token=request.sealed_payment_token,
         total_cents=order.total_cents,
     )
-    return StepResult(context, transitioned=transitioned)
 
 
 def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
-    log = saga_log.pending(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED)
+    log = saga_log.pending(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED, document=context)
     status = orders.confirm(context.order_id, now, log=log)
     if status is None:
         raise UnknownOrder(f"no order {context.order_id}")
@@ -84,7 +95,7 @@ def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: Saga
 def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
     """The order's own status decides between CANCELLED and COMPENSATION_FAILED, whichever write comes first:
     an undo that was given up (MarkCompensationFailed) ends CANCELLED only through a resume."""
-    log = saga_log.pending(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED)
+    log = saga_log.pending(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED, document=context)
     resumed = context.resume_compensation is True
     status = orders.cancel(context.order_id, now, log=log, resumed=resumed)  # one write: the order and the log
     if status is None:

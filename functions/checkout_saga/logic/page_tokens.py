@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 from checkout_saga.dal.interfaces import PageKey
 
 KeyT = TypeVar("KeyT", bound=BaseModel)
+ItemT = TypeVar("ItemT")
+
+
+@dataclass(frozen=True)
+class Page(Generic[ItemT]):
+    """One page of a listing, and the token to continue from (None: the last page)."""
+
+    items: list[ItemT]
+    next: str | None
 
 
 class BadPageToken(ValueError):

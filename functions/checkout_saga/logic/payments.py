@@ -27,7 +27,7 @@ def charge_payment(
     # Two writes: the provider's attempt (recorded before the call, so that no call goes unrecorded) and the
     # outcome with the saga log's transition.
     payment = payments.attempt(context.order_id)
-    log = saga_log.pending(context.order_id, SagaState.PAYMENT_CHARGED, now)
+    log = saga_log.pending(context.order_id, SagaState.PAYMENT_CHARGED, now, document=context)
     if payment.status is None:
         try:
             charge(_token(context, open_token), context.total_cents, payment.attempts)
@@ -63,6 +63,6 @@ def _raise_unless_captured(payment: Payment) -> None:
 def refund_payment(
     context: SagaContext, payments: PaymentsRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
-    log = saga_log.pending(context.order_id, SagaState.PAYMENT_REFUNDED, now)
+    log = saga_log.pending(context.order_id, SagaState.PAYMENT_REFUNDED, now, document=context)
     payments.refund(context.order_id, log=log)  # one write: the refund (or void) and the log
     return advance(context, saga_log, SagaState.PAYMENT_REFUNDED, now, pending=log)

@@ -26,4 +26,6 @@ def advance(
     did not happen (the effect was there already: a step delivered twice)."""
     if pending is not None and pending.appended:
         return StepResult(context, transitioned=True)
-    return StepResult(context, transitioned=saga_log.record(context.saga_id, state, now, status=status))
+    return StepResult(
+        context, transitioned=saga_log.record(context.saga_id, state, now, status=status, document=context)
+    )

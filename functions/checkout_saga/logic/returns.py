@@ -7,8 +7,9 @@ also work when resumed by hand with only the return id."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from checkout_saga.clock import parse_iso
 from checkout_saga.dal.interfaces import (
     InventoryRepository,
     OrdersRepository,
@@ -52,7 +53,7 @@ def return_problems(order: Order | None, items: list[LineItem], now: str, window
     problems: list[str] = []
     if order.status is not OrderStatus.CONFIRMED:
         problems.append(f"order {order.order_id} is {order.status.value}; only a CONFIRMED order can be returned")
-    if _parse(now) - _parse(order.created_at) > timedelta(days=window_days):
+    if parse_iso(now) - parse_iso(order.created_at) > timedelta(days=window_days):
         problems.append(f"order {order.order_id} was placed more than {window_days} days ago")
     bought = {item.sku: item.quantity for item in order.items}
     for item in items:
@@ -63,10 +64,6 @@ def return_problems(order: Order | None, items: list[LineItem], now: str, window
         if item.quantity > left:
             problems.append(f"{item.sku}: {item.quantity} returned, only {left} of {bought[item.sku]} bought may be")
     return problems
-
-
-def _parse(timestamp: str) -> datetime:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 def priced(order: Order, items: list[LineItem]) -> list[PricedItem]:

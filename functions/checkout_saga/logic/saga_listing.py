@@ -4,10 +4,9 @@ from typing import Annotated
 
 from pydantic import ConfigDict, StringConstraints
 
-from checkout_saga.api_models import SagaPage, SagaSummary
 from checkout_saga.dal.interfaces import PageKey, SagaLogRepository
-from checkout_saga.logic.page_tokens import BadPageToken, decode_token, encode_token
-from checkout_saga.models import CamelModel, OrderId, OrderStatus
+from checkout_saga.logic.page_tokens import BadPageToken, Page, decode_token, encode_token
+from checkout_saga.models import CamelModel, OrderId, OrderStatus, SagaRecord
 
 _ISO_UTC = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
 Timestamp = Annotated[str, StringConstraints(pattern=_ISO_UTC)]
@@ -21,22 +20,10 @@ class _PageKey(CamelModel):
     startedAt: Timestamp
 
 
-def list_sagas(status: OrderStatus, limit: int, token: str | None, saga_log: SagaLogRepository) -> SagaPage:
+def list_sagas(status: OrderStatus, limit: int, token: str | None, saga_log: SagaLogRepository) -> Page[SagaRecord]:
     start = decode_saga_token(token, status) if token else None
     records, last_key = saga_log.list_by_status(status, limit, start)
-    return SagaPage(
-        items=[
-            SagaSummary(
-                saga_id=record.saga_id,
-                status=record.status,
-                state=record.state,
-                started_at=record.started_at,
-                updated_at=record.updated_at,
-            )
-            for record in records
-        ],
-        next=encode_token(last_key) if last_key else None,
-    )
+    return Page(records, encode_token(last_key) if last_key else None)
 
 
 def decode_saga_token(token: str, status: OrderStatus) -> PageKey:

@@ -12,23 +12,14 @@ from dataclasses import dataclass
 from checkout_saga.dal.interfaces import OrdersRepository, SagaController, SagaLogRepository, SagaStarter
 from checkout_saga.errors import UnknownOrder
 from checkout_saga.models import OrderStatus, SagaFailure, SagaState, StepName
+from checkout_saga.saga_definition import CHECKOUT
 
 FORCED = "ForcedCompensation"  # saga.failure.error of a compensation an operator forced
 
-# Where a saga was, from the last state it logged: the step it was running (or about to run).
-_STEP_AFTER = {
-    SagaState.STARTED: StepName.CREATE_ORDER,
-    SagaState.ORDER_CREATED: StepName.RESERVE_STOCK,
-    SagaState.STOCK_RESERVED: StepName.CHARGE_PAYMENT,
-    SagaState.PAYMENT_CHARGED: StepName.CONFIRM_ORDER,
-    SagaState.PAYMENT_REFUNDED: StepName.RELEASE_STOCK,
-    SagaState.STOCK_RELEASED: StepName.CANCEL_ORDER,
-}
-
 
 def step_after(state: SagaState) -> StepName:
-    """The step a saga that last logged `state` was running, or about to run."""
-    return _STEP_AFTER.get(state, StepName.CREATE_ORDER)
+    """The step a checkout that last logged `state` was running, or about to run."""
+    return StepName(CHECKOUT.step_after(state))
 
 
 class NotAllowedNow(RuntimeError):

@@ -3,6 +3,7 @@ money, so a scheduled sweep reports them (README, "Loud failures") rather than l
 
 from datetime import datetime, timedelta
 
+from checkout_saga.clock import iso
 from checkout_saga.dal.interfaces import SagaLogRepository
 from checkout_saga.models import OrderStatus, SagaRecord
 
@@ -12,7 +13,7 @@ _PAGE = 100
 def stale_pending_sagas(saga_log: SagaLogRepository, now: datetime, bound: timedelta) -> list[SagaRecord]:
     """Every PENDING saga that started more than `bound` before `now`, oldest first. The byStatus index holds
     only the sagas in that status, so the sweep reads the PENDING ones, never the whole log."""
-    cutoff = (now - bound).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    cutoff = iso(now - bound)
     stale: list[SagaRecord] = []
     start = None
     while True:

@@ -9,22 +9,22 @@ attempt (a step retrying notes it, so an undo waiting out its backoff is not tak
 
 from datetime import datetime
 
+from checkout_saga.clock import parse_iso
 from checkout_saga.logic.saga_operations import step_after
 from checkout_saga.models import SagaState
-
-STALLED = "SagaStalled"  # the error the saga's failure records when it is compensated for standing still
+from checkout_saga.saga_events import SAGA_STALLED
 
 
 def stalled_failure(state: SagaState, idle: int) -> dict[str, object]:
     """The saga document's failure, as a Catch would put it: the step that never came, and why."""
     step = step_after(state)
     cause = f"no event for {idle} s while {state.value}: the saga is compensated"
-    return {"failedStep": step.value, "failure": {"Error": STALLED, "Cause": cause}}
+    return {"failedStep": step.value, "failure": {"Error": SAGA_STALLED, "Cause": cause}}
 
 
 def idle_seconds(updated_at: str, now: datetime) -> float:
     """How long the saga log has not changed (its `updatedAt`, ISO 8601 UTC) at `now` (aware)."""
-    return (now - datetime.fromisoformat(updated_at.replace("Z", "+00:00"))).total_seconds()
+    return (now - parse_iso(updated_at)).total_seconds()
 
 
 def seconds_until_stalled(updated_at: str, now: datetime, bound: int) -> float:

@@ -13,7 +13,7 @@ from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
 from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.checkout import UnknownSkus, start_checkout
-from checkout_saga.models import Coordination
+from checkout_saga.models import Coordination, LineItem
 from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -41,7 +41,8 @@ def post_checkout(
         raise Forbidden("customerId must be the signed-in user (or left out)")
     # The order's customer is the caller unless an operator names one. Resolved before the idempotency check,
     # so that the same key and items sent by another customer are a different request (409), never their order.
-    request = request.model_copy(update={"customer_id": request.customer_id or caller.username})
+    customer_id = request.customer_id or caller.username
+    request = request.model_copy(update={"customer_id": customer_id})
     dependencies = api_dependencies()
 
     starter: SagaStarter = dependencies.saga_starter
@@ -54,7 +55,9 @@ def post_checkout(
 
     def start() -> Answer:
         started = start_checkout(
-            request,
+            customer_id,
+            [LineItem(sku=item.sku, quantity=item.quantity) for item in request.items],
+            request.payment_token,
             dependencies.repos.inventory,
             dependencies.repos.saga_log,
             starter,
@@ -63,11 +66,12 @@ def post_checkout(
         )
         logger.info(
             "saga started",
-            order_id=started.accepted.order_id,
+            order_id=started.order_id,
             logged_start=started.logged_start,
             coordination=request.coordination.value,
         )
-        return started.accepted.to_payload()
+        accepted = CheckoutAccepted(order_id=started.order_id, status="PENDING", execution_arn=started.execution_arn)
+        return accepted.to_payload()
 
     try:
         answer = answer_once(

@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CustomerOrderPage
+from checkout_saga.api_models import CustomerOrder, CustomerOrderPage
 from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.errors import documented
 from checkout_saga.handlers.api_routes.paging import NextPage, PageSize
@@ -40,4 +40,13 @@ def get_customer_orders(
 
 
 def _orders_of(customer_id: str, limit: int, next_token: str | None) -> CustomerOrderPage:
-    return list_customer_orders(customer_id, limit, next_token, api_dependencies().repos.orders)
+    page = list_customer_orders(customer_id, limit, next_token, api_dependencies().repos.orders)
+    return CustomerOrderPage(
+        items=[
+            CustomerOrder(
+                order_id=order.order_id, status=order.status, total_cents=order.total_cents, created_at=order.created_at
+            )
+            for order in page.items
+        ],
+        next=page.next,
+    )

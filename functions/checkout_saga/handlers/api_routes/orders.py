@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from checkout_saga.api_models import OrderView
 from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.errors import NotFound, documented
+from checkout_saga.handlers.api_routes.views import may_have_returns, view_order
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.order_view import may_have_returns, view_order
 from checkout_saga.models import OrderId
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]

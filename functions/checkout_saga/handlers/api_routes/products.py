@@ -11,7 +11,7 @@ from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documen
 from checkout_saga.handlers.api_routes.paging import NextPage, PageSize
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.catalog import ProductChanged, UnknownSku, list_products, restock, stocktake
-from checkout_saga.models import Sku, StockedProduct
+from checkout_saga.models import Product, Sku, StockedProduct
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 SkuPath = Annotated[Sku, Path()]
@@ -24,7 +24,8 @@ SkuPath = Annotated[Sku, Path()]
     tags=["products"],
 )
 def get_products(limit: PageSize = 20, next_token: NextPage = None) -> ProductPage:
-    return list_products(limit, next_token, api_dependencies().repos.inventory)
+    page = list_products(limit, next_token, api_dependencies().repos.inventory)
+    return ProductPage(items=page.items, next=page.next)
 
 
 @router.get(
@@ -48,7 +49,10 @@ def get_product(sku: SkuPath) -> StockedProduct:
 )
 def put_product(sku: SkuPath, product: ProductInput) -> StockedProduct:
     try:
-        return stocktake(sku, product, product.version, api_dependencies().repos.inventory)
+        counted = Product(
+            sku=sku, name=product.name, unit_price_cents=product.unit_price_cents, available=product.available
+        )
+        return stocktake(counted, product.version, api_dependencies().repos.inventory)
     except ProductChanged as exc:
         raise Conflict(str(exc)) from exc
 

@@ -12,10 +12,10 @@ from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.checkout import IDEMPOTENCY_KEY
 from checkout_saga.handlers.api_routes.errors import NotFound, documented
 from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
+from checkout_saga.handlers.api_routes.views import view_return
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.order_view import view_return
 from checkout_saga.logic.return_start import start_return
-from checkout_saga.models import OrderId
+from checkout_saga.models import LineItem, OrderId
 from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -40,16 +40,20 @@ def post_return(
         raise NotFound(f"no order {order_id}")  # someone else's order: as if there were none
 
     def start() -> Answer:
-        accepted = start_return(
+        started = start_return(
             order_id,
-            request,
+            [LineItem(sku=item.sku, quantity=item.quantity) for item in request.items],
+            request.reason,
             repos.orders,
             repos.returns,
             repos.return_saga_log,
             dependencies.return_starter,
             utc_now_iso(),
         )
-        logger.info("return saga started", return_id=accepted.return_id, order_id=order_id)
+        logger.info("return saga started", return_id=started.return_id, order_id=order_id)
+        accepted = ReturnAccepted(
+            return_id=started.return_id, order_id=order_id, status="PENDING", execution_arn=started.execution_arn
+        )
         return accepted.to_payload()
 
     body = {"orderId": order_id, **request.to_payload()}  # the same key on another order is another body

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CompensateRequest, SagaPage, UndoAccepted
+from checkout_saga.api_models import CompensateRequest, SagaPage, SagaSummary, UndoAccepted
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
 from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documented
@@ -32,7 +32,20 @@ def get_sagas(
     limit: PageSize = 20,
     next_token: NextPage = None,
 ) -> SagaPage:
-    return list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
+    page = list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
+    return SagaPage(
+        items=[
+            SagaSummary(
+                saga_id=record.saga_id,
+                status=record.status,
+                state=record.state,
+                started_at=record.started_at,
+                updated_at=record.updated_at,
+            )
+            for record in page.items
+        ],
+        next=page.next,
+    )
 
 
 OrderIdPath = Annotated[OrderId, Path(alias="orderId")]
