@@ -125,3 +125,38 @@ def test_each_return_sample_event_runs_its_handler(stack):
     )
     assert json.loads(response["Payload"].read())["errorType"] == "SagaAlreadyCompensated"
     assert stack.returns.get(RETURN_ID).status is ReturnStatus.CANCELLED
+
+
+CHOREOGRAPHED_ORDER_ID = "ord-sample-0003"
+
+
+def test_the_choreographed_services_sample_events_run_their_steps(stack):
+    """orders_service.json, inventory_service.json and payments_service.json carry one checkout's first three
+    events, as SQS hands them to each service: CreateOrder, ReserveStock and ChargePayment run, each writing its
+    effect with the event that announces it (delivered again later, they change nothing)."""
+    stack.seed()
+    before = stack.available("KB-001")["KB-001"]
+
+    for function, event in [
+        ("OrdersServiceFunction", "orders_service.json"),
+        ("InventoryServiceFunction", "inventory_service.json"),
+        ("PaymentsServiceFunction", "payments_service.json"),
+    ]:
+        assert invoke(stack, function, event) == {"batchItemFailures": []}, function
+
+    assert stack.orders.get(CHOREOGRAPHED_ORDER_ID).total_cents == 4999
+    assert stack.inventory.get_reservation(CHOREOGRAPHED_ORDER_ID).items[0].quantity == 1
+    assert stack.available("KB-001")["KB-001"] == before - 1
+    assert stack.payments.get(CHOREOGRAPHED_ORDER_ID).status is PaymentStatus.CAPTURED
+    reached = [transition.state.value for transition in stack.saga_log.get(CHOREOGRAPHED_ORDER_ID).history]
+    assert reached[:4] == ["STARTED", "ORDER_CREATED", "STOCK_RESERVED", "PAYMENT_CHARGED"]
+
+
+def test_the_publisher_timer_and_sweepers_sample_events_run_their_handlers(stack):
+    assert invoke(stack, "PublishSagaEventsFunction", "publish_saga_events.json") == {"published": 1}
+    # The timer of a saga that moved just now is sent again; nothing is swept.
+    assert invoke(stack, "StalledSagaTimerFunction", "stalled_saga_timer.json") == {"batchItemFailures": []}
+    assert CHOREOGRAPHED_ORDER_ID not in invoke(stack, "SweepStalledSagasFunction", "sweep_stalled_sagas.json")["swept"]
+    assert CHOREOGRAPHED_ORDER_ID not in invoke(stack, "SweepStaleSagasFunction", "sweep_stale_sagas.json")["stale"]
+    saga = stack.saga_log.get(CHOREOGRAPHED_ORDER_ID)
+    assert saga is None or saga.failure is None
