@@ -83,8 +83,9 @@ class RestockStatus(StrEnum):
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    def to_payload(self, exclude_none: bool = False) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
+    def to_payload(self, exclude_none: bool = False, exclude: set[str] | None = None) -> dict[str, Any]:
+        """The camelCase JSON document; `exclude`: attribute names (snake_case) to leave out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none, exclude=exclude)
 
 
 # ----------------------------------------------------------------------- payloads

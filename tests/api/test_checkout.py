@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import tracemalloc
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.api.conftest import Call, Cloud, checkout_body
+from tests.support.events import claims_of
 
 
 def emitted_metrics(output: str) -> list[str]:
@@ -279,3 +281,37 @@ def test_a_huge_json_array_is_refused_without_being_parsed(call: Call, cloud: Cl
     assert response.body == {"message": "the request body may be at most 65536 bytes"}
     assert peak < len(huge)  # parsing would take many times the body's size; measuring it takes nothing like it
     assert_nothing_stored(cloud)
+
+
+def test_each_caller_has_keys_of_their_own(call: Call, cloud: Cloud) -> None:
+    # Given two customers who happen to pick the same key
+    body = {k: v for k, v in checkout_body().items() if k != "customerId"}  # the order's customer is the caller
+    key = {"Idempotency-Key": "k1"}
+    mine = call("POST", "/checkout", body=body, headers=key, caller=claims_of("c-42"))
+    theirs = call("POST", "/checkout", body=body, headers=key, caller=claims_of("c-77"))
+
+    # Then each gets an order of their own, and neither learns of the other's
+    assert (mine.status, theirs.status) == (202, 202)
+    assert mine.body["orderId"] != theirs.body["orderId"]
+    started = {json.loads(e["input"])["customerId"] for e in cloud.executions()}
+    assert started == {"c-42", "c-77"}
+
+
+def test_the_key_record_holds_nothing_of_the_payment_token(call: Call, cloud: Cloud) -> None:
+    token = "tok_visa_7d1f0c2b9e4a"
+    first = call("POST", "/checkout", body=checkout_body(paymentToken=token), headers={"Idempotency-Key": "k2"})
+    # the token is not part of what a key compares: a retry that changed only the token is the same checkout
+    again = call("POST", "/checkout", body=checkout_body(paymentToken="tok_other"), headers={"Idempotency-Key": "k2"})
+
+    assert first.status == 202
+    assert again.body == first.body
+    assert len(cloud.executions()) == 1
+    [record] = cloud.items("IdempotencyTable")
+    assert token not in json.dumps(record, default=str)
+    body_without_token = {k: v for k, v in checkout_body(paymentToken=token).items() if k != "paymentToken"}
+    assert (
+        record["validation"]
+        == hashlib.md5(
+            json.dumps({**body_without_token, "coordination": "orchestration"}, sort_keys=True).encode()
+        ).hexdigest()
+    )

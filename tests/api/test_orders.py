@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from checkout_saga.handlers.api_routes.views import CUSTOMER_CAUSE
 from checkout_saga.models import (
     Order,
     OrderStatus,
@@ -15,6 +17,7 @@ from checkout_saga.models import (
     SagaState,
 )
 from tests.api.conftest import Call, Cloud, checkout_body
+from tests.support.events import claims_of
 
 T0 = "2026-11-22T10:00:00.000Z"
 ITEMS = [PricedItem(sku="KB-001", quantity=2, unit_price_cents=4999)]
@@ -113,6 +116,29 @@ def test_an_order_cancelled_by_a_declined_card(call: Call, cloud: Cloud) -> None
         "failure": {"step": "ChargePayment", "error": "PaymentDeclined", "cause": "card declined for 9998 cents"},
         "coordination": "orchestration",
     }
+
+
+def test_a_customer_reads_a_generic_cause_and_an_operator_the_failures_own(call: Call, cloud: Cloud) -> None:
+    # Given an order its operator compensated, with a free-text reason, and an undo that failed on a permission
+    arrange(cloud, "ord-3", OrderStatus.COMPENSATION_FAILED, [SagaState.STARTED, SagaState.COMPENSATION_FAILED])
+    log = cloud.stack.saga_log
+    log.record_failure(
+        "ord-3", SagaFailure(step="ReserveStock", error="ForcedCompensation", cause="fraud, per Ann"), T0
+    )
+    denied = "User: arn:aws:sts::123456789012:assumed-role/ReleaseStockRole/x is not authorized on table/Inventory"
+    log.record_failure("ord-3", SagaFailure(step="ReleaseStock", error="AccessDeniedException", cause=denied), T0, True)
+
+    as_customer = call("GET", "/orders/ord-3", caller=claims_of("c-42"))
+    as_operator = call("GET", "/orders/ord-3")
+
+    # Then the customer sees what failed, not why in the operators' words; the operator sees everything
+    assert as_customer.body["saga"]["failure"] == {
+        "step": "ReleaseStock",
+        "error": "AccessDeniedException",
+        "cause": CUSTOMER_CAUSE,
+    }
+    assert "arn:aws" not in json.dumps(as_customer.body)
+    assert as_operator.body["saga"]["failure"]["cause"] == denied
 
 
 @pytest.mark.parametrize(

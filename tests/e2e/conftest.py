@@ -93,12 +93,14 @@ def deploy_beside(stack: Stack, template: Path, stack_name: str, **parameters: s
 
 @pytest.fixture(scope="session")
 def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
-    """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows."""
+    """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows, as
+    an operator sees the orders (with each failure's own cause)."""
     api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console"))
+    operator = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.operator())
     orders = {}
     for token in ("tok_visa", "tok_declined"):
         body = {"customerId": "c-console", "items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": token}
-        orders[token] = api.wait_until_terminal(api.checkout(body)["orderId"])
+        orders[token] = operator.wait_until_terminal(api.checkout(body)["orderId"])
     assert (orders["tok_visa"]["status"], orders["tok_declined"]["status"]) == ("CONFIRMED", "CANCELLED")
     return orders
 

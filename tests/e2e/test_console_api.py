@@ -92,7 +92,8 @@ def test_a_choreographed_saga_is_listed_and_shown_from_its_saga_log(deployed_sta
 
     api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console-events"))
     body = {"items": [{"sku": "KB-001", "quantity": 1}], "paymentToken": "tok_declined", "coordination": "choreography"}
-    order = api.wait_until_terminal(api.checkout(body)["orderId"])
+    operator = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.operator())
+    order = operator.wait_until_terminal(api.checkout(body)["orderId"])  # the failure's own cause: operators'
     assert order["status"] == "CANCELLED"
 
     items = get(deployed_stack, "api/sagas", params={"q": "c-console-events"}).json()["items"]

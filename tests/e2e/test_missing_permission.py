@@ -61,7 +61,9 @@ def test_a_compensation_without_its_permission_fails_with_access_denied(stack_wi
 def _order(stack: Stack, order_id: str, timeout: float = 30) -> dict:  # type: ignore[type-arg]
     deadline = time.monotonic() + timeout
     while True:
-        response = requests.get(f"{stack.outputs['ApiUrl']}/orders/{order_id}", headers=stack.auth("c-iam"), timeout=10)
+        response = requests.get(
+            f"{stack.outputs['ApiUrl']}/orders/{order_id}", headers=stack.auth(operator=True), timeout=10
+        )
         if response.status_code == 200 and response.json()["status"] != "PENDING":
             return dict(response.json())
         assert time.monotonic() < deadline, response.text

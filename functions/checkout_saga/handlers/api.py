@@ -101,13 +101,6 @@ def _parameters(template: str) -> list[str]:
     return re.findall(r"\{([^/]+)\}", template)
 
 
-def _admit_the_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Refuses a caller the route is not for (403), before anything about the request is looked at."""
-    route = app.context["_route"]
-    require_audience(app.current_event.raw_event, route.method, route.openapi_path)
-    return next_middleware(app)
-
-
 def _refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """As bodies refuse unknown fields, routes refuse query parameters they do not declare."""
     route = app.context["_route"]
@@ -123,7 +116,7 @@ def _refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middlewar
     return next_middleware(app)
 
 
-app.use(middlewares=[_admit_the_caller, _refuse_unknown_query_parameters])
+app.use(middlewares=[_refuse_unknown_query_parameters])
 
 
 # ---------------------------------------------------------------------------- OpenAPI
@@ -196,7 +189,32 @@ def openapi_text() -> str:
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return refuse_oversized_body(event) or refuse_non_json(event) or app.resolve(event, context)
+    return (
+        refuse_the_caller(event)
+        or refuse_oversized_body(event)
+        or refuse_non_json(event)
+        or app.resolve(event, context)
+    )
+
+
+def refuse_the_caller(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Who may call the route is decided first, before anything about the request is read (powertools validates
+    the body before any middleware runs): 401 without an identity, 403 for a caller the route is not for. None
+    when the caller may go on, or when there is no such route or method (routing answers 404 or 405)."""
+    method = str(event.get("httpMethod") or "").upper()
+    template = _template_of(str(event.get("path") or "/"))
+    if template is None or method.lower() not in openapi_document()["paths"][template]:
+        return None
+    try:
+        require_audience(event, method, template)
+    except ApiError as error:
+        return {
+            "statusCode": error.status_code,
+            "headers": {"Content-Type": "application/json", **error.headers},
+            "body": json.dumps(error.body()),
+            "isBase64Encoded": False,
+        }
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

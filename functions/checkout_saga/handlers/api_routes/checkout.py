@@ -77,10 +77,10 @@ def post_checkout(
         answer = answer_once(
             dependencies.idempotency_store,
             idempotency_key,
-            request.to_payload(),
+            request.to_payload(exclude={"payment_token"}),  # no record of the key is derived from the token
             start,
             router.lambda_context,
-            key_prefix="checkout",
+            key_prefix=f"checkout#{caller.username}",  # each caller's keys are their own
         )
     except UnknownSkus as exc:
         unknown = exc.positions.items()

@@ -26,7 +26,7 @@ def get_order(order_id: Annotated[OrderId, Path(alias="orderId")]) -> OrderView:
     dependencies = api_dependencies()
     records = dependencies.order_records.read(order_id)
     returns = dependencies.repos.returns.list_for_order(order_id) if may_have_returns(records) else []
-    view = view_order(order_id, records, returns)
+    view = view_order(order_id, records, returns, detailed=caller.is_operator)
     if view is None or not caller.may_act_for(view.customer_id):  # someone else's order: as if there were none
         raise NotFound(f"no order {order_id}")
     return view

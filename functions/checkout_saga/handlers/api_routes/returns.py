@@ -35,8 +35,9 @@ def post_return(
 ) -> ReturnAccepted:
     dependencies = api_dependencies()
     repos = dependencies.repos
+    caller = signed_in_caller(router.current_event.raw_event)
     order = repos.orders.get(order_id)
-    if order is None or not signed_in_caller(router.current_event.raw_event).may_act_for(order.customer_id):
+    if order is None or not caller.may_act_for(order.customer_id):
         raise NotFound(f"no order {order_id}")  # someone else's order: as if there were none
 
     def start() -> Answer:
@@ -59,7 +60,12 @@ def post_return(
     body = {"orderId": order_id, **request.to_payload()}  # the same key on another order is another body
     try:
         answer = answer_once(
-            dependencies.idempotency_store, idempotency_key, body, start, router.lambda_context, key_prefix="return"
+            dependencies.idempotency_store,
+            idempotency_key,
+            body,
+            start,
+            router.lambda_context,
+            key_prefix=f"return#{caller.username}",  # each caller's keys are their own
         )
     except UnknownOrder as exc:
         raise NotFound(f"no order {order_id}") from exc
@@ -74,12 +80,9 @@ def post_return(
 )
 def get_return(return_id: Annotated[OrderId, Path(alias="returnId")]) -> ReturnView:
     dependencies = api_dependencies()
-    view = view_return(return_id, dependencies.return_records.read(return_id))
+    caller = signed_in_caller(router.current_event.raw_event)
+    view = view_return(return_id, dependencies.return_records.read(return_id), detailed=caller.is_operator)
     order = dependencies.repos.orders.get(view.order_id) if view is not None else None
-    if (
-        view is None
-        or order is None
-        or not signed_in_caller(router.current_event.raw_event).may_act_for(order.customer_id)
-    ):
+    if view is None or order is None or not caller.may_act_for(order.customer_id):
         raise NotFound(f"no return {return_id}")  # someone else's return: as if there were none
     return view

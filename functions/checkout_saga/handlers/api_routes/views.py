@@ -26,9 +26,17 @@ def may_have_returns(records: OrderRecords) -> bool:
     return records.order is not None and records.order.status is OrderStatus.CONFIRMED
 
 
-def view_order(order_id: str, records: OrderRecords, returns: list[ReturnRecord] | None = None) -> OrderView | None:
-    """None if neither the order nor its saga exists. Just after POST /checkout answered, the saga is
-    logged but CreateOrder may not have stored the order yet: the order is then PENDING, with no items."""
+# What a customer reads as a failure's cause: the error names the kind of failure (PaymentDeclined); its cause
+# may name roles, tables or an operator's free-text reason, which only operators see.
+CUSTOMER_CAUSE = "It did not complete; the store's operators can see why."
+
+
+def view_order(
+    order_id: str, records: OrderRecords, returns: list[ReturnRecord] | None = None, *, detailed: bool = False
+) -> OrderView | None:
+    """`detailed`: with the failure's own cause (operators). None if neither the order nor its saga exists.
+    Just after POST /checkout answered, the saga is logged but CreateOrder may not have stored the order yet:
+    the order is then PENDING, with no items."""
     order, saga = records.order, records.saga
     if order is not None:
         # The terminal steps update the order, then the saga log: taking the status from the saga log,
@@ -47,7 +55,7 @@ def view_order(order_id: str, records: OrderRecords, returns: list[ReturnRecord]
         items=items,
         total_cents=total,
         payment=_payment_view(records.payment),
-        saga=_saga_view(saga),
+        saga=_saga_view(saga, detailed),
         returns=[
             ReturnSummary(return_id=record.return_id, status=record.status, refund_cents=record.refund_cents)
             for record in returns or []
@@ -67,9 +75,9 @@ def _payment_view(payment: Payment | None) -> PaymentView:
     return PaymentView(status=status, amount_cents=amount, refunded_cents=refunded)
 
 
-def view_return(return_id: str, records: ReturnRecords) -> ReturnView | None:
-    """None if neither the return nor its saga exists. As for orders, the status is the saga log's once it
-    has one, so a client that sees a final status also sees the complete history."""
+def view_return(return_id: str, records: ReturnRecords, *, detailed: bool = False) -> ReturnView | None:
+    """`detailed`: as for orders. None if neither the return nor its saga exists. As for orders, the status is
+    the saga log's once it has one, so a client that sees a final status also sees the complete history."""
     record, saga = records.record, records.saga
     if record is None:
         return None  # the API stores the return as soon as it starts its saga
@@ -81,15 +89,17 @@ def view_return(return_id: str, records: ReturnRecords) -> ReturnView | None:
         items=record.items,
         refund_cents=record.refund_cents,
         reason=record.reason or "",
-        saga=_saga_view(saga),
+        saga=_saga_view(saga, detailed),
     )
 
 
-def _saga_view(saga: SagaRecord | None) -> SagaView:
+def _saga_view(saga: SagaRecord | None, detailed: bool) -> SagaView:
     if saga is None:  # an order stored without a saga log (not written through the state machine)
         return SagaView(state=SagaState.STARTED, history=[], failure=None)
     # The failure that matters most: an undo that could not complete, else what made the saga compensate.
     failure = saga.compensation_failure or saga.failure
+    if failure is not None and not detailed:
+        failure = failure.model_copy(update={"cause": CUSTOMER_CAUSE})
     return SagaView(
         state=saga.state,
         history=saga.history,
