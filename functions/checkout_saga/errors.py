@@ -43,6 +43,11 @@ class OrderConfirmed(SagaError):
     lost), so nothing may be undone; the saga ends as a success."""
 
 
+class PaymentNotCaptured(SagaError):
+    """ConfirmOrder found no captured payment for the order (a PaymentCharged that no charge wrote): nothing is
+    confirmed, and the saga undoes what it did."""
+
+
 class ReturnNotAllowed(SagaError):
     """ValidateReturn refuses the return (order not CONFIRMED, item not bought, too many units, too late):
     the return is REJECTED, nothing is refunded or restocked."""

@@ -160,3 +160,48 @@ def test_the_publisher_timer_and_sweepers_sample_events_run_their_handlers(stack
     assert CHOREOGRAPHED_ORDER_ID not in invoke(stack, "SweepStaleSagasFunction", "sweep_stale_sagas.json")["stale"]
     saga = stack.saga_log.get(CHOREOGRAPHED_ORDER_ID)
     assert saga is None or saga.failure is None
+
+
+def test_a_forged_payment_charged_confirms_nothing(stack):
+    """An event on the bus that claims a charge nobody made: ConfirmOrder finds no captured payment, confirms
+    nothing, and emits its failure, which starts the undo (here the events are not delivered further: the
+    end-to-end tests run whole choreographed sagas)."""
+    stack.seed()
+    before = stack.available("KB-001")["KB-001"]
+    order_id = "ord-forged-0001"
+    requested = _renamed(json.loads((EVENTS / "orders_service.json").read_text()), order_id, "CheckoutRequested")
+    assert invoke_event(stack, "OrdersServiceFunction", requested) == {"batchItemFailures": []}
+    reserved = _renamed(json.loads((EVENTS / "inventory_service.json").read_text()), order_id, "OrderCreated")
+    assert invoke_event(stack, "InventoryServiceFunction", reserved) == {"batchItemFailures": []}
+
+    forged = _renamed(json.loads((EVENTS / "orders_service.json").read_text()), order_id, "PaymentCharged")
+    invoke_event(stack, "OrdersServiceFunction", forged)
+
+    assert stack.orders.get(order_id).status is not OrderStatus.CONFIRMED
+    assert stack.payments.get(order_id) is None
+    assert "CONFIRMED" not in [t.state.value for t in stack.saga_log.get(order_id).history]
+    outbox = stack.client("dynamodb").scan(TableName=stack.outputs["OutboxTableName"])["Items"]
+    failed = {item["eventId"]["S"]: json.loads(item["detail"]["S"]) for item in outbox}.get(
+        f"{order_id}#ConfirmOrderFailed#0"
+    )
+    assert failed is not None, "the failure goes out: the undo starts at RefundPayment"
+    assert failed["context"]["failure"]["Error"] == "PaymentNotCaptured"
+    assert stack.available("KB-001")["KB-001"] == before - 1  # reserved until the undo's events are delivered
+
+
+def invoke_event(stack: Stack, function_logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    response = stack.client("lambda").invoke(FunctionName=f"paths-{function_logical_id}", Payload=json.dumps(event))
+    payload: dict[str, Any] = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, payload
+    return payload
+
+
+def _renamed(sqs_event: dict[str, Any], saga_id: str, name: str) -> dict[str, Any]:
+    """A sample SQS event whose one message carries event `name` of saga `saga_id`."""
+    [record] = sqs_event["Records"]
+    body = json.loads(record["body"])
+    context = {**body["detail"]["context"], "orderId": saga_id}
+    body.update(
+        {"detail-type": name, "detail": {**body["detail"], "sagaId": saga_id, "name": name, "context": context}}
+    )
+    return {"Records": [{**record, "body": json.dumps(body)}]}

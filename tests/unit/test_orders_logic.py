@@ -4,6 +4,7 @@ from checkout_saga.dal.interfaces import LogAppend
 from checkout_saga.errors import (
     OrderAlreadyExists,
     OrderConfirmed,
+    PaymentNotCaptured,
     SagaAlreadyCompensated,
     SagaGivenUp,
     UnknownOrder,
@@ -17,9 +18,9 @@ from checkout_saga.logic.orders import (
     mark_compensation_failed,
     settle_pivot,
 )
-from checkout_saga.models import CheckoutInput, Order, OrderStatus, SagaContext, StepFailure, StepName
+from checkout_saga.models import CheckoutInput, Order, OrderStatus, PaymentStatus, SagaContext, StepFailure, StepName
 from tests.unit.conftest import NOW
-from tests.unit.fakes import FakeOrders
+from tests.unit.fakes import FakeOrders, FakePayments
 
 
 def checkout(**overrides: object) -> CheckoutInput:
@@ -37,6 +38,12 @@ def created(inventory, orders, saga_log, **overrides: object) -> SagaContext:
     context = create_order(checkout(**overrides), inventory, orders, saga_log, NOW).context
     assert isinstance(context, SagaContext)
     return context
+
+
+def captured(payments: FakePayments, context: SagaContext) -> FakePayments:
+    """The order's payment, captured: what ConfirmOrder requires."""
+    payments.settle(context.order_id, PaymentStatus.CAPTURED, context.total_cents or 0, None)
+    return payments
 
 
 def test_create_order_prices_from_the_catalog_but_keeps_prices_already_fixed(inventory, orders, saga_log):
@@ -81,23 +88,38 @@ def test_a_late_create_order_after_cancellation_raises_and_changes_nothing(inven
     assert orders.get("o-1").status is OrderStatus.CANCELLED
 
 
-def test_confirm_is_idempotent_and_refuses_a_cancelled_order(inventory, orders, saga_log):
+def test_confirm_is_idempotent_and_refuses_a_cancelled_order(inventory, orders, saga_log, payments):
     context = created(inventory, orders, saga_log)
-    assert confirm_order(context, orders, saga_log, NOW).transitioned
-    assert not confirm_order(context, orders, saga_log, NOW).transitioned
+    assert confirm_order(context, orders, captured(payments, context), saga_log, NOW).transitioned
+    assert not confirm_order(context, orders, captured(payments, context), saga_log, NOW).transitioned
     assert orders.get("o-1").status is OrderStatus.CONFIRMED
     assert saga_log.get("o-1").status is OrderStatus.CONFIRMED
 
     other = created(inventory, orders, saga_log, orderId="o-2")
     cancel_order(other, orders, saga_log, NOW)
     with pytest.raises(SagaAlreadyCompensated):
-        confirm_order(other, orders, saga_log, NOW)
+        confirm_order(other, orders, captured(payments, other), saga_log, NOW)
     assert orders.get("o-2").status is OrderStatus.CANCELLED
 
 
-def test_confirm_of_an_unknown_order_is_an_error(orders, saga_log):
+@pytest.mark.parametrize("payment", [None, PaymentStatus.DECLINED, PaymentStatus.REFUNDED, PaymentStatus.VOIDED])
+def test_confirm_without_a_captured_payment_confirms_nothing(inventory, orders, saga_log, payments, payment):
+    context = created(inventory, orders, saga_log)
+    if payment is not None:
+        payments.settle("o-1", payment, 0, None)
+
+    with pytest.raises(PaymentNotCaptured):
+        confirm_order(context, orders, payments, saga_log, NOW)
+
+    assert orders.get("o-1").status is OrderStatus.PENDING
+    assert "CONFIRMED" not in saga_log.states("o-1")
+
+
+def test_confirm_of_an_unknown_order_is_an_error(orders, saga_log, payments):
     with pytest.raises(UnknownOrder):
-        confirm_order(SagaContext(order_id="missing"), orders, saga_log, NOW)
+        confirm_order(
+            SagaContext(order_id="missing"), orders, captured(payments, SagaContext(order_id="missing")), saga_log, NOW
+        )
 
 
 def test_cancel_without_a_stored_order_keeps_a_cancelled_record(orders, saga_log):
@@ -137,30 +159,30 @@ def test_mark_compensation_failed_keeps_which_undo_failed(inventory, orders, sag
 LATER = "2026-11-22T10:00:09.000Z"
 
 
-def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(inventory, orders, saga_log):
+def test_the_first_undo_of_a_confirmed_order_refuses_it_passed_the_pivot(inventory, orders, saga_log, payments):
     context = created(inventory, orders, saga_log)
-    confirm_order(context, orders, saga_log, NOW)
+    confirm_order(context, orders, captured(payments, context), saga_log, NOW)
 
     with pytest.raises(OrderConfirmed):
         fence_order(context, orders, LATER)
     assert orders.get("o-1").status is OrderStatus.CONFIRMED
 
 
-def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory, orders, saga_log):
+def test_once_the_undo_has_begun_a_confirm_in_flight_confirms_nothing(inventory, orders, saga_log, payments):
     context = created(inventory, orders, saga_log)
     fence_order(context, orders, NOW)
 
     with pytest.raises(SagaAlreadyCompensated):
-        confirm_order(context, orders, saga_log, LATER)
+        confirm_order(context, orders, captured(payments, context), saga_log, LATER)
     assert orders.get("o-1").status is OrderStatus.PENDING
     assert "CONFIRMED" not in saga_log.states("o-1")
 
 
-def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventory, orders, saga_log):
+def test_before_marking_compensation_failed_the_real_outcome_is_settled(inventory, orders, saga_log, payments):
     context = created(inventory, orders, saga_log)
     settle_pivot(context, orders, saga_log)  # PENDING: the undo really did not finish
 
-    confirm_order(context, orders, saga_log, NOW)
+    confirm_order(context, orders, captured(payments, context), saga_log, NOW)
     with pytest.raises(OrderConfirmed):
         settle_pivot(context, orders, saga_log)
 

@@ -14,4 +14,4 @@ from checkout_saga.models import OrderStatus, SagaContext, StepName
     ends_as=OrderStatus.CONFIRMED,
 )
 def handler(context: SagaContext, repos: Repositories, now: str) -> StepResult:
-    return confirm_order(context, repos.orders, repos.saga_log, now)
+    return confirm_order(context, repos.orders, repos.payments, repos.saga_log, now)

@@ -1,8 +1,21 @@
 """The orders bounded context: CreateOrder, ConfirmOrder, CancelOrder, and the terminal
 COMPENSATION_FAILED mark."""
 
-from checkout_saga.dal.interfaces import InventoryRepository, LogAppend, OrdersRepository, SagaLogRepository
-from checkout_saga.errors import OrderConfirmed, SagaAlreadyCompensated, SagaGivenUp, UnknownOrder, UnknownProduct
+from checkout_saga.dal.interfaces import (
+    InventoryRepository,
+    LogAppend,
+    OrdersRepository,
+    PaymentsRepository,
+    SagaLogRepository,
+)
+from checkout_saga.errors import (
+    OrderConfirmed,
+    PaymentNotCaptured,
+    SagaAlreadyCompensated,
+    SagaGivenUp,
+    UnknownOrder,
+    UnknownProduct,
+)
 from checkout_saga.logic.compensation import note_compensation_failure
 from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
@@ -10,6 +23,7 @@ from checkout_saga.models import (
     LineItem,
     Order,
     OrderStatus,
+    PaymentStatus,
     PricedItem,
     SagaContext,
     SagaState,
@@ -82,7 +96,17 @@ def _saga_document(order: Order, request: CheckoutInput) -> SagaContext:
     )
 
 
-def confirm_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str) -> StepResult:
+def confirm_order(
+    context: SagaContext, orders: OrdersRepository, payments: PaymentsRepository, saga_log: SagaLogRepository, now: str
+) -> StepResult:
+    """Only an order whose payment is captured is confirmed: the charge and its transition are written together,
+    so a step (or an event) that claims a charge nobody made confirms nothing."""
+    payment = payments.get(context.order_id)
+    if payment is None or payment.status is not PaymentStatus.CAPTURED:
+        order = orders.get(context.order_id)
+        if order is not None and order.status in _UNDONE:
+            raise SagaAlreadyCompensated(f"order {context.order_id} is {order.status.value}, it cannot be confirmed")
+        raise PaymentNotCaptured(f"order {context.order_id} has no captured payment: nothing is confirmed")
     log = saga_log.pending(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED, document=context)
     status = orders.confirm(context.order_id, now, log=log)
     if status is None:
