@@ -146,9 +146,28 @@ class ReturnView(CamelModel):
 
 
 # ------------------------------------------------------------------------- sagas
+class SagaKindName(StrEnum):
+    """The sagas GET /sagas lists: checkouts (an order id each) or returns (a return id each)."""
+
+    CHECKOUT = "checkout"
+    RETURN = "return"
+
+
+class AnySagaStatus(StrEnum):
+    """A status of either kind of saga; each kind has its own (a return is never CONFIRMED, an order never
+    COMPLETED): GET /sagas refuses a status its kind does not have."""
+
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    COMPENSATION_FAILED = "COMPENSATION_FAILED"
+
+
 class SagaSummary(CamelModel):
     saga_id: OrderId
-    status: OrderStatus
+    status: AnySagaStatus
     state: SagaState
     started_at: str
     updated_at: str
@@ -165,6 +184,11 @@ class CompensateRequest(RequestModel):
 
 class UndoAccepted(CamelModel):
     order_id: OrderId
+    execution_arn: str
+
+
+class ReturnUndoAccepted(CamelModel):
+    return_id: OrderId
     execution_arn: str
 
 

@@ -13,9 +13,10 @@ from unittest import mock
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from checkout_saga.models import OrderStatus, SagaState
+from checkout_saga.models import OrderStatus, ReturnStatus, SagaState
 from tests.api.conftest import Call, Cloud
 from tests.api.test_orders import arrange
+from tests.support.events import claims_of
 
 
 def started(cloud: Cloud, saga_id: str, minute: int, status: OrderStatus = OrderStatus.PENDING) -> None:
@@ -131,6 +132,9 @@ def token(document: Any) -> str:
 GOOD_KEY = {"sagaId": "pending-3", "status": "PENDING", "startedAt": "2026-11-22T10:03:00.000Z"}
 INVALID_QUERIES: list[tuple[str, dict[str, str], str]] = [
     ("no status", {}, "status"),
+    ("a status of the other kind", {"status": "COMPLETED"}, "status"),
+    ("a return is never confirmed", {"kind": "return", "status": "CONFIRMED"}, "status"),
+    ("unknown kind", {"kind": "refund", "status": "PENDING"}, "kind"),
     ("unknown status", {"status": "DONE"}, "status"),
     ("lower-case status", {"status": "pending"}, "status"),
     ("limit 0", {"status": "PENDING", "limit": "0"}, "limit"),
@@ -163,6 +167,20 @@ def test_a_token_this_api_gave_continues_the_listing(call: Call, sagas: Cloud) -
     response = call("GET", "/sagas", query={"status": "PENDING", "next": token(GOOD_KEY)})
 
     assert [item["sagaId"] for item in response.body["items"]] == ["pending-2", "pending-1"]
+
+
+def test_returns_are_listed_from_their_own_saga_log(call: Call, cloud: Cloud) -> None:
+    log = cloud.stack.return_saga_log
+    log.record("ret-1", SagaState.STARTED, "2026-11-22T10:01:00.000Z")
+    log.record("ret-1", SagaState.COMPLETED, "2026-11-22T10:01:09.000Z", status=ReturnStatus.COMPLETED)
+    log.record("ret-2", SagaState.STARTED, "2026-11-22T10:02:00.000Z")
+    started(cloud, "ord-1", 1)
+
+    completed = call("GET", "/sagas", query={"kind": "return", "status": "COMPLETED"})
+    pending = call("GET", "/sagas", query={"kind": "return", "status": "PENDING"})
+
+    assert [item["sagaId"] for item in completed.body["items"]] == ["ret-1"]
+    assert [(item["sagaId"], item["status"]) for item in pending.body["items"]] == [("ret-2", "PENDING")]
 
 
 # ------------------------------------------------------------------ operator actions
@@ -227,3 +245,27 @@ def test_compensate_refuses_a_reason_too_long(call: Call, cloud: Cloud) -> None:
     assert response.status == 400
     assert [error["field"] for error in response.body["errors"]] == ["reason"]
     assert cloud.executions() == []
+
+
+def test_a_stuck_return_is_resumed_and_only_a_stuck_one(call: Call, cloud: Cloud) -> None:
+    log = cloud.stack.return_saga_log
+    log.record("ret-stuck", SagaState.STARTED, "2026-11-22T10:01:00.000Z")
+    log.record(
+        "ret-stuck", SagaState.COMPENSATION_FAILED, "2026-11-22T10:01:09.000Z", status=ReturnStatus.COMPENSATION_FAILED
+    )
+    log.record("ret-done", SagaState.STARTED, "2026-11-22T10:02:00.000Z")
+    log.record("ret-done", SagaState.COMPLETED, "2026-11-22T10:02:09.000Z", status=ReturnStatus.COMPLETED)
+
+    resumed = call("POST", "/returns/ret-stuck/resume")
+    refused = call("POST", "/returns/ret-done/resume")
+    unknown = call("POST", "/returns/ret-none/resume")
+    by_a_customer = call("POST", "/returns/ret-stuck/resume", caller=claims_of("c-42"))
+
+    [execution] = cloud.executions(cloud.return_state_machine_arn)
+    assert resumed.status == 202
+    assert resumed.body == {"returnId": "ret-stuck", "executionArn": execution["executionArn"]}
+    assert json.loads(execution["input"]) == {"returnId": "ret-stuck", "resumeCompensation": True}
+    assert refused.status == 409
+    assert "only a COMPENSATION_FAILED saga can be resumed" in refused.body["message"]
+    assert (unknown.status, unknown.body) == (404, {"message": "no return ret-none"})
+    assert by_a_customer.status == 403

@@ -263,7 +263,7 @@ class FakeSagaLog:
         return True
 
     def list_by_status(
-        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+        self, status: SagaStatus, limit: int, exclusive_start_key: PageKey | None = None
     ) -> tuple[list[SagaRecord], PageKey | None]:
         _not_faked("SagaLogRepository.list_by_status")
 

@@ -18,7 +18,7 @@ from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, DynamoDBSagaL
 from checkout_saga.dal.dynamodb_transactions import Refusal
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.errors import SagaError
-from checkout_saga.models import FlowContext, OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
+from checkout_saga.models import FlowContext, SagaFailure, SagaRecord, SagaState, SagaStatus
 from checkout_saga.saga_events import (
     EXCLUSIVE_STEPS,
     FORWARD_TRANSITIONS,
@@ -137,7 +137,7 @@ class OutboxSagaLog:
         return self._saga_log.record_failure(saga_id, failure, at, compensation)
 
     def list_by_status(
-        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+        self, status: SagaStatus, limit: int, exclusive_start_key: PageKey | None = None
     ) -> tuple[list[SagaRecord], PageKey | None]:
         return self._saga_log.list_by_status(status, limit, exclusive_start_key)
 

@@ -29,7 +29,7 @@ class DynamoDBSagaLog:
         self._table = table
 
     def list_by_status(
-        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+        self, status: SagaStatus, limit: int, exclusive_start_key: PageKey | None = None
     ) -> tuple[list[SagaRecord], PageKey | None]:
         query: dict[str, Any] = {
             "IndexName": BY_STATUS_INDEX,

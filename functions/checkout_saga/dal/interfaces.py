@@ -241,7 +241,7 @@ class SagaLogRepository(Protocol):
         ...
 
     def list_by_status(
-        self, status: OrderStatus, limit: int, exclusive_start_key: PageKey | None = None
+        self, status: SagaStatus, limit: int, exclusive_start_key: PageKey | None = None
     ) -> tuple[list[SagaRecord], PageKey | None]:
         """Up to `limit` sagas in `status`, newest first (by startedAt), from an index (never a full scan);
         the key to continue from, None when there are no more."""

@@ -9,9 +9,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from checkout_saga.dal.interfaces import OrdersRepository, SagaController, SagaLogRepository, SagaStarter
+from checkout_saga.dal.interfaces import (
+    OrdersRepository,
+    ReturnsRepository,
+    SagaController,
+    SagaLogRepository,
+    SagaStarter,
+)
 from checkout_saga.errors import UnknownOrder
-from checkout_saga.models import OrderStatus, SagaFailure, SagaState, StepName
+from checkout_saga.models import OrderStatus, ReturnStatus, SagaFailure, SagaState, StepName
 from checkout_saga.saga_definition import CHECKOUT
 
 FORCED = "ForcedCompensation"  # saga.failure.error of a compensation an operator forced
@@ -28,7 +34,7 @@ class NotAllowedNow(RuntimeError):
 
 @dataclass(frozen=True)
 class UndoStarted:
-    order_id: str
+    saga_id: str  # the order's id (a checkout) or the return's
     execution_arn: str
 
 
@@ -55,6 +61,21 @@ def resume(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository,
         raise NotAllowedNow(f"order {order_id} is {status.value}: only a COMPENSATION_FAILED saga can be resumed")
     document = {"orderId": order_id, "resumeCompensation": True}
     return UndoStarted(order_id, starter.start(undo_execution_name(order_id, "resume"), document))
+
+
+def resume_return(
+    return_id: str, returns: ReturnsRepository, saga_log: SagaLogRepository, starter: SagaStarter
+) -> UndoStarted:
+    """Run the undo of a COMPENSATION_FAILED return saga again (once its cause is gone)."""
+    saga = saga_log.get(return_id)
+    record = returns.get(return_id)
+    if saga is None and record is None:
+        raise UnknownOrder(f"no return {return_id}")
+    status = str(saga.status if saga is not None else record.status if record is not None else "")
+    if status != ReturnStatus.COMPENSATION_FAILED:  # by value: the saga log's statuses are either kind's
+        raise NotAllowedNow(f"return {return_id} is {status}: only a COMPENSATION_FAILED saga can be resumed")
+    document = {"returnId": return_id, "resumeCompensation": True}
+    return UndoStarted(return_id, starter.start(undo_execution_name(return_id, "resume"), document))
 
 
 def force_compensation(

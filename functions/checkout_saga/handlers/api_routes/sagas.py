@@ -1,5 +1,6 @@
-"""GET /sagas?status=&limit=&next=: sagas in one status, newest first, served by the byStatus index;
-POST /sagas/{orderId}/resume and /compensate: the operator's actions on one saga."""
+"""GET /sagas?kind=&status=&limit=&next=: checkouts or returns in one status, newest first, served by each saga
+log's byStatus index; POST /sagas/{orderId}/resume and /compensate, POST /returns/{returnId}/resume: the
+operator's actions on one saga."""
 
 from collections.abc import Callable
 from typing import Annotated
@@ -7,15 +8,24 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CompensateRequest, SagaPage, SagaSummary, UndoAccepted
+from checkout_saga.api_models import (
+    AnySagaStatus,
+    CompensateRequest,
+    FieldError,
+    ReturnUndoAccepted,
+    SagaKindName,
+    SagaPage,
+    SagaSummary,
+    UndoAccepted,
+)
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.errors import UnknownOrder
-from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documented
+from checkout_saga.handlers.api_routes.errors import Conflict, InvalidRequest, NotFound, documented
 from checkout_saga.handlers.api_routes.paging import NextPage, PageSize
 from checkout_saga.handlers.dependencies import api_dependencies
 from checkout_saga.logic.saga_listing import list_sagas
-from checkout_saga.logic.saga_operations import NotAllowedNow, UndoStarted, force_compensation, resume
-from checkout_saga.models import OrderId, OrderStatus
+from checkout_saga.logic.saga_operations import NotAllowedNow, UndoStarted, force_compensation, resume, resume_return
+from checkout_saga.models import OrderId, OrderStatus, ReturnStatus, SagaStatus
 from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -28,11 +38,14 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
     tags=["sagas"],
 )
 def get_sagas(
-    status: Annotated[OrderStatus, Query(description="The sagas' current status")],
+    status: Annotated[AnySagaStatus, Query(description="The sagas' current status (one their kind has)")],
+    kind: Annotated[SagaKindName, Query(description="checkout (the default) or return")] = SagaKindName.CHECKOUT,
     limit: PageSize = 20,
     next_token: NextPage = None,
 ) -> SagaPage:
-    page = list_sagas(status, limit, next_token, api_dependencies().repos.saga_log)
+    repos = api_dependencies().repos
+    saga_log = repos.return_saga_log if kind is SagaKindName.RETURN else repos.saga_log
+    page = list_sagas(_status_of(kind, status), limit, next_token, saga_log)
     return SagaPage(
         items=[
             SagaSummary(
@@ -46,6 +59,16 @@ def get_sagas(
         ],
         next=page.next,
     )
+
+
+def _status_of(kind: SagaKindName, status: AnySagaStatus) -> SagaStatus:
+    statuses = ReturnStatus if kind is SagaKindName.RETURN else OrderStatus
+    try:
+        return statuses(status.value)
+    except ValueError:
+        allowed = ", ".join(statuses)
+        message = f"a {kind.value} saga is never {status.value}; its statuses: {allowed}"
+        raise InvalidRequest(message, [FieldError(field="status", message=message)]) from None
 
 
 OrderIdPath = Annotated[OrderId, Path(alias="orderId")]
@@ -81,12 +104,33 @@ def post_compensate(order_id: OrderIdPath, request: CompensateRequest | None = N
     )
 
 
+@router.post(
+    "/returns/<returnId>/resume",
+    status_code=202,
+    summary="Run the undo of a COMPENSATION_FAILED return saga again",
+    responses=documented(202, "The undo runs again in a new execution", 400, 404, 409),
+    tags=["returns"],
+)
+def post_return_resume(return_id: Annotated[OrderId, Path(alias="returnId")]) -> ReturnUndoAccepted:
+    dependencies = api_dependencies()
+    repos = dependencies.repos
+    started = _started(
+        lambda: resume_return(return_id, repos.returns, repos.return_saga_log, dependencies.return_starter)
+    )
+    return ReturnUndoAccepted(return_id=started.saga_id, execution_arn=started.execution_arn)
+
+
 def _accepted(run: Callable[[], UndoStarted]) -> UndoAccepted:
+    started = _started(run)
+    return UndoAccepted(order_id=started.saga_id, execution_arn=started.execution_arn)
+
+
+def _started(run: Callable[[], UndoStarted]) -> UndoStarted:
     try:
         started = run()
     except UnknownOrder as exc:
         raise NotFound(str(exc)) from exc
     except NotAllowedNow as exc:
         raise Conflict(str(exc)) from exc
-    logger.info("undo started", order_id=started.order_id, execution_arn=started.execution_arn)
-    return UndoAccepted(order_id=started.order_id, execution_arn=started.execution_arn)
+    logger.info("undo started", saga_id=started.saga_id, execution_arn=started.execution_arn)
+    return started
