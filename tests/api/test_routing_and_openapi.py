@@ -75,6 +75,7 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     assert response.body["openapi"].startswith("3.")
     paths = {"/checkout", "/orders/{orderId}", "/orders/{orderId}/returns", "/returns/{returnId}", "/sagas"}
     paths |= {"/sagas/{orderId}/resume", "/sagas/{orderId}/compensate", "/products/{sku}", "/openapi.json"}
+    paths |= {"/returns/{returnId}/resume"}
     paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders", "/customers/me/orders"}
     assert set(response.body["paths"]) == paths
 
@@ -94,6 +95,7 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
         ("/returns/{returnId}", "get"): {"200", "400", "401", "404"},
         ("/sagas", "get"): {"200", "400", "401", "403"},
         ("/sagas/{orderId}/resume", "post"): {"202", "400", "401", "403", "404", "409"},
+        ("/returns/{returnId}/resume", "post"): {"202", "400", "401", "403", "404", "409"},
         ("/sagas/{orderId}/compensate", "post"): {"202", "400", "401", "403", "404", "409", "413"},
         ("/products/{sku}", "get"): {"200", "400", "401", "404"},
         ("/products/{sku}", "put"): {"200", "400", "401", "403", "409", "413"},

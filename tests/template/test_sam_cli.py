@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from samtranslator.yaml_helper import yaml_parse
 
+from tests.template.test_sample_event_files import snake
+
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 # Every function a state machine runs (its DefinitionSubstitutions), and the API's: derived from the template,
@@ -74,15 +76,18 @@ def test_sam_build_packages_every_function_with_its_dependencies(tmp_path):
     assert "statemachine/checkout.asl.json" in built or "checkout.asl.json" in built
 
 
-def test_every_sample_event_names_an_existing_function_handler():
-    """events/<name>.json is the event of the function whose handler module is <name> (sam local invoke -e)."""
+def test_every_sample_event_names_an_existing_function():
+    """events/<name>.json is the event of the function <Name>Function (sam local invoke -e)."""
     events = sorted(
         path.stem
         for path in (ROOT / "events").glob("*.json")
         if not path.stem.startswith(("api", "checkout", "return", "sam-local"))  # API and state machine inputs
     )
-    handlers = {path.stem for path in (ROOT / "functions" / "checkout_saga" / "handlers").glob("*.py")}
+    resources = yaml_parse((ROOT / "template.yaml").read_text())["Resources"]
+    functions = {
+        snake(name.removesuffix("Function")) for name, r in resources.items() if r["Type"].endswith("Function")
+    }
     assert events, "no sample events"
-    assert set(events) <= handlers
+    assert set(events) <= functions
     for name in events:
         json.loads((ROOT / "events" / f"{name}.json").read_text())
