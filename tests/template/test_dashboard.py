@@ -43,7 +43,8 @@ def test_every_metric_is_in_the_functions_namespace_and_service() -> None:
 
 def test_the_dashboard_counts_every_outcome_and_searches_the_failed_steps() -> None:
     counted = {row[1] for row in metric_rows() if "stat" not in row[-1]}
-    assert counted == {CHECKOUT.started_metric, *CHECKOUT.outcome_metrics.values()}
+    returns = {"ReturnStarted", "ReturnCompleted", "ReturnCancelled", "ReturnCompensationFailed"}
+    assert counted == {CHECKOUT.started_metric, *CHECKOUT.outcome_metrics.values(), *returns}
     [search] = [
         row[0]["expression"] for w in widgets() for row in w["properties"]["metrics"] if isinstance(row[0], dict)
     ]
