@@ -76,10 +76,12 @@ deploy: $(VENV)/.installed
 seed: $(VENV)/.installed
 	@$(PY) -m saga_client seed --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
-# LocalStack (needs Docker): `docker compose up -d --wait`, then this. LocalStack's own CloudFormation deploys
+# LocalStack (needs Docker): `docker compose up -d --wait`, then this. It first asks LocalStack which services it
+# runs, and stops naming any the template needs that it lacks (Cognito: a paid plan). LocalStack's own CloudFormation deploys
 # template.yaml (it runs the SAM transform), as on AWS; samlocal is sam with its AWS calls sent to LocalStack.
 # samconfig.toml [localstack] holds the stack name and the local parameters.
-deploy-localstack: $(SAM_VENV)/.installed
+deploy-localstack: $(SAM_VENV)/.installed $(VENV)/.installed
+	@$(PY) -m saga_client localstack-check --endpoint-url http://localhost:4566
 	@$(SAM_VENV)/bin/samlocal build
 	@$(SAM_VENV)/bin/samlocal deploy --config-env localstack
 

@@ -1,4 +1,5 @@
-"""python -m saga_client {demo,seed,token,bench,chaos,resume,sam-env} — clients of the deployed checkout saga."""
+"""python -m saga_client {demo,seed,token,bench,chaos,resume,sam-env,localstack-check} — clients of the deployed
+checkout saga."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from saga_client.bench_cli import add_bench_arguments, run_bench_command
 from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run_chaos_command, run_resume_command
 from saga_client.demo import run_demo
 from saga_client.identity import OPERATORS_GROUP, StackIdentities
+from saga_client.localstack_services import check as check_localstack
 from saga_client.sam_env import write_env_file
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import stack_outputs
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     sam_env.add_argument("--stack-name", default="checkout-saga")
     sam_env.add_argument("--container-endpoint", required=True, help="the emulator's URL as a container reaches it")
     sam_env.add_argument("--output", type=Path, required=True)
+    localstack = commands.add_parser("localstack-check", help="does LocalStack run every service the template needs?")
+    localstack.add_argument("--endpoint-url", default="http://localhost:4566")
+    localstack.add_argument("--template", type=Path, default=Path("template.yaml"))
     args = parser.parse_args(argv)
 
     try:
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_chaos_command(args)
         if args.command == "resume":
             return run_resume_command(args)
+        if args.command == "localstack-check":
+            return check_localstack(args.endpoint_url, args.template)
         if args.command == "sam-env":
             outputs = stack_outputs(args.endpoint_url, args.stack_name)
             write_env_file(args.output, outputs, args.container_endpoint)
