@@ -232,6 +232,7 @@ def test_the_saga_dashboard_is_deployed_with_the_template_body(outputs):
         "Sagas per outcome",
         "Failed steps per step and error",
         "Saga duration p50 / p95 per outcome (ms)",
+        "Returns per outcome",
     ]
     assert {widget["properties"]["region"] for widget in widgets} == {"us-east-1"}
 

@@ -102,13 +102,23 @@ def test_confirm_is_idempotent_and_refuses_a_cancelled_order(inventory, orders, 
     assert orders.get("o-2").status is OrderStatus.CANCELLED
 
 
-@pytest.mark.parametrize("payment", [None, PaymentStatus.DECLINED, PaymentStatus.REFUNDED, PaymentStatus.VOIDED])
-def test_confirm_without_a_captured_payment_confirms_nothing(inventory, orders, saga_log, payments, payment):
+@pytest.mark.parametrize(
+    ("payment", "refused_with"),
+    [
+        (None, PaymentNotCaptured),  # no charge was ever made: a forged PaymentCharged
+        (PaymentStatus.DECLINED, SagaAlreadyCompensated),  # the charge failed: the saga is being undone
+        (PaymentStatus.REFUNDED, SagaAlreadyCompensated),  # an undo began: this confirmation comes too late
+        (PaymentStatus.VOIDED, SagaAlreadyCompensated),
+    ],
+)
+def test_confirm_without_a_captured_payment_confirms_nothing(
+    inventory, orders, saga_log, payments, payment, refused_with
+):
     context = created(inventory, orders, saga_log)
     if payment is not None:
         payments.settle("o-1", payment, 0, None)
 
-    with pytest.raises(PaymentNotCaptured):
+    with pytest.raises(refused_with):
         confirm_order(context, orders, payments, saga_log, NOW)
 
     assert orders.get("o-1").status is OrderStatus.PENDING

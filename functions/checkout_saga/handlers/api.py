@@ -90,11 +90,14 @@ def _no_route(_: NotFoundError) -> Response[Any]:
 
 
 def _template_of(path: str) -> str | None:
-    """The documented path template (e.g. /orders/{orderId}) that `path` falls under."""
-    for template in openapi_document()["paths"]:
-        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path.rstrip("/") or "/"):
-            return str(template)
-    return None
+    """The documented path template (e.g. /orders/{orderId}) that `path` falls under; the most literal one when
+    several do (/customers/me/orders before /customers/{customerId}/orders), as API Gateway routes."""
+    matching = [
+        str(template)
+        for template in openapi_document()["paths"]
+        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path.rstrip("/") or "/")
+    ]
+    return min(matching, key=lambda template: template.count("{"), default=None)
 
 
 def _parameters(template: str) -> list[str]:

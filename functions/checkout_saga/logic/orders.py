@@ -102,11 +102,14 @@ def confirm_order(
     """Only an order whose payment is captured is confirmed: the charge and its transition are written together,
     so a step (or an event) that claims a charge nobody made confirms nothing."""
     payment = payments.get(context.order_id)
-    if payment is None or payment.status is not PaymentStatus.CAPTURED:
+    if payment is not None and payment.status is not PaymentStatus.CAPTURED:
+        # Declined, or refunded or voided by an undo that began: this confirmation comes too late.
+        raise SagaAlreadyCompensated(f"order {context.order_id}'s payment is {payment.status}: nothing is confirmed")
+    if payment is None:
         order = orders.get(context.order_id)
         if order is not None and order.status in _UNDONE:
             raise SagaAlreadyCompensated(f"order {context.order_id} is {order.status.value}, it cannot be confirmed")
-        raise PaymentNotCaptured(f"order {context.order_id} has no captured payment: nothing is confirmed")
+        raise PaymentNotCaptured(f"order {context.order_id} has no payment: nothing is confirmed")
     log = saga_log.pending(context.order_id, SagaState.CONFIRMED, now, status=OrderStatus.CONFIRMED, document=context)
     status = orders.confirm(context.order_id, now, log=log)
     if status is None:
