@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from local_cloud import emf
+from local_cloud.cloudwatch import emf
 from local_cloud.console import graph, pages
 from local_cloud.console.history import Attempt, Visit
 from local_cloud.console.metrics_panel import percentile

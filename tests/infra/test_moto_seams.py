@@ -14,8 +14,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import moto_patches, queue_policies
-from local_cloud.lambda_runtime import InProcessRunner
+from local_cloud import seams
+from local_cloud.awslambda.runtime import InProcessRunner
+from local_cloud.events import queue_policies
+from local_cloud.patches import install_all
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import ROLE_POLICY, allow, make_zip, trust_policy
 
@@ -214,7 +216,7 @@ def test_patches_install_and_uninstall() -> None:
 
     originals = current()
     runner = InProcessRunner()
-    with moto_patches.install_all(runner, port=1234):
+    with install_all(runner, port=1234):
         patched = current()
         assert all(p is not o for p, o in zip(patched, originals, strict=True))
         assert eval_utils.boto_client_for("us-east-1", "lambda") is eval_utils.boto_client_for("us-east-1", "lambda")
@@ -225,8 +227,8 @@ def test_patches_install_and_uninstall() -> None:
 def test_a_moved_seam_fails_loudly() -> None:
     def moved(self: Any, event: Any, context: Any) -> None: ...
 
-    with pytest.raises(moto_patches.SeamChanged, match="moto changed this seam"):
-        moto_patches.require_signature(moved, ["self", "event"], "LambdaFunction._invoke_lambda")
+    with pytest.raises(seams.SeamChanged, match="moto changed this seam"):
+        seams.require_signature(moved, ["self", "event"], "LambdaFunction._invoke_lambda")
 
 
 # -- in-process: mock_aws + InProcessRunner -----------------------------------------------------------
@@ -235,7 +237,7 @@ def test_a_moved_seam_fails_loudly() -> None:
 @pytest.fixture
 def in_process() -> Iterator[Callable[[str], Any]]:
     runner = InProcessRunner()
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), moto_patches.install_all(runner):
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), install_all(runner):
         yield lambda service: boto3.client(service, region_name="us-east-1")
     runner.close()
 

@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from local_cloud.cloudwatch.emf import Datum
 from local_cloud.console.saga_kinds import SagaKind
-from local_cloud.emf import Datum
 
 
 def summarize(kind: SagaKind, found: Iterable[Datum]) -> dict[str, Any]:

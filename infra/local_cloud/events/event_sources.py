@@ -32,11 +32,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from local_cloud.iam_policies import AccessDenied, authorize_role, role_name
-from local_cloud.moto_dynamodb import DYNAMODB_LOCK
+from local_cloud.dynamodb.patches import DYNAMODB_LOCK
+from local_cloud.iam.policies import AccessDenied, authorize_role, role_name
 from local_cloud.seams import Installation, replace, require_signature
 
-_log = logging.getLogger("local_cloud.event_sources")
+_log = logging.getLogger(__name__)
 SQS_CONCURRENCY = 4  # batches of one queue in flight at once (Lambda starts with 5 pollers per queue)
 _IDLE_SECONDS = 0.02  # a stream poller's pause when there is nothing new
 _RETRY_SECONDS = 0.5  # a stream batch's pause before it is retried

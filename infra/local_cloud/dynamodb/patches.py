@@ -1,7 +1,7 @@
 """DynamoDB in moto (pinned: 5.2.5), made atomic and O(touched items) per transaction.
 
 1. ``DynamoHandler.call_action``: every DynamoDB request runs under one lock (and then keeps the GSI
-   indexes of moto_gsi current), metered as AWS would bill it (moto_dynamodb_usage). moto's server serves each
+   indexes of gsi_index current), metered as AWS would bill it (usage). moto's server serves each
    request on its own thread and a conditional write is a read, a check and a write in Python: two
    concurrent ``available >= :q`` decrements could both pass their check. DynamoDB makes each request
    (and each transaction) atomic; so does this lock.
@@ -26,7 +26,7 @@
    keys, later validations skip them; the passes that read values and the item always run.
    Each pass also rebuilt its node-type map for every node it visited (``nodes_to_be_processed``,
    ``process``); a pass's map depends only on the pass, so it is built once per pass.
-6. GSI queries answered from a sorted index: see moto_gsi.
+6. GSI queries answered from a sorted index: see gsi_index.
 7. ``validators.deepcopy``: every UpdateItem's validator starts with ``copy.deepcopy`` of the cached AST
    (see 3), the largest single cost of an UpdateItem in the server (about an eighth of its time under load,
    measured with py-spy). An AST node holds only its ``type`` (a string), its ``children`` and its
@@ -44,8 +44,8 @@ import threading
 import types
 from typing import Any
 
-from local_cloud.moto_dynamodb_usage import metered
-from local_cloud.moto_gsi import IN_REQUEST, INDEXES, install_indexed_queries
+from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
+from local_cloud.dynamodb.usage import metered
 from local_cloud.seams import Installation, SeamChanged, is_ours, replace, require_signature, require_source
 
 # Re-entrant: a patched transaction calls the backend's own put/update/delete.

@@ -14,10 +14,10 @@ import json
 import logging
 from typing import Any
 
-from local_cloud.iam_policies import account_of, resource_policy_allows
+from local_cloud.iam.policies import account_of, resource_policy_allows
 from local_cloud.seams import Installation, replace, require_signature
 
-_log = logging.getLogger("local_cloud.queue_policies")
+_log = logging.getLogger(__name__)
 
 # The seams' parameters as this module calls them (tests/infra/test_moto_seams.py checks moto's against them).
 SEND_TO_QUEUE_PARAMETERS = ["self", "resource_id", "event", "group_id"]

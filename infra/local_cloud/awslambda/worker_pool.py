@@ -23,11 +23,11 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local_cloud.code_store import CodeStore
-from local_cloud.framing import PeerClosed, read_message, write_message
-from local_cloud.lambda_types import FunctionSpec, InvokeResult, error_payload, exit_error, timeout_error
+from local_cloud.awslambda.code_store import CodeStore
+from local_cloud.awslambda.framing import PeerClosed, read_message, write_message
+from local_cloud.awslambda.types import FunctionSpec, InvokeResult, error_payload, exit_error, timeout_error
 
-_INFRA_DIR = str(Path(__file__).resolve().parent.parent)
+_INFRA_DIR = str(Path(__file__).resolve().parents[2])
 # The init phase (interpreter start + handler import) has a limit of its own, not the handler's timeout.
 # AWS allows 10 s; here it is more generous, because many workers starting at once on a small machine
 # (a burst of concurrent sagas) share its CPUs and each imports boto3, pydantic, powertools.
@@ -209,7 +209,7 @@ class WorkerPoolRunner:
         try:
             with open(log_path, "ab") as log:  # O_APPEND: the worker truncates it after each call
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "local_cloud.worker", str(req_r), str(resp_w), str(log_path)],
+                    [sys.executable, "-m", "local_cloud.awslambda.worker", str(req_r), str(resp_w), str(log_path)],
                     cwd=code_dir,
                     env=self._environment(spec, code_dir, worker_id),
                     stdin=subprocess.DEVNULL,

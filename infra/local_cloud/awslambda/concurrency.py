@@ -1,13 +1,9 @@
-"""Reserved concurrency, enforced as Lambda does, and the error name Step Functions gives a refused invocation.
-
-1. ``LambdaBackend.invoke``: a function with ``ReservedConcurrentExecutions`` (moto stores it, and ignores it)
-   runs at most that many invocations at once; one more is refused with Lambda's
-   ``TooManyRequestsException`` (HTTP 429, reason ``ReservedFunctionConcurrentInvocationLimitExceeded``)
-   before its handler starts. A reservation of 0 refuses every invocation, as on AWS.
-2. ``StateTaskLambda._from_error``: when the Invoke call of a Task whose Resource is a function ARN fails
-   (a client error, not a function error), AWS Step Functions names the error ``Lambda.<error code>``
-   (``Lambda.TooManyRequestsException``, ``Lambda.ServiceException``, ...), which is what the state machine's
-   Retry matches; moto names every such failure ``Exception``.
+"""Reserved concurrency, enforced as Lambda does, at ``LambdaBackend.invoke``: a function with
+``ReservedConcurrentExecutions`` (moto stores it, and ignores it) runs at most that many invocations at once; one
+more is refused with Lambda's ``TooManyRequestsException`` (HTTP 429, reason
+``ReservedFunctionConcurrentInvocationLimitExceeded``) before its handler starts. A reservation of 0 refuses every
+invocation, as on AWS. Step Functions names such a refusal ``Lambda.TooManyRequestsException``
+(``stepfunctions.lambda_errors``).
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from local_cloud.seams import Installation, replace
 
@@ -78,27 +72,3 @@ def install_reserved_concurrency(gate: ConcurrencyGate | None = None) -> Install
             gate.leave(arn)
 
     return Installation([replace(LambdaBackend, "invoke", invoke)])
-
-
-def install_lambda_error_names() -> Installation:
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
-
-    original = StateTaskLambda._from_error
-
-    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
-        failure: Any = original(self, env, ex)
-        if isinstance(ex, ClientError):
-            name = f"Lambda.{ex.response.get('Error', {}).get('Code') or 'ServiceException'}"
-            failure.error_name = CustomErrorName(name)
-            details = failure.event_details.get("lambdaFunctionFailedEventDetails") if failure.event_details else None
-            if details is not None:
-                details["error"] = name
-        return failure
-
-    return Installation([replace(StateTaskLambda, "_from_error", _from_error)])
-
-
-def install_all() -> Installation:
-    parts = [install_reserved_concurrency(), install_lambda_error_names()]
-    return Installation([part.uninstall for part in parts])

@@ -8,7 +8,7 @@ keys). A query then hands moto's ``Table.query`` only the page's neighbourhood (
 after ``ExclusiveStartKey`` in the query's direction) in place of ``all_items()``, and moto does all the
 rest as before: direction, pagination key, size limit, filter, projection.
 
-The index is built on a GSI's first query and kept current by the request lock's hook (moto_dynamodb):
+The index is built on a GSI's first query and kept current by the request lock's hook (patches):
 after every PutItem, UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems (whether it succeeded
 or was rolled back) the items it names are re-read and re-filed; any other request that may write (a
 PartiQL statement, a restore, a table update) drops every index, to be rebuilt on the next query. Only
@@ -54,7 +54,7 @@ _READS = frozenset(
     }
 )
 _KEYED_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
-# Set by moto_dynamodb's request lock while this thread serves a DynamoDB request: the fast path swaps a
+# Set by the request lock (patches) while this thread serves a DynamoDB request: the fast path swaps a
 # table's all_items() for one query, which is safe only while no other request can run.
 IN_REQUEST = threading.local()
 
@@ -99,7 +99,7 @@ def _sort_key(entry: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:
 
 
 class GsiIndexes:
-    """Every table's GSI indexes. Used under moto_dynamodb's request lock only."""
+    """Every table's GSI indexes. Used under the request lock of patches only."""
 
     def __init__(self) -> None:
         self._tables: weakref.WeakKeyDictionary[Any, dict[str, _Index]] = weakref.WeakKeyDictionary()

@@ -9,7 +9,7 @@ whose trust policy names a service. Ours:
   administrator (what every local tool and the AWS CLI with ``test``/``test`` use, as on LocalStack);
 - any other key must be one moto issued (an IAM user's, or temporary credentials of an assumed role),
   with a valid signature and, for temporary credentials, not expired;
-- each (action, resource) pair the request touches (``iam_resources``) must be allowed by the principal's
+- each (action, resource) pair the request touches (``resources``) must be allowed by the principal's
   policies; otherwise the request fails with AWS's ``AccessDeniedException`` (``AccessDenied`` for
   query-protocol services such as IAM and STS), before the operation runs.
 """
@@ -24,8 +24,8 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException
 
-from local_cloud.iam_policies import AccessDenied, allows
-from local_cloud.iam_resources import request_checks
+from local_cloud.iam.policies import AccessDenied, allows
+from local_cloud.iam.resources import request_checks
 from local_cloud.seams import Installation, replace, require_signature, require_source
 
 # The keys of the account's administrator: ``test`` (the local tools, the AWS CLI, LocalStack's convention)

@@ -23,10 +23,10 @@ import uuid
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from local_cloud.code_store import CodeStore
-from local_cloud.handler_call import Handler, HandlerLoadError, LambdaContext, call_handler, load_handler
-from local_cloud.invocation_credentials import acting_as
-from local_cloud.lambda_types import FunctionSpec, InvokeResult, exit_error
+from local_cloud.awslambda.code_store import CodeStore
+from local_cloud.awslambda.handler_call import Handler, HandlerLoadError, LambdaContext, call_handler, load_handler
+from local_cloud.awslambda.invocation_credentials import acting_as
+from local_cloud.awslambda.types import FunctionSpec, InvokeResult, exit_error
 
 
 class InProcessRunner:

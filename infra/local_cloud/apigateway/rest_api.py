@@ -14,7 +14,7 @@ within 29 s gets ``504 {"message": "Endpoint request timed out"}`` (INTEGRATION_
 runs on, as on AWS.
 
 A method whose authorization type is ``COGNITO_USER_POOLS`` runs its Cognito authorizer first
-(``cognito_authorizer``): without a valid ID token of the authorizer's pools the answer is
+(``cognito.authorizer``): without a valid ID token of the authorizer's pools the answer is
 ``401 {"message": "Unauthorized"}`` and the function does not run; with one, its claims are in
 ``requestContext.authorizer.claims``.
 
@@ -42,10 +42,10 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 from local_cloud.account import current_account_id
-from local_cloud.cognito_authorizer import Denied, authorize
-from local_cloud.iam_policies import resource_policy_allows
+from local_cloud.apigateway.stage_throttle import StageThrottle
+from local_cloud.cognito.authorizer import Denied, authorize
+from local_cloud.iam.policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
-from local_cloud.stage_throttle import StageThrottle
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOG = logging.getLogger(__name__)

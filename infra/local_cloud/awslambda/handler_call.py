@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from local_cloud.lambda_types import error_payload
+from local_cloud.awslambda.types import error_payload
 
 Handler = Callable[[Any, Any], Any]
 

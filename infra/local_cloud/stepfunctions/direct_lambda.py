@@ -15,8 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from local_cloud.account import current_account_id
-from local_cloud.iam_policies import AccessDenied, authorize_role, role_name
-from local_cloud.iam_resources import function_arn
+from local_cloud.iam.policies import AccessDenied, authorize_role, role_name
+from local_cloud.iam.resources import function_arn
 
 _STATUS = {"Event": 202, "DryRun": 204}
 

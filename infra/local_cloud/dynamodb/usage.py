@@ -1,8 +1,8 @@
 """What one DynamoDB request served by moto consumes on AWS, metered into ``usage_meter.USAGE``.
 
-It runs inside the request lock of moto_dynamodb (``DynamoHandler.call_action``): the items a write names
-are read from moto's tables before and after the operation, their sizes priced with dynamodb_capacity's
-rules. moto's own ``ConsumedCapacity`` answers are constants (see dynamodb_capacity), so they are not used.
+It runs inside the request lock of patches (``DynamoHandler.call_action``): the items a write names
+are read from moto's tables before and after the operation, their sizes priced with capacity's
+rules. moto's own ``ConsumedCapacity`` answers are constants (see capacity), so they are not used.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from local_cloud.dynamodb_capacity import index_writes, item_size, read_units, write_units
+from local_cloud.dynamodb.capacity import index_writes, item_size, read_units, write_units
 from local_cloud.usage_meter import USAGE
 
 _WRITES = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete"}
@@ -148,7 +148,7 @@ def _caller(handler: Any) -> str:
 def _name_of(handler: Any, access_key_id: str) -> str:
     from moto.sts.models import sts_backends
 
-    from local_cloud.iam_enforcement import ADMIN_ACCESS_KEYS
+    from local_cloud.iam.enforcement import ADMIN_ACCESS_KEYS
 
     if access_key_id in ADMIN_ACCESS_KEYS:
         return "admin"

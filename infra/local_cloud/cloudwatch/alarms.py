@@ -1,10 +1,6 @@
-"""CloudWatch on the local cloud as on AWS, for the two parts moto leaves out.
-
-- Metrics from embedded-metric-format (EMF) log lines: CloudWatch Logs extracts them from any log group, so
-  every event written through moto's logs backend (the Lambda runtime writes each function's logs there) adds
-  its EMF data to moto's CloudWatch metrics.
-- Metric alarms: moto stores them but never evaluates them. ``AlarmEvaluator`` checks each one every few
-  seconds and, when its state changes, runs its actions: it publishes AWS's alarm message to each SNS topic.
+"""CloudWatch metric alarms, evaluated: moto stores them but never evaluates them. ``AlarmEvaluator`` checks
+each one every few seconds and, when its state changes, runs its actions: it publishes AWS's alarm message to each
+SNS topic.
 
 Periods are counted back from the moment of evaluation rather than aligned to the minute as on AWS: an alarm
 fires within seconds of its data here, within a minute or two there."""
@@ -19,8 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local_cloud.emf import data_in
-from local_cloud.seams import Installation, replace, require_signature
+from local_cloud.seams import Installation
 
 EVALUATION_INTERVAL_SECONDS = 2.0
 _LOGGER = logging.getLogger(__name__)
@@ -40,47 +35,6 @@ _STATISTICS: dict[str, Callable[[list[float]], float]] = {
 _REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)", "us-west-2": "US West (Oregon)"}
 
 
-# ------------------------------------------------------------------------------------ EMF -> metrics
-def install_emf_metrics() -> Installation:
-    from moto.logs.models import LogsBackend
-
-    original = LogsBackend.put_log_events
-    require_signature(
-        original, ["self", "log_group_name", "log_stream_name", "log_events"], "LogsBackend.put_log_events"
-    )
-
-    def put_log_events(self: Any, log_group_name: str, log_stream_name: str, log_events: list[dict[str, Any]]) -> Any:
-        result = original(self, log_group_name, log_stream_name, log_events)
-        put_emf_metrics(self.account_id, self.region_name, log_events)
-        return result
-
-    return Installation([replace(LogsBackend, "put_log_events", put_log_events)])
-
-
-def put_emf_metrics(account_id: str, region: str, log_events: list[dict[str, Any]]) -> None:
-    """The metric data of the EMF documents among ``log_events``, put into moto's CloudWatch metrics."""
-    from moto.cloudwatch.models import cloudwatch_backends
-
-    for event in log_events:
-        for datum in data_in(str(event.get("message", ""))):
-            # The event's time stands for the document's _aws.Timestamp: both are the moment the line was written.
-            # naive UTC, as moto keeps the times it compares.
-            timestamp = datetime.fromtimestamp(int(event["timestamp"]) / 1000, UTC).replace(tzinfo=None)
-            cloudwatch_backends[account_id][region].put_metric_data(
-                datum.namespace,
-                [
-                    {
-                        "MetricName": datum.name,
-                        "Values": list(datum.values),
-                        "Unit": datum.unit,
-                        "Dimensions": [{"Name": name, "Value": value} for name, value in datum.dimensions],
-                        "Timestamp": timestamp,
-                    }
-                ],
-            )
-
-
-# ------------------------------------------------------------------------------------ alarms
 @dataclass(frozen=True)
 class Verdict:
     state: str  # OK | ALARM | INSUFFICIENT_DATA

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from local_cloud.iam_policies import resource_policy_allows
+from local_cloud.iam.policies import resource_policy_allows
 
-_log = logging.getLogger("local_cloud.schedules")
+_log = logging.getLogger(__name__)
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 

@@ -1,4 +1,4 @@
-"""One Lambda execution environment: ``python -m local_cloud.worker REQ_FD RESP_FD LOG_PATH``.
+"""One Lambda execution environment: ``python -m local_cloud.awslambda.worker REQ_FD RESP_FD LOG_PATH``.
 
 Started by WorkerPoolRunner with the function's environment, the unpacked code as cwd and first
 on PYTHONPATH, and stdout+stderr redirected to LOG_PATH. It imports the handler once (the cold
@@ -16,10 +16,10 @@ import threading
 import time
 from pathlib import Path
 
-from local_cloud.framing import PeerClosed, read_message, write_message
-from local_cloud.handler_call import HandlerLoadError, LambdaContext, call_handler, load_handler
+from local_cloud.awslambda.framing import PeerClosed, read_message, write_message
+from local_cloud.awslambda.handler_call import HandlerLoadError, LambdaContext, call_handler, load_handler
 
-_INFRA_DIR = str(Path(__file__).resolve().parent.parent)
+_INFRA_DIR = str(Path(__file__).resolve().parents[2])
 
 
 def main(argv: list[str]) -> int:
