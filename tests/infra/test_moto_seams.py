@@ -71,11 +71,13 @@ def deploy_saga(client: Callable[[str], Any], role_arn: str, table: str) -> str:
         PolicyName="orders",
         PolicyDocument=allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:{account}:table/{table}"),
     )
+    # Not the conftest's `<role>-machine` (moto's IAM outlives a module's server): this one may invoke seam-* only.
+    machine_role_name = f"{role_name}-seam-machine"
     machine_role = iam.create_role(
-        RoleName=f"{role_name}-machine", AssumeRolePolicyDocument=trust_policy("states.amazonaws.com")
+        RoleName=machine_role_name, AssumeRolePolicyDocument=trust_policy("states.amazonaws.com")
     )["Role"]["Arn"]
     iam.put_role_policy(
-        RoleName=f"{role_name}-machine",
+        RoleName=machine_role_name,
         PolicyName="invoke",
         PolicyDocument=allow(["lambda:InvokeFunction"], f"arn:aws:lambda:us-east-1:{account}:function:seam-*"),
     )
