@@ -1,8 +1,8 @@
 """Global secondary index queries in moto (pinned: 5.2.5) in time independent of the table's size.
 
 moto answers a Query on a GSI by scanning every item of the table, keeping those with the index's hash
-value and sorting them all, before it applies Limit: GET /sagas?status=CONFIRMED&limit=20 took ~20 ms
-with 1k sagas stored and ~1 s with 100k. Here each (table, GSI) gets a sorted index: per hash value, the
+value and sorting them all, before it applies Limit: a Query of the newest 20 took ~20 ms with 1k items
+stored and ~1 s with 100k. Here each (table, GSI) gets a sorted index: per hash value, the
 items in moto's own query order (``Table._generate_attr_to_sort_by``: GSI range key, then the table's
 keys). A query then hands moto's ``Table.query`` only the page's neighbourhood (the ``Limit + 1`` items
 after ``ExclusiveStartKey`` in the query's direction) in place of ``all_items()``, and moto does all the

@@ -6,16 +6,16 @@
    concurrent ``available >= :q`` decrements could both pass their check. DynamoDB makes each request
    (and each transaction) atomic; so does this lock.
 2. ``DynamoDBBackend.transact_write_items``: moto backs up every table a transaction touches with
-   ``copy.deepcopy(table)`` before each of its operations, so a transaction costs O(items stored) and the
-   saga slowed down as orders piled up (about 20 ms per ReserveStock with a few hundred orders). Here the
+   ``copy.deepcopy(table)`` before each of its operations, so a transaction costs O(items stored) and slows
+   down as items pile up (about 50 ms for 3 items over tables of 500, docs/local-cloud-seams.md). Here the
    transaction snapshots only the items it names and restores those on failure; the table copies become
    the tables themselves (so moto's own rollback is a no-op). Safe under the lock of (1). The stream records
    its writes added before the failing item are dropped too: on AWS a cancelled transaction streams nothing.
 3. ``UpdateExpressionParser.make``: an update expression is tokenised and parsed twice per UpdateItem
-   (once to check its placeholders, once to run it), ~0.6 ms each for the saga log's. The AST is cached
-   per expression text: every user either only reads it or works on its own deep copy (the validator).
+   (once to check its placeholders, once to run it), ~0.6 ms each for a transition appended to a log. The AST
+   is cached per expression text: every user either only reads it or works on its own deep copy (the validator).
 4. ``DynamoResult`` serialisation: moto builds every DynamoDB response through its generic, model-driven
-   serializer, attribute by attribute (a third of a GetItem's server time for a saga log item). A
+   serializer, attribute by attribute (most of a GetItem's server time for an item holding a list of maps). A
    DynamoDB result is already in its wire form (AttributeValue maps); when it holds only JSON types and
    only the operation's output members, it is written with ``json.dumps``; anything else (binary values,
    timestamps, a pretty-printing setting) still goes through moto's serializer.
@@ -24,8 +24,6 @@
    table's key attributes (at most one clause of each kind, no overlapping paths, no key update), and one
    of those is quadratic in the AST. Once they passed for a given parsed expression (see 3), names and
    keys, later validations skip them; the passes that read values and the item always run.
-   Each pass also rebuilt its node-type map for every node it visited (``nodes_to_be_processed``,
-   ``process``); a pass's map depends only on the pass, so it is built once per pass.
 6. GSI queries answered from a sorted index: see gsi_index.
 7. ``validators.deepcopy``: every UpdateItem's validator starts with ``copy.deepcopy`` of the cached AST
    (see 3), the largest single cost of an UpdateItem in the server (about an eighth of its time under load,
@@ -42,11 +40,20 @@ import json
 import math
 import threading
 import types
+from collections.abc import Collection
 from typing import Any
 
 from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
 from local_cloud.dynamodb.usage import metered
-from local_cloud.seams import Installation, SeamChanged, is_ours, replace, require_signature, require_source
+from local_cloud.seams import (
+    Installation,
+    SeamChanged,
+    install_each,
+    is_ours,
+    replace,
+    require_signature,
+    require_source,
+)
 
 # Re-entrant: a patched transaction calls the backend's own put/update/delete.
 DYNAMODB_LOCK = threading.RLock()
@@ -300,47 +307,6 @@ def install_static_check_cache() -> Installation:
     return Installation([replace(cls, "__init__", init), replace(cls, "validate", validate)])
 
 
-def install_processing_map_cache() -> Installation:
-    from moto.dynamodb.parsing import ast_nodes
-
-    traverser = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009 - the module is untyped
-    require_source(
-        traverser.nodes_to_be_processed,
-        ["return tuple(k for k in self._processing_map().keys())"],
-        "DepthFirstTraverser.nodes_to_be_processed",
-    )
-    require_source(
-        traverser.process,
-        ["for class_key, processor in self._processing_map().items():"],
-        "DepthFirstTraverser.process",
-    )
-
-    def _map(self: Any) -> dict[type, Any]:
-        cached = self.__dict__.get("_local_cloud_processing_map")
-        if cached is None:
-            cached = self.__dict__["_local_cloud_processing_map"] = self._processing_map()
-        return cached  # type: ignore[no-any-return]
-
-    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
-        kinds = self.__dict__.get("_local_cloud_node_kinds")
-        if kinds is None:
-            kinds = self.__dict__["_local_cloud_node_kinds"] = tuple(_map(self))
-        return kinds  # type: ignore[no-any-return]
-
-    def process(self: Any, node: Any) -> Any:
-        for class_key, processor in _map(self).items():
-            if isinstance(node, class_key):
-                return processor(node)
-        return None
-
-    return Installation(
-        [
-            replace(traverser, "nodes_to_be_processed", nodes_to_be_processed),
-            replace(traverser, "process", process),
-        ]
-    )
-
-
 def install_fast_json_results() -> Installation:
     from moto import settings
     from moto.core.responses import ActionResult
@@ -388,15 +354,16 @@ def _plain_json(value: Any) -> bool:
     return True
 
 
-def install_all() -> Installation:
-    parts = [
-        install_request_lock(),
-        install_item_level_transactions(),
-        install_update_expression_cache(),
-        install_static_check_cache(),
-        install_processing_map_cache(),
-        install_fast_json_results(),
-        install_indexed_queries(),
-        install_fast_ast_copy(),
-    ]
-    return Installation([part.uninstall for part in parts])
+def install_all(without: Collection[str] = ()) -> Installation:
+    return install_each(
+        {
+            "request_lock": install_request_lock,
+            "item_level_transactions": install_item_level_transactions,
+            "update_expression_cache": install_update_expression_cache,
+            "static_check_cache": install_static_check_cache,
+            "fast_json_results": install_fast_json_results,
+            "indexed_queries": install_indexed_queries,
+            "fast_ast_copy": install_fast_ast_copy,
+        },
+        without,
+    )

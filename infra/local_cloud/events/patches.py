@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from local_cloud.events import event_sources, queue_policies
-from local_cloud.seams import Installation
+from local_cloud.seams import Installation, install_each
 
 
-def install_all() -> Installation:
-    parts = [event_sources.install(), queue_policies.install()]
-    return Installation([part.uninstall for part in parts])
+def install_all(without: Collection[str] = ()) -> Installation:
+    return install_each(
+        {"event_source_mappings": event_sources.install, "queue_policies": queue_policies.install}, without
+    )

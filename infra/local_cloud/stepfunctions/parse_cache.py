@@ -3,7 +3,7 @@
 1. Definitions.
 
 ``ExecutionWorker._get_evaluation_entrypoint`` runs moto's ANTLR parser (pure Python) on the definition at
-the start of every execution: about a quarter of the local cloud's CPU per checkout saga. The parsed
+the start of every execution: about half of an execution's CPU when its steps are quick. The parsed
 program is cached per definition text. Sharing it between executions is safe because an evaluation keeps
 its state in its ``Environment``; the exceptions are Parallel and Map states (their components count
 running branches and iterations), so a definition that has any is parsed every time, as before. Each
@@ -11,7 +11,7 @@ component's lazily drawn ``heap_key`` (the name of its slot in an environment's 
 attempt counter) is drawn before the program is shared, so concurrent executions cannot race to set it.
 
 2. JSONPaths. ``ResultPath`` and every ``$.path`` reference call ``jsonpath_ng``'s ``parse``, which builds
-a new PLY parser each time (~0.5 ms); about 5% of the local cloud's CPU per saga. Parsed paths are
+a new PLY parser each time (~0.5 ms): a fifth of such an execution's CPU. Parsed paths are
 immutable values: cached per path text in the two modules that parse them.
 """
 
@@ -120,8 +120,3 @@ def install_jsonpath_cache() -> Installation:
         cached: Callable[[str], Any] = functools.lru_cache(maxsize=1024)(parse)  # a 2nd install caches anew
         undo.append(replace(module, "parse", cached))
     return Installation(undo)
-
-
-def install_all() -> Installation:
-    parts = [install_program_cache(), install_jsonpath_cache()]
-    return Installation([part.uninstall for part in parts])
