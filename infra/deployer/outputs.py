@@ -20,13 +20,6 @@ def parameter_name(stack_name: str) -> str:
     return f"{PARAMETER_PREFIX}{stack_name}{_PARAMETER_SUFFIX}"
 
 
-def stack_name_of(name: str) -> str | None:
-    """The stack whose outputs the parameter `name` holds, or None if it holds none."""
-    if name.startswith(PARAMETER_PREFIX) and name.endswith(_PARAMETER_SUFFIX):
-        return name[len(PARAMETER_PREFIX) : -len(_PARAMETER_SUFFIX)] or None
-    return None
-
-
 def save_outputs(clients: Clients, stack_name: str, outputs: dict[str, str]) -> None:
     value = json.dumps(outputs, sort_keys=True)
     clients("ssm").put_parameter(

@@ -2,7 +2,7 @@
 machines, executions, tables) is the same on both emulators and the same files (events, env-vars files)
 serve both.
 
-Stdlib only at import: the Lambda worker process imports ``lambda_types``, which uses the constant.
+Stdlib only at import: the Lambda worker process imports ``awslambda.types``, which uses the constant.
 """
 
 from __future__ import annotations

@@ -26,21 +26,22 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from local_cloud.account import serve_account
-from local_cloud.apigateway import ApiGatewayMiddleware
-from local_cloud.cloudwatch_alarms import install_alarm_evaluator
+from local_cloud.apigateway.rest_api import ApiGatewayMiddleware
+from local_cloud.awslambda.types import LambdaRunner
+from local_cloud.awslambda.worker_pool import WorkerPoolRunner
+from local_cloud.cloudwatch.alarms import install_alarm_evaluator
 from local_cloud.console.app import ConsoleMiddleware
 from local_cloud.console.cloud_reader import CloudReader
-from local_cloud.event_sources import EventSourcePollers
+from local_cloud.events.event_sources import EventSourcePollers
+from local_cloud.events.schedules import ScheduleRunner
 from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
 from local_cloud.http_handler import KeepAliveRequestHandler
-from local_cloud.iam_enforcement import enforcement_stats
-from local_cloud.lambda_types import LambdaRunner
-from local_cloud.moto_patches import Installation, install_all
+from local_cloud.iam.enforcement import enforcement_stats
+from local_cloud.iam.role_credentials import RoleCredentials
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
-from local_cloud.role_credentials import RoleCredentials
-from local_cloud.schedules import ScheduleRunner
+from local_cloud.patches import install_all
+from local_cloud.seams import Installation
 from local_cloud.usage_meter import USAGE
-from local_cloud.worker_pool import WorkerPoolRunner
 
 _active_lock = threading.Lock()
 _active: LocalCloud | None = None
@@ -126,7 +127,7 @@ class LocalCloud:
             daemon=True,
         )
         self._thread.start()
-        # Lambda's pollers and EventBridge's schedules, which moto does not run (event_sources, schedules).
+        # Lambda's pollers and EventBridge's schedules, which moto does not run (events package).
         self._background = [EventSourcePollers().start(), ScheduleRunner().start()]
         return self
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.packaging import zip_trees
-from local_cloud.lambda_runtime import FunctionSpec, InProcessRunner, InvokeResult, WorkerPoolRunner
+from local_cloud.awslambda.runtime import FunctionSpec, InProcessRunner, InvokeResult, WorkerPoolRunner
 from saga_client.aws_session import aws_session
 from saga_client.bench_load import BENCH_SKU
 from saga_client.bench_stats import summary

@@ -23,7 +23,8 @@ from checkout_saga.handlers import api
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
 from checkout_saga.settings import DEFAULT_FAULTS_PARAMETER as FAULTS_PARAMETER
-from local_cloud import iam_enforcement, invocation_credentials
+from local_cloud.awslambda import invocation_credentials
+from local_cloud.iam import enforcement as iam_enforcement
 from tests.support.events import LambdaContextStub, api_event
 from tests.support.function_roles import FunctionRole
 from tests.support.stack import Stack

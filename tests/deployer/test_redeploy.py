@@ -115,6 +115,45 @@ def test_redeploys_update_in_place_and_keep_the_users_faults(project: Path) -> N
         assert deployer.read_outputs(stack_name=STACK, endpoint_url=None) == first_outputs
 
 
+def test_a_state_machines_tags_follow_the_template_on_redeploy(project: Path) -> None:
+    def tags() -> dict[str, str]:
+        sfn = client("stepfunctions")
+        (machine,) = [
+            m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-ReturnStateMachine")
+        ]
+        listed = sfn.list_tags_for_resource(resourceArn=machine["stateMachineArn"])["tags"]
+        return {tag["key"]: tag["value"] for tag in listed}
+
+    with mock_aws():
+        # Given a deployed stack
+        deployer.deploy(
+            project / "template.yaml", stack_name=STACK, endpoint_url=None, parameter_overrides=LOCAL_PARAMETERS
+        )
+        assert tags()["saga:metric-prefix"] == "Return"
+        assert "saga:failure-metric" in tags()
+
+        # When the template changes one tag of a state machine and drops another, and is deployed again
+        template = project / "template.yaml"
+        text = template.read_text()
+        text = text.replace("saga:metric-prefix: Return", "saga:metric-prefix: Refund")
+        template.write_text(
+            text.replace(
+                "        saga:failure-metric: StepFailed\n      Policies:\n        - Version",
+                "      Policies:\n        - Version",
+            )
+        )
+        log: list[str] = []
+        deployer.deploy(
+            template, stack_name=STACK, endpoint_url=None, parameter_overrides=LOCAL_PARAMETERS, log=log.append
+        )
+
+        # Then the state machine has the template's tags, updated in place
+        assert tags()["saga:metric-prefix"] == "Refund"
+        assert "saga:failure-metric" not in tags()
+        assert tags()["saga:kind"] == "return"
+        assert any(line.split()[:2] == ["updated", "AWS::StepFunctions::StateMachine"] for line in log)
+
+
 def test_without_local_endpoint_the_api_url_has_the_aws_form(project: Path) -> None:
     with mock_aws():
         outputs = deployer.deploy(project / "template.yaml", endpoint_url=None, log=lambda _: None)

@@ -1,5 +1,5 @@
-"""The saga console's JSON and pages over HTTP on a running local cloud (no browser): the list, one saga,
-the metrics panel, and what it refuses."""
+"""The saga console's JSON and pages over HTTP on a running local cloud (no browser): the list (checkouts and
+returns), one saga, the metrics panels, and what it refuses."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import requests
 
 from tests.e2e.conftest import console_url
 from tests.support.stack import Stack
+
+CHECKOUT_MACHINE, RETURN_MACHINE = "e2e-CheckoutStateMachine", "e2e-ReturnStateMachine"
 
 
 def get(stack: Stack, path: str, **kwargs) -> requests.Response:
@@ -21,7 +23,7 @@ def test_the_list_has_the_confirmed_and_the_cancelled_saga(deployed_stack, conso
     statuses = {item["sagaId"]: item["status"] for item in items}
     assert statuses[console_sagas["tok_visa"]["orderId"]] == "CONFIRMED"
     assert statuses[console_sagas["tok_declined"]["orderId"]] == "CANCELLED"
-    assert all(item["stack"] == "e2e" and item["kind"] == "checkout" for item in items)
+    assert all(item["stateMachine"] == CHECKOUT_MACHINE and item["kind"] == "checkout" for item in items)
 
 
 def test_the_status_filter_keeps_only_that_status(deployed_stack, console_sagas):
@@ -33,7 +35,7 @@ def test_the_status_filter_keeps_only_that_status(deployed_stack, console_sagas)
 
 def test_one_saga_has_its_graph_path_history_and_failure(deployed_stack, console_sagas):
     order = console_sagas["tok_declined"]
-    detail = get(deployed_stack, f"api/sagas/e2e/checkout/{order['orderId']}").json()
+    detail = get(deployed_stack, f"api/sagas/{CHECKOUT_MACHINE}/{order['orderId']}").json()
 
     assert detail["saga"]["status"] == "CANCELLED"
     assert detail["execution"]["status"] == "FAILED"
@@ -45,18 +47,20 @@ def test_one_saga_has_its_graph_path_history_and_failure(deployed_stack, console
 
 def test_the_saga_page_is_server_rendered_with_the_failure(deployed_stack, console_sagas):
     order = console_sagas["tok_declined"]
-    page = get(deployed_stack, f"sagas/e2e/checkout/{order['orderId']}")
+    page = get(deployed_stack, f"sagas/{CHECKOUT_MACHINE}/{order['orderId']}")
 
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert "ChargePayment" in page.text
     assert "PaymentDeclined" in page.text
-    assert get(deployed_stack, "sagas/e2e/checkout/no-such-saga").status_code == 404
+    assert get(deployed_stack, f"sagas/{CHECKOUT_MACHINE}/no-such-saga").status_code == 404
 
 
 def test_the_metrics_panel_counts_what_the_functions_logged(deployed_stack, console_sagas):
     # Lambda logs are written when each call returns: the panel sees both sagas as soon as they ended.
-    [panel] = get(deployed_stack, "api/metrics").json()["panels"]
+    panels = {panel["kind"]: panel for panel in get(deployed_stack, "api/metrics").json()["panels"]}
+    assert set(panels) == {"checkout", "return"}
+    panel = panels["checkout"]
 
     assert panel["outcomes"]["CONFIRMED"] >= 1
     assert panel["outcomes"]["CANCELLED"] >= 1
@@ -98,13 +102,35 @@ def test_a_choreographed_saga_is_listed_and_shown_from_its_saga_log(deployed_sta
 
     items = get(deployed_stack, "api/sagas", params={"q": "c-console-events"}).json()["items"]
     assert [(item["sagaId"], item["coordination"]) for item in items] == [(order["orderId"], "choreography")]
-    detail = get(deployed_stack, f"api/sagas/e2e/checkout/{order['orderId']}").json()
+    detail = get(deployed_stack, f"api/sagas/{CHECKOUT_MACHINE}/{order['orderId']}").json()
     assert (detail["execution"], detail["graph"]) == (None, None)
     assert [state["state"] for state in detail["states"]] == [entry["state"] for entry in order["saga"]["history"]]
     assert detail["failures"] == [
         {"step": "ChargePayment", "error": "PaymentDeclined", "cause": order["saga"]["failure"]["cause"]}
     ]
-    page = get(deployed_stack, f"sagas/e2e/checkout/{order['orderId']}")
+    page = get(deployed_stack, f"sagas/{CHECKOUT_MACHINE}/{order['orderId']}")
     assert page.status_code == 200
     assert "STOCK_RELEASED" in page.text
     assert "PaymentDeclined" in page.text
+
+
+def test_a_return_saga_is_listed_and_shown(deployed_stack: Stack, console_sagas) -> None:
+    from saga_client.api_client import CheckoutApi
+
+    # Given a return of the confirmed console order, through the API
+    api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console"))
+    order_id = console_sagas["tok_visa"]["orderId"]
+    return_id = api.start_return(order_id, {"items": [{"sku": "KB-001", "quantity": 1}]})["returnId"]
+    assert api.wait_return(return_id)["status"] == "COMPLETED"
+
+    # Then the console lists it among the returns, and shows its path through the return state machine
+    items = get(deployed_stack, "api/sagas", params={"kind": "return", "limit": "200"}).json()["items"]
+    listed = [item for item in items if item["sagaId"] == return_id]
+    assert [(item["kind"], item["status"], item["stateMachine"]) for item in listed] == [
+        ("return", "COMPLETED", RETURN_MACHINE)
+    ]
+    detail = get(deployed_stack, f"api/{listed[0]['path']}").json()
+    assert detail["execution"]["status"] == "SUCCEEDED"
+    taken = {node["id"] for node in detail["graph"]["nodes"] if "taken" in node["classes"]}
+    assert {"ValidateReturn", "RefundReturn", "RestockReturn", "CompleteReturn"} <= taken
+    assert "return" in get(deployed_stack, "").text

@@ -81,7 +81,9 @@ def test_the_list_shows_a_confirmed_and_a_cancelled_saga_and_stays_live(page, de
     for token, status in (("tok_visa", "CONFIRMED"), ("tok_declined", "CANCELLED")):
         row = page.locator(f'tr[data-saga="{console_sagas[token]["orderId"]}"]')
         assert row.locator(".status").inner_text() == status
-    assert page.locator("#metrics .panel .count").count() == 4
+    # One panel per saga kind: started and each outcome counted.
+    assert page.locator('#metrics .panel[data-kind="checkout"] .count').count() == 4
+    assert page.locator('#metrics .panel[data-kind="return"] .count').count() == 4
 
     # A saga started after the page loaded appears without a reload.
     api = CheckoutApi(deployed_stack.outputs["ApiUrl"], token=deployed_stack.identities.token("c-console"))

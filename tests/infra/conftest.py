@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud.lambda_runtime import FunctionSpec, WorkerPoolRunner
+from local_cloud.awslambda.runtime import FunctionSpec, WorkerPoolRunner
 from local_cloud.server import LocalCloud, active
 
 

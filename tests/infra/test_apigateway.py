@@ -15,7 +15,7 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from local_cloud.apigateway import BODY_LIMIT_BYTES, ApiGatewayMiddleware, match_route, proxy_response
+from local_cloud.apigateway.rest_api import BODY_LIMIT_BYTES, ApiGatewayMiddleware, match_route, proxy_response
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import make_zip
 
@@ -267,7 +267,7 @@ def test_route_priority() -> None:
     ],
 )
 def test_malformed_proxy_responses_are_rejected(payload: bytes) -> None:
-    from local_cloud.apigateway import MalformedProxyResponse
+    from local_cloud.apigateway.rest_api import MalformedProxyResponse
 
     with pytest.raises(MalformedProxyResponse):
         proxy_response(payload)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from local_cloud.cloudwatch_alarms import evaluate
+from local_cloud.cloudwatch.alarms import evaluate
 from tests.support.queue_policy import topic_may_send
 
 NAMESPACE = "LocalCloudTest"

@@ -1,4 +1,5 @@
-"""The saga console's pure parts: EMF extraction, percentiles, the graph of the real ASL, HTML escaping."""
+"""The saga console's pure parts: saga kinds from tags, EMF extraction, percentiles, the graph of the real ASL,
+HTML escaping."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from local_cloud import emf
+from local_cloud.cloudwatch import emf
 from local_cloud.console import graph, pages
 from local_cloud.console.history import Attempt, Visit
 from local_cloud.console.metrics_panel import percentile
+from local_cloud.console.saga_kinds import saga_machine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +35,35 @@ def emf_line(namespace: str, dimensions: list[list[str]], metrics: dict[str, obj
             **values,
         }
     )
+
+
+def test_a_state_machine_describes_its_sagas_in_its_tags() -> None:
+    tags = {
+        "saga:kind": "refund",
+        "saga:log-table": "refund-log",
+        "saga:status-index": "byState",
+        "saga:statuses": "OPEN PAID FAILED_TWICE",
+        "saga:outcomes": "PAID FAILED_TWICE",
+        "saga:metric-namespace": "Shop",
+        "saga:metric-prefix": "Refund",
+        "team": "payments",
+    }
+
+    machine = saga_machine("arn:aws:states:us-east-1:000000000000:stateMachine:m", "m", tags)
+
+    assert machine is not None
+    assert (machine.name, machine.log_table, machine.status_index) == ("m", "refund-log", "byState")
+    kind = machine.kind
+    assert (kind.name, kind.statuses, kind.metric_namespace) == ("refund", ("OPEN", "PAID", "FAILED_TWICE"), "Shop")
+    assert kind.started_metric == "RefundStarted"
+    assert kind.outcome_metrics == {"PAID": "RefundPaid", "FAILED_TWICE": "RefundFailedTwice"}
+    assert (kind.failure_metric, kind.duration_metric) == (None, None)
+    # Shown by position, not by name: in progress, succeeded, ended otherwise, and the last needs an operator.
+    assert [kind.status_role(status) for status in kind.statuses] == ["in-progress", "succeeded", "stuck"]
+    assert kind.status_role("NOT_ONE_OF_THEM") == "ended"
+    # Without what listing its sagas takes, a state machine is not a saga's.
+    assert saga_machine("arn", "m", {k: v for k, v in tags.items() if k != "saga:log-table"}) is None
+    assert saga_machine("arn", "m", {"team": "payments"}) is None
 
 
 def test_emf_data_are_read_from_documents_only() -> None:
@@ -97,13 +128,14 @@ def test_pages_escape_what_comes_from_the_cloud() -> None:
     row = {
         "sagaId": "<script>alert(1)</script>",
         "status": "CONFIRMED",
+        "statusRole": "succeeded",
         "state": "CONFIRMED",
         "kind": "checkout",
         "coordination": "orchestration",
         "startedAt": "2026-11-26T10:00:00.000Z",
-        "stack": "s",
+        "stateMachine": "s-CheckoutStateMachine",
         "failure": {"step": "ChargePayment", "error": "<b>x</b>"},
-        "path": "sagas/s/checkout/<script>",
+        "path": "sagas/s-CheckoutStateMachine/<script>",
     }
     html = pages.rows_html([row])
     assert "<script>" not in html

@@ -1,4 +1,4 @@
-"""The DynamoDB capacity rules (dynamodb_capacity) and the metering seam (moto_dynamodb_usage): what a request
+"""The DynamoDB capacity rules (dynamodb.capacity) and the metering seam (dynamodb.usage): what a request
 served by moto would consume on AWS, from the sizes of the items it reads and writes."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_cloud import moto_dynamodb
-from local_cloud.dynamodb_capacity import index_writes, item_size, number_size, read_units, write_units
+from local_cloud.dynamodb import patches as dynamodb_patches
+from local_cloud.dynamodb.capacity import index_writes, item_size, number_size, read_units, write_units
 from local_cloud.usage_meter import USAGE, UsageMeter
 
 
@@ -81,7 +81,7 @@ def test_the_meter_adds_by_caller_and_operation() -> None:
 
 @pytest.fixture
 def ddb() -> Iterator[Any]:
-    with mock_aws(), moto_dynamodb.install_all():
+    with mock_aws(), dynamodb_patches.install_all():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
             TableName="log",

@@ -1,4 +1,4 @@
-"""The local cloud's event source mappings and schedules (local_cloud/event_sources.py, schedules.py): delivery is
+"""The local cloud's event source mappings and schedules (local_cloud/events/): delivery is
 asynchronous, batches are handled as Lambda handles them (partial failures), a failing message comes back until
 the redrive moves it to its dead-letter queue, a stream is read in order, the function's role must allow the
 reads, and a rate() schedule fires its Lambda target."""
@@ -14,8 +14,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from local_cloud.event_sources import SQS_CONCURRENCY, STREAM_ACCESS, detach_synchronous_delivery
-from local_cloud.schedules import ScheduleRunner, period_seconds
+from local_cloud.events.event_sources import SQS_CONCURRENCY, STREAM_ACCESS, detach_synchronous_delivery
+from local_cloud.events.schedules import ScheduleRunner, period_seconds
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import allow, make_zip, trust_policy
 

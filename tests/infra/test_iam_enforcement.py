@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_cloud.account import LOCAL_CLOUD_ACCOUNT_ID
-from local_cloud.iam_resources import request_checks
-from local_cloud.role_credentials import RoleCredentials, RoleNotAssumable
+from local_cloud.iam.resources import request_checks
+from local_cloud.iam.role_credentials import RoleCredentials, RoleNotAssumable
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import allow, make_zip, trust_policy
 

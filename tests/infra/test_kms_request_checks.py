@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_cloud.iam_resources import request_checks
+from local_cloud.iam.resources import request_checks
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from local_cloud.lambda_runtime import FunctionSpec, InProcessRunner, LambdaRunner, WorkerPoolRunner
+from local_cloud.awslambda.runtime import FunctionSpec, InProcessRunner, LambdaRunner, WorkerPoolRunner
 from tests.infra.conftest import make_zip, pid_alive, wait_dead
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
@@ -280,7 +280,7 @@ def test_workers_exit_when_their_parent_dies(tmp_path: Path, handlers_zip: bytes
         f"""
         import json, os, threading
         from pathlib import Path
-        from local_cloud.lambda_runtime import FunctionSpec, WorkerPoolRunner
+        from local_cloud.awslambda.runtime import FunctionSpec, WorkerPoolRunner
         code = Path({str(tmp_path / "code.zip")!r}).read_bytes()
         runner = WorkerPoolRunner(work_dir=Path({str(tmp_path)!r}))  # nothing left in /tmp
         idle = runner.invoke(FunctionSpec("idle", "app.handlers.echo", "s", code), "{{}}")

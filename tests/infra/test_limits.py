@@ -11,15 +11,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_cloud import moto_limits
-from local_cloud.direct_lambda import DirectLambdaClient
-from local_cloud.moto_limits import (
-    INVOKE_REQUEST_LIMIT_BYTES,
-    INVOKE_RESPONSE_LIMIT_BYTES,
-    STATE_PAYLOAD_LIMIT_BYTES,
-    check_state_size_quota,
-)
+from local_cloud.awslambda import limits as lambda_limits
+from local_cloud.awslambda.limits import INVOKE_REQUEST_LIMIT_BYTES, INVOKE_RESPONSE_LIMIT_BYTES
 from local_cloud.server import LocalCloud
+from local_cloud.stepfunctions.direct_lambda import DirectLambdaClient
+from local_cloud.stepfunctions.limits import STATE_PAYLOAD_LIMIT_BYTES, check_state_size_quota
 from tests.infra.conftest import make_zip
 
 CODE = make_zip(
@@ -168,6 +164,6 @@ def test_the_limits_install_at_their_seams_and_uninstall() -> None:
     from moto.awslambda.models import LambdaBackend
 
     before = LambdaBackend.invoke
-    with moto_limits.install_all():
+    with lambda_limits.install_invoke_payload_limits():
         assert LambdaBackend.invoke is not before
     assert LambdaBackend.invoke is before

@@ -1,5 +1,5 @@
-"""moto_dynamodb and moto_gsi: each patch's seam is still where it was, and DynamoDB answers exactly as moto
-does without it (same items, same errors, same pages), only faster; plus the atomicity the lock adds."""
+"""dynamodb.patches and dynamodb.gsi_index: each patch's seam is still where it was, and DynamoDB answers exactly as
+moto does without it (same items, same errors, same pages), only faster; plus the atomicity the lock adds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_cloud import moto_dynamodb, moto_gsi
+from local_cloud.dynamodb import gsi_index
+from local_cloud.dynamodb import patches as dynamodb_patches
 
 Client = Any
 STATUSES = ("PENDING", "CONFIRMED", "CANCELLED")
@@ -40,7 +41,7 @@ def _create_saga_log(client: Client, name: str = "log") -> None:
 
 @pytest.fixture
 def ddb() -> Iterator[Client]:
-    with mock_aws(), moto_dynamodb.install_all():
+    with mock_aws(), dynamodb_patches.install_all():
         client = boto3.client("dynamodb", region_name="us-east-1")
         _create_saga_log(client)
         client.create_table(
@@ -72,7 +73,7 @@ def test_every_patch_installs_and_uninstalls_cleanly() -> None:
         ]
 
     before = current()
-    with moto_dynamodb.install_all():
+    with dynamodb_patches.install_all():
         assert all(p is not o for p, o in zip(current(), before, strict=True))
     assert current() == before
 
@@ -190,7 +191,7 @@ def test_the_update_expression_parse_is_shared() -> None:
     from moto.dynamodb.parsing import expressions
 
     parser = getattr(expressions, "UpdateExpressionParser")  # noqa: B009 - untyped module
-    with moto_dynamodb.install_all():
+    with dynamodb_patches.install_all():
         assert parser.make("SET a = :v") is parser.make("SET a = :v")
     assert parser.make("SET a = :v") is not parser.make("SET a = :v")
 
@@ -212,7 +213,7 @@ ITEM = {
 
 
 def _responses(patched: bool) -> list[Any]:
-    installation = moto_dynamodb.install_all() if patched else None
+    installation = dynamodb_patches.install_all() if patched else None
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name="us-east-1")
@@ -262,20 +263,20 @@ def test_fast_json_responses_equal_moto_serializer_responses() -> None:
 
 def _query_both(client: Client, **kwargs: Any) -> tuple[Any, Any, bool]:
     """The same query answered by the patched path and by moto's own scan; and whether the index answered."""
-    original = moto_gsi._page
+    original = gsi_index._page
     pages: list[Any] = []
 
     def spy(*args: Any, **kw: Any) -> Any:
         pages.append(original(*args, **kw))
         return pages[-1]
 
-    moto_gsi._page = spy  # type: ignore[assignment]
+    gsi_index._page = spy  # type: ignore[assignment]
     try:
         fast = client.query(TableName="log", IndexName="byStatus", **kwargs)
-        moto_gsi._page = lambda *args, **kw: None  # type: ignore[assignment]
+        gsi_index._page = lambda *args, **kw: None  # type: ignore[assignment]
         slow = client.query(TableName="log", IndexName="byStatus", **kwargs)
     finally:
-        moto_gsi._page = original
+        gsi_index._page = original
     for response in (fast, slow):
         response.pop("ResponseMetadata")
     return fast, slow, pages[0] is not None
@@ -396,7 +397,7 @@ def test_the_ast_copy_is_the_tree_deepcopy_makes(expression: str) -> None:
 
     tree = expressions.UpdateExpressionParser.make(expression)  # type: ignore[attr-defined]
     before = _shape(tree)
-    clone = moto_dynamodb.clone_ast(tree, ast_nodes.Node)  # type: ignore[attr-defined]
+    clone = dynamodb_patches.clone_ast(tree, ast_nodes.Node)  # type: ignore[attr-defined]
     assert _shape(clone) == _shape(copy.deepcopy(tree)) == before
     # Nothing is shared: changing the copy leaves the cached tree as it was.
     clone.children.clear()
@@ -411,7 +412,7 @@ def test_the_fast_copy_replaces_only_the_validators_deepcopy() -> None:
     def current() -> Any:
         return getattr(validators, "deepcopy")  # noqa: B009 - imported there, not exported
 
-    with moto_dynamodb.install_fast_ast_copy():
+    with dynamodb_patches.install_fast_ast_copy():
         assert current() is not copy.deepcopy
         assert current()([{"a": 1}]) == [{"a": 1}]  # anything but a tree: copy.deepcopy
     assert current() is copy.deepcopy

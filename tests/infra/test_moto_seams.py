@@ -14,8 +14,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import moto_patches, queue_policies
-from local_cloud.lambda_runtime import InProcessRunner
+from local_cloud import seams
+from local_cloud.awslambda.runtime import InProcessRunner
+from local_cloud.events import queue_policies
+from local_cloud.patches import install_all
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import ROLE_POLICY, allow, make_zip, trust_policy
 
@@ -69,11 +71,13 @@ def deploy_saga(client: Callable[[str], Any], role_arn: str, table: str) -> str:
         PolicyName="orders",
         PolicyDocument=allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:{account}:table/{table}"),
     )
+    # Not the conftest's `<role>-machine` (moto's IAM outlives a module's server): this one may invoke seam-* only.
+    machine_role_name = f"{role_name}-seam-machine"
     machine_role = iam.create_role(
-        RoleName=f"{role_name}-machine", AssumeRolePolicyDocument=trust_policy("states.amazonaws.com")
+        RoleName=machine_role_name, AssumeRolePolicyDocument=trust_policy("states.amazonaws.com")
     )["Role"]["Arn"]
     iam.put_role_policy(
-        RoleName=f"{role_name}-machine",
+        RoleName=machine_role_name,
         PolicyName="invoke",
         PolicyDocument=allow(["lambda:InvokeFunction"], f"arn:aws:lambda:us-east-1:{account}:function:seam-*"),
     )
@@ -214,7 +218,7 @@ def test_patches_install_and_uninstall() -> None:
 
     originals = current()
     runner = InProcessRunner()
-    with moto_patches.install_all(runner, port=1234):
+    with install_all(runner, port=1234):
         patched = current()
         assert all(p is not o for p, o in zip(patched, originals, strict=True))
         assert eval_utils.boto_client_for("us-east-1", "lambda") is eval_utils.boto_client_for("us-east-1", "lambda")
@@ -225,8 +229,8 @@ def test_patches_install_and_uninstall() -> None:
 def test_a_moved_seam_fails_loudly() -> None:
     def moved(self: Any, event: Any, context: Any) -> None: ...
 
-    with pytest.raises(moto_patches.SeamChanged, match="moto changed this seam"):
-        moto_patches.require_signature(moved, ["self", "event"], "LambdaFunction._invoke_lambda")
+    with pytest.raises(seams.SeamChanged, match="moto changed this seam"):
+        seams.require_signature(moved, ["self", "event"], "LambdaFunction._invoke_lambda")
 
 
 # -- in-process: mock_aws + InProcessRunner -----------------------------------------------------------
@@ -235,7 +239,7 @@ def test_a_moved_seam_fails_loudly() -> None:
 @pytest.fixture
 def in_process() -> Iterator[Callable[[str], Any]]:
     runner = InProcessRunner()
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), moto_patches.install_all(runner):
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), install_all(runner):
         yield lambda service: boto3.client(service, region_name="us-east-1")
     runner.close()
 

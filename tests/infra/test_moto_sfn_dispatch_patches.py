@@ -1,4 +1,4 @@
-"""moto_dispatch and moto_sfn: their seams are where they were, and they answer as the originals.
+"""dispatch and stepfunctions.parse_cache: their seams are where they were, and they answer as the originals.
 No LocalCloud here: these install and uninstall the patches themselves (a running one would keep its own)."""
 
 from __future__ import annotations
@@ -9,26 +9,23 @@ from typing import Any
 from botocore.client import BaseClient
 from moto import mock_aws
 
-from local_cloud import moto_dispatch, moto_sfn
-from local_cloud.direct_lambda import DirectLambdaClient
+from local_cloud import dispatch
+from local_cloud.stepfunctions import parse_cache
+from local_cloud.stepfunctions.direct_lambda import DirectLambdaClient
 
 # -- moto's per-request constants ----------------------------------------------------------------------
 
 
-def test_dispatch_caches_answer_as_the_originals() -> None:
+def test_the_module_list_cache_answers_as_the_original() -> None:
     from moto import backends
-    from moto.core import responses
-    from moto.dynamodb.responses import DynamoHandler
 
-    modules = list(backends.list_of_moto_modules())
-    names = set(getattr(responses, "method_names_from_class")(DynamoHandler))  # noqa: B009
-    with moto_dispatch.install_all():
+    original = backends.list_of_moto_modules
+    modules = list(original())
+    with dispatch.install_all():
+        assert backends.list_of_moto_modules is not original
         assert list(backends.list_of_moto_modules()) == modules
         assert "dynamodb" in backends.list_of_moto_modules()
-        cached = getattr(responses, "method_names_from_class")(DynamoHandler)  # noqa: B009
-        assert set(cached) == names
-        assert cached is getattr(responses, "method_names_from_class")(DynamoHandler)  # noqa: B009
-    assert isinstance(getattr(responses, "method_names_from_class")(DynamoHandler), list)  # noqa: B009
+    assert backends.list_of_moto_modules is original
 
 
 # -- Step Functions: parse once ------------------------------------------------------------------------
@@ -41,10 +38,10 @@ def test_only_definitions_without_parallel_or_map_are_shared() -> None:
         "StartAt": "C",
         "States": {"C": {"Type": "Choice", "Choices": [], "Default": "M"}, "M": {"Type": "Map", "End": True}},
     }
-    assert moto_sfn.shareable(json.dumps(task))
-    assert not moto_sfn.shareable(json.dumps(parallel))
-    assert not moto_sfn.shareable(json.dumps(nested_map))
-    assert not moto_sfn.shareable("not json")
+    assert parse_cache.shareable(json.dumps(task))
+    assert not parse_cache.shareable(json.dumps(parallel))
+    assert not parse_cache.shareable(json.dumps(nested_map))
+    assert not parse_cache.shareable("not json")
 
 
 def test_programs_and_jsonpaths_are_parsed_once() -> None:
@@ -63,7 +60,7 @@ def test_programs_and_jsonpaths_are_parsed_once() -> None:
     worker._evaluation_details = _Details()
     worker._evaluation_details.state_machine_details.definition = definition
     original_parse = json_path.parse
-    with moto_sfn.install_all():
+    with parse_cache.install_program_cache(), parse_cache.install_jsonpath_cache():
         program = worker._get_evaluation_entrypoint()
         assert worker._get_evaluation_entrypoint() is program
         assert json_path.parse("$.a.b") is json_path.parse("$.a.b")
@@ -75,13 +72,13 @@ def test_in_process_mode_invokes_lambda_directly_as_the_machine_role() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    from local_cloud import moto_patches
-    from local_cloud.lambda_runtime import InProcessRunner
+    from local_cloud.awslambda.runtime import InProcessRunner
+    from local_cloud.patches import install_all
 
     runner = InProcessRunner()
     role = "arn:aws:iam::123456789012:role/machine"
     try:
-        with mock_aws(), moto_patches.install_all(runner):
+        with mock_aws(), install_all(runner):
             boto_client_for = getattr(boto_client, "boto_client_for")  # noqa: B009
             client = boto_client_for("us-east-1", "lambda", StateCredentials(role_arn=role))
             assert isinstance(client, DirectLambdaClient)

@@ -12,8 +12,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_cloud import queue_policies
-from local_cloud.iam_policies import resource_policy_allows
+from local_cloud.events import queue_policies
+from local_cloud.iam.policies import resource_policy_allows
 from tests.support.queue_policy import may_send
 
 ACCOUNT = "123456789012"
@@ -114,11 +114,11 @@ def test_nothing_is_delivered_to_a_queue_whose_policy_does_not_allow_it(
     def policy(sender: str, queue: str) -> str | None:
         return None if service is None else may_send(service, source or sender, queue)
 
-    with caplog.at_level(logging.WARNING, logger="local_cloud.queue_policies"):
+    with caplog.at_level(logging.WARNING, logger="local_cloud.events.queue_policies"):
         url, queue, sender = deliver(aws, policy)
 
     assert received(aws, url) == []
-    [warning] = [r.getMessage() for r in caplog.records if r.name == "local_cloud.queue_policies"]
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "local_cloud.events.queue_policies"]
     assert sender in warning  # the rule or the topic
     assert queue in warning
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_cloud.direct_lambda import DirectLambdaClient
 from local_cloud.server import LocalCloud
+from local_cloud.stepfunctions.direct_lambda import DirectLambdaClient
 from tests.infra.conftest import ROLE_POLICY, make_zip
 
 LIST_TABLES = {

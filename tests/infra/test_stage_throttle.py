@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_cloud.stage_throttle import TokenBucket
+from local_cloud.apigateway.stage_throttle import TokenBucket
 
 
 def test_the_bucket_lets_a_burst_through_then_the_steady_rate() -> None:

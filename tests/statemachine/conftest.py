@@ -12,8 +12,8 @@ from moto import mock_aws
 import deployer
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
-from local_cloud.lambda_runtime import InProcessRunner
-from local_cloud.moto_patches import install_all
+from local_cloud.awslambda.runtime import InProcessRunner
+from local_cloud.patches import install_all
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
-"""The saga console's data, computed from what the real state machine, handlers and logs produced (in-process
-moto): the list by status, one saga's path, timings and failure over its real definition, and the metrics
-panel from the functions' EMF logs."""
+"""The saga console's data, computed from what the real state machines, handlers and logs produced (in-process
+moto): the saga state machines found by their tags, the list by status (checkouts and returns), one saga's path,
+timings and failure over its real definition, and each kind's metrics panel from the functions' EMF logs."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from checkout_saga.models import Product
 from local_cloud.console import sagas
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.emf_tail import EmfTail
+from local_cloud.console.saga_kinds import SagaMachine
+from tests.statemachine.test_return_paths import a_return, bought, faults, run_return
 from tests.support.stack import Stack
 
+CHECKOUT_MACHINE, RETURN_MACHINE = "paths-CheckoutStateMachine", "paths-ReturnStateMachine"
 COMPENSATION_PATH = ["ChargePaymentFailed", "RefundPayment", "ReleaseStock", "CancelOrder", "CheckoutCancelled"]
 
 
@@ -39,6 +42,26 @@ def reader() -> CloudReader:
 
 
 @pytest.fixture(scope="module")
+def machines(reader: CloudReader, stack: Stack) -> list[SagaMachine]:
+    return sagas.saga_machines(reader)
+
+
+@pytest.fixture(scope="module")
+def returned(stack: Stack) -> dict[str, str]:
+    """A completed return and one whose refund failed (cancelled), of one confirmed order."""
+    faults(stack, {})
+    [sku] = _seed(stack)
+    order_id = bought(stack, [sku])
+    completed = a_return(order_id, {sku: 1}, reason="c-console-return")
+    assert run_return(stack, completed)[0]["status"] == "SUCCEEDED"
+    faults(stack, {"RefundReturn": {"mode": "fail", "rate": 1.0}})
+    cancelled = a_return(order_id, {sku: 1})
+    assert run_return(stack, cancelled)[0]["status"] == "FAILED"
+    faults(stack, {})
+    return {"COMPLETED": completed["returnId"], "CANCELLED": cancelled["returnId"]}
+
+
+@pytest.fixture(scope="module")
 def finished(stack: Stack) -> dict[str, str]:
     """One saga of each kind of ending: confirmed, declined (compensated), confirmed after retries."""
     stack.set_faults({})
@@ -53,8 +76,13 @@ def _seed(stack: Stack) -> list[str]:
     return [sku]
 
 
-def test_the_list_shows_each_saga_with_its_status_newest_first(reader, finished):
-    rows = sagas.list_sagas(reader, text="c-console")
+def test_the_saga_state_machines_are_found_by_their_tags(machines):
+    found = {machine.name: (machine.kind.name, machine.status_index) for machine in machines}
+    assert found == {CHECKOUT_MACHINE: ("checkout", "byStatus"), RETURN_MACHINE: ("return", "byStatus")}
+
+
+def test_the_list_shows_each_saga_with_its_status_newest_first(reader, machines, finished):
+    rows = sagas.list_sagas(reader, machines, text="c-console")
 
     statuses = {row["sagaId"]: row["status"] for row in rows}
     assert statuses[finished["tok_visa"]] == "CONFIRMED"
@@ -63,19 +91,43 @@ def test_the_list_shows_each_saga_with_its_status_newest_first(reader, finished)
     started = [row["startedAt"] for row in rows]
     assert started == sorted(started, reverse=True)
     declined = next(row for row in rows if row["sagaId"] == finished["tok_declined"])
-    assert (declined["kind"], declined["coordination"], declined["stack"]) == ("checkout", "orchestration", "paths")
+    assert (declined["kind"], declined["coordination"], declined["stateMachine"]) == (
+        "checkout",
+        "orchestration",
+        CHECKOUT_MACHINE,
+    )
     assert declined["failure"]["step"] == "ChargePayment"
 
 
-def test_the_list_filters_by_status_and_text(reader, finished):
-    cancelled = sagas.list_sagas(reader, status="CANCELLED", text=finished["tok_declined"])
+def test_the_list_filters_by_status_and_text(reader, machines, finished):
+    cancelled = sagas.list_sagas(reader, machines, status="CANCELLED", text=finished["tok_declined"])
     assert [row["sagaId"] for row in cancelled] == [finished["tok_declined"]]
-    assert sagas.list_sagas(reader, status="CONFIRMED", text=finished["tok_declined"]) == []
-    assert sagas.list_sagas(reader, kind="no-such-kind") == []
+    assert sagas.list_sagas(reader, machines, status="CONFIRMED", text=finished["tok_declined"]) == []
+    assert sagas.list_sagas(reader, machines, kind="no-such-kind") == []
 
 
-def test_a_compensated_saga_shows_its_compensation_path_and_where_it_failed(reader, finished):
-    detail = sagas.saga_detail(reader, "paths", "checkout", finished["tok_declined"])
+def test_return_sagas_are_listed_and_shown_with_their_path(reader, machines, returned):
+    rows = sagas.list_sagas(reader, machines, kind="return")
+
+    listed = {row["sagaId"]: (row["status"], row["stateMachine"]) for row in rows}
+    assert listed[returned["COMPLETED"]] == ("COMPLETED", RETURN_MACHINE)
+    assert listed[returned["CANCELLED"]] == ("CANCELLED", RETURN_MACHINE)
+    assert {row["kind"] for row in rows} == {"return"}
+    assert [row["sagaId"] for row in sagas.list_sagas(reader, machines, status="COMPLETED")] == [returned["COMPLETED"]]
+
+    detail = sagas.saga_detail(reader, machines, RETURN_MACHINE, returned["CANCELLED"])
+    assert detail["saga"]["kind"] == "return"
+    assert detail["execution"]["status"] == "FAILED"
+    nodes = {node["id"]: node["classes"] for node in detail["graph"]["nodes"]}
+    assert [name for name, classes in nodes.items() if "failed" in classes] == ["RefundReturn"]
+    for state in ["ValidateReturn", "RefundReturn", "VoidReturnRefund", "CancelReturn", "ReturnCancelled"]:
+        assert "taken" in nodes[state], state
+    assert detail["failures"][0]["step"] == "RefundReturn"
+    assert detail["failures"][0]["error"] == "InjectedFailure"
+
+
+def test_a_compensated_saga_shows_its_compensation_path_and_where_it_failed(reader, machines, finished):
+    detail = sagas.saga_detail(reader, machines, CHECKOUT_MACHINE, finished["tok_declined"])
 
     assert detail["execution"]["status"] == "FAILED"
     assert detail["execution"]["end"]["error"] == "CheckoutCancelled"
@@ -96,8 +148,8 @@ def test_a_compensated_saga_shows_its_compensation_path_and_where_it_failed(read
     assert all(visit["durationMs"] is not None and visit["durationMs"] >= 0 for visit in detail["states"])
 
 
-def test_retries_are_counted_in_the_state_they_happened_in(reader, finished):
-    detail = sagas.saga_detail(reader, "paths", "checkout", finished["tok_flaky"])
+def test_retries_are_counted_in_the_state_they_happened_in(reader, machines, finished):
+    detail = sagas.saga_detail(reader, machines, CHECKOUT_MACHINE, finished["tok_flaky"])
 
     charge = next(visit for visit in detail["states"] if visit["state"] == "ChargePayment")
     assert charge["retries"] == 2
@@ -117,15 +169,16 @@ def test_retries_are_counted_in_the_state_they_happened_in(reader, finished):
     assert detail["failures"] == []
 
 
-def test_an_unknown_saga_is_reported_as_such(reader, finished):
+def test_an_unknown_saga_is_reported_as_such(reader, machines, finished):
     with pytest.raises(sagas.UnknownSaga):
-        sagas.saga_detail(reader, "paths", "checkout", "o-never-started")
+        sagas.saga_detail(reader, machines, CHECKOUT_MACHINE, "o-never-started")
     with pytest.raises(sagas.UnknownSaga):
-        sagas.saga_detail(reader, "no-such-stack", "checkout", finished["tok_visa"])
+        sagas.saga_detail(reader, machines, "no-such-state-machine", finished["tok_visa"])
 
 
-def test_the_metrics_panel_counts_outcomes_failures_and_durations_from_the_logs(reader, finished, stack):
-    [panel] = sagas.metrics(EmfTail(reader.client("logs")))
+def test_the_metrics_panel_counts_outcomes_failures_and_durations_from_the_logs(reader, machines, finished, stack):
+    panels = {panel["kind"]: panel for panel in sagas.metrics(reader, EmfTail(reader.client("logs")), machines)}
+    panel = panels["checkout"]
 
     assert panel["namespace"] == "CheckoutSaga"
     # This module's stack ran at least these three sagas (earlier tests of the session may add more).
@@ -174,7 +227,24 @@ def test_the_metrics_are_read_incrementally(reader, stack, finished):
     assert (new["SagaStarted"], new["SagaConfirmed"], new["SagaDuration"]) == (1, 1, 1)
 
 
-def test_an_undo_that_keeps_failing_is_shown_after_the_step_that_failed(reader, stack):
+def test_each_kind_has_its_own_panel_with_its_own_steps_failures(reader, machines, finished, returned):
+    panels = {panel["kind"]: panel for panel in sagas.metrics(reader, EmfTail(reader.client("logs")), machines)}
+
+    returns = panels["return"]
+    assert returns["namespace"] == panels["checkout"]["namespace"]
+    assert returns["started"] >= 2
+    assert returns["outcomes"]["COMPLETED"] >= 1
+    assert returns["outcomes"]["CANCELLED"] >= 1
+    assert set(returns["outcomes"]) == {"COMPLETED", "CANCELLED", "COMPENSATION_FAILED"}
+    assert returns["durations"] is None  # no return step records a duration
+    # StepFailed is one metric for both kinds: each panel keeps its own state machine's steps.
+    assert {"step": "RefundReturn", "error": "InjectedFailure"}.items() <= returns["failures"][0].items()
+    assert {failure["step"] for failure in returns["failures"]} <= {"ValidateReturn", "RefundReturn", "RestockReturn"}
+    assert "RefundReturn" not in {failure["step"] for failure in panels["checkout"]["failures"]}
+    assert "ChargePayment" not in {failure["step"] for failure in returns["failures"]}
+
+
+def test_an_undo_that_keeps_failing_is_shown_after_the_step_that_failed(reader, machines, stack):
     # Given ReleaseStock keeps losing its answer: the undo fails after its retries
     stack.set_faults({"ReleaseStock": {"mode": "transient", "rate": 1.0}})
     reset_caches()
@@ -182,7 +252,7 @@ def test_an_undo_that_keeps_failing_is_shown_after_the_step_that_failed(reader, 
 
     order_id = run_checkout(stack, sku, "tok_declined")
 
-    detail = sagas.saga_detail(reader, "paths", "checkout", order_id)
+    detail = sagas.saga_detail(reader, machines, CHECKOUT_MACHINE, order_id)
     assert detail["saga"]["status"] == "COMPENSATION_FAILED"
     assert [(f["step"], f["error"]) for f in detail["failures"]] == [
         ("ChargePayment", "PaymentDeclined"),

@@ -13,8 +13,8 @@ from typing import Any
 
 from deployer.intrinsics import Resolver
 from deployer.template import load_template, translate
-from local_cloud.invocation_credentials import acting_as
-from local_cloud.role_credentials import RoleCredentials
+from local_cloud.awslambda.invocation_credentials import acting_as
+from local_cloud.iam.role_credentials import RoleCredentials
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 ACCOUNT = "123456789012"

@@ -1,23 +1,17 @@
-"""The CloudWatch dashboard of template.yaml, the saga console's metrics panel and the functions agree on the
-metrics: one namespace and service (template Globals), the names the handlers emit, the same percentiles."""
+"""The CloudWatch dashboard of template.yaml charts the checkout and return sagas with the metrics the checkout state
+machine's tags name (which the saga console reads, and tests/template/test_saga_tags.py holds to the handlers):
+one namespace and service (template Globals), the same names, the same percentiles."""
 
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 from typing import Any
 
-from samtranslator.yaml_helper import yaml_parse
+from tests.support.saga_tags import TEMPLATE, described
 
-from checkout_saga.handlers.forward_failure import STEP_FAILED
-from checkout_saga.handlers.saga_duration import SAGA_DURATION
-from local_cloud.console.saga_kinds import CHECKOUT
-
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
 VARIABLES = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
-HANDLERS = ROOT / "functions" / "checkout_saga" / "handlers"
+CHECKOUT = described("CheckoutStateMachine").kind
+RETURN = described("ReturnStateMachine").kind
 
 
 def widgets() -> list[dict[str, Any]]:
@@ -35,20 +29,20 @@ def dimensions(row: list[Any]) -> dict[str, str]:
 
 
 def test_every_metric_is_in_the_functions_namespace_and_service() -> None:
-    assert VARIABLES["POWERTOOLS_METRICS_NAMESPACE"] == CHECKOUT.metrics_namespace
+    assert VARIABLES["POWERTOOLS_METRICS_NAMESPACE"] == CHECKOUT.metric_namespace
     for row in metric_rows():
-        assert row[0] == CHECKOUT.metrics_namespace
+        assert row[0] == CHECKOUT.metric_namespace
         assert dimensions(row)["service"] == VARIABLES["POWERTOOLS_SERVICE_NAME"]
 
 
 def test_the_dashboard_counts_every_outcome_and_searches_the_failed_steps() -> None:
     counted = {row[1] for row in metric_rows() if "stat" not in row[-1]}
-    returns = {"ReturnStarted", "ReturnCompleted", "ReturnCancelled", "ReturnCompensationFailed"}
+    returns = {RETURN.started_metric, *RETURN.outcome_metrics.values()}
     assert counted == {CHECKOUT.started_metric, *CHECKOUT.outcome_metrics.values(), *returns}
     [search] = [
         row[0]["expression"] for w in widgets() for row in w["properties"]["metrics"] if isinstance(row[0], dict)
     ]
-    assert f"{{{CHECKOUT.metrics_namespace},error,service,step}}" in search
+    assert f"{{{CHECKOUT.metric_namespace},error,service,step}}" in search
     assert f'MetricName="{CHECKOUT.failure_metric}"' in search
 
 
@@ -57,20 +51,3 @@ def test_the_dashboard_has_p50_and_p95_durations_of_every_outcome() -> None:
         (dimensions(row)["outcome"], row[-1]["stat"]) for row in metric_rows() if row[1] == CHECKOUT.duration_metric
     }
     assert durations == {(outcome, stat) for outcome in CHECKOUT.outcome_metrics for stat in ("p50", "p95")}
-
-
-def test_the_functions_emit_the_names_the_console_and_dashboard_read() -> None:
-    sources = "\n".join(path.read_text(encoding="utf-8") for path in HANDLERS.rglob("*.py"))
-    ends = dict(re.findall(r'on_transition="(\w+)",\s*ends_as=OrderStatus\.(\w+)', sources))
-    assert {outcome: metric for metric, outcome in ends.items()} == CHECKOUT.outcome_metrics
-    assert f'"{CHECKOUT.started_metric}"' in sources
-    assert CHECKOUT.failure_metric == STEP_FAILED
-    assert CHECKOUT.duration_metric == SAGA_DURATION
-
-
-def test_the_console_queries_the_saga_log_index_the_template_declares() -> None:
-    indexes = TEMPLATE["Resources"]["SagaLogTable"]["Properties"]["GlobalSecondaryIndexes"]
-    [index] = [index for index in indexes if index["IndexName"] == CHECKOUT.status_index]
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["status", "startedAt"]
-    assert TEMPLATE["Outputs"][CHECKOUT.saga_log_output]["Value"] == {"Ref": "SagaLogTable"}
-    assert TEMPLATE["Outputs"][CHECKOUT.state_machine_output]["Value"] == {"Ref": "CheckoutStateMachine"}

@@ -2,7 +2,7 @@
 PutRule and PutTargets converge a rule by name on its bus; a bus is created once by name.
 
 The local cloud stores them in moto, which delivers a bus's events to SQS targets; it runs the rate() schedules
-itself (local_cloud/schedules.py)."""
+itself (local_cloud/events/schedules.py)."""
 
 from __future__ import annotations
 

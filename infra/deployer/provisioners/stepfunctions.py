@@ -58,12 +58,13 @@ class StateMachineProvisioner(Provisioner):
             if key in properties:
                 settings[key[:1].lower() + key[1:]] = _camel(properties[key])
 
+        tags = tag_dict(properties.get("Tags"))
         arn = self._find(sfn, name)
         if arn is None:
-            tags = [{"key": k, "value": v} for k, v in tag_dict(properties.get("Tags")).items()]
-            arn = sfn.create_state_machine(name=name, definition=definition, type=machine_type, tags=tags, **settings)[
-                "stateMachineArn"
-            ]
+            listed = [{"key": k, "value": v} for k, v in tags.items()]
+            arn = sfn.create_state_machine(
+                name=name, definition=definition, type=machine_type, tags=listed, **settings
+            )["stateMachineArn"]
             action = "created"
         else:
             current = sfn.describe_state_machine(stateMachineArn=arn)
@@ -77,8 +78,22 @@ class StateMachineProvisioner(Provisioner):
             )
             if not same:
                 sfn.update_state_machine(stateMachineArn=arn, definition=definition, **settings)
-            action = "unchanged" if same else "updated"
+            retagged = self._retag(sfn, arn, tags)
+            action = "unchanged" if same and not retagged else "updated"
         return Result(ref=arn, action=action, attributes={"Arn": arn, "Name": name})
+
+    @staticmethod
+    def _retag(sfn: Any, arn: str, tags: dict[str, str]) -> bool:
+        """Make the state machine's tags the template's, as CloudFormation updates them in place; whether any
+        changed."""
+        current = {tag["key"]: tag["value"] for tag in sfn.list_tags_for_resource(resourceArn=arn)["tags"]}
+        stale = sorted(set(current) - set(tags))
+        changed = [{"key": k, "value": v} for k, v in tags.items() if current.get(k) != v]
+        if stale:
+            sfn.untag_resource(resourceArn=arn, tagKeys=stale)
+        if changed:
+            sfn.tag_resource(resourceArn=arn, tags=changed)
+        return bool(stale or changed)
 
     @staticmethod
     def _find(sfn: Any, name: str) -> str | None:

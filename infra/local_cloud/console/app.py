@@ -18,7 +18,16 @@ from werkzeug.wrappers import Request, Response
 from local_cloud.console import pages
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.emf_tail import EmfTail
-from local_cloud.console.sagas import DEFAULT_LIMIT, MAX_LIMIT, UnknownSaga, list_sagas, metrics, saga_detail
+from local_cloud.console.saga_kinds import SagaMachine, kinds_of
+from local_cloud.console.sagas import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    UnknownSaga,
+    list_sagas,
+    metrics,
+    saga_detail,
+    saga_machines,
+)
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOG = logging.getLogger(__name__)
@@ -65,7 +74,9 @@ class ConsoleMiddleware:
         if path in ("", "/"):
             if path == "":
                 return Response(status=308, headers={"Location": PREFIX + "/"})
-            return _html(pages.list_page(self._sagas(request), self._metrics(), request.args))
+            machines = saga_machines(self.reader)
+            rows, panels = self._sagas(request, machines), self._metrics(machines)
+            return _html(pages.list_page(rows, panels, kinds_of(machines), request.args))
         parts = path.strip("/").split("/")
         route: Callable[[list[str], Request], Response] | None = {
             "sagas": self._saga_page,
@@ -76,22 +87,22 @@ class ConsoleMiddleware:
 
     # ------------------------------------------------------------------ pages and API
     def _saga_page(self, parts: list[str], request: Request) -> Response:
-        if len(parts) != 3:
+        if len(parts) != 2:
             return _not_found()
         try:
-            detail = saga_detail(self.reader, *parts)
+            detail = saga_detail(self.reader, saga_machines(self.reader), *parts)
         except UnknownSaga as exc:
             return _html(pages.not_found_page(str(exc)), 404)
         return _html(pages.saga_page(detail))
 
     def _api(self, parts: list[str], request: Request) -> Response:
         if parts == ["sagas"]:
-            return _json({"items": self._sagas(request)})
+            return _json({"items": self._sagas(request, saga_machines(self.reader))})
         if parts == ["metrics"]:
-            return _json({"panels": self._metrics()})
-        if len(parts) == 4 and parts[0] == "sagas":
+            return _json({"panels": self._metrics(saga_machines(self.reader))})
+        if len(parts) == 3 and parts[0] == "sagas":
             try:
-                return _json(saga_detail(self.reader, *parts[1:]))
+                return _json(saga_detail(self.reader, saga_machines(self.reader), *parts[1:]))
             except UnknownSaga as exc:
                 return _json({"message": str(exc)}, 404)
         return _not_found()
@@ -103,7 +114,7 @@ class ConsoleMiddleware:
         mimetype = mimetypes.guess_type(found)[0] or "application/octet-stream"
         return Response(Path(found).read_bytes(), mimetype=mimetype)
 
-    def _sagas(self, request: Request) -> list[dict[str, Any]]:
+    def _sagas(self, request: Request, machines: list[SagaMachine]) -> list[dict[str, Any]]:
         args = request.args
         try:
             limit = min(MAX_LIMIT, max(1, int(args.get("limit", DEFAULT_LIMIT))))
@@ -111,14 +122,15 @@ class ConsoleMiddleware:
             limit = DEFAULT_LIMIT
         return list_sagas(
             self.reader,
+            machines,
             status=args.get("status", ""),
             kind=args.get("kind", ""),
             text=args.get("q", ""),
             limit=limit,
         )
 
-    def _metrics(self) -> list[dict[str, Any]]:
-        return metrics(self.emf)
+    def _metrics(self, machines: list[SagaMachine]) -> list[dict[str, Any]]:
+        return metrics(self.reader, self.emf, machines)
 
 
 def _host_name(host: str) -> str:

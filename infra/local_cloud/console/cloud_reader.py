@@ -3,7 +3,6 @@ console sees exactly what ``awslocal`` would, and touches no moto internals. Rea
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
@@ -11,8 +10,6 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from deployer.outputs import PARAMETER_PREFIX, stack_name_of
 
 _CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=10)
 _DESERIALIZER = TypeDeserializer()
@@ -40,18 +37,6 @@ class CloudReader:
                 )
             return self._clients[service]
 
-    # ------------------------------------------------------------------ stacks
-    def stack_outputs(self) -> dict[str, dict[str, str]]:
-        """stack name -> its outputs, for every stack the deployer deployed here."""
-        stacks: dict[str, dict[str, str]] = {}
-        pages = self.client("ssm").get_paginator("get_parameters_by_path")
-        for page in pages.paginate(Path=PARAMETER_PREFIX.rstrip("/"), Recursive=True):
-            for parameter in page["Parameters"]:
-                name = stack_name_of(parameter["Name"])
-                if name is not None:
-                    stacks[name] = {str(k): str(v) for k, v in json.loads(parameter["Value"]).items()}
-        return stacks
-
     # ------------------------------------------------------------------ saga log
     def query_index(self, table: str, index: str, key: str, value: str, limit: int) -> list[Item]:
         response = self.client("dynamodb").query(
@@ -72,6 +57,24 @@ class CloudReader:
         return plain(response["Item"]) if "Item" in response else None
 
     # ------------------------------------------------------------------ Step Functions
+    def state_machines(self) -> list[tuple[str, str]]:
+        """(ARN, name) of every state machine."""
+        pages = self.client("stepfunctions").get_paginator("list_state_machines")
+        return [
+            (str(machine["stateMachineArn"]), str(machine["name"]))
+            for page in pages.paginate()
+            for machine in page["stateMachines"]
+        ]
+
+    def tags(self, arn: str) -> dict[str, str]:
+        try:
+            found = self.client("stepfunctions").list_tags_for_resource(resourceArn=arn)["tags"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFound":  # deleted since it was listed
+                return {}
+            raise
+        return {str(tag["key"]): str(tag["value"]) for tag in found}
+
     def describe_state_machine(self, arn: str) -> dict[str, Any]:
         return dict(self.client("stepfunctions").describe_state_machine(stateMachineArn=arn))
 

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_cloud.emf import Datum, data_in
+from local_cloud.cloudwatch.emf import Datum, data_in
 
 LAMBDA_LOG_GROUPS = "/aws/lambda/"
 

@@ -45,6 +45,18 @@ def state_graph(definition: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def task_names(definition: dict[str, Any]) -> set[str]:
+    """The names of the Task states of a definition, those in Parallel branches and Map iterations included."""
+    names: set[str] = set()
+    for name, state in definition.get("States", {}).items():
+        if state.get("Type") == "Task":
+            names.add(name)
+        for branch in [*state.get("Branches", []), state.get("ItemProcessor"), state.get("Iterator")]:
+            if isinstance(branch, dict):
+                names |= task_names(branch)
+    return names
+
+
 def with_path(graph: dict[str, list[dict[str, Any]]], found: list[Visit], running: bool) -> dict[str, Any]:
     """Classes on the graph: `taken` for each state and edge the execution went through, `retried` where an
     attempt failed and a retry followed, `failed` where a Catch took the saga away (or an uncaught error

@@ -1,7 +1,7 @@
 """One execution's history (GetExecutionHistory events) as the states it visited: when each was entered and
 left, every attempt of its task (retries included) and how each ended, and where the saga failed.
 
-The checkout state machine has no Parallel or Map state, so events belong to the last state entered."""
+Parallel and Map states are not expanded: events belong to the last state entered."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The console's metrics panel from EMF data: sagas per outcome, failed steps per step and error, and saga
-duration percentiles per outcome, from the same metric names the CloudWatch dashboard of template.yaml uses."""
+duration percentiles per outcome, from the metric names the kind's state machines name in their tags."""
 
 from __future__ import annotations
 
@@ -8,33 +8,39 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from local_cloud.cloudwatch.emf import Datum
 from local_cloud.console.saga_kinds import SagaKind
-from local_cloud.emf import Datum
 
 
-def summarize(kind: SagaKind, found: Iterable[Datum]) -> dict[str, Any]:
+def summarize(kind: SagaKind, steps: set[str], found: Iterable[Datum]) -> dict[str, Any]:
+    """`steps`: the kind's steps; failures of other steps (another kind's, in the same namespace) are not its."""
     counts: Counter[str] = Counter()
     failures: Counter[tuple[str, str]] = Counter()
     durations: defaultdict[str, list[float]] = defaultdict(list)
     for datum in found:
-        if datum.namespace != kind.metrics_namespace:
+        if datum.namespace != kind.metric_namespace:
             continue
         if datum.name == kind.failure_metric:
-            failures[(datum.dimension("step") or "?", datum.dimension("error") or "?")] += int(sum(datum.values))
+            step = datum.dimension("step") or "?"
+            if step in steps:
+                failures[(step, datum.dimension("error") or "?")] += int(sum(datum.values))
         elif datum.name == kind.duration_metric:
             durations[datum.dimension("outcome") or "?"].extend(datum.values)
         else:
             counts[datum.name] += int(sum(datum.values))
     return {
         "kind": kind.name,
-        "namespace": kind.metrics_namespace,
+        "namespace": kind.metric_namespace,
         "started": counts[kind.started_metric],
         "outcomes": {outcome: counts[metric] for outcome, metric in kind.outcome_metrics.items()},
+        "outcomeRoles": {outcome: kind.status_role(outcome) for outcome in kind.outcomes},
         "failures": [
             {"step": step, "error": error, "count": count}
             for (step, error), count in sorted(failures.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "durations": {
+        "durations": None
+        if kind.duration_metric is None
+        else {
             outcome: {
                 "count": len(values),
                 "p50": percentile(values, 50),

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from local_cloud.console.saga_kinds import KINDS
+from local_cloud.console.saga_kinds import SagaKind
 
+# A saga without a saga-log record is shown with its execution's status.
+_EXECUTION_ROLES = {"RUNNING": "in-progress", "SUCCEEDED": "succeeded"}
 _GRAPH = """<div id="graph" aria-label="state machine graph"></div>
 <p class="legend"><span class="key taken">path taken</span><span class="key retried">retried</span>
 <span class="key failed">failed here</span><span class="key current">running now</span></p>"""
-_STATUSES = list(dict.fromkeys(status for kind in KINDS for status in kind.statuses))
 
 
 def _page(title: str, body: str, page: str, api: str = "") -> str:
@@ -28,10 +29,13 @@ def _page(title: str, body: str, page: str, api: str = "") -> str:
 </body></html>"""
 
 
-def list_page(rows: list[dict[str, Any]], panels: list[dict[str, Any]], args: Mapping[str, str]) -> str:
+def list_page(
+    rows: list[dict[str, Any]], panels: list[dict[str, Any]], kinds: list[SagaKind], args: Mapping[str, str]
+) -> str:
     status, kind, text = args.get("status", ""), args.get("kind", ""), args.get("q", "")
-    status_options = _options([("", "every status"), *((s, s) for s in _STATUSES)], status)
-    kind_options = _options([("", "every kind"), *((k.name, k.name) for k in KINDS)], kind)
+    statuses = dict.fromkeys(status for found in kinds for status in found.statuses)
+    status_options = _options([("", "every status"), *((s, s) for s in statuses)], status)
+    kind_options = _options([("", "every kind"), *((k.name, k.name) for k in kinds)], kind)
     body = f"""
 <section id="metrics">{metrics_html(panels)}</section>
 <section>
@@ -42,7 +46,7 @@ def list_page(rows: list[dict[str, Any]], panels: list[dict[str, Any]], args: Ma
 <input name="q" value="{escape(text)}" placeholder="saga id or customer" aria-label="search">
 <button type="submit">filter</button></form>
 <table id="sagas"><thead><tr><th>started</th><th>saga</th><th>kind</th><th>status</th><th>state</th>
-<th>failure</th><th>stack</th></tr></thead><tbody>{rows_html(rows)}</tbody></table>
+<th>failure</th><th>state machine</th></tr></thead><tbody>{rows_html(rows)}</tbody></table>
 </section>"""
     return _page("sagas", body, "list")
 
@@ -57,8 +61,8 @@ def rows_html(rows: Iterable[dict[str, Any]]) -> str:
             f"<td>{escape(str(row['startedAt']))}</td>"
             f'<td><a href="/_console/{escape(row["path"])}">{escape(row["sagaId"])}</a></td>'
             f"<td>{escape(row['kind'])} · {escape(str(row['coordination']))}</td>"
-            f'<td><span class="status {escape(str(row["status"]))}">{escape(str(row["status"]))}</span></td>'
-            f"<td>{escape(str(row['state']))}</td><td>{escape(failed)}</td><td>{escape(row['stack'])}</td></tr>"
+            f'<td><span class="status {escape(row["statusRole"])}">{escape(str(row["status"]))}</span></td>'
+            f"<td>{escape(str(row['state']))}</td><td>{escape(failed)}</td><td>{escape(row['stateMachine'])}</td></tr>"
         )
     return "".join(html) or '<tr><td colspan="7" class="empty">no sagas yet</td></tr>'
 
@@ -66,18 +70,14 @@ def rows_html(rows: Iterable[dict[str, Any]]) -> str:
 def metrics_html(panels: list[dict[str, Any]]) -> str:
     html = []
     for panel in panels:
+        roles = panel["outcomeRoles"]
         outcomes = "".join(
-            f'<div class="count"><span class="status {escape(o)}">{escape(o)}</span><b>{n}</b></div>'
+            f'<div class="count"><span class="status {escape(roles[o])}">{escape(o)}</span><b>{n}</b></div>'
             for o, n in panel["outcomes"].items()
         )
         failures = "".join(
             f"<tr><td>{escape(f['step'])}</td><td>{escape(f['error'])}</td><td>{f['count']}</td></tr>"
             for f in panel["failures"]
-        )
-        durations = "".join(
-            f"<tr><td>{escape(outcome)}</td><td>{d['count']}</td><td>{d['p50']:.0f} ms</td>"
-            f"<td>{d['p95']:.0f} ms</td></tr>"
-            for outcome, d in panel["durations"].items()
         )
         html.append(
             f"""<div class="panel" data-kind="{escape(panel["kind"])}">
@@ -85,10 +85,21 @@ def metrics_html(panels: list[dict[str, Any]]) -> str:
 <div class="counts"><div class="count"><span>started</span><b>{panel["started"]}</b></div>{outcomes}</div>
 <div class="tables"><table class="failures"><thead><tr><th>failed step</th><th>error</th><th>sagas</th></tr></thead>
 <tbody>{failures or '<tr><td colspan="3" class="empty">no failure</td></tr>'}</tbody></table>
-<table class="durations"><thead><tr><th>outcome</th><th>sagas</th><th>p50</th><th>p95</th></tr></thead>
-<tbody>{durations or '<tr><td colspan="4" class="empty">no saga ended yet</td></tr>'}</tbody></table></div></div>"""
+{durations_html(panel["durations"])}</div></div>"""
         )
     return "".join(html)
+
+
+def durations_html(durations: dict[str, dict[str, Any]] | None) -> str:
+    """Percentiles per outcome; nothing for a kind that has no duration metric."""
+    if durations is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(outcome)}</td><td>{d['count']}</td><td>{d['p50']:.0f} ms</td><td>{d['p95']:.0f} ms</td></tr>"
+        for outcome, d in durations.items()
+    )
+    return f"""<table class="durations"><thead><tr><th>outcome</th><th>sagas</th><th>p50</th><th>p95</th></tr></thead>
+<tbody>{rows or '<tr><td colspan="4" class="empty">no saga ended yet</td></tr>'}</tbody></table>"""
 
 
 def saga_page(detail: dict[str, Any]) -> str:
@@ -96,10 +107,11 @@ def saga_page(detail: dict[str, Any]) -> str:
     execution = detail["execution"] or {}
     saga_id = saga.get("sagaId") or execution.get("arn", "").rsplit(":", 1)[-1]
     status = str(saga.get("status") or execution.get("status") or "?")
+    role = saga.get("statusRole") or _EXECUTION_ROLES.get(status, "ended")
     api = f"/_console/api/{saga['path']}" if saga else ""
     body = f"""
 <h1>{escape(saga.get("kind", ""))} saga <code>{escape(saga_id)}</code>
-<span class="status {escape(status)}" id="saga-status">{escape(status)}</span></h1>
+<span class="status {escape(role)}" id="saga-status">{escape(status)}</span></h1>
 <p class="meta">state machine <code>{escape(detail["stateMachine"]["name"])}</code> ·
 execution {escape(str(execution.get("status", "none")))} · customer {escape(str(saga.get("customerId")))} ·
 started {escape(str(saga.get("startedAt") or execution.get("startDate")))}</p>

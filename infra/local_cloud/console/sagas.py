@@ -1,5 +1,6 @@
-"""The console's data: sagas listed from each stack's saga log (its `byStatus` index, newest first), one
-saga with its state machine graph, path, timings and failure, and the metrics panel."""
+"""The console's data: the state machines that coordinate sagas (from their tags), sagas listed from each one's
+saga log (its status index, newest first), one saga with its state machine graph, path, timings and failure, and
+one metrics panel per saga kind."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from local_cloud.console import graph, history, saga_log_history
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.emf_tail import EmfTail
 from local_cloud.console.metrics_panel import summarize
-from local_cloud.console.saga_kinds import KINDS, SagaKind, kind_named
+from local_cloud.console.saga_kinds import SagaMachine, kinds_of, saga_machine
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -21,22 +22,32 @@ class UnknownSaga(LookupError):
     pass
 
 
+def saga_machines(reader: CloudReader) -> list[SagaMachine]:
+    """Every state machine whose tags describe the sagas it coordinates, by name."""
+    found = [saga_machine(arn, name, reader.tags(arn)) for arn, name in reader.state_machines()]
+    return sorted((machine for machine in found if machine is not None), key=lambda machine: machine.name)
+
+
 def list_sagas(
-    reader: CloudReader, *, status: str = "", kind: str = "", text: str = "", limit: int = DEFAULT_LIMIT
+    reader: CloudReader,
+    machines: list[SagaMachine],
+    *,
+    status: str = "",
+    kind: str = "",
+    text: str = "",
+    limit: int = DEFAULT_LIMIT,
 ) -> list[dict[str, Any]]:
-    """The newest `limit` sagas of every stack (one query per status), optionally of one status or kind, whose
-    id or customer contains `text`. Text filters the newest `limit` of each status, not the whole log."""
+    """The newest `limit` sagas of every saga state machine (one query per status), optionally of one status or
+    kind, whose id or customer contains `text`. Text filters the newest `limit` of each status, not the whole log."""
     rows = []
-    for stack, outputs in sorted(reader.stack_outputs().items()):
-        for saga_kind in KINDS:
-            if kind and saga_kind.name != kind:
+    for machine in machines:
+        if kind and machine.kind.name != kind:
+            continue
+        for wanted in machine.kind.statuses:
+            if status and wanted != status:
                 continue
-            table = outputs.get(saga_kind.saga_log_output)
-            if table is None or saga_kind.state_machine_output not in outputs:
-                continue
-            for wanted in [status] if status else saga_kind.statuses:
-                for item in reader.query_index(table, saga_kind.status_index, "status", wanted, limit):
-                    rows.append(summary(stack, saga_kind, item))
+            for item in reader.query_index(machine.log_table, machine.status_index, "status", wanted, limit):
+                rows.append(summary(machine, item))
     needle = text.strip().lower()
     if needle:
         rows = [row for row in rows if needle in row["sagaId"].lower() or needle in (row["customerId"] or "").lower()]
@@ -44,47 +55,46 @@ def list_sagas(
     return rows[:limit]
 
 
-def summary(stack: str, kind: SagaKind, item: dict[str, Any]) -> dict[str, Any]:
+def summary(machine: SagaMachine, item: dict[str, Any]) -> dict[str, Any]:
     return {
-        "stack": stack,
-        "kind": kind.name,
+        "stateMachine": machine.name,
+        "kind": machine.kind.name,
         "coordination": item.get("coordination", "orchestration"),
         "sagaId": item["sagaId"],
         "customerId": item.get("customerId"),
         "status": item.get("status"),
+        "statusRole": machine.kind.status_role(str(item.get("status"))),
         "state": item.get("state"),
         "startedAt": item.get("startedAt"),
         "updatedAt": item.get("updatedAt"),
         "failure": item.get("failure"),
         "compensationFailure": item.get("compensationFailure"),
-        "path": f"sagas/{stack}/{kind.name}/{item['sagaId']}",
+        "path": f"sagas/{machine.name}/{item['sagaId']}",
     }
 
 
-def saga_detail(reader: CloudReader, stack: str, kind_name: str, saga_id: str) -> dict[str, Any]:
+def saga_detail(reader: CloudReader, machines: list[SagaMachine], machine_name: str, saga_id: str) -> dict[str, Any]:
     """One saga: its saga-log summary, its execution, the state machine graph with the path taken, the time
     spent in each state (retries included) and where it failed. UnknownSaga if neither log nor execution has it."""
-    kind = kind_named(kind_name)
-    outputs = reader.stack_outputs().get(stack)
-    if kind is None or outputs is None or kind.state_machine_output not in outputs:
-        raise UnknownSaga(f"no {kind_name} sagas in stack {stack}")
-    item = reader.get_item(outputs[kind.saga_log_output], {"sagaId": saga_id})
-    state_machine_arn = outputs[kind.state_machine_output]
-    execution_arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{saga_id}"
+    machine = next((machine for machine in machines if machine.name == machine_name), None)
+    if machine is None:
+        raise UnknownSaga(f"no state machine {machine_name} coordinates sagas")
+    item = reader.get_item(machine.log_table, {"sagaId": saga_id})
+    execution_arn = machine.arn.replace(":stateMachine:", ":execution:") + f":{saga_id}"
     execution = reader.describe_execution(execution_arn)
     if item is None and execution is None:
-        raise UnknownSaga(f"no {kind_name} saga {saga_id} in stack {stack}")
+        raise UnknownSaga(f"no {machine.kind.name} saga {saga_id} in {machine_name}")
     events = reader.execution_history(execution_arn) if execution else []
     visited = history.visits(events)
     running = execution is not None and execution["status"] == _RUNNING
     drawn = None
     if execution is not None:  # a choreographed saga has no execution: no graph, its saga log only
-        definition = json.loads(reader.describe_state_machine(state_machine_arn)["definition"])
+        definition = json.loads(reader.describe_state_machine(machine.arn)["definition"])
         drawn = graph.with_path(graph.state_graph(definition), visited, running)
     origin = events[0]["timestamp"] if events else None
     return {
-        "saga": summary(stack, kind, item) if item else None,
-        "stateMachine": {"arn": state_machine_arn, "name": state_machine_arn.rsplit(":", 1)[-1]},
+        "saga": summary(machine, item) if item else None,
+        "stateMachine": {"arn": machine.arn, "name": machine.name},
         "execution": None
         if execution is None
         else {
@@ -110,7 +120,15 @@ def _states_and_failures(
     }
 
 
-def metrics(tail: EmfTail) -> list[dict[str, Any]]:
-    """One panel per saga kind, from every Lambda log group's EMF lines."""
+def metrics(reader: CloudReader, tail: EmfTail, machines: list[SagaMachine]) -> list[dict[str, Any]]:
+    """One panel per saga kind, from every Lambda log group's EMF lines. Kinds may share a namespace and a
+    failure metric: a kind's failures are those of the steps (Task states) of its own state machines."""
     found = tail.data()
-    return [summarize(kind, found) for kind in KINDS]
+    panels = []
+    for kind in kinds_of(machines):
+        steps: set[str] = set()
+        for machine in machines:
+            if machine.kind == kind:
+                steps |= graph.task_names(json.loads(reader.describe_state_machine(machine.arn)["definition"]))
+        panels.append(summarize(kind, steps, found))
+    return panels

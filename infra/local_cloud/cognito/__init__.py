@@ -1,0 +1,1 @@
+"""Cognito user pools as API Gateway's authorizer checks their ID tokens."""

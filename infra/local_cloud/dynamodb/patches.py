@@ -1,0 +1,369 @@
+"""DynamoDB in moto (pinned: 5.2.5), made atomic and O(touched items) per transaction.
+
+1. ``DynamoHandler.call_action``: every DynamoDB request runs under one lock (and then keeps the GSI
+   indexes of gsi_index current), metered as AWS would bill it (usage). moto's server serves each
+   request on its own thread and a conditional write is a read, a check and a write in Python: two
+   concurrent ``available >= :q`` decrements could both pass their check. DynamoDB makes each request
+   (and each transaction) atomic; so does this lock.
+2. ``DynamoDBBackend.transact_write_items``: moto backs up every table a transaction touches with
+   ``copy.deepcopy(table)`` before each of its operations, so a transaction costs O(items stored) and slows
+   down as items pile up (about 50 ms for 3 items over tables of 500, docs/local-cloud-seams.md). Here the
+   transaction snapshots only the items it names and restores those on failure; the table copies become
+   the tables themselves (so moto's own rollback is a no-op). Safe under the lock of (1). The stream records
+   its writes added before the failing item are dropped too: on AWS a cancelled transaction streams nothing.
+3. ``UpdateExpressionParser.make``: an update expression is tokenised and parsed twice per UpdateItem
+   (once to check its placeholders, once to run it), ~0.6 ms each for a transition appended to a log. The AST
+   is cached per expression text: every user either only reads it or works on its own deep copy (the validator).
+4. ``DynamoResult`` serialisation: moto builds every DynamoDB response through its generic, model-driven
+   serializer, attribute by attribute (most of a GetItem's server time for an item holding a list of maps). A
+   DynamoDB result is already in its wire form (AttributeValue maps); when it holds only JSON types and
+   only the operation's output members, it is written with ``json.dumps``; anything else (binary values,
+   timestamps, a pretty-printing setting) still goes through moto's serializer.
+5. ``UpdateExpressionValidator.validate``: ten passes over the expression's AST per UpdateItem (two for a
+   new item). Three of them are checks that depend only on the expression, its attribute names and the
+   table's key attributes (at most one clause of each kind, no overlapping paths, no key update), and one
+   of those is quadratic in the AST. Once they passed for a given parsed expression (see 3), names and
+   keys, later validations skip them; the passes that read values and the item always run.
+6. GSI queries answered from a sorted index: see gsi_index.
+7. ``validators.deepcopy``: every UpdateItem's validator starts with ``copy.deepcopy`` of the cached AST
+   (see 3), the largest single cost of an UpdateItem in the server (about an eighth of its time under load,
+   measured with py-spy). An AST node holds only its ``type`` (a string), its ``children`` and its
+   ``parent``: the copy clones nodes directly and hands anything else to ``copy.deepcopy``, so the result
+   is the same tree, its parent links pointing into the copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+import threading
+import types
+from collections.abc import Collection
+from typing import Any
+
+from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
+from local_cloud.dynamodb.usage import metered
+from local_cloud.seams import (
+    Installation,
+    SeamChanged,
+    install_each,
+    is_ours,
+    replace,
+    require_signature,
+    require_source,
+)
+
+# Re-entrant: a patched transaction calls the backend's own put/update/delete.
+DYNAMODB_LOCK = threading.RLock()
+_no_table_copies = threading.local()
+
+
+def install_request_lock() -> Installation:
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.__dict__.get("call_action")
+    if original is None:
+        raise SeamChanged("moto.dynamodb.responses.DynamoHandler.call_action is gone: moto changed this seam")
+    require_signature(original, ["self"], "DynamoHandler.call_action")
+
+    def call_action(self: Any) -> Any:
+        with DYNAMODB_LOCK:
+            IN_REQUEST.active = True
+            try:
+                return metered(self, lambda: original(self))
+            finally:
+                IN_REQUEST.active = False
+                INDEXES.after_request(self)
+
+    return Installation([replace(DynamoHandler, "call_action", call_action)])
+
+
+class _CopyModule(types.ModuleType):
+    """Stands in for the ``copy`` module inside moto.dynamodb.models: ``deepcopy(table)`` returns the table
+    itself while a patched transaction runs on this thread; everything else is the real ``copy``."""
+
+    def __init__(self, table_class: type) -> None:
+        super().__init__("copy")
+        self._table_class = table_class
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if isinstance(value, self._table_class) and getattr(_no_table_copies, "active", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def install_item_level_transactions() -> Installation:
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+    require_signature(original, ["self", "transact_items"], "DynamoDBBackend.transact_write_items")
+    require_source(
+        original,
+        [
+            "original_table_state[table_name] = copy.deepcopy(self.tables[table_name])",
+            "self.tables[table_name] = original_table_state[table_name]",
+        ],
+        "DynamoDBBackend.transact_write_items",
+    )
+    if getattr(models, "copy", None) is not copy and not isinstance(getattr(models, "copy", None), _CopyModule):
+        raise SeamChanged("moto.dynamodb.models no longer uses the copy module: moto changed this seam")
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with DYNAMODB_LOCK:
+            saved = _snapshot(self, transact_items)
+            streamed = _stream_lengths(saved)
+            _no_table_copies.active = True
+            try:
+                original(self, transact_items)
+            except BaseException:
+                _restore(self, saved)
+                _unstream(streamed)
+                raise
+            finally:
+                _no_table_copies.active = False
+
+    return Installation(
+        [
+            replace(models, "copy", _CopyModule(Table)),
+            replace(DynamoDBBackend, "transact_write_items", transact_write_items),
+        ]
+    )
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+    """(table, hash key, range key, deep copy of the item or None) for every item the transaction names."""
+    saved = []
+    for entry in transact_items:
+        for op_type, op in entry.items():
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue  # moto raises for it before anything is written
+            key = _key_of(table, op_type, op)
+            if key is None:
+                continue
+            try:
+                hash_key, range_key = backend.get_keys_value(table, key)
+                item = table.get_item(hash_key, range_key)
+            except Exception:  # an invalid key: moto rejects that operation without writing it
+                continue
+            saved.append((table, hash_key, range_key, copy.deepcopy(item)))
+    return saved
+
+
+def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
+    if op_type != "Put":
+        key = op.get("Key")
+        return key if isinstance(key, dict) else None
+    attrs = op.get("Item") or {}
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    if not all(name in attrs for name in names):
+        return None
+    return {name: attrs[name] for name in names}
+
+
+def _stream_lengths(saved: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, int]]:
+    """Each touched table's stream shard and how many records it holds before the transaction."""
+    shards = {id(shard): shard for table, *_ in saved if (shard := getattr(table, "stream_shard", None)) is not None}
+    return [(shard, len(shard.items)) for shard in shards.values()]
+
+
+def _unstream(streamed: list[tuple[Any, int]]) -> None:
+    """A cancelled transaction wrote nothing, so its stream has no record of it (moto's writes before the
+    failing item added some; under the lock, nothing else did since)."""
+    for shard, length in streamed:
+        del shard.items[length:]
+
+
+def _restore(backend: Any, saved: list[tuple[Any, Any, Any, Any]]) -> None:
+    for table, hash_key, range_key, item in reversed(saved):  # the first snapshot of a key is its original
+        if range_key is not None:
+            if item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+        elif item is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = item
+
+
+def install_fast_ast_copy() -> Installation:
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    node_class = getattr(ast_nodes, "Node")  # noqa: B009 - the module is untyped
+    require_source(node_class.__init__, ["self.type = ", "self.children = children", "self.parent = None"], "Node")
+    require_source(validators.Validator.__init__, ["self.node_to_validate = deepcopy(expression)"], "Validator")
+    current = getattr(validators, "deepcopy", None)
+    if current is not copy.deepcopy and not is_ours(current):
+        raise SeamChanged("moto.dynamodb.parsing.validators no longer uses copy.deepcopy: moto changed this seam")
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return clone_ast(value, node_class) if isinstance(value, node_class) else copy.deepcopy(value, memo)
+
+    return Installation([replace(validators, "deepcopy", deepcopy)])
+
+
+def clone_ast(node: Any, node_class: type) -> Any:
+    """A copy of the tree under the root `node`, as copy.deepcopy makes it; a node that is not a root (its
+    parent would be copied too) or that holds more state than moto 5.2.5's nodes is copied by deepcopy."""
+    if node.parent is not None:
+        return copy.deepcopy(node)
+    try:
+        return _clone(node, node_class, None)
+    except _NotPlain:
+        return copy.deepcopy(node)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _clone(node: Any, node_class: type, parent: Any) -> Any:
+    state = dict(node.__dict__)
+    if state.keys() != {"type", "children", "parent"}:
+        raise _NotPlain
+    clone = object.__new__(type(node))
+    children = state["children"]
+    if children is not None:
+        state["children"] = [
+            _clone(child, node_class, clone)
+            if isinstance(child, node_class)
+            else child
+            if isinstance(child, str | int | float | bool | type(None))
+            else copy.deepcopy(child)
+            for child in children
+        ]
+    state["parent"] = parent
+    clone.__dict__.update(state)
+    return clone
+
+
+def install_update_expression_cache() -> Installation:
+    from moto.dynamodb.parsing import expressions
+    from moto.dynamodb.parsing.validators import Validator
+
+    parser_class = getattr(expressions, "UpdateExpressionParser")  # noqa: B009 - the module is untyped
+
+    original = parser_class.make
+    require_signature(original, ["expression_str"], "UpdateExpressionParser.make")
+    require_source(Validator.__init__, ["self.node_to_validate = deepcopy(expression)"], "Validator.__init__")
+    cached = functools.lru_cache(maxsize=256)(original)
+
+    def make(cls: type, expression_str: str) -> Any:
+        return cached(expression_str) if cls is parser_class else original.__func__(cls, expression_str)
+
+    return Installation([replace(parser_class, "make", classmethod(make))])
+
+
+def install_static_check_cache() -> Installation:
+    from moto.dynamodb.parsing import validators
+
+    cls = validators.UpdateExpressionValidator
+    static = tuple(
+        getattr(validators, name)
+        for name in ("ActionCountValidator", "OverlappingPathsValidator", "UpdateHashRangeKeyValidator")
+    )
+    require_source(cls.get_ast_processors, [f"{kind.__name__}(" for kind in static], "get_ast_processors")
+    require_signature(
+        validators.Validator.__init__,
+        ["self", "expression", "expression_attribute_names", "expression_attribute_values", "item", "table"],
+        "Validator.__init__",
+    )
+    require_source(validators.Validator.validate, ["for processor in self.processors:"], "Validator.validate")
+    original_init = cls.__init__
+    original_validate = cls.validate
+    passed: dict[int, tuple[Any, set[tuple[Any, ...]]]] = {}  # id(AST) -> (AST, keeps the id unique; keys)
+
+    def init(self: Any, expression: Any, expression_attribute_names: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, expression, expression_attribute_names, *args, **kwargs)
+        names = frozenset((expression_attribute_names or {}).items())
+        self._local_cloud_static_key = (expression, (names, tuple(self.table.table_key_attrs)))
+
+    def validate(self: Any) -> Any:
+        expression, key = self._local_cloud_static_key
+        with DYNAMODB_LOCK:
+            seen = passed.get(id(expression))
+            checked = seen is not None and seen[0] is expression and key in seen[1]
+        if not checked:
+            node = original_validate(self)
+            with DYNAMODB_LOCK:
+                if len(passed) > 1024:
+                    passed.clear()
+                passed.setdefault(id(expression), (expression, set()))[1].add(key)
+            return node
+        node = self.node_to_validate
+        for processor in self.processors:
+            if not isinstance(processor, static):
+                node = processor.traverse(node)
+        return node
+
+    return Installation([replace(cls, "__init__", init), replace(cls, "validate", validate)])
+
+
+def install_fast_json_results() -> Installation:
+    from moto import settings
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoResult
+
+    if "execute_result" in DynamoResult.__dict__:
+        raise SeamChanged("DynamoResult now serialises itself: moto changed this seam")
+    require_signature(ActionResult.execute_result, ["self", "context"], "ActionResult.execute_result")
+
+    def execute_result(self: Any, context: Any) -> Any:
+        result, operation = self.result, context.operation_model
+        shape = operation.output_shape
+        if (
+            not settings.PRETTIFY_RESPONSES
+            and isinstance(result, dict)
+            and shape is not None
+            and result.keys() <= shape.members.keys()
+            and _plain_json(result)
+        ):
+            version = operation.service_model.metadata.get("jsonVersion", "1.0")
+            headers = {"Content-Type": f"application/x-amz-json-{version}"}
+            return operation.http.get("responseCode", 200), headers, json.dumps(result)
+        return ActionResult.execute_result(self, context)
+
+    return Installation([replace(DynamoResult, "execute_result", execute_result)])
+
+
+def _plain_json(value: Any) -> bool:
+    """Only str/bool/int/finite float, lists, and dicts with str keys, at any depth (no None, no bytes)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            if not all(type(key) is str for key in node):
+                return False
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif kind is float:
+            if not math.isfinite(node):
+                return False
+        elif kind not in (str, bool, int):
+            return False
+    return True
+
+
+def install_all(without: Collection[str] = ()) -> Installation:
+    return install_each(
+        {
+            "request_lock": install_request_lock,
+            "item_level_transactions": install_item_level_transactions,
+            "update_expression_cache": install_update_expression_cache,
+            "static_check_cache": install_static_check_cache,
+            "fast_json_results": install_fast_json_results,
+            "indexed_queries": install_indexed_queries,
+            "fast_ast_copy": install_fast_ast_copy,
+        },
+        without,
+    )

@@ -1,0 +1,24 @@
+"""Step Functions' seams on moto, installed together."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from local_cloud.seams import Installation, install_each
+from local_cloud.stepfunctions import client_cache, interpreter, lambda_errors, limits, parse_cache, start_execution
+
+
+def install_all(port: int | None = None, without: Collection[str] = ()) -> Installation:
+    """``port``: the server's, in server mode (the interpreter's own calls go there)."""
+    limits.check_state_size_quota()
+    return install_each(
+        {
+            "interpreter": lambda: interpreter.configure_moto(port),
+            "execution_names": start_execution.install_execution_names,
+            "sfn_client_cache": client_cache.install_sfn_client_cache,
+            "program_cache": parse_cache.install_program_cache,
+            "jsonpath_cache": parse_cache.install_jsonpath_cache,
+            "lambda_error_names": lambda_errors.install_lambda_error_names,
+        },
+        without,
+    )
