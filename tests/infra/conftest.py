@@ -66,7 +66,8 @@ def echo(event, context):
 def info(event, context):
     names = ["FOO", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
              "AWS_SECRET_ACCESS_KEY", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-             "AWS_LAMBDA_FUNCTION_TIMEOUT", "_HANDLER", "LAMBDA_TASK_ROOT", "PYTHONPATH"]
+             "AWS_LAMBDA_FUNCTION_TIMEOUT", "_HANDLER", "LAMBDA_TASK_ROOT", "PYTHONPATH", "AWS_LAMBDA_FUNCTION_VERSION",
+             "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE"]
     return {
         "env": {name: os.environ.get(name) for name in names},
         "cwd": os.getcwd(),

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from local_cloud.awslambda.runtime import FunctionSpec, InProcessRunner, LambdaRunner, WorkerPoolRunner
+from local_cloud.awslambda.types import reserved_variables
 from tests.infra.conftest import make_zip, pid_alive, wait_dead
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
@@ -51,6 +52,19 @@ def test_result_environment_and_context(runner: LambdaRunner, spec: Spec) -> Non
         "remaining_ms": body["context"]["remaining_ms"],
     }
     assert 6000 < body["context"]["remaining_ms"] <= 7000
+
+
+def test_both_runners_set_every_reserved_variable_over_the_functions_own(runner: LambdaRunner, spec: Spec) -> None:
+    reserved = reserved_variables(spec("info"), "any")
+    clashing = dict.fromkeys(reserved, "set by the function")
+
+    body = json.loads(runner.invoke(spec("info", environment={**clashing, "FOO": "bar"}), "{}").payload)
+
+    assert {name: body["env"][name] for name in reserved} == {
+        **reserved,
+        "AWS_LAMBDA_LOG_STREAM_NAME": body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"],
+    }
+    assert body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"].startswith(time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]")
 
 
 def test_event_round_trip(runner: LambdaRunner, spec: Spec) -> None:

@@ -26,7 +26,7 @@ from typing import Any, TextIO, cast
 from local_cloud.awslambda.code_store import CodeStore
 from local_cloud.awslambda.handler_call import Handler, HandlerLoadError, LambdaContext, call_handler, load_handler
 from local_cloud.awslambda.invocation_credentials import acting_as
-from local_cloud.awslambda.types import FunctionSpec, InvokeResult, exit_error
+from local_cloud.awslambda.types import FunctionSpec, InvokeResult, exit_error, reserved_variables
 
 
 class InProcessRunner:
@@ -110,19 +110,7 @@ class InProcessRunner:
             del sys.modules[name]
 
     def _variables(self, spec: FunctionSpec) -> dict[str, str]:
-        variables = {"AWS_SAM_LOCAL": "true", **spec.environment}
-        variables.update(
-            {
-                "AWS_REGION": spec.region,
-                "AWS_DEFAULT_REGION": spec.region,
-                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
-                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(spec.timeout_seconds)),
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
-                "_HANDLER": spec.handler,
-            }
-        )
+        variables = {"AWS_SAM_LOCAL": "true", **spec.environment, **reserved_variables(spec, "in-process")}
         if self.endpoint_url:  # under mock_aws no endpoint: boto3 must keep aiming at AWS's hosts
             variables.update(
                 {"AWS_ENDPOINT_URL": self.endpoint_url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}

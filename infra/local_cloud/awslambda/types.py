@@ -6,6 +6,7 @@ Stdlib only: the worker process imports this module too.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -89,3 +90,20 @@ def timeout_error(request_id: str, timeout_seconds: float) -> str:
 
 def exit_error(request_id: str, how: str) -> str:
     return error_payload("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with error: {how}")
+
+
+def reserved_variables(spec: FunctionSpec, log_stream: str) -> dict[str, str]:
+    """The variables Lambda sets in every execution environment, over the function's own (on AWS a function
+    cannot set these either): both runners use this one list."""
+    return {
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(spec.timeout_seconds)),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{spec.version}]{log_stream}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "_HANDLER": spec.handler,
+    }

@@ -25,7 +25,14 @@ from pathlib import Path
 
 from local_cloud.awslambda.code_store import CodeStore
 from local_cloud.awslambda.framing import PeerClosed, read_message, write_message
-from local_cloud.awslambda.types import FunctionSpec, InvokeResult, error_payload, exit_error, timeout_error
+from local_cloud.awslambda.types import (
+    FunctionSpec,
+    InvokeResult,
+    error_payload,
+    exit_error,
+    reserved_variables,
+    timeout_error,
+)
 
 _INFRA_DIR = str(Path(__file__).resolve().parents[2])
 # The init phase (interpreter start + handler import) has a limit of its own, not the handler's timeout.
@@ -245,20 +252,9 @@ class WorkerPoolRunner:
             }
         )
         env.update(spec.environment)
-        # Reserved variables: on AWS a function cannot set these either.
-        day = time.strftime("%Y/%m/%d", time.gmtime())
+        env.update(reserved_variables(spec, worker_id))
         env.update(
             {
-                "AWS_REGION": spec.region,
-                "AWS_DEFAULT_REGION": spec.region,
-                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
-                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(spec.timeout_seconds)),
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[{spec.version}]{worker_id}",
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "_HANDLER": spec.handler,
                 "LAMBDA_TASK_ROOT": str(code_dir),
                 "LAMBDA_RUNTIME_DIR": _INFRA_DIR,
                 # The deployed code first, so it is what runs; local_cloud's own dir last, for the
