@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ LOCAL_PARAMETERS = {
     "CompensationReservedConcurrency": "50",
     "ProtectData": "false",
     "EnableFaultInjection": "true",
+    "FaultPlanMaxAgeSeconds": "0",  # the steps read the fault plan at every call: a plan set holds at once
 }
 
 
@@ -116,14 +116,9 @@ def sku(deployed_stack: Stack) -> str:
 
 @pytest.fixture
 def faults(deployed_stack: Stack):
-    def set_plan(plan: dict[str, Any]) -> None:
-        deployed_stack.set_faults(plan)
-        if plan:
-            time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)
-
-    yield set_plan
+    """faults(plan): the stack's fault plan, which its steps read at every call (FaultPlanMaxAgeSeconds 0)."""
+    yield deployed_stack.set_faults
     deployed_stack.set_faults({})
-    time.sleep(2.1)
 
 
 def console_url(stack: Stack) -> str:
