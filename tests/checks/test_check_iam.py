@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from checks.check_iam import selected, statements, variants, without
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +43,7 @@ def test_removing_an_action_keeps_the_others_of_its_statement() -> None:
     assert len(removed.splitlines()) == len(lines)
 
 
+@pytest.mark.slow  # pytest processes
 def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Path) -> None:
     from checks.check_iam import Runner
 
@@ -67,6 +70,7 @@ def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Pat
     assert runs.read_text().split() == ["needs", "first", "needs"]
 
 
+@pytest.mark.slow  # pytest processes
 def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
 
@@ -105,6 +109,7 @@ def test_one_action_can_be_checked_alone() -> None:
     assert len(selected(_lines(), {"MarkCompensationFailedFunction"})) > len(chosen)
 
 
+@pytest.mark.slow  # pytest processes
 def test_the_choreographys_own_tests_run_before_its_remembered_failure(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
 

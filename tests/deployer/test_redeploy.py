@@ -115,15 +115,6 @@ def test_redeploys_update_in_place_and_keep_the_users_faults(project: Path) -> N
         assert deployer.read_outputs(stack_name=STACK, endpoint_url=None) == first_outputs
 
 
-def test_without_local_endpoint_the_api_url_has_the_aws_form(project: Path) -> None:
-    with mock_aws():
-        outputs = deployer.deploy(project / "template.yaml", endpoint_url=None, log=lambda _: None)
-        (api,) = client("apigateway").get_rest_apis()["items"]
-        assert outputs["ApiUrl"] == f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/v1"
-        # AWS's recommended retry timings are the template's defaults
-        assert retry_intervals(definition()) == {2}
-
-
 def test_api_paths_follow_the_template_on_redeploy(project: Path) -> None:
     with mock_aws():
         deployer.deploy(project / "template.yaml", endpoint_url=None, log=lambda _: None)
