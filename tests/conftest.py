@@ -25,9 +25,13 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
 
 # The folders whose every test is of a tier that `make test-fast` leaves out.
 FOLDER_MARKERS = {"e2e": "e2e", "infra": "server"}
-# The folders whose modules share one costly fixture wider than a module: one unit of work each.
-FOLDER_UNITS = {"statemachine"}  # one deployed stack (tests/statemachine/conftest.py, package scope)
-# The modules whose parametrized cases each build their own module fixture: one unit of work per case.
+# The modules (by path prefix) that share one costly fixture wider than a module: one unit of work each.
+SHARED_UNITS = {
+    "tests/statemachine/": "statemachine",  # one deployed stack (tests/statemachine/conftest.py, package scope)
+    "tests/e2e/test_operator_e2e.py": "e2e-slow-retry-stack",  # tests/e2e/conftest.py: slow_retry_stack
+    "tests/e2e/test_saga_timer_e2e.py": "e2e-slow-retry-stack",
+}
+# The modules whose parametrized cases each build their own module fixture: one unit of work per case (its tests).
 SPLIT_BY_CASE = {"tests/e2e/test_chaos_small.py"}  # a chaos round per coordination, a minute each
 
 
@@ -37,11 +41,14 @@ def _folder(nodeid: str) -> str:
 
 
 def work_unit(nodeid: str) -> str:
-    """What one xdist worker runs as a whole, in order: a module, a folder of FOLDER_UNITS, or a case."""
+    """What one xdist worker runs as a whole, in order: a module, modules of SHARED_UNITS, or a case."""
     module = nodeid.split("::")[0]
-    if _folder(nodeid) in FOLDER_UNITS:
-        return f"tests/{_folder(nodeid)}"
-    return nodeid if module in SPLIT_BY_CASE else module
+    for prefix, unit in SHARED_UNITS.items():
+        if module.startswith(prefix):
+            return unit
+    if module in SPLIT_BY_CASE and nodeid.endswith("]"):
+        return f"{module}[{nodeid.rsplit('[', 1)[1]}"  # the tests of one case share its module fixture
+    return module
 
 
 def _first(item: pytest.Item) -> int:

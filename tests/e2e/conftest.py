@@ -91,6 +91,25 @@ def deploy_beside(stack: Stack, template: Path, stack_name: str, **parameters: s
     return Stack(outputs, endpoint_url=endpoint)
 
 
+# A second stack's retries, as on AWS (the suite's stack retries every 1 s): tok_flaky's two retries wait 2 s, then 4 s.
+SLOW_RETRIES = {"RetryIntervalSeconds": "2", "RetryBackoffRate": "2", "StepMaxAttempts": "3"}
+SLOW_RETRY_STACK_BOUND = 5  # its StalledSagaSeconds
+
+
+@pytest.fixture(scope="session")
+def slow_retry_stack(deployed_stack: Stack) -> Stack:
+    """A stack beside the suite's whose steps wait out AWS's retry delays, so that a saga is held in a step's
+    retries for seconds (a saga caught running; a step retried for longer than the stall bound, 5 s). Its modules
+    are one unit of work (tests/conftest.py), so one worker deploys it once."""
+    return deploy_beside(
+        deployed_stack,
+        ROOT / "template.yaml",
+        "e2e-slow-retries",
+        **SLOW_RETRIES,
+        StalledSagaSeconds=str(SLOW_RETRY_STACK_BOUND),
+    )
+
+
 @pytest.fixture(scope="session")
 def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
     """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows."""
