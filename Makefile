@@ -103,9 +103,10 @@ outputs: $(VENV)/.installed
 	@$(PY) -m deployer outputs --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
 # ---------------------------------------------------------------- quality
-# The tiers (docs/testing.md). Both cores: pytest-xdist, each module (or group of modules sharing a stack) on one
-# worker (tests/conftest.py). TEST_WORKERS=0 runs in this process (one core).
-TEST_WORKERS ?= 2
+# The tiers (docs/testing.md). Every core: pytest-xdist, each module (or group of modules sharing a stack) on one
+# worker (tests/conftest.py); one worker more than cores, as a good part of the suite waits (retry delays, polls).
+# TEST_WORKERS=0 runs in this process (one core).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 FAST_TIERS := not e2e and not server and not slow
 

@@ -27,7 +27,12 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
 FOLDER_MARKERS = {"e2e": "e2e", "infra": "server"}
 # The modules (by path prefix) that share one costly fixture wider than a module: one unit of work each.
 SHARED_UNITS = {
-    "tests/statemachine/": "statemachine",  # one deployed stack (tests/statemachine/conftest.py, package scope)
+    # The state machine's modules share one deployed stack (tests/statemachine/conftest.py, package scope): two
+    # units, about as long, so that both workers run them; a worker that runs both one after the other deploys once.
+    "tests/statemachine/test_return_paths.py": "statemachine-returns",
+    "tests/statemachine/test_console_data.py": "statemachine-returns",
+    "tests/statemachine/test_sample_events.py": "statemachine-returns",
+    "tests/statemachine/": "statemachine-checkouts",
     "tests/e2e/test_operator_e2e.py": "e2e-slow-retry-stack",  # tests/e2e/conftest.py: slow_retry_stack
     "tests/e2e/test_saga_timer_e2e.py": "e2e-slow-retry-stack",
 }
@@ -52,10 +57,10 @@ def work_unit(nodeid: str) -> str:
 
 
 def _first(item: pytest.Item) -> int:
-    """Units that wait longest start first, so that no worker is left with a long one at the end."""
+    """Units that take longest start first, so that no worker is left with a long one at the end."""
     if item.get_closest_marker("slow"):
         return 0
-    if item.get_closest_marker("e2e"):
+    if item.get_closest_marker("e2e") or _folder(item.nodeid) == "statemachine":
         return 1
     return 2
 

@@ -16,6 +16,8 @@ import deployer
 from tests.deployer.conftest import ROOT, load_template
 from tests.deployer.test_redeploy import definition, retry_intervals
 
+pytestmark = pytest.mark.slow  # whole-template deploys, a few seconds each
+
 STACK = "prod"
 TABLES = [logical_id for logical_id, r in load_template()["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"]
 

@@ -16,6 +16,8 @@ import deployer
 from deployer.engine import prepare
 from tests.deployer.conftest import LOCAL_PARAMETERS, ROOT, STACK, load_template
 
+pytestmark = pytest.mark.slow  # whole-template deploys, a few seconds each
+
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 GLOBALS: dict[str, Any] = TEMPLATE["Globals"]["Function"]

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from moto import mock_aws
 
 import deployer
 from tests.deployer.conftest import LOCAL_PARAMETERS, STACK, load_template
+
+pytestmark = pytest.mark.slow  # whole-template deploys, a few seconds each
 
 
 def client(service: str) -> Any:
