@@ -25,9 +25,10 @@ PARAMETER_OVERRIDES ?=
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
-	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud)"
+	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud), both cores"
+	@echo "make test-fast the tiers that open no socket (unit, API and state machine in process): under a minute"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
-	@echo "make check-iam [RESOURCES=..] [ACTION=..]   remove each IAM policy statement in turn: a test must fail every time"
+	@echo "make check-iam [RESOURCES=..] [ACTION=..] [PARTS=4 [PART=n]]   remove each IAM policy statement in turn: a test must fail every time"
 	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers); saga console at /_console/"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
@@ -104,8 +105,15 @@ outputs: $(VENV)/.installed
 	@$(PY) -m deployer outputs --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
 # ---------------------------------------------------------------- quality
+# The tiers (docs/testing.md). Every core: pytest-xdist, each module (or group of modules sharing a stack) on one
+# worker (tests/conftest.py); one worker more than cores, as a good part of the suite waits (retry delays, polls).
+# TEST_WORKERS=0 runs in this process (one core).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+FAST_TIERS := not e2e and not server and not slow
+
 test: $(VENV)/.installed $(SAM_VENV)/.installed
-	@$(PY) -m pytest
+	@$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The console's browser tests (headless Chromium), keeping their screenshots in docs/ (the README shows them).
 screenshots: $(VENV)/.installed
@@ -115,12 +123,15 @@ check-catches: $(VENV)/.installed
 	@$(PY) -m checks.check_catches
 
 # Each policy statement of template.yaml in turn removed: a test must fail every time (30-60 minutes;
-# RESOURCES="ApiFunction ..." checks those resources' statements only).
+# RESOURCES="ApiFunction ..." checks those resources' statements only; PARTS=4 one quarter of the resources,
+# today's (the day of the year modulo 4; PART=n another): CI checks them all over four days).
 check-iam: $(VENV)/.installed
-	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION))
+	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION)) $(if $(PARTS),--parts $(PARTS)) \
+		$(if $(PART),--part $(PART))
 
-test-fast: $(VENV)/.installed
-	@$(PY) -m pytest tests/unit tests/saga_client -q
+# The inner loop: unit, in-process API and state machine tiers, and the other tests that open no socket.
+test-fast: $(VENV)/.installed $(SAM_VENV)/.installed
+	@$(PY) -m pytest $(XDIST) -q -m "$(FAST_TIERS)" $(PYTEST_ARGS)
 
 # The same checks run in CI (.ci/run) and, on the files a commit changes, as git hooks (.pre-commit-config.yaml).
 lint: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed

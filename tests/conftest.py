@@ -1,6 +1,15 @@
-"""Every suite talks to emulators only: fake credentials, one region, and never a real AWS endpoint."""
+"""Every suite talks to emulators only: fake credentials, one region, and never a real AWS endpoint.
+
+The tiers (docs/testing.md): a folder's tests get its tier's marker here, so that `make test-fast` can leave out
+`e2e` (the deployed stack on a local cloud server), `server` (servers and worker processes on local ports) and
+`slow` (a test marked so in its module). Under pytest-xdist (`make test`: `--dist loadscope`) each module is one
+unit of work, so a module's fixtures are built once, on one worker; the state machine's modules are one unit, as
+they share one deployed stack (tests/statemachine/conftest.py)."""
 
 import os
+from typing import Any
+
+import pytest
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="test",
@@ -13,3 +22,71 @@ os.environ.update(
 )
 for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(variable, None)
+
+# The folders whose every test is of a tier that `make test-fast` leaves out.
+FOLDER_MARKERS = {"e2e": "e2e", "infra": "server"}
+# The modules (by path prefix) that share one costly fixture wider than a module: one unit of work each.
+SHARED_UNITS = {
+    # The state machine's modules share one deployed stack (tests/statemachine/conftest.py, package scope): two
+    # units, about as long, so that both workers run them; a worker that runs both one after the other deploys once.
+    "tests/statemachine/test_return_paths.py": "statemachine-returns",
+    "tests/statemachine/test_console_data.py": "statemachine-returns",
+    "tests/statemachine/test_sample_events.py": "statemachine-returns",
+    "tests/statemachine/": "statemachine-checkouts",
+    "tests/e2e/test_operator_e2e.py": "e2e-slow-retry-stack",  # tests/e2e/conftest.py: slow_retry_stack
+    "tests/e2e/test_saga_timer_e2e.py": "e2e-slow-retry-stack",
+}
+# The modules whose parametrized cases each build their own module fixture: one unit of work per case (its tests).
+SPLIT_BY_CASE = {"tests/e2e/test_chaos_small.py"}  # a chaos round per coordination, a minute each
+
+
+def _folder(nodeid: str) -> str:
+    parts = nodeid.split("::")[0].split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+
+
+def work_unit(nodeid: str) -> str:
+    """What one xdist worker runs as a whole, in order: a module, modules of SHARED_UNITS, or a case."""
+    module = nodeid.split("::")[0]
+    for prefix, unit in SHARED_UNITS.items():
+        if module.startswith(prefix):
+            return unit
+    if module in SPLIT_BY_CASE and nodeid.endswith("]"):
+        return f"{module}[{nodeid.rsplit('[', 1)[1]}"  # the tests of one case share its module fixture
+    return module
+
+
+def _first(item: pytest.Item) -> int:
+    """Units that take longest start first, so that no worker is left with a long one at the end."""
+    if item.get_closest_marker("slow"):
+        return 0
+    if item.get_closest_marker("e2e") or _folder(item.nodeid) == "statemachine":
+        return 1
+    return 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = FOLDER_MARKERS.get(_folder(item.nodeid))
+        if marker:
+            item.add_marker(marker)
+    # Whole units are moved (never a module's tests apart from each other), in their collection order otherwise.
+    rank: dict[str, int] = {}
+    for item in items:
+        unit = work_unit(item.nodeid)
+        rank[unit] = min(rank.get(unit, 2), _first(item))
+    items.sort(key=lambda item: rank[work_unit(item.nodeid)])
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope`, with work_unit as the scope (xdist's own splits by module only; its loadgroup cannot
+    rename node ids under this pytest)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)

@@ -7,6 +7,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_FAULTS_PARAMETER = "/checkout-saga/faults"
+# README, fault injection: a change of the faults parameter takes effect within 2 s (template: FaultPlanMaxAgeSeconds).
+DEFAULT_FAULTS_MAX_AGE_SECONDS = 2
 
 
 class StepSettings(BaseModel):
@@ -20,6 +22,10 @@ class StepSettings(BaseModel):
     return_saga_log_table: str = Field(alias="RETURN_SAGA_LOG_TABLE", min_length=1)
     # Unset where the stack was deployed without fault injection (production): no faults, no SSM call.
     faults_parameter: str | None = Field(alias="FAULTS_PARAMETER", default=None)
+    # How long a step keeps the plan it read; 0 (the tests' stacks): read at every step, a change holds at once.
+    faults_max_age_seconds: int = Field(
+        alias="FAULTS_MAX_AGE_SECONDS", default=DEFAULT_FAULTS_MAX_AGE_SECONDS, ge=0, le=60
+    )
     # The KMS key that seals payment tokens (the API and ChargePayment only).
     payment_token_key: str | None = Field(alias="PAYMENT_TOKEN_KEY", default=None)
     # The choreography's outbox table (the API and the choreographed services only).

@@ -71,8 +71,10 @@ def _unparse(definition: dict[str, Any]) -> str:
 
 
 def _path_tests_pass(project: Path) -> bool:
+    # As `make test` runs them: one worker more than cores (tests/conftest.py shares the stack within a unit).
+    workers = ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadscope", "--no-loadscope-reorder"]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/statemachine", "-x", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "tests/statemachine", "-x", "-q", "-p", "no:cacheprovider", *workers],
         cwd=project,
         env={**os.environ, "PYTHONPATH": "functions:infra:."},
         capture_output=True,

@@ -13,6 +13,7 @@ The copy is a temporary directory, so the working tree is never modified, even i
 from __future__ import annotations
 
 import argparse
+import datetime
 import re
 import subprocess
 import sys
@@ -186,6 +187,30 @@ def selected(lines: list[str], resources: set[str], action: str = "") -> list[St
     ]
 
 
+def parts(lines: list[str], count: int) -> list[list[str]]:
+    """Every resource with statements, in `count` parts of about as many removals each (the most first, each into
+    the part with the fewest so far): `--parts` checks one part a day, so that all are checked over `count` days."""
+    removals: dict[str, int] = {}
+    for variant in variants(lines):
+        removals[variant.resource] = removals.get(variant.resource, 0) + 1
+    shares: list[list[str]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for resource in sorted(removals, key=lambda name: (-removals[name], name)):
+        smallest = sizes.index(min(sizes))
+        shares[smallest].append(resource)
+        sizes[smallest] += removals[resource]
+    return [sorted(share) for share in shares]
+
+
+def todays_part(count: int, today: datetime.date | None = None) -> int:
+    """The part to check today: the day of the year, modulo the number of parts."""
+    return _day_of_year(today) % count
+
+
+def _day_of_year(today: datetime.date | None = None) -> int:
+    return (today or datetime.date.today()).timetuple().tm_yday
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="check-iam", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -194,10 +219,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--action", default="", help="only the removal of this action (e.g. dynamodb:GetItem) from each statement"
     )
+    parser.add_argument(
+        "--parts",
+        type=int,
+        default=0,
+        help="check one of this many parts of the resources (CI: a part a day, all of them over that many days)",
+    )
+    parser.add_argument("--part", type=int, default=None, help="with --parts: this part (0-based); default: today's")
     arguments = parser.parse_args(argv)
     only = set(arguments.resources)
     root = Path(__file__).resolve().parents[2]
     lines = (root / TEMPLATE).read_text().splitlines(keepends=True)
+    if arguments.parts:
+        if only:
+            parser.error("give resources or --parts, not both")
+        part = todays_part(arguments.parts) if arguments.part is None else arguments.part
+        if not 0 <= part < arguments.parts:
+            parser.error(f"--part {part}: the parts are 0 to {arguments.parts - 1}")
+        only = set(parts(lines, arguments.parts)[part])
+        print(
+            f"check-iam: part {part} of 0-{arguments.parts - 1} (day {_day_of_year()} of the year): "
+            f"{', '.join(sorted(only))}",
+            flush=True,
+        )
     found = selected(lines, only, arguments.action)
     if only - {variant.resource for variant in found}:
         missing = sorted(only - {v.resource for v in found})

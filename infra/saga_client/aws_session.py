@@ -10,18 +10,25 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.loaders
+import botocore.session
 from localstack_client import config
 from localstack_client.session import Session as LocalStackSession
 
 # Emulators take any key; the local cloud makes test/test the account's administrator.
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+# botocore's service and endpoint models, read from disk once per process: each new session has a loader of its
+# own otherwise, and reads them again for its first client (about 100 ms for a DynamoDB resource).
+_MODELS = botocore.loaders.create_loader()
 
 
 def aws_session(endpoint_url: str | None, region: str = "us-east-1") -> Any:
     """A session whose ``client(service, **kwargs)`` and ``resource(service, **kwargs)`` reach ``endpoint_url``
     (None: the SDK's own endpoints). Raises ValueError if localstack-client would go elsewhere."""
     if endpoint_url is None:
-        return boto3.session.Session(region_name=region)
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _MODELS)
+        return boto3.session.Session(botocore_session=core, region_name=region)
     parts = urlsplit(endpoint_url)
     if parts.scheme != "http" or not parts.hostname or parts.port is None:
         raise ValueError(f"{endpoint_url!r}: an emulator endpoint is http://<host>:<port>")

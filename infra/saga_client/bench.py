@@ -26,6 +26,7 @@ from local_cloud.netutil import health
 from saga_client import bench_coordinations as coordinations
 from saga_client.api_client import CheckoutApi
 from saga_client.aws_session import aws_session
+from saga_client.bench_console import measure_console_list
 from saga_client.bench_cost import run_costs
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
 from saga_client.bench_growth import run_growth
@@ -51,6 +52,7 @@ class BenchOptions:
     runtime_calls: int = 200
     cold_starts: int = 5
     floor_sagas: int = 50
+    console_calls: int = 50  # reads of the saga console's list
     growth_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     growth_requests: int = 100
     coordinations: bool = True  # measure both coordinations side by side (README: two coordinations)
@@ -201,8 +203,11 @@ def run_phases(
         "saga_history_over_floor_p50": round(report["sequential"]["saga_history_ms"]["p50"] / floor_p50, 2),
     }
 
+    progress(f"[7b/9] saga console: {options.console_calls} reads of its list, which its page polls")
+    report["console"] = measure_console_list(endpoint, calls=options.console_calls)
+
     if options.coordinations:
-        progress("[7b/9] the two coordinations side by side")
+        progress("[7c/9] the two coordinations side by side")
         report["coordinations"] = coordinations.measure(
             api_url,
             token,

@@ -41,6 +41,9 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         ("end-to-end / floor, p50", report["orchestration"]["e2e_over_floor_p50"], "<=", E2E_OVER_FLOOR),
     ]
+    console = report.get("console")
+    if console:  # the list must answer well within the period its page polls it at
+        checks.append(("saga console list, p95 (ms)", console["list_ms"].get("p95"), "<=", console["poll_period_ms"]))
     iam = concurrent.get("iam_enforcement") or {}
     if "share_of_saga_cpu" in iam:
         checks.append(
@@ -127,6 +130,8 @@ def render_table(report: dict[str, Any]) -> str:
         ("end-to-end / floor (p50)", f"{orchestration['e2e_over_floor_p50']:.2f}"),
         ("  saga's own duration / floor (p50)", f"{orchestration['saga_history_over_floor_p50']:.2f}"),
     ]
+    if "console" in report:
+        rows.append(("saga console list (polled every 2 s), p50/p95", _ms(report["console"]["list_ms"], P50_P95)))
     rows += render_cost_rows(report.get("cost", {}))
     rows += render_sustained_rows(report.get("sustained", {}))
     for level in report.get("growth", {}).get("levels", []):

@@ -45,7 +45,6 @@ from saga_client.stack_data import StackData
 from saga_client.stored_data import collect, fingerprint
 
 REACTION_WAIT = 2.0  # an event delivered again to a choreographed saga: the time its services take to react
-FAULT_PLAN_DELAY = 2.2  # handlers re-read the plan at most every 2 s
 RESTOCK_SPACING = 0.5  # seconds between the deliveries of one batch, so they land while its sagas run
 STUCK_KINDS = ("tok_visa", "tok_declined", "out_of_stock", "unknown_sku")
 
@@ -174,7 +173,7 @@ class ChaosRun:
         self._phase(phase.split(" ")[0])
         self.stack.set_faults(plan)
         self.progress.note(phase)
-        time.sleep(FAULT_PLAN_DELAY)
+        time.sleep(self.stack.fault_plan_delay)  # until every step reads the new plan
 
     def _phase(self, name: str) -> None:
         """Time spent per phase (the report shows where a run's wall time goes)."""

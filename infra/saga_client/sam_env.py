@@ -21,6 +21,7 @@ VARIABLE_OUTPUTS = {
     "SAGA_LOG_TABLE": "SagaLogTableName",
     "IDEMPOTENCY_TABLE": "IdempotencyTableName",
     "FAULTS_PARAMETER": "FaultsParameterName",
+    "FAULTS_MAX_AGE_SECONDS": "FaultPlanMaxAgeSeconds",
     "STATE_MACHINE_ARN": "CheckoutStateMachineArn",
     "RETURNS_TABLE": "ReturnsTableName",
     "RETURN_SAGA_LOG_TABLE": "ReturnSagaLogTableName",

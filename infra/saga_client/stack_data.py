@@ -98,10 +98,17 @@ class StackData:
 
     # ------------------------------------------------------------------ data
     def set_faults(self, plan: dict[str, Any]) -> None:
-        """Write the fault plan (README: fault injection); handlers see it within 2 s."""
+        """Write the fault plan (README: fault injection); handlers see it within `fault_plan_delay` seconds."""
         self.client("ssm").put_parameter(
             Name=self.outputs["FaultsParameterName"], Value=json.dumps(plan), Type="String", Overwrite=True
         )
+
+    @property
+    def fault_plan_delay(self) -> float:
+        """Seconds after which every step sees a plan just written: the steps keep what they read for the stack's
+        FaultPlanMaxAgeSeconds (2 by default, 0 in the tests' stacks: no wait), plus a margin when they keep it."""
+        max_age = float(self.outputs.get("FaultPlanMaxAgeSeconds", "2"))
+        return max_age + 0.2 if max_age else 0.0
 
     def raw_available(self, skus: list[str]) -> dict[str, int]:
         """`available` as stored, without the Product model's `>= 0` check, so a negative value is seen, not

@@ -108,7 +108,9 @@ class Cloud:
             for kind in ("Checkout", "Return")
         )
         self.role.grant(self.physical())
-        self.__dict__.pop("stack", None)
+        if "stack" in self.__dict__:  # the same clients (building them costs), the new machines
+            self.stack.outputs.update(CheckoutStateMachineArn=self.state_machine_arn)
+            self.stack.outputs.update(ReturnStateMachineArn=self.return_state_machine_arn)
         return self.state_machine_arn, self.return_state_machine_arn
 
     def physical(self) -> dict[str, str]:

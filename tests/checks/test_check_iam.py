@@ -1,8 +1,11 @@
 """make check-iam's reading of template.yaml: which statements and actions it removes, and what it leaves."""
 
+import datetime
 from pathlib import Path
 
-from checks.check_iam import selected, statements, variants, without
+import pytest
+
+from checks.check_iam import parts, selected, statements, todays_part, variants, without
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +44,7 @@ def test_removing_an_action_keeps_the_others_of_its_statement() -> None:
     assert len(removed.splitlines()) == len(lines)
 
 
+@pytest.mark.slow  # pytest processes
 def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Path) -> None:
     from checks.check_iam import Runner
 
@@ -67,6 +71,7 @@ def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Pat
     assert runs.read_text().split() == ["needs", "first", "needs"]
 
 
+@pytest.mark.slow  # pytest processes
 def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
 
@@ -105,6 +110,7 @@ def test_one_action_can_be_checked_alone() -> None:
     assert len(selected(_lines(), {"MarkCompensationFailedFunction"})) > len(chosen)
 
 
+@pytest.mark.slow  # pytest processes
 def test_the_choreographys_own_tests_run_before_its_remembered_failure(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
 
@@ -124,3 +130,19 @@ def test_the_choreographys_own_tests_run_before_its_remembered_failure(tmp_path:
     runs.unlink()
     assert runner.failing_stage("PaymentsServiceFunction") == "end to end"
     assert runs.read_text().split() == [*theirs, "slow"]  # theirs first, then the remembered one: once each
+
+
+def test_the_parts_cover_every_resource_once_and_about_evenly() -> None:
+    lines = _lines()
+    removals = [v.resource for v in variants(lines)]
+    shares = parts(lines, 4)
+
+    assert sorted(resource for share in shares for resource in share) == sorted(set(removals))
+    sizes = [sum(removals.count(resource) for resource in share) for share in shares]
+    assert sum(sizes) == len(removals)
+    assert max(sizes) - min(sizes) <= max(removals.count(resource) for resource in set(removals))
+
+
+def test_each_day_of_a_cycle_checks_another_part() -> None:
+    start = datetime.date(2026, 12, 1)
+    assert [todays_part(4, start + datetime.timedelta(days=n)) for n in range(8)] == [3, 0, 1, 2, 3, 0, 1, 2]

@@ -14,6 +14,8 @@ from moto.server import ThreadedMotoServer
 
 from tests.deployer.conftest import ROOT
 
+pytestmark = pytest.mark.server  # a moto server on a free port, and `python -m deployer` processes
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -16,6 +16,8 @@ import deployer
 from deployer.engine import prepare
 from tests.deployer.conftest import LOCAL_PARAMETERS, ROOT, STACK, load_template
 
+pytestmark = pytest.mark.slow  # whole-template deploys, a few seconds each
+
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 GLOBALS: dict[str, Any] = TEMPLATE["Globals"]["Function"]
@@ -312,30 +314,6 @@ def test_traces_keep_no_results_or_exception_texts() -> None:
     assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
 
 
-def test_tables_are_retained_recoverable_and_protected_by_default() -> None:
-    with mock_aws():
-        deployer.deploy(ROOT / "template.yaml", stack_name="protected", endpoint_url=None, region="us-east-1")
-        dynamodb = client("dynamodb")
-        for logical_id, resource in of_type("AWS::DynamoDB::Table").items():
-            assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), logical_id
-            name = f"protected-{logical_id}"
-            assert dynamodb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
-            backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
-            assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-            with pytest.raises(dynamodb.exceptions.ClientError):
-                dynamodb.delete_table(TableName=name)
-        # Redeployed with ProtectData=false (as locally), the protection is lifted in place.
-        deployer.deploy(
-            ROOT / "template.yaml",
-            stack_name="protected",
-            endpoint_url=None,
-            region="us-east-1",
-            parameter_overrides={"ProtectData": "false"},
-        )
-        table = dynamodb.describe_table(TableName="protected-OrdersTable")["Table"]
-        assert table["DeletionProtectionEnabled"] is False
-
-
 def test_a_compensation_failure_alarms_to_the_alerts_topic(outputs: dict[str, str]) -> None:
     topic = outputs["AlertsTopicArn"]
     assert topic in {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
@@ -348,22 +326,6 @@ def test_a_compensation_failure_alarms_to_the_alerts_topic(outputs: dict[str, st
         "GreaterThanOrEqualToThreshold",
     )
     assert alarm["AlarmActions"] == [topic]
-
-
-def test_without_fault_injection_there_is_no_parameter_permission_or_variable() -> None:
-    # Deployed as on AWS by default (EnableFaultInjection=false)
-    with mock_aws():
-        outputs = deployer.deploy(ROOT / "template.yaml", stack_name="prod", endpoint_url=None, region="us-east-1")
-        assert "FaultsParameterName" not in outputs
-        lam, iam = client("lambda"), client("iam")
-        ours = [f for f in lam.list_functions()["Functions"] if f["FunctionName"].startswith("prod-")]
-        assert ours
-        for function in ours:
-            assert "FAULTS_PARAMETER" not in function.get("Environment", {}).get("Variables", {})
-            role = function["Role"].rsplit("/", 1)[1]
-            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
-                document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-                assert "ssm:" not in json.dumps(document), (function["FunctionName"], name)
 
 
 def test_the_stale_saga_sweep_is_scheduled(outputs: dict[str, str]) -> None:

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from moto import mock_aws
 
 import deployer
 from tests.deployer.conftest import LOCAL_PARAMETERS, STACK, load_template
+
+pytestmark = pytest.mark.slow  # whole-template deploys, a few seconds each
 
 
 def client(service: str) -> Any:
@@ -152,15 +155,6 @@ def test_a_state_machines_tags_follow_the_template_on_redeploy(project: Path) ->
         assert "saga:failure-metric" not in tags()
         assert tags()["saga:kind"] == "return"
         assert any(line.split()[:2] == ["updated", "AWS::StepFunctions::StateMachine"] for line in log)
-
-
-def test_without_local_endpoint_the_api_url_has_the_aws_form(project: Path) -> None:
-    with mock_aws():
-        outputs = deployer.deploy(project / "template.yaml", endpoint_url=None, log=lambda _: None)
-        (api,) = client("apigateway").get_rest_apis()["items"]
-        assert outputs["ApiUrl"] == f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/v1"
-        # AWS's recommended retry timings are the template's defaults
-        assert retry_intervals(definition()) == {2}
 
 
 def test_api_paths_follow_the_template_on_redeploy(project: Path) -> None:

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ LOCAL_PARAMETERS = {
     "CompensationReservedConcurrency": "50",
     "ProtectData": "false",
     "EnableFaultInjection": "true",
+    "FaultPlanMaxAgeSeconds": "0",  # the steps read the fault plan at every call: a plan set holds at once
 }
 
 
@@ -91,6 +91,25 @@ def deploy_beside(stack: Stack, template: Path, stack_name: str, **parameters: s
     return Stack(outputs, endpoint_url=endpoint)
 
 
+# A second stack's retries, as on AWS (the suite's stack retries every 1 s): tok_flaky's two retries wait 2 s, then 4 s.
+SLOW_RETRIES = {"RetryIntervalSeconds": "2", "RetryBackoffRate": "2", "StepMaxAttempts": "3"}
+SLOW_RETRY_STACK_BOUND = 5  # its StalledSagaSeconds
+
+
+@pytest.fixture(scope="session")
+def slow_retry_stack(deployed_stack: Stack) -> Stack:
+    """A stack beside the suite's whose steps wait out AWS's retry delays, so that a saga is held in a step's
+    retries for seconds (a saga caught running; a step retried for longer than the stall bound, 5 s). Its modules
+    are one unit of work (tests/conftest.py), so one worker deploys it once."""
+    return deploy_beside(
+        deployed_stack,
+        ROOT / "template.yaml",
+        "e2e-slow-retries",
+        **SLOW_RETRIES,
+        StalledSagaSeconds=str(SLOW_RETRY_STACK_BOUND),
+    )
+
+
 @pytest.fixture(scope="session")
 def console_sagas(deployed_stack: Stack) -> dict[str, dict[str, Any]]:
     """A confirmed and a declined (compensated) checkout through the API, finished: what the console shows, as
@@ -118,14 +137,9 @@ def sku(deployed_stack: Stack) -> str:
 
 @pytest.fixture
 def faults(deployed_stack: Stack):
-    def set_plan(plan: dict[str, Any]) -> None:
-        deployed_stack.set_faults(plan)
-        if plan:
-            time.sleep(2.1)  # the handlers re-read the plan at most every 2 s (README: fault injection)
-
-    yield set_plan
+    """faults(plan): the stack's fault plan, which its steps read at every call (FaultPlanMaxAgeSeconds 0)."""
+    yield deployed_stack.set_faults
     deployed_stack.set_faults({})
-    time.sleep(2.1)
 
 
 def console_url(stack: Stack) -> str:

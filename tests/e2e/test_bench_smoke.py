@@ -23,6 +23,7 @@ TINY = BenchOptions(
     runtime_calls=3,
     cold_starts=1,
     floor_sagas=2,
+    console_calls=3,
     growth_sizes=(20, 50),
     growth_requests=3,
     coordination_sagas=3,
@@ -83,6 +84,11 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     }
     assert orchestration["e2e_over_floor_p50"] > 0
 
+    console = report["console"]
+    _positive_summary(console["list_ms"], TINY.console_calls)
+    assert console["poll_period_ms"] == 2000
+    assert "saga console list, p95 (ms)" in {target["name"] for target in report["targets"]}
+
     growth = report["growth"]
     assert [level["sagas_stored"] for level in growth["levels"]] == list(TINY.growth_sizes)
     for level in growth["levels"]:
@@ -130,7 +136,7 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert sustained["memory_at_start"]["server_rss_mb"] > 10
     assert sustained["p50_last_over_first_window"] == 1.0
 
-    assert len(report["targets"]) == 10
+    assert len(report["targets"]) == 11
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
     fragments: tuple[str, ...] = (
@@ -141,5 +147,6 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         "IAM enforcement",
     )
     fragments += ("USD per 1,000", "DynamoDB requests by function", "sustained 2 s", "RSS at start", "targets:")
+    fragments += ("saga console list",)
     for fragment in fragments:
         assert fragment in table

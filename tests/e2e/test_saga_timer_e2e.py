@@ -1,34 +1,31 @@
-"""A choreographed saga's timer on the local cloud. A second stack, deployed beside the suite's own, with
-StalledSagaSeconds 5 and its minute sweep switched off, so that only the saga's timer can find it: the saga's
-OrderCreated is lost, and the saga is compensated about 5 s after it stopped, with nothing taken."""
+"""A choreographed saga's timer on the local cloud. A second stack (tests/e2e/conftest.py: slow_retry_stack),
+deployed beside the suite's own, with StalledSagaSeconds 5 and its minute sweep switched off, so that only the
+saga's timer can find it: the saga's OrderCreated is lost, and the saga is compensated about 5 s after it
+stopped, with nothing taken."""
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
 from checkout_saga.clock import parse_iso
 from checkout_saga.models import PaymentStatus, Product
-from tests.e2e.conftest import deploy_beside
+from tests.e2e.conftest import SLOW_RETRY_STACK_BOUND
 from tests.e2e.test_coordinations_e2e import checkout, checkout_losing_order_created
 from tests.e2e.test_saga_e2e import wait_for_order
 from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
-BOUND = 5  # StalledSagaSeconds of this stack
-# AWS's recommended retries (the suite's stack retries every 1 s): tok_flaky's two retries wait 2 s, then 4 s.
-RETRIES = {"RetryIntervalSeconds": "2", "RetryBackoffRate": "2", "StepMaxAttempts": "3"}
+BOUND = SLOW_RETRY_STACK_BOUND  # StalledSagaSeconds of this stack
 # How late after the bound the undo may start: the timer's whole seconds, the pollers, a loaded machine.
 LATENESS = 6
 
 
 @pytest.fixture(scope="module")
-def timer_only_stack(deployed_stack: Stack) -> Stack:
+def timer_only_stack(slow_retry_stack: Stack) -> Stack:
     """The stack whose stalled sagas only their timers can find: the minute sweep's schedule is disabled."""
-    stack = deploy_beside(deployed_stack, ROOT / "template.yaml", "e2e-timer", **RETRIES, StalledSagaSeconds=str(BOUND))
+    stack = slow_retry_stack
     sweeper = stack.client("lambda").get_function(FunctionName=stack.outputs["SweepStalledSagasFunctionName"])
     events = stack.client("events")
     schedules = events.list_rule_names_by_target(TargetArn=sweeper["Configuration"]["FunctionArn"])["RuleNames"]

@@ -99,6 +99,17 @@ def sleepy(event, context):
     return {"slept": event["seconds"], "pid": os.getpid()}
 
 
+def rendezvous(event, context):
+    # Waits until `parties` calls have arrived (a file each in `directory`): calls run one after another never meet.
+    open(os.path.join(event["directory"], str(os.getpid())), "w").close()
+    deadline = time.monotonic() + event["timeout"]
+    while len(os.listdir(event["directory"])) < event["parties"]:
+        if time.monotonic() > deadline:
+            return {"met": False, "pid": os.getpid()}
+        time.sleep(0.01)
+    return {"met": True, "pid": os.getpid()}
+
+
 def crash(event, context):
     os._exit(3)
 

@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
@@ -29,8 +30,14 @@ def _out():
 
 
 def partial(event, context):
-    # Fails the records whose body says so; the others succeed (ReportBatchItemFailures).
-    time.sleep(float(os.environ.get("DELAY", "0")))
+    # Fails the records whose body says so; the others succeed (ReportBatchItemFailures). With GATE set, it first
+    # waits for that file: a sender that waited for the consumer would still be waiting when the gate gives up.
+    if "GATE" in os.environ:
+        deadline = time.monotonic() + 8
+        while not os.path.exists(os.environ["GATE"]):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the gate never opened: the sender waited for this consumer")
+            time.sleep(0.01)
     failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
     for record in event["Records"]:
         if record["body"] != "poison":
@@ -107,8 +114,13 @@ def out(aws: Callable[[str], Any]) -> tuple[str, str]:
 
 
 def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dead_letter_queue(
-    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+    cloud: LocalCloud,
+    aws: Callable[[str], Any],
+    make_function: Callable[..., tuple[str, str]],
+    out: tuple[str, str],
+    tmp_path: Path,
 ) -> None:
+    gate = tmp_path / "gate"  # the consumer waits for it, and gives up (gate.missed) after 8 s
     dlq_url, dlq_arn = queue(aws, "dlq")
     url, arn = queue(
         aws,
@@ -118,17 +130,16 @@ def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dea
     )
     function, _ = make_function(
         "partial",
-        {"OUT": out[0], "DELAY": "1"},
+        {"OUT": out[0], "GATE": str(gate)},
         [(["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], arn), (["sqs:SendMessage"], out[1])],
     )
     aws("lambda").create_event_source_mapping(
         EventSourceArn=arn, FunctionName=function, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
     sqs = aws("sqs")
-    started = time.monotonic()
     for body in ["a", "poison", "b"]:
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    assert time.monotonic() - started < 1, "a sender must not wait for the consumer (it sleeps 1 s)"
+    gate.touch()  # only once the sends returned: a sender that waited for its consumer would have timed it out
 
     assert sorted(drain(aws, out[0], 2)) == ["a", "b"]  # the good ones were delivered once each
     deadline = time.monotonic() + 20
@@ -137,6 +148,7 @@ def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dea
     assert count(aws, dlq_url) == 1  # the poison, after maxReceiveCount receives
     assert count(aws, url) == 0
     assert drain(aws, out[0], 1, timeout=1) == []  # nothing delivered twice
+    assert not (tmp_path / "gate.missed").exists(), "a sender waited for the consumer"
 
 
 @pytest.mark.parametrize(

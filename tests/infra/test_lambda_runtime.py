@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import textwrap
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from local_cloud.awslambda.runtime import FunctionSpec, InProcessRunner, LambdaRunner, WorkerPoolRunner
+from local_cloud.awslambda.runtime import FunctionSpec, InProcessRunner, InvokeResult, LambdaRunner, WorkerPoolRunner
 from local_cloud.awslambda.types import reserved_variables
 from tests.infra.conftest import make_zip, pid_alive, wait_dead
 
@@ -197,10 +196,9 @@ def test_warm_reuse_and_cold_start(pool: WorkerPoolRunner, spec: Spec) -> None:
 def test_timeout_kills_and_replaces_the_worker(pool: WorkerPoolRunner, spec: Spec) -> None:
     warm = json.loads(pool.invoke(spec("sleepy", timeout_seconds=0.5), '{"seconds": 0}').payload)["pid"]
 
-    started = time.monotonic()
+    # A handler that would sleep 5 s: had the runner let it finish, the call would answer {"slept": 5}.
     result = pool.invoke(spec("sleepy", timeout_seconds=0.5), '{"seconds": 5}')
 
-    assert time.monotonic() - started < 2
     assert result.errored
     assert json.loads(result.payload) == {
         "errorType": "Sandbox.Timedout",
@@ -235,16 +233,18 @@ def test_new_code_or_environment_retires_old_workers(pool: WorkerPoolRunner, spe
     assert len(pool.worker_pids("fn-info")) == 1
 
 
-def test_parallel_calls_get_separate_workers(pool: WorkerPoolRunner, spec: Spec) -> None:
-    started = time.monotonic()
+def test_parallel_calls_get_separate_workers(pool: WorkerPoolRunner, spec: Spec, tmp_path: Path) -> None:
+    # Each call waits until all four have arrived: calls that ran one after another would never meet.
+    event = json.dumps({"directory": str(tmp_path), "parties": 4, "timeout": 30})
     with ThreadPoolExecutor(4) as executor:
-        results = list(executor.map(lambda _: pool.invoke(spec("sleepy"), '{"seconds": 0.5}'), range(4)))
-    elapsed = time.monotonic() - started
+        results = [
+            json.loads(r.payload) for r in executor.map(lambda _: pool.invoke(spec("rendezvous"), event), range(4))
+        ]
 
-    pids = {json.loads(r.payload)["pid"] for r in results}
+    assert [result["met"] for result in results] == [True] * 4  # they ran side by side
+    pids = {result["pid"] for result in results}
     assert len(pids) == 4
-    assert elapsed < 4 * 0.5  # they ran side by side
-    assert sorted(pool.worker_pids("fn-sleepy")) == sorted(pids)  # all kept warm
+    assert sorted(pool.worker_pids("fn-rendezvous")) == sorted(pids)  # all kept warm
 
 
 def test_workers_per_function_are_capped(spec: Spec) -> None:
@@ -313,20 +313,19 @@ def test_workers_exit_when_their_parent_dies(tmp_path: Path, handlers_zip: bytes
     assert all(wait_dead(pid) for pid in pids)
 
 
-def test_warm_overhead_is_small(pool: WorkerPoolRunner, spec: Spec) -> None:
-    """A warm call is a pipe round trip: no spawn, no import (the benchmark's target is <= 2 ms)."""
+def test_warm_calls_reuse_one_worker_and_answer_as_in_process(pool: WorkerPoolRunner, spec: Spec) -> None:
+    """A warm call is a pipe round trip to the same worker: no spawn, no import. How long it takes against an
+    in-process call is the benchmark's to measure (`make bench`: warm_invoke_overhead_ms, target <= 2 ms)."""
     in_process = InProcessRunner()
     try:
-        timings: dict[str, list[float]] = {"pool": [], "in-process": []}
+        answers: dict[str, list[InvokeResult]] = {"pool": [], "in-process": []}
         for name, target in (("pool", pool), ("in-process", in_process)):
-            target.invoke(spec("noop"), "{}")
-            for _ in range(200):
-                started = time.perf_counter()
-                target.invoke(spec("noop"), '{"x": 1}')
-                timings[name].append(time.perf_counter() - started)
-        overhead_ms = (statistics.median(timings["pool"]) - statistics.median(timings["in-process"])) * 1000
-        print(f"warm invoke overhead, worker pool vs in-process: {overhead_ms:.3f} ms (median of 200)")
-        assert overhead_ms < 2.0
+            answers[name] = [target.invoke(spec("noop"), json.dumps({"x": n})) for n in range(20)]
+        expected = [{"x": n} for n in range(20)]
+        assert [json.loads(r.payload) for r in answers["pool"]] == expected
+        assert [json.loads(r.payload) for r in answers["in-process"]] == expected
+        assert [r.init_duration_ms is None for r in answers["pool"]] == [False] + [True] * 19  # one cold start
+        assert len({r.worker_id for r in answers["pool"]}) == 1
         assert len(pool.worker_pids("fn-noop")) == 1
     finally:
         in_process.close()

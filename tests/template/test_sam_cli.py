@@ -47,6 +47,7 @@ def sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(SAM), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_sam_validate_lint_passes():
     result = sam("validate", "--lint", "--template-file", "template.yaml")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from local_cloud.netutil import free_port
+
+pytestmark = pytest.mark.server  # samlocal processes, calling a port nothing listens on
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMLOCAL = ROOT / ".venv-sam" / "bin" / "samlocal"

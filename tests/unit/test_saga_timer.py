@@ -1,11 +1,12 @@
 """A choreographed saga's timer on moto (tables from template.yaml, a real SQS queue): a saga idle for the bound is
 swept and its timer set again; one that moved is looked at again when it would be idle that long; one that ended
-is forgotten. A retried attempt keeps a saga from looking stalled."""
+is forgotten. A retried attempt keeps a saga from looking stalled. The timer and the sweeper never both compensate a
+saga: whichever writes second is refused and emits nothing."""
 
 from __future__ import annotations
 
 import json
-import time
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,13 +16,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from checkout_saga.choreography import saga_timer
+from checkout_saga.choreography import saga_timer, sweeper
 from checkout_saga.clock import iso, utc_now_iso
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
-from checkout_saga.dal.dynamodb_stalled_sagas import DynamoDBStalledSagas
+from checkout_saga.dal.dynamodb_stalled_sagas import DynamoDBStalledSagas, StalledSaga
 from checkout_saga.dal.outbox_starter import OutboxSagaStarter
-from checkout_saga.handlers.dependencies import reset_caches
+from checkout_saga.handlers.dependencies import aws_client, reset_caches
 from checkout_saga.logic.stalled_sagas import seconds_until_stalled
 from checkout_saga.models import OrderStatus, SagaState
 from tests.support.events import LambdaContextStub
@@ -111,6 +112,23 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     reset_caches()
 
 
+def spy_on_timer_sends(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The timer's SendMessage requests, recorded (and sent)."""
+    sends: list[dict[str, Any]] = []
+    original = aws_client  # what saga_timer calls: the project's cached client
+
+    class Recording:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        def send_message(self, **request: Any) -> Any:
+            sends.append(request)
+            return self._client.send_message(**request)
+
+    monkeypatch.setattr(saga_timer, "aws_client", lambda service: Recording(original(service)))
+    return sends
+
+
 def stalled_sagas_metric(output: str) -> list[float]:
     """The StalledSagas values of the EMF documents the handler printed."""
     documents = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"_aws"' in line]
@@ -142,19 +160,96 @@ def test_a_saga_idle_for_the_bound_is_swept_and_its_timer_set_again(
 def test_a_saga_that_moved_is_looked_at_again_when_it_would_be_idle_for_the_bound(
     cloud: Cloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("STALLED_AFTER_SECONDS", "2")
+    sends = spy_on_timer_sends(monkeypatch)
     cloud.start()
-    cloud.last_changed("o-1", seconds_ago=0.5)
-    sent = time.monotonic()
+    changed = cloud.last_changed("o-1", seconds_ago=10)  # the bound is 40 s
 
+    before = datetime.now(UTC)
     assert cloud.come_due() == {"batchItemFailures": []}
+    after = datetime.now(UTC)
 
     assert "o-1#SagaStalled#1" not in cloud.events()
     assert stalled_sagas_metric(capsys.readouterr().out) == [0.0]
     assert cloud.timers() == (0, 1)
-    message = cloud.sqs.receive_message(QueueUrl=cloud.queue_url, WaitTimeSeconds=5)["Messages"][0]
-    assert 1.0 <= time.monotonic() - sent < 3.5  # due 2 s after the change (whole seconds, rounded up)
-    assert json.loads(message["Body"])["detail"]["sagaId"] == "o-1"
+    [sent] = sends
+    assert json.loads(sent["MessageBody"])["detail"]["sagaId"] == "o-1"
+    # Due when the saga will have been idle for the bound (about 30 s), in whole seconds rounded up: exactly that
+    # for some instant of the call, whatever the machine's speed.
+    earliest, latest = (math.ceil(seconds_until_stalled(changed, at, 40)) for at in (after, before))
+    assert earliest <= sent["DelaySeconds"] <= latest
+    assert 29 <= earliest <= latest <= 30
+
+
+def test_when_the_sweeper_compensates_between_the_timers_read_and_its_write_the_timer_compensates_nothing(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a saga idle past the bound, which its timer has just read when the sweeper runs
+    seen = idle_past_the_bound(cloud)
+    sweeps: list[dict[str, Any]] = []
+
+    class SweeperRunsAfterTheRead(DynamoDBStalledSagas):
+        def get(self, saga_id: str) -> StalledSaga | None:
+            saga = super().get(saga_id)
+            sweeps.append(sweeper.handler({}, LambdaContextStub(function_name="SweepStalledSagas")))  # type: ignore[arg-type]
+            return saga
+
+    monkeypatch.setattr(
+        saga_timer, "stalled_sagas", lambda _settings: SweeperRunsAfterTheRead(cloud.table, cloud.outbox)
+    )
+
+    # When the timer comes due
+    assert cloud.come_due() == {"batchItemFailures": []}
+
+    # Then the sweeper compensated the saga, once, and the timer's sweep was refused: no second undo
+    assert sweeps == [{"swept": ["o-1"]}]
+    assert_compensated_once(cloud, seen)
+    assert stalled_sagas_metric(capsys.readouterr().out) == [1.0, 0.0]  # the sweeper's, then the timer's
+    assert cloud.timers() == (0, 1)  # the timer is set again, should the undo stall too
+
+
+def test_when_the_timer_compensates_between_the_sweepers_read_and_its_write_the_sweeper_compensates_nothing(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a saga idle past the bound, which the sweeper has just listed when its timer comes due
+    seen = idle_past_the_bound(cloud)
+    timers: list[dict[str, Any]] = []
+
+    class TimerComesDueAfterTheRead(DynamoDBStalledSagas):
+        def idle_since(self, cutoff: str) -> list[StalledSaga]:
+            found = super().idle_since(cutoff)
+            timers.append(cloud.come_due())
+            return found
+
+    monkeypatch.setattr(
+        sweeper, "stalled_sagas", lambda _settings: TimerComesDueAfterTheRead(cloud.table, cloud.outbox)
+    )
+
+    # When the sweeper runs
+    answer = sweeper.handler({}, LambdaContextStub(function_name="SweepStalledSagas"))  # type: ignore[arg-type]
+
+    # Then the timer compensated the saga, once, and the sweeper's sweep was refused: no second undo
+    assert timers == [{"batchItemFailures": []}]
+    assert answer == {"swept": []}
+    assert_compensated_once(cloud, seen)
+    assert stalled_sagas_metric(capsys.readouterr().out) == [1.0, 0.0]  # the timer's, then the sweeper's
+    assert cloud.timers() == (0, 1)
+
+
+def idle_past_the_bound(cloud: Cloud) -> str:
+    """Saga o-1, choreographed, its order created, unchanged for 41 s (the bound is 40): when it last changed."""
+    cloud.start()
+    cloud.saga_log.record("o-1", SagaState.ORDER_CREATED, utc_now_iso())
+    return cloud.last_changed("o-1", seconds_ago=41)
+
+
+def assert_compensated_once(cloud: Cloud, seen: str) -> None:
+    """One SagaStalled event (the undo's start), of round 1, and one sweep noted on the saga."""
+    assert sorted(cloud.events()) == ["o-1#CheckoutRequested#0", "o-1#SagaStalled#1"]
+    stalled = cloud.events()["o-1#SagaStalled#1"]
+    assert (stalled["context"]["failedStep"], stalled["context"]["failure"]["Error"]) == ("ReserveStock", "SagaStalled")
+    item = cloud.table.get_item(Key={"sagaId": "o-1"})["Item"]
+    assert item["sweeps"] == 1
+    assert item["updatedAt"] > seen
 
 
 @pytest.mark.parametrize("ended", [OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.COMPENSATION_FAILED])

@@ -49,8 +49,6 @@ from checkout_saga.settings import ApiSettings, StepSettings, load_settings
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
 
-FAULTS_MAX_AGE_SECONDS = 2  # README, fault injection: a change of the faults parameter takes effect within 2 s
-
 
 @dataclass(frozen=True)
 class Repositories:
@@ -194,7 +192,9 @@ def fault_injector(settings: StepSettings | None = None) -> FaultInjector:
     if settings.faults_parameter is None:  # deployed with EnableFaultInjection=false
         return FaultInjector({})
     try:
-        document = parameters.get_parameter(settings.faults_parameter, transform="json", max_age=FAULTS_MAX_AGE_SECONDS)
+        document = parameters.get_parameter(
+            settings.faults_parameter, transform="json", max_age=settings.faults_max_age_seconds
+        )
     except parameters.exceptions.TransformParameterError as exc:
         logger.warning("ignoring a fault plan that is not JSON", parameter=settings.faults_parameter, error=str(exc))
         return FaultInjector({})

@@ -7,7 +7,8 @@ The handler's boto3 calls then reach moto's in-process mocks. Differences from a
 - a package the process has already imported from elsewhere (e.g. ``functions/`` on the test
   PYTHONPATH) is the one that runs, as Python's import system dictates, so tests can patch it;
 - parameters fetched through powertools are not cached from one call to the next (in Lambda each
-  function caches in its own process; here one function's cache would spare another its IAM check);
+  function caches in its own process; here one function's cache would spare another its IAM check),
+  but each function keeps its providers, and so their boto3 clients, as a warm Lambda process does;
 - output is captured when written through ``sys.stdout``/``sys.stderr`` (print, logging handlers
   created during the call); output written straight to file descriptors 1/2 is not.
 """
@@ -36,6 +37,7 @@ class InProcessRunner:
         self._code = CodeStore()
         self._handlers: dict[tuple[Path, str], Handler] = {}
         self._worker_id = f"inprocess-{os.getpid()}"
+        self._parameter_providers: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def invoke(self, spec: FunctionSpec, event_json: str) -> InvokeResult:
         request_id = str(uuid.uuid4())
@@ -44,7 +46,7 @@ class InProcessRunner:
             _CapturedOutput() as output,
             _Environment(self._variables(spec)),
             acting_as(spec.credentials) if spec.credentials else contextlib.nullcontext(),
-            _OwnParameterCache(),
+            _OwnParameterCache(self._providers_of(spec)),
         ):
             started = time.perf_counter()
             try:
@@ -83,7 +85,13 @@ class InProcessRunner:
                 if origin is not None and origin.is_relative_to(self._code.root):
                     del sys.modules[name]
             self._handlers.clear()
+            self._parameter_providers.clear()
             self._code.close()
+
+    def _providers_of(self, spec: FunctionSpec) -> dict[str, Any]:
+        """The powertools parameter providers of this function (for these credentials), kept between its calls."""
+        key = (spec.function_name, spec.region, self.endpoint_url or "", spec.credentials.get("AWS_ACCESS_KEY_ID", ""))
+        return self._parameter_providers.setdefault(key, {})
 
     def _handler(self, spec: FunctionSpec) -> tuple[Handler, bool]:
         """The handler function, and whether this call loaded it (a cold start)."""
@@ -141,11 +149,15 @@ class _Environment:
 
 class _OwnParameterCache:
     """powertools keeps the parameters it fetched (the fault plan) in one process-wide dict of providers. On
-    Lambda each function has a process of its own; here, where all share one, each call starts with no
+    Lambda each function has a process of its own; here, where all share one, each call gets its function's own
     providers (and the caller's are put back after), so that one function's cached read never spares another
-    its own read, and the IAM check on it. A call reads its parameters afresh: it cannot see a stale plan."""
+    its own read, and the IAM check on it. A call reads its parameters afresh (each provider's cache is emptied
+    first): it cannot see a stale plan. The providers themselves are kept from one call of the function to the
+    next, as in a warm Lambda process: a new one builds a boto3 session and client, which loads botocore's
+    endpoint and service models from disk (tens of milliseconds, more than the rest of a step's call)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: dict[str, Any]) -> None:
+        self._kept = kept
         self._providers: dict[str, Any] | None = None
         self._outer: dict[str, Any] = {}
 
@@ -157,9 +169,14 @@ class _OwnParameterCache:
         self._providers = DEFAULT_PROVIDERS
         self._outer = dict(DEFAULT_PROVIDERS)
         DEFAULT_PROVIDERS.clear()
+        for provider in self._kept.values():
+            provider.clear_cache()
+        DEFAULT_PROVIDERS.update(self._kept)
 
     def __exit__(self, *exc: object) -> None:
         if self._providers is not None:
+            self._kept.clear()
+            self._kept.update(self._providers)
             self._providers.clear()
             self._providers.update(self._outer)
 
