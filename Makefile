@@ -115,7 +115,7 @@ FAST_TIERS := not e2e and not server and not slow
 test: $(VENV)/.installed $(SAM_VENV)/.installed
 	@$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
-# The console's browser tests (headless Chromium), keeping their screenshots in docs/ (the README shows them).
+# The console's browser tests (headless Chromium), keeping their screenshots in docs/ (docs/operations.md shows them).
 screenshots: $(VENV)/.installed
 	@CONSOLE_SCREENSHOT_DIR=docs $(PY) -m pytest -q tests/e2e/test_console_browser.py
 
@@ -156,7 +156,7 @@ resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }
 	@$(PY) -m saga_client resume $(ORDER) --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
-# The benchmark (README: speed): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''";
+# The benchmark (docs/speed-and-cost.md): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''";
 # SUSTAINED=600 adds a 10-minute run at concurrency 8 (latency and the local cloud's memory, minute by minute).
 SUSTAINED ?= 0
 bench: $(VENV)/.installed

@@ -70,7 +70,7 @@ class CheckoutRequest(RequestModel):
         Coordination,
         Field(
             description="orchestration: a state machine drives the steps; choreography: each service reacts "
-            "to the others' events (README: the same checkout, choreographed)."
+            "to the others' events (docs/choreography.md)."
         ),
     ] = Coordination.ORCHESTRATION
 

@@ -1,4 +1,4 @@
-"""Fault injection (README: fault injection): a JSON document per step, read from SSM by the handlers.
+"""Fault injection (docs/operations.md, "Fault injection"): a JSON document per step, read from SSM by the handlers.
 
 "fail" raises before the step has any effect: a business-like error that the saga compensates.
 "transient" raises after the step's effect: like a lost response, so the retry that follows exercises
@@ -24,7 +24,7 @@ class FaultSpec(BaseModel):
 
 
 class FaultPlan(RootModel[dict[StepName, FaultSpec]]):
-    """The parameter's whole document: keys must be the saga step names (README: fault injection)."""
+    """The parameter's whole document: keys must be the saga step names (docs/operations.md, "Fault injection")."""
 
 
 class FaultInjector:

@@ -174,7 +174,7 @@ class SagaContext(FlowContext):
     order_id: OrderId
     customer_id: CustomerId | None = None
     items: list[LineItem] = Field(default_factory=list)
-    payment_token: PaymentToken | None = None  # given as is only by a direct StartExecution (README)
+    payment_token: PaymentToken | None = None  # given as is only by a direct StartExecution (docs/api.md)
     sealed_payment_token: SealedToken | None = None  # what the API starts sagas with: see dal/kms_token_vault.py
     total_cents: Cents | None = None
 

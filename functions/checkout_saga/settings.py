@@ -7,7 +7,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_FAULTS_PARAMETER = "/checkout-saga/faults"
-# README, fault injection: a change of the faults parameter takes effect within 2 s (template: FaultPlanMaxAgeSeconds).
+# A change of the faults parameter takes effect within 2 s (template: FaultPlanMaxAgeSeconds; docs/operations.md).
 DEFAULT_FAULTS_MAX_AGE_SECONDS = 2
 
 

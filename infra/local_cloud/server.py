@@ -109,7 +109,7 @@ class LocalCloud:
                 return {**identity, "iam": enforcement_stats(), "usage": USAGE.snapshot()}
 
             gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
-            # The guard first: no foreign Host or Origin reaches the console (README: the saga console) or AWS APIs.
+            # The guard first: no foreign Host or Origin reaches the console (docs/operations.md) or AWS APIs.
             app = LocalOnlyGuard(ConsoleMiddleware(gateway, CloudReader(self.endpoint_url)))
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(

@@ -55,7 +55,7 @@ class BenchOptions:
     console_calls: int = 50  # reads of the saga console's list
     growth_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     growth_requests: int = 100
-    coordinations: bool = True  # measure both coordinations side by side (README: two coordinations)
+    coordinations: bool = True  # measure both coordinations side by side (docs/choreography.md)
     coordination_sagas: int = 100  # per coordination and phase
     cost_sagas: int = 20  # per outcome of the cost phase (0 skips it)
     sustained: float = 0.0  # seconds of the sustained run at concurrency 8 (0 skips it)
@@ -267,5 +267,5 @@ def main(options: BenchOptions, report_path: Path, strict: bool = False) -> int:
     say(f"report written to {report_path} in {report['conditions']['wall_time_s']:.0f} s")
     missed = [target for target in report["targets"] if not target["holds"]]
     if missed:
-        say(f"{len(missed)} target(s) missed: see the README's speed section for what limits them")
+        say(f"{len(missed)} target(s) missed: see docs/speed-and-cost.md for what limits them")
     return 3 if strict and missed else 0

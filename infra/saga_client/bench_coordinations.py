@@ -48,7 +48,7 @@ def measure(
 
 
 def render(figures: dict[str, Any]) -> str:
-    """The README's comparison table, from a report's `coordinations`."""
+    """docs/speed-and-cost.md's comparison table, from a report's `coordinations`."""
     lines = [
         "| coordination | p50 / p95, concurrency 1 | throughput, concurrency "
         f"{figures['orchestration']['concurrent']['concurrency']} | p95 at that load | CPU per saga |",

@@ -1,4 +1,4 @@
-"""The benchmark's targets (README: Speed), checked against a report, and the report as a readable table."""
+"""The benchmark's targets (docs/speed-and-cost.md), checked against a report, and the report as a readable table."""
 
 from __future__ import annotations
 

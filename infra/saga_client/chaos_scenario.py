@@ -70,7 +70,7 @@ class ChaosOptions:
     race_buyers: int = 16
     race_units: int = 5
     saga_timeout: float = 300.0  # the bound within which every saga must end
-    coordination: str = "orchestration"  # or "choreography" (README: two coordinations)
+    coordination: str = "orchestration"  # or "choreography" (docs/choreography.md)
 
 
 @dataclass(frozen=True)

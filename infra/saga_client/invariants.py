@@ -1,4 +1,4 @@
-"""The invariants of all-or-nothing (README: make chaos), checked over a snapshot of the stored data.
+"""The invariants of all-or-nothing (docs/chaos.md), checked over a snapshot of the stored data.
 
 Pure functions over plain data, so each kind of violation is unit-tested on crafted snapshots. A violation
 is a sentence starting with the number of the invariant it breaks:

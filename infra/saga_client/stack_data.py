@@ -98,7 +98,7 @@ class StackData:
 
     # ------------------------------------------------------------------ data
     def set_faults(self, plan: dict[str, Any]) -> None:
-        """Write the fault plan (README: fault injection); handlers see it within `fault_plan_delay` seconds."""
+        """Write the fault plan (docs/operations.md); handlers see it within `fault_plan_delay` seconds."""
         self.client("ssm").put_parameter(
             Name=self.outputs["FaultsParameterName"], Value=json.dumps(plan), Type="String", Overwrite=True
         )

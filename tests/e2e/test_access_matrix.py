@@ -1,6 +1,6 @@
 """Who may do what, end to end through the deployed API Gateway and its Cognito authorizer: every route against
-no token, a forged token, an expired token, a customer, another customer and an operator (README, "Sign-in and
-who may do what")."""
+no token, a forged token, an expired token, a customer, another customer and an operator (docs/security.md, "Who may
+do what")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The saga console in a real browser: headless Chromium (Debian's `chromium`, driven by Playwright) on the
 local cloud's /_console/. Skipped, saying why, when no Chromium is installed (`.ci/run` installs it).
 
-CONSOLE_SCREENSHOT_DIR=docs keeps the screenshots (the README's docs/console.png is one): `make screenshots`."""
+CONSOLE_SCREENSHOT_DIR=docs keeps the screenshots (docs/operations.md shows docs/console.png): `make screenshots`."""
 
 from __future__ import annotations
 

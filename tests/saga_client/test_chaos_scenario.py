@@ -1,4 +1,4 @@
-"""The chaos run's scenario is drawn from its seed alone, and covers what README, make chaos, describes."""
+"""The chaos run's scenario is drawn from its seed alone, and covers what docs/chaos.md describes."""
 
 from checkout_saga.models import StepName
 from saga_client.chaos_scenario import ChaosOptions, make_scenario

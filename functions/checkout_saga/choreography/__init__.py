@@ -1,1 +1,1 @@
-"""The checkout without an orchestrator: each service reacts to the others' events (README: two coordinations)."""
+"""The checkout without an orchestrator: each service reacts to the others' events (docs/choreography.md)."""

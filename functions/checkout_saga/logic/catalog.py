@@ -1,6 +1,6 @@
 """The catalog as store staff change it: a stocktake (PUT: sets what is there, on the condition that the
 product has not changed since the version it was based on), a delivery (restock: adds, atomically), and
-the paged listing. The README says when to use which."""
+the paged listing. docs/api.md says when to use which."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The simulated payment provider, with the test tokens of the README.
+"""The simulated payment provider, with the test tokens of docs/api.md.
 
 A decline says no more than "declined": its text travels into the execution history, the order's saga failure
 and the API's answer, so it never repeats the token or why a card was refused beyond the error's name."""

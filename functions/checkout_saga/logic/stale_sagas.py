@@ -1,5 +1,5 @@
 """Sagas still PENDING long after they started: a lost execution, a timeout, a bug. They hold stock and maybe
-money, so a scheduled sweep reports them (README, "Loud failures") rather than letting them wait unseen."""
+money, so a scheduled sweep reports them (docs/operations.md, "Loud failures") rather than letting them wait unseen."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Who may call which route (README, "Sign-in and who may do what").
+"""Who may call which route (docs/security.md, "Who may do what").
 
 API Gateway's Cognito authorizer has already refused a missing, forged or expired token with a 401 and put
 the token's claims in `requestContext.authorizer.claims`; this module decides what the signed-in caller may do:
