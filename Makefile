@@ -129,9 +129,10 @@ check-iam: $(VENV)/.installed
 	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION)) $(if $(PARTS),--parts $(PARTS)) \
 		$(if $(PART),--part $(PART))
 
-# The inner loop: unit, in-process API and state machine tiers, and the other tests that open no socket.
+# The inner loop: unit, in-process API and state machine tiers, and the other tests that open no socket. tests/e2e
+# and tests/infra are wholly of the tiers it leaves out (tests/conftest.py): not even collected (their imports cost).
 test-fast: $(VENV)/.installed $(SAM_VENV)/.installed
-	@$(PY) -m pytest $(XDIST) -q -m "$(FAST_TIERS)" $(PYTEST_ARGS)
+	@$(PY) -m pytest $(XDIST) -q -m "$(FAST_TIERS)" --ignore=tests/e2e --ignore=tests/infra $(PYTEST_ARGS)
 
 # The same checks run in CI (.ci/run) and, on the files a commit changes, as git hooks (.pre-commit-config.yaml).
 lint: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,13 @@ class _NoManagedPolicies:
         return {}
 
 
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> Any:
+    """samtranslator's YAML parser is pure Python: about 0.3 s for template.yaml, which a test session parses for
+    every deploy. The same text gives the same document."""
+    return yaml_parse(text)
+
+
 def load_template(path: Path) -> dict[str, Any]:
     """Parse a template file, short-form tags (!Ref, !Sub, ...) included."""
     try:
@@ -74,7 +82,7 @@ def load_template(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise TemplateError(f"cannot read template {path}: {exc.strerror}") from exc
     try:
-        parsed = yaml_parse(text)
+        parsed = copy.deepcopy(_parsed(text))  # the caller may change it; the parse is kept
     except Exception as exc:  # yaml and json raise different error classes
         raise TemplateError(f"{path} is not valid YAML/JSON: {exc}") from exc
     if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.yaml_helper import yaml_parse
+
+from deployer.template import load_template as deployer_load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "checkout-saga"
@@ -22,8 +23,8 @@ LOCAL_PARAMETERS = {
 
 
 def load_template(path: Path = ROOT / "template.yaml") -> dict[str, Any]:
-    parsed: dict[str, Any] = yaml_parse(path.read_text())
-    return parsed
+    """The template as the deployer reads it (a copy: callers may change it)."""
+    return deployer_load_template(path)
 
 
 @pytest.fixture
