@@ -106,14 +106,15 @@ outputs: $(VENV)/.installed
 
 # ---------------------------------------------------------------- quality
 # The tiers (docs/testing.md). Every core: pytest-xdist, each module (or group of modules sharing a stack) on one
-# worker (tests/conftest.py); one worker more than cores, as a good part of the suite waits (retry delays, polls).
-# TEST_WORKERS=0 runs in this process (one core).
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+# worker (tests/conftest.py); two workers more than cores, as a good part of the suite waits (retry delays, polls);
+# the in-process tiers of test-fast compute, and take one more than cores. TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 2 )))
+FAST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+xdist = $(if $(filter 0,$(1)),,-n $(1) --dist loadscope --no-loadscope-reorder)
 FAST_TIERS := not e2e and not server and not slow
 
 test: $(VENV)/.installed $(SAM_VENV)/.installed
-	@$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	@$(PY) -m pytest $(call xdist,$(TEST_WORKERS)) $(PYTEST_ARGS)
 
 # The console's browser tests (headless Chromium), keeping their screenshots in docs/ (docs/operations.md shows them).
 screenshots: $(VENV)/.installed
@@ -132,7 +133,7 @@ check-iam: $(VENV)/.installed
 # The inner loop: unit, in-process API and state machine tiers, and the other tests that open no socket. tests/e2e
 # and tests/infra are wholly of the tiers it leaves out (tests/conftest.py): not even collected (their imports cost).
 test-fast: $(VENV)/.installed $(SAM_VENV)/.installed
-	@$(PY) -m pytest $(XDIST) -q -m "$(FAST_TIERS)" --ignore=tests/e2e --ignore=tests/infra $(PYTEST_ARGS)
+	@$(PY) -m pytest $(call xdist,$(FAST_WORKERS)) -q -m "$(FAST_TIERS)" --ignore=tests/e2e --ignore=tests/infra $(PYTEST_ARGS)
 
 # The same checks run in CI (.ci/run) and, on the files a commit changes, as git hooks (.pre-commit-config.yaml).
 lint: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed

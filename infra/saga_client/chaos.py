@@ -44,7 +44,7 @@ from saga_client.resume import Resumed, resume_compensation
 from saga_client.stack_data import StackData
 from saga_client.stored_data import collect, fingerprint
 
-REACTION_WAIT = 2.0  # an event delivered again to a choreographed saga: the time its services take to react
+REACTION_TIMEOUT = 30.0  # an event delivered again to a choreographed saga: how long its services may take to react
 RESTOCK_SPACING = 0.5  # seconds between the deliveries of one batch, so they land while its sagas run
 STUCK_KINDS = ("tok_visa", "tok_declined", "out_of_stock", "unknown_sku")
 
@@ -300,7 +300,7 @@ class ChaosRun:
                 name = event["name"]
                 before = fingerprint(self.stack, run.order_id, skus)
                 choreography.redeliver(self.stack, event)
-                time.sleep(REACTION_WAIT)  # the services react asynchronously
+                choreography.wait_until_empty(self.stack, timeout=REACTION_TIMEOUT)  # the services react to it
             else:
                 steps = scheduled(self.stack.history(run.execution_arn))
                 if not steps:

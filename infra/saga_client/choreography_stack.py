@@ -6,17 +6,28 @@ logged, the sagas the sweeper compensated, and what is left in the dead-letter q
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from checkout_saga.dal.outbox_starter import OutboxSagaStarter
+from checkout_saga.saga_definition import CHECKOUT
 from checkout_saga.saga_events import REACTIONS, SAGA_STALLED, SOURCE, TRANSITION_EVENTS, event_id
 from saga_client.stack_data import StackData
 
 COORDINATIONS = ("orchestration", "choreography")
 EVENT_NAMES = tuple(dict.fromkeys([*REACTIONS, *TRANSITION_EVENTS.values()]))
-SERVICE_QUEUES = ("OrdersEventsQueueUrl", "InventoryEventsQueueUrl", "PaymentsEventsQueueUrl")
+# Each service's queue (template.yaml: `<service>EventsQueue`, its URL an output), the services from the definition.
+SERVICE_QUEUES = tuple(
+    f"{service}EventsQueueUrl"
+    for service in dict.fromkeys(step.service for step in (*CHECKOUT.steps, CHECKOUT.gives_up))
+)
+_QUEUE_COUNTS = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
 # Each with its dead-letter queue: a poisoned event (a saga its timer must find), a timer that kept failing (a saga
 # the sweep must find).
 REDRIVEN_QUEUES = (*SERVICE_QUEUES, "StalledSagaTimerQueueUrl")
@@ -62,6 +73,22 @@ def redeliver(stack: StackData, event: dict[str, str]) -> None:
     )
     if answer.get("FailedEntryCount"):
         raise RuntimeError(f"the bus refused {event['name']}: {answer['Entries']}")
+
+
+def wait_until_empty(stack: StackData, queue_outputs: Iterable[str] = SERVICE_QUEUES, timeout: float = 30) -> None:
+    """Until the queues (named by their URLs' outputs) hold no message: none waiting, in flight or delayed: every
+    event delivered to them consumed. A message received and never deleted stays in flight until its visibility
+    ends, so this times out then."""
+    sqs, urls = stack.client("sqs"), [stack.outputs[output] for output in queue_outputs]
+    deadline = time.monotonic() + timeout
+    while any(
+        int(value)
+        for url in urls
+        for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=_QUEUE_COUNTS)["Attributes"].values()
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{', '.join(queue_outputs)} never emptied in {timeout} s")
+        time.sleep(0.1)
 
 
 def start(stack: StackData, document: dict[str, Any], order_id: str) -> str:

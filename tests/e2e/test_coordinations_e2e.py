@@ -12,9 +12,8 @@ import pytest
 import requests
 
 from checkout_saga.models import OrderStatus, PaymentStatus, Product
-from saga_client.choreography_stack import SERVICE_QUEUES
+from saga_client.choreography_stack import SERVICE_QUEUES, wait_until_empty
 from tests.e2e.test_saga_e2e import wait_for_order
-from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
 COORDINATIONS = ["orchestration", "choreography"]

@@ -8,10 +8,9 @@ import uuid
 import pytest
 
 from checkout_saga.models import OrderStatus, PaymentStatus
-from saga_client.choreography_stack import SERVICE_QUEUES
+from saga_client.choreography_stack import SERVICE_QUEUES, wait_until_empty
 from tests.e2e.test_api_e2e import Api, api, checkout, product  # noqa: F401  (fixtures)
 from tests.e2e.test_coordinations_e2e import wait_for_state
-from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e]

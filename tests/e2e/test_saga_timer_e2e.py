@@ -11,10 +11,10 @@ import pytest
 
 from checkout_saga.clock import parse_iso
 from checkout_saga.models import PaymentStatus, Product
+from saga_client.choreography_stack import wait_until_empty
 from tests.e2e.conftest import SLOW_RETRY_STACK_BOUND
 from tests.e2e.test_coordinations_e2e import checkout, checkout_losing_order_created
 from tests.e2e.test_saga_e2e import wait_for_order
-from tests.support.queues import wait_until_empty
 from tests.support.stack import Stack
 
 BOUND = SLOW_RETRY_STACK_BOUND  # StalledSagaSeconds of this stack
