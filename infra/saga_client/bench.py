@@ -31,6 +31,7 @@ from saga_client.bench_cost import run_costs
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
 from saga_client.bench_growth import run_growth
 from saga_client.bench_load import run_load, run_saga, seed_bench_stock
+from saga_client.bench_quiet import QUIET_WAIT_S, busy_verdict, wait_for_quiet
 from saga_client.bench_runtime import function_specs, load_event, measure_floor, measure_lambda_runtime
 from saga_client.bench_sustained import run_sustained
 from saga_client.bench_targets import evaluate, render_table
@@ -59,6 +60,7 @@ class BenchOptions:
     coordination_sagas: int = 100  # per coordination and phase
     cost_sagas: int = 20  # per outcome of the cost phase (0 skips it)
     sustained: float = 0.0  # seconds of the sustained run at concurrency 8 (0 skips it)
+    quiet_wait_s: float = QUIET_WAIT_S  # how long to wait for a quiet machine before measuring
 
 
 def conditions(options: BenchOptions, endpoint: str, cloud: str) -> dict[str, Any]:
@@ -146,7 +148,9 @@ def run_phases(
     seed_bench_stock(api)
     server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
     server_pid = int(server["pid"]) if server and "pid" in server else None
+    quiet = wait_for_quiet(timeout_s=options.quiet_wait_s, progress=progress)
     report: dict[str, Any] = {"conditions": conditions(options, endpoint, cloud), "options": asdict(options)}
+    report["conditions"]["quiet"] = quiet.as_report()
 
     progress(f"[2/9] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, then 10 at concurrency 1")
     run_load(api_url, options.concurrency, sagas=options.warmup, token=token, poll_interval=options.poll_interval)
@@ -255,7 +259,7 @@ def run_phases(
 
 def main(options: BenchOptions, report_path: Path, strict: bool = False) -> int:
     """0 once the report is written (a missed target is reported, not an error); with `strict`, 3 if any
-    target is missed, for those who gate on it."""
+    target is missed or none could be judged (a busy machine), for those who gate on it."""
     started = time.monotonic()
     report = run_bench(options)
     report["conditions"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -265,6 +269,10 @@ def main(options: BenchOptions, report_path: Path, strict: bool = False) -> int:
     if "coordinations" in report:
         print("\n" + coordinations.render(report["coordinations"]))
     say(f"report written to {report_path} in {report['conditions']['wall_time_s']:.0f} s")
+    busy = busy_verdict(report)
+    if busy:
+        say(f"{busy}: no target judged; run it again with nothing else running")
+        return 3 if strict else 0
     missed = [target for target in report["targets"] if not target["holds"]]
     if missed:
         say(f"{len(missed)} target(s) missed: see docs/speed-and-cost.md for what limits them")

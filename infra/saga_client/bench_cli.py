@@ -28,6 +28,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
     parser.add_argument(
         "--sustained", type=float, default=0.0, help="seconds of a sustained run at the concurrency (0 skips it)"
     )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait for the load average to fall below 1.0 before measuring (figures taken on a busy "
+        "machine judge no target)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 3 if any target is missed")
     parser.add_argument("--report", type=Path, default=Path("bench-report.json"), help="JSON report path")
 
@@ -43,6 +50,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         cost_sagas=args.cost_sagas,
         sustained=args.sustained,
+        quiet_wait_s=args.quiet_wait,
         growth_sizes=tuple(int(size) for size in args.growth_sizes.split(",") if size.strip()),
         coordinations=args.coordination_sagas > 0,
         coordination_sagas=max(1, args.coordination_sagas),
