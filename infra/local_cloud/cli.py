@@ -179,6 +179,10 @@ def up(host: str, port: int, directory: Path, timeout: float = START_TIMEOUT_SEC
             if document is not None and document.get("pid") == proc.pid:
                 _say(" ready")
                 _say(f"local cloud running at {running.url} (pid {proc.pid}, log {log_path})")
+                _say(
+                    f"it keeps ended executions and idle log streams {document.get('retentionSeconds')} s "
+                    "(LOCAL_CLOUD_RETENTION_SECONDS)"
+                )
                 return 0
             _say(".", end="")
             time.sleep(0.25)

@@ -40,6 +40,7 @@ from local_cloud.iam.enforcement import enforcement_stats
 from local_cloud.iam.role_credentials import RoleCredentials
 from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, port_in_use_message
 from local_cloud.patches import install_all
+from local_cloud.retention import RetentionSweeper
 from local_cloud.seams import Installation
 from local_cloud.usage_meter import USAGE
 
@@ -67,7 +68,7 @@ class LocalCloud:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._patches: Installation | None = None
-        self._background: list[EventSourcePollers | ScheduleRunner] = []
+        self._background: list[EventSourcePollers | ScheduleRunner | RetentionSweeper] = []
         # Temporary credentials of the functions' and state machines' execution roles.
         self.roles = roles or RoleCredentials()
 
@@ -84,6 +85,7 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         """Bind, patch moto, serve in a background thread. Raises PortInUseError."""
         global _active
+        retention = RetentionSweeper()  # a bad LOCAL_CLOUD_RETENTION_SECONDS stops the start before anything binds
         with _active_lock:
             if _active is not None:
                 raise RuntimeError(f"a LocalCloud is already running in this process at {_active.endpoint_url}")
@@ -103,7 +105,12 @@ class LocalCloud:
                 install_alarm_evaluator,
             ):
                 undo.append(install().uninstall)
-            identity = {"service": "local-cloud", "pid": os.getpid(), "port": self.port}
+            identity = {
+                "service": "local-cloud",
+                "pid": os.getpid(),
+                "port": self.port,
+                "retentionSeconds": retention.seconds,
+            }
 
             def health() -> dict[str, Any]:
                 return {**identity, "iam": enforcement_stats(), "usage": USAGE.snapshot()}
@@ -127,8 +134,9 @@ class LocalCloud:
             daemon=True,
         )
         self._thread.start()
-        # Lambda's pollers and EventBridge's schedules, which moto does not run (events package).
-        self._background = [EventSourcePollers().start(), ScheduleRunner().start()]
+        # Lambda's pollers and EventBridge's schedules, which moto does not run (events package), and the
+        # retention that keeps a long run's memory flat.
+        self._background = [EventSourcePollers().start(), ScheduleRunner().start(), retention.start()]
         return self
 
     def stop(self) -> None:

@@ -1,0 +1,119 @@
+"""Retention: the local cloud forgets what only a developer looks at once it is older than
+``LOCAL_CLOUD_RETENTION_SECONDS`` (default 3600), so that a long run's memory stays flat:
+
+- a Step Functions execution that ended before the cutoff, with its history (DescribeExecution then answers
+  ``ExecutionDoesNotExist``, as AWS does once it no longer keeps an execution);
+- a log stream whose last event is older than the cutoff.
+
+AWS keeps both far longer (90 days for a Standard execution; log groups' ``RetentionInDays``); the saga's own
+records, in DynamoDB, are never touched. A stream that still receives events is kept whole: dropping its first
+events would shift the positions GetLogEvents' tokens point at."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+_log = logging.getLogger(__name__)
+DEFAULT_RETENTION_SECONDS = 3600.0
+
+
+def retention_seconds(environ: dict[str, str] | os._Environ[str] = os.environ) -> float:
+    value = environ.get("LOCAL_CLOUD_RETENTION_SECONDS", "")
+    if not value:
+        return DEFAULT_RETENTION_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"LOCAL_CLOUD_RETENTION_SECONDS must be a number of seconds, not {value!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"LOCAL_CLOUD_RETENTION_SECONDS must be above 0, not {value!r}")
+    return seconds
+
+
+def _backends(backend_dict: Any) -> Iterator[Any]:
+    for regions in list(backend_dict.values()):
+        yield from list(regions.values())
+
+
+def expire_executions(cutoff: datetime) -> int:
+    """Forget the executions that ended before `cutoff`; how many."""
+    from moto.stepfunctions.models import stepfunctions_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    expired = 0
+    # moto keeps two sets of backends: its own, and its ASL interpreter's (which the local cloud runs)
+    for backend in [*_backends(stepfunctions_backends), *_backends(stepfunctions_parser_backends)]:
+        for machine in list(backend.state_machines):
+            for execution in [e for e in list(machine.executions) if _ended_before(e, cutoff)]:
+                machine.executions.remove(execution)  # one by one: an execution started meanwhile stays
+                expired += 1
+    return expired
+
+
+def _ended_before(execution: Any, cutoff: datetime) -> bool:
+    stopped = getattr(execution, "stop_date", None)
+    if stopped is None:
+        return False
+    if stopped.tzinfo is None:  # moto's own executions carry naive UTC times, its ASL interpreter's aware ones
+        stopped = stopped.replace(tzinfo=UTC)
+    return bool(stopped < cutoff)
+
+
+def expire_log_streams(cutoff: datetime) -> int:
+    """Delete the log streams whose last event (or creation, if empty) is older than `cutoff`; how many."""
+    from moto.logs.models import logs_backends
+
+    cutoff_ms = cutoff.timestamp() * 1000
+    expired = 0
+    for backend in _backends(logs_backends):
+        for group in list(backend.groups.values()):
+            for name, stream in list(group.streams.items()):
+                events = stream.events
+                last_ms = events[-1].timestamp if events else _millis(stream.creation_time)
+                if last_ms < cutoff_ms:
+                    group.streams.pop(name, None)
+                    expired += 1
+    return expired
+
+
+def _millis(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp() * 1000
+
+
+class RetentionSweeper:
+    """Applies the retention every tenth of it (at most every minute), in a background thread."""
+
+    def __init__(self, seconds: float | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.seconds = retention_seconds() if seconds is None else seconds
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> RetentionSweeper:
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(min(60.0, self.seconds / 10)):
+            try:
+                self.sweep()
+            except Exception:  # a sweep that fails is retried at the next period, never kills the thread
+                _log.exception("retention sweep failed")
+
+    def sweep(self) -> tuple[int, int]:
+        cutoff = datetime.fromtimestamp(self._clock() - self.seconds, UTC)
+        return expire_executions(cutoff), expire_log_streams(cutoff)
