@@ -11,15 +11,14 @@ events would shift the positions GetLogEvents' tokens point at."""
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-_log = logging.getLogger(__name__)
+from local_cloud.periodic import Periodic
+
 DEFAULT_RETENTION_SECONDS = 3600.0
 
 
@@ -88,32 +87,18 @@ def _millis(moment: datetime) -> float:
     return moment.timestamp() * 1000
 
 
-class RetentionSweeper:
-    """Applies the retention every tenth of it (at most every minute), in a background thread."""
+class RetentionSweeper(Periodic):
+    """Applies the retention every tenth of it (at most every minute)."""
 
     def __init__(self, seconds: float | None = None, clock: Callable[[], float] = time.time) -> None:
         self.seconds = retention_seconds() if seconds is None else seconds
+        super().__init__(period=min(60.0, self.seconds / 10), name="retention")
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> RetentionSweeper:
-        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(min(60.0, self.seconds / 10)):
-            try:
-                self.sweep()
-            except Exception:  # a sweep that fails is retried at the next period, never kills the thread
-                _log.exception("retention sweep failed")
+    def run_once(self) -> tuple[int, int]:
+        return self.sweep()
 
     def sweep(self) -> tuple[int, int]:
+        """Forget what ended before the cutoff: (executions, log streams) forgotten."""
         cutoff = datetime.fromtimestamp(self._clock() - self.seconds, UTC)
         return expire_executions(cutoff), expire_log_streams(cutoff)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local_cloud.iam.policies import resource_policy_allows
+from local_cloud.periodic import Periodic
 
 _log = logging.getLogger(__name__)
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -50,29 +51,16 @@ def scheduled_event(rule_arn: str, account: str, region: str, now: float) -> dic
 Fire = Callable[[str, str, str, dict[str, Any]], None]  # (account, region, function ARN, event)
 
 
-class ScheduleRunner:
+class ScheduleRunner(Periodic):
     def __init__(self, fire: Fire | None = None, clock: Callable[[], float] = time.time, tick: float = 1.0) -> None:
+        super().__init__(period=tick, name="schedules")
         self._fire = fire or _invoke_async
         self._clock = clock
-        self._tick = tick
         self._next: dict[str, float] = {}
         self._warned: set[str] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> ScheduleRunner:
-        self._thread = threading.Thread(target=self._run, name="schedules", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._tick):
-            self.run_due()
+    def run_once(self) -> list[str]:
+        return self.run_due()
 
     def run_due(self) -> list[str]:
         """Fire every schedule that is due; the ARNs of the rules fired."""
