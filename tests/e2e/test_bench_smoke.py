@@ -138,7 +138,11 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert sustained["p50_last_over_first_window"] == 1.0
 
     assert len(report["targets"]) == 11
-    assert all(isinstance(target["holds"], bool) for target in report["targets"])
+    # The suite's machine is busy by design: its targets are judged only when the run found it quiet.
+    quiet = report["conditions"]["quiet"]["quiet"]
+    for target in report["targets"]:
+        assert isinstance(target["holds"], bool) if quiet else target["holds"] is None
+        assert target["verdict"] in ("holds", "MISSED") if quiet else target["verdict"].startswith("not measured")
     table = render_table(report)
     fragments: tuple[str, ...] = (
         "end-to-end, concurrency 1",

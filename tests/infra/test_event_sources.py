@@ -125,7 +125,7 @@ def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dea
     url, arn = queue(
         aws,
         "in",
-        VisibilityTimeout="3",  # longer than a batch takes (as Lambda requires): no message comes back early
+        VisibilityTimeout="6",  # longer than a batch takes, even on a busy machine: no message comes back early
         RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
     )
     function, _ = make_function(
