@@ -326,7 +326,7 @@ def test_indexed_gsi_queries_answer_exactly_as_moto_does(ddb: Client) -> None:
     rng = random.Random(6)
     for number in range(60):
         ddb.put_item(TableName="log", Item=_item(rng, number))
-    for round_number in range(40):
+    for round_number in range(20):  # each mutation kind several times over (the seed is fixed)
         _mutate(ddb, rng, round_number)
         for status in STATUSES:
             for forward in (True, False):
@@ -336,7 +336,7 @@ def test_indexed_gsi_queries_answer_exactly_as_moto_does(ddb: Client) -> None:
                     "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": {":s": {"S": status}},
                     "ScanIndexForward": forward,
-                    "Limit": rng.choice((1, 3, 7, 50)),
+                    "Limit": rng.choice((1, 4, 50)),
                 }
                 while True:
                     fast, slow, indexed = _query_both(ddb, **kwargs)
