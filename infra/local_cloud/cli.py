@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from local_cloud.guard import GuardSettings
 from local_cloud.netutil import (
     endpoint_url,
     health,
@@ -252,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         host = resolve_host(args.host)
         try:
             port = resolve_port(args.port)
+            GuardSettings.from_environment()  # a bad LOCAL_CLOUD_MOTO_API or LOCAL_CLOUD_ALLOWED_PEERS: say so now
         except ValueError as exc:
             _say(f"local-cloud: {exc}")
             return 2
