@@ -7,10 +7,9 @@ fails is left out, whatever the error, as moto already leaves out those it canno
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from local_cloud.seams import Installation, require_source
+from local_cloud.seams import Installation, replace_url_path, require_source
 
 DATA_PATH = "{0}/moto-api/data.json"
 
@@ -45,15 +44,4 @@ def install() -> Installation:
 
     require_source(responses.MotoAPIResponse.model_data, ["json.dumps(getattr(instance, attr))"],
                    "MotoAPIResponse.model_data")  # fmt: skip
-    paths: dict[str, Callable[..., Any]] = urls.url_paths
-    if DATA_PATH not in paths:
-        from local_cloud.seams import SeamChanged
-
-        raise SeamChanged(f"moto's moto_api urls no longer serve {DATA_PATH!r}")
-    original = paths[DATA_PATH]
-    paths[DATA_PATH] = model_data
-
-    def undo() -> None:
-        paths[DATA_PATH] = original
-
-    return Installation([undo])
+    return Installation([replace_url_path(urls.url_paths, DATA_PATH, model_data, "moto.moto_api urls")])
