@@ -9,7 +9,8 @@
 
 Port: ``--port``, else $LOCAL_CLOUD_PORT, else 4566. A taken port exits with code 2.
 Address: ``--host``, else $LOCAL_CLOUD_HOST, else 127.0.0.1 (``0.0.0.0`` for containers, e.g.
-``sam local invoke``'s; requests must still name a loopback host or host.docker.internal).
+``sam local invoke``'s; requests must still name a loopback host or host.docker.internal, and come from loopback
+or an address of $LOCAL_CLOUD_ALLOWED_PEERS). moto's ``/moto-api/`` only with $LOCAL_CLOUD_MOTO_API=1 (``guard``).
 """
 
 from __future__ import annotations
