@@ -4,6 +4,7 @@ no token, a forged token, a token signed with moto's published key, a customer, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -17,6 +18,8 @@ from joserfc import jws, jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
+from saga_client.aws_session import aws_session
+from saga_client.identity import OPERATORS_GROUP, id_token
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e]
@@ -160,3 +163,23 @@ def test_a_customer_checks_out_as_the_token_says_and_sees_only_their_orders(worl
     mine = requests.get(f"{world.url}/customers/me/orders", headers=customer, timeout=30).json()["items"]
     assert world.alice_order in {item["orderId"] for item in mine}
     assert world.bob_order not in {item["orderId"] for item in mine}
+
+
+def test_groups_come_from_the_tokens_list_through_the_deployed_api(deployed_stack: Stack) -> None:
+    # API Gateway renders ["x,admins"] as "x,admins", as it renders ["x", "admins"]: the API must not split it.
+    cognito = aws_session(deployed_stack.endpoint_url).client("cognito-idp")
+    pool_id, client_id = deployed_stack.outputs["UserPoolId"], deployed_stack.outputs["UserPoolClientId"]
+    for group in ("x,admins", "support"):
+        with contextlib.suppress(cognito.exceptions.GroupExistsException):
+            cognito.create_group(UserPoolId=pool_id, GroupName=group)
+    comma = f"comma-{uuid.uuid4().hex[:6]}"
+    several = f"ops-{uuid.uuid4().hex[:6]}"
+    id_token(cognito, pool_id, client_id, several, group="support")
+    tokens = {
+        comma: id_token(cognito, pool_id, client_id, comma, group="x,admins"),
+        several: id_token(cognito, pool_id, client_id, several, group=OPERATORS_GROUP),  # in support and admins
+    }
+    url = f"{deployed_stack.outputs['ApiUrl']}/sagas?status=CONFIRMED"
+    statuses = {user: requests.get(url, headers={"Authorization": token}, timeout=30).status_code
+                for user, token in tokens.items()}  # fmt: skip
+    assert statuses == {comma: 403, several: 200}
