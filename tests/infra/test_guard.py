@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,20 +166,20 @@ def test_opted_in_data_json_dumps_the_cloud_even_with_a_function(
 @pytest.mark.parametrize("site", ["cross-site", "same-site", "Cross-Site"])
 @pytest.mark.parametrize("origin", [None, "http://localhost:3000"])
 def test_a_request_a_browser_marks_as_made_for_another_site_is_refused(
-    cloud: LocalCloud, aws: Callable[[str], Any], site: str, origin: str | None
+    cloud: LocalCloud, site: str, origin: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # An <img> or <script> of a page on another site (or another port of localhost) carries no Origin, but the
-    # browser says where it comes from. The query protocol acts on an unsigned GET: CreateQueue would run.
+    # An <img> or <script> of a page on another site (or another port of localhost) carries no Origin, or a
+    # loopback one, but the browser says where it comes from. Even with moto's control API opted in, such a GET
+    # must not start the recorder (which would write every later request, bodies included, to a file).
+    from moto.moto_api import recorder
+
+    monkeypatch.setattr(cloud.guard, "settings", GuardSettings(moto_api=True))
+    monkeypatch.chdir(tmp_path)  # where the recorder would write
     headers = {"Sec-Fetch-Site": site, **({"Origin": origin} if origin else {})}
-    response = requests.get(
-        cloud.endpoint_url,
-        params={"Action": "CreateQueue", "QueueName": "from-a-web-page"},
-        headers=headers,
-        timeout=10,
-    )
+    response = requests.get(f"{cloud.endpoint_url}/moto-api/recorder/start-recording", headers=headers, timeout=10)
     assert response.status_code == 403
     assert "Sec-Fetch-Site" in response.json()["message"]
-    assert not [url for url in aws("sqs").list_queues().get("QueueUrls", []) if url.endswith("/from-a-web-page")]
+    assert recorder._user_enabled is False  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("site", ["same-origin", "none"])
