@@ -7,8 +7,9 @@ raw ID token. It is accepted only if:
   RS256 signature verifies with that key: each pool signs with a key of its own (`pool_keys`), so a token signed
   with any other key, moto's published one included, is refused;
 - its `token_use` is `id` and its `aud` is one app client of that pool (a string: an array is refused);
-- it has not expired, and neither its `nbf` nor its `iat` lies in the future: AWS's JWT verifier for Cognito
-  tokens (aws-jwt-verify) allows no clock skew by default (`graceSeconds: 0`), and neither does this one.
+- it has not expired, and neither its `nbf` nor its `iat` lies in the future. AWS's JWT verifier for Cognito
+  tokens (aws-jwt-verify, `validateJwtFields`) checks `exp` and `nbf` with `graceSeconds`, 0 by default, and
+  refuses an `aud` that is not a string; this one allows no skew either, and holds `iat` to the same rule.
 
 Anything else is API Gateway's `401 {"message": "Unauthorized"}` and the function does not run.
 
