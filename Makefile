@@ -29,7 +29,7 @@ help:
 	@echo "make test-fast the tiers that open no socket (unit, API and state machine in process): under a minute"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
 	@echo "make check-iam [RESOURCES=..] [ACTION=..] [PARTS=4 [PART=n]]   remove each IAM policy statement in turn: a test must fail every time"
-	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 for containers); saga console at /_console/"
+	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 LOCAL_CLOUD_ALLOWED_PEERS=172.17.0.0/16 for containers); saga console at /_console/"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
 	@echo "make deploy-localstack       samlocal build + deploy to LocalStack (docker compose up -d --wait first)"

@@ -9,7 +9,8 @@
 
 Port: ``--port``, else $LOCAL_CLOUD_PORT, else 4566. A taken port exits with code 2.
 Address: ``--host``, else $LOCAL_CLOUD_HOST, else 127.0.0.1 (``0.0.0.0`` for containers, e.g.
-``sam local invoke``'s; requests must still name a loopback host or host.docker.internal).
+``sam local invoke``'s; requests must still name a loopback host or host.docker.internal, and come from loopback
+or an address of $LOCAL_CLOUD_ALLOWED_PEERS). moto's ``/moto-api/`` only with $LOCAL_CLOUD_MOTO_API=1 (``guard``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from local_cloud.guard import GuardSettings
 from local_cloud.netutil import (
     endpoint_url,
     health,
@@ -256,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         host = resolve_host(args.host)
         try:
             port = resolve_port(args.port)
+            GuardSettings.from_environment()  # a bad LOCAL_CLOUD_MOTO_API or LOCAL_CLOUD_ALLOWED_PEERS: say so now
         except ValueError as exc:
             _say(f"local-cloud: {exc}")
             return 2

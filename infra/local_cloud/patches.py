@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from local_cloud import dispatch
+from local_cloud import dispatch, moto_api_dump, unimplemented
 from local_cloud.awslambda import patches as awslambda
 from local_cloud.awslambda.types import LambdaRunner
 from local_cloud.cloudwatch import emf_metrics
+from local_cloud.cognito import patches as cognito
 from local_cloud.dynamodb import patches as dynamodb
 from local_cloud.events import patches as events
 from local_cloud.iam import enforcement
@@ -36,6 +37,9 @@ def install_all(
             "dispatch": lambda: dispatch.install_all(without),
             "emf_metrics": emf_metrics.install_emf_metrics,
             "events": lambda: events.install_all(without),
+            "cognito": cognito.install_all,
+            "unimplemented_operations": unimplemented.install,
+            "moto_api_data_dump": moto_api_dump.install,
         },
         without,
     )

@@ -64,6 +64,20 @@ def replace(owner: Any, name: str, value: Any) -> Callable[[], None]:
     return undo
 
 
+def replace_url_path(paths: dict[str, Any], path: str, handler: Callable[..., Any], where: str) -> Callable[[], None]:
+    """Serve moto's URL ``path`` (a key of a service's ``url_paths``) with ``handler``; returns the undo. moto reads
+    the table when it builds the service's app, on its first request: install before serving."""
+    if path not in paths:
+        raise SeamChanged(f"{where} no longer serves {path!r}: moto changed this seam")
+    original = paths[path]
+    paths[path] = handler
+
+    def undo() -> None:
+        paths[path] = original
+
+    return undo
+
+
 def set_environ(name: str, value: str) -> Callable[[], None]:
     """Set an environment variable moto reads at request time; returns the undo."""
     previous = os.environ.get(name)

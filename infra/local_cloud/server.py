@@ -34,7 +34,7 @@ from local_cloud.console.app import ConsoleMiddleware
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.events.event_sources import EventSourcePollers
 from local_cloud.events.schedules import ScheduleRunner
-from local_cloud.guard import LocalOnlyGuard, disable_moto_global_cors
+from local_cloud.guard import GuardSettings, LocalOnlyGuard, disable_moto_global_cors
 from local_cloud.http_handler import KeepAliveRequestHandler
 from local_cloud.iam.enforcement import enforcement_stats
 from local_cloud.iam.role_credentials import RoleCredentials
@@ -58,6 +58,7 @@ class LocalCloud:
         max_workers_per_function: int = 8,
         log_requests: bool = False,
         roles: RoleCredentials | None = None,
+        guard: GuardSettings | None = None,
     ) -> None:
         self.host = host
         self.port = port  # 0: a free port, known after start()
@@ -71,6 +72,8 @@ class LocalCloud:
         self._background: list[EventSourcePollers | ScheduleRunner | RetentionSweeper] = []
         # Temporary credentials of the functions' and state machines' execution roles.
         self.roles = roles or RoleCredentials()
+        # Who besides this machine's programs may drive it: LOCAL_CLOUD_MOTO_API, LOCAL_CLOUD_ALLOWED_PEERS.
+        self.guard = LocalOnlyGuard(_unstarted, guard or GuardSettings.from_environment())
 
     @property
     def endpoint_url(self) -> str:
@@ -117,7 +120,8 @@ class LocalCloud:
 
             gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
             # The guard first: no foreign Host or Origin reaches the console (docs/operations.md) or AWS APIs.
-            app = LocalOnlyGuard(ConsoleMiddleware(gateway, CloudReader(self.endpoint_url)))
+            self.guard.app = ConsoleMiddleware(gateway, CloudReader(self.endpoint_url))
+            app = self.guard
             handler = _LoggingRequestHandler if self._log_requests else KeepAliveRequestHandler
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=handler, fd=sock.fileno()
@@ -176,6 +180,10 @@ class LocalCloud:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _unstarted(environ: Any, start_response: Any) -> Any:
+    raise RuntimeError("LocalCloud is not started")
 
 
 class _LoggingRequestHandler(KeepAliveRequestHandler):

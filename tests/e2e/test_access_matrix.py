@@ -1,9 +1,11 @@
 """Who may do what, end to end through the deployed API Gateway and its Cognito authorizer: every route against
-no token, a forged token, an expired token, a customer, another customer and an operator (docs/security.md, "Who may
-do what")."""
+no token, a forged token, a token signed with moto's published key, a customer, another customer and an operator
+(docs/security.md, "Who may do what")."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -12,10 +14,12 @@ from typing import Any
 
 import pytest
 import requests
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
+from saga_client.aws_session import aws_session
+from saga_client.identity import OPERATORS_GROUP, id_token
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e]
@@ -23,9 +27,9 @@ UNAUTHORIZED = (401, {"message": "Unauthorized"})
 
 
 def _resign(token: str, key: RSAKey, **changes: Any) -> str:
-    """The token's own claims (with `changes`), signed with `key`."""
-    claims = {**jwt.decode(token, RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))).claims}
-    return jwt.encode({"alg": "RS256", "kid": "dummy"}, {**claims, **changes}, key)
+    """The token's own claims (with `changes`) and header, signed with `key` (the pool's own key is the server's)."""
+    parts = jws.extract_compact(token.encode())
+    return jwt.encode(parts.headers(), {**json.loads(parts.payload), **changes}, key)
 
 
 @dataclass
@@ -47,7 +51,8 @@ def world(deployed_stack: Stack) -> World:
     callers = {
         "no token": {},
         "forged": {"Authorization": _resign(alice_token, RSAKey.generate_key(2048))},
-        "expired": {"Authorization": _resign(alice_token, moto_key, exp=int(time.time()) - 60)},
+        # What anyone could sign with the key pair moto ships: each pool signs with a key of its own.
+        "moto's key": {"Authorization": _resign(alice_token, moto_key)},
         "customer": {"Authorization": alice_token},
         "other customer": deployed_stack.auth(bob),
         "operator": deployed_stack.auth(f"ops-{uuid.uuid4().hex[:6]}", operator=True),
@@ -110,8 +115,8 @@ ROUTES: dict[str, Request] = {
     "POST /sagas/{orderId}/resume": lambda w: ("POST", f"/sagas/{uuid.uuid4().hex}/resume", {}),
     "POST /sagas/{orderId}/compensate": lambda w: ("POST", f"/sagas/{uuid.uuid4().hex}/compensate", {"json": {}}),
 }
-CALLERS = ["no token", "forged", "expired", "customer", "other customer", "operator"]
-# The status each caller gets on each route (no token, forged, expired: API Gateway's 401 for every secured route).
+CALLERS = ["no token", "forged", "moto's key", "customer", "other customer", "operator"]
+# The status each caller gets on each route (no token, forged, moto's key: API Gateway's 401 for every secured route).
 EXPECTED: dict[str, list[int]] = {
     "GET /openapi.json": [200, 200, 200, 200, 200, 200],
     "POST /checkout as myself": [401, 401, 401, 202, 202, 202],
@@ -158,3 +163,23 @@ def test_a_customer_checks_out_as_the_token_says_and_sees_only_their_orders(worl
     mine = requests.get(f"{world.url}/customers/me/orders", headers=customer, timeout=30).json()["items"]
     assert world.alice_order in {item["orderId"] for item in mine}
     assert world.bob_order not in {item["orderId"] for item in mine}
+
+
+def test_groups_come_from_the_tokens_list_through_the_deployed_api(deployed_stack: Stack) -> None:
+    # API Gateway renders ["x,admins"] as "x,admins", as it renders ["x", "admins"]: the API must not split it.
+    cognito = aws_session(deployed_stack.endpoint_url).client("cognito-idp")
+    pool_id, client_id = deployed_stack.outputs["UserPoolId"], deployed_stack.outputs["UserPoolClientId"]
+    for group in ("x,admins", "support"):
+        with contextlib.suppress(cognito.exceptions.GroupExistsException):
+            cognito.create_group(UserPoolId=pool_id, GroupName=group)
+    comma = f"comma-{uuid.uuid4().hex[:6]}"
+    several = f"ops-{uuid.uuid4().hex[:6]}"
+    id_token(cognito, pool_id, client_id, several, group="support")
+    tokens = {
+        comma: id_token(cognito, pool_id, client_id, comma, group="x,admins"),
+        several: id_token(cognito, pool_id, client_id, several, group=OPERATORS_GROUP),  # in support and admins
+    }
+    url = f"{deployed_stack.outputs['ApiUrl']}/sagas?status=CONFIRMED"
+    statuses = {user: requests.get(url, headers={"Authorization": token}, timeout=30).status_code
+                for user, token in tokens.items()}  # fmt: skip
+    assert statuses == {comma: 403, several: 200}

@@ -132,7 +132,8 @@ def test_local_cloud_host_opens_the_server_to_containers_but_not_to_other_host_n
     address = _non_loopback_address()
     if address is None:
         pytest.skip("this machine has no non-loopback IPv4 address")
-    started = cli(state, "up", port=port, env={"LOCAL_CLOUD_HOST": "0.0.0.0"})
+    # The machine's own address stands for a container's: a peer the person allowed.
+    started = cli(state, "up", port=port, env={"LOCAL_CLOUD_HOST": "0.0.0.0", "LOCAL_CLOUD_ALLOWED_PEERS": address})
     assert started.returncode == 0, started.stderr
     assert (state / "server.addr").read_text().strip() == f"0.0.0.0:{port}"
 
@@ -158,6 +159,13 @@ def test_port_in_use_is_one_clear_line_and_exit_2(state: Path) -> None:
         assert "LOCAL_CLOUD_PORT" in result.stderr
         assert "Traceback" not in result.stderr
     assert not (state / "server.pid").exists()
+
+
+def test_a_bad_guard_setting_is_one_clear_line(state: Path) -> None:
+    result = cli(state, "up", env={"LOCAL_CLOUD_ALLOWED_PEERS": "10.0.0.0/8,my-laptop"})
+    assert result.returncode == 2
+    assert "LOCAL_CLOUD_ALLOWED_PEERS: 'my-laptop' is not an IP address or network" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_port_setting(state: Path) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import requests
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 from moto.utilities.utils import load_resource
 
+from local_cloud.cognito.pool_keys import find_pool
 from local_cloud.server import LocalCloud
 from saga_client.identity import id_token
 from tests.infra.conftest import make_zip
@@ -119,8 +120,16 @@ def _refused(response: requests.Response) -> bool:
     )
 
 
-def _signed(claims: dict[str, Any], key: Any) -> str:
-    return jwt.encode({"alg": "RS256", "kid": "dummy"}, claims, key)
+def _signed(claims: dict[str, Any], key: Any, **header: Any) -> str:
+    return jwt.encode({"alg": "RS256", "kid": key.kid or "dummy", **header}, claims, key)
+
+
+def _pool_key(secured: Secured) -> Any:
+    """The pool's own private key, read from the server in this process: what only Cognito holds."""
+    return find_pool(secured.pool_id).json_web_key
+
+
+MOTO_KEY = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
 
 
 def _claims_of(secured: Secured, username: str, **changes: Any) -> dict[str, Any]:
@@ -158,9 +167,8 @@ def test_a_token_signed_with_another_key_is_unauthorized(secured: Secured) -> No
 
 
 def test_an_expired_token_is_unauthorized(secured: Secured) -> None:
-    moto_key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    expired = _signed(_claims_of(secured, "alice", exp=int(time.time()) - 5), moto_key)
-    still_valid = _signed(_claims_of(secured, "alice"), moto_key)
+    expired = _signed(_claims_of(secured, "alice", exp=int(time.time()) - 5), _pool_key(secured))
+    still_valid = _signed(_claims_of(secured, "alice"), _pool_key(secured))
     assert _refused(_call(secured, expired))
     assert _call(secured, still_valid).status_code == 200  # the same claims, unexpired: only the expiry refused it
 
@@ -184,6 +192,52 @@ def test_an_access_token_is_unauthorized(secured: Secured) -> None:
 def test_a_token_of_another_pool_or_another_pools_client_is_unauthorized(secured: Secured) -> None:
     other_pool, other_client = _pool(secured.cognito, "another-pool")
     assert _refused(_call(secured, id_token(secured.cognito, other_pool, other_client, "alice")))
-    moto_key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    wrong_audience = _signed(_claims_of(secured, "alice", aud=other_client), moto_key)
+    wrong_audience = _signed(_claims_of(secured, "alice", aud=other_client), _pool_key(secured))
     assert _refused(_call(secured, wrong_audience))
+
+
+def test_a_token_signed_with_motos_published_key_is_unauthorized(secured: Secured) -> None:
+    # moto signs every pool's tokens with a key pair shipped in its package: anyone could forge with it.
+    assert _refused(_call(secured, _signed(_claims_of(secured, "mallory"), MOTO_KEY)))
+    pool_kid = _pool_key(secured).kid
+    assert _refused(_call(secured, _signed(_claims_of(secured, "mallory"), MOTO_KEY, kid=pool_kid)))
+    assert _call(secured, _signed(_claims_of(secured, "alice"), _pool_key(secured))).status_code == 200
+
+
+def test_each_pool_serves_its_own_key_at_its_jwks_url_and_its_tokens_name_it(
+    secured: Secured, cloud: LocalCloud
+) -> None:
+    other_pool, other_client = _pool(secured.cognito, "jwks-pool")
+    keys = {}
+    for pool_id, client_id in ((secured.pool_id, secured.client_id), (other_pool, other_client)):
+        document = requests.get(f"{cloud.endpoint_url}/{pool_id}/.well-known/jwks.json", timeout=10).json()
+        [key] = document["keys"]
+        assert (key["kty"], key["alg"], key["use"]) == ("RSA", "RS256", "sig")
+        token = id_token(secured.cognito, pool_id, client_id, "jwks-user")
+        assert jwt.decode(token, KeySet.import_key_set(document)).claims["cognito:username"] == "jwks-user"
+        keys[pool_id] = key
+    assert keys[secured.pool_id]["kid"] != keys[other_pool]["kid"]
+    assert keys[secured.pool_id]["n"] != keys[other_pool]["n"]
+    assert MOTO_KEY.as_dict(private=False)["n"] not in {key["n"] for key in keys.values()}
+    missing = requests.get(f"{cloud.endpoint_url}/us-east-1_nosuchpool/.well-known/jwks.json", timeout=10)
+    assert missing.status_code == 404
+
+
+def test_an_audience_given_as_an_array_is_unauthorized(secured: Secured) -> None:
+    listed = _signed(_claims_of(secured, "alice", aud=[secured.client_id]), _pool_key(secured))
+    assert _refused(_call(secured, listed))
+
+
+def test_a_token_without_a_key_id_is_unauthorized(secured: Secured) -> None:
+    key = _pool_key(secured)
+    no_kid = jwt.encode({"alg": "RS256"}, _claims_of(secured, "alice"), key)
+    assert _refused(_call(secured, no_kid))
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_a_token_valid_only_in_the_future_is_unauthorized(secured: Secured, claim: str) -> None:
+    now = int(time.time())
+    future = _signed(_claims_of(secured, "alice", **{claim: now + 60}), _pool_key(secured))
+    present = _signed(_claims_of(secured, "alice", **{claim: now - 1}), _pool_key(secured))
+    assert _refused(_call(secured, future))
+    assert _call(secured, present).status_code == 200

@@ -3,6 +3,7 @@ built from them for the API's tests."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from dataclasses import dataclass
@@ -18,11 +19,25 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def claims_of(username: str, *groups: str) -> dict[str, str]:
-    """The claims API Gateway's Cognito authorizer passes on for a signed-in user (every value a string)."""
+    """The claims API Gateway's Cognito authorizer passes on for a signed-in user: every value a string, the list
+    `cognito:groups` its items joined with commas, as AWS renders it ("admins,ops")."""
     claims = {"cognito:username": username, "token_use": "id", "sub": f"sub-{username}"}
     if groups:
         claims["cognito:groups"] = ",".join(groups)
     return claims
+
+
+def id_token_of(username: str, *groups: str) -> str:
+    """The ID token (its signature left out: API Gateway checked it) whose claims `claims_of` renders."""
+    payload = {
+        "cognito:username": username,
+        "token_use": "id",
+        "sub": f"sub-{username}",
+        "cognito:groups": list(groups),
+    }
+    segments = [{"alg": "RS256", "kid": "test"}, payload]
+    encoded = [base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode() for part in segments]
+    return ".".join([*encoded, "signature"])
 
 
 OPERATOR = claims_of("operator", "admins")

@@ -13,7 +13,8 @@ closed until someone decides otherwise.
 
 from __future__ import annotations
 
-import re
+import base64
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -78,16 +79,47 @@ def caller_of(event: dict[str, Any]) -> Caller | None:
     username = claims.get("cognito:username")
     if not isinstance(username, str) or not username:
         return None
-    return Caller(username=username, groups=_groups(claims.get("cognito:groups")))
+    headers = event.get("headers") or {}
+    token = next((value for name, value in headers.items() if name.lower() == "authorization"), None)
+    return Caller(username=username, groups=groups_of(claims, token))
 
 
-def _groups(value: Any) -> frozenset[str]:
-    """API Gateway passes every claim as a string: a list of groups comes as "a,b" (or "[a b]" on some paths)."""
-    if isinstance(value, list):
-        return frozenset(str(group) for group in value)
-    if not isinstance(value, str):
+def groups_of(claims: dict[str, Any], token: Any) -> frozenset[str]:
+    """The caller's groups, never guessed by splitting on commas.
+
+    API Gateway renders the token's `cognito:groups` list as its items joined with commas ("admins,ops"), and a
+    group name may hold a comma: that string alone cannot tell the groups ["x,admins"] from ["x", "admins"]. The
+    list itself is in the ID token the caller sent in `Authorization`, the very token the authorizer verified: it
+    is read there, once it is the same caller's and renders as the claim. Without it, a claim with no comma is one
+    group, and a claim with a comma grants none.
+    """
+    rendered = claims.get("cognito:groups")
+    if not isinstance(rendered, str) or not rendered:
         return frozenset()
-    return frozenset(part for part in re.split(r"[\s,]+", value.strip("[]")) if part)
+    listed = _token_groups(token, claims)
+    if listed is not None and ",".join(listed) == rendered:
+        return frozenset(listed)
+    return frozenset() if "," in rendered else frozenset({rendered})
+
+
+def _token_groups(token: Any, claims: dict[str, Any]) -> list[str] | None:
+    """`cognito:groups` of the ID token, if it is a JWT of the caller the claims describe; its signature was
+    checked by API Gateway's authorizer, which read this same header."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
+    try:
+        segment = token.split(".")[1]
+        payload = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict) or any(
+        payload.get(name) != claims.get(name) for name in ("sub", "cognito:username")
+    ):
+        return None
+    groups = payload.get("cognito:groups")
+    if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+        return None
+    return groups
 
 
 def require_audience(event: dict[str, Any], method: str, path_template: str) -> Caller | None:
