@@ -36,7 +36,7 @@ help:
 	@echo "make lint      ruff, ruff format, mypy strict (all Python), cfn-lint, sam validate --lint, checkov (CI runs it)"
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
-	@echo "make flashsale [FLASHSALE_WCU=4]   one SKU's flash sale with 1 and 8 stock shards, DynamoDB's per-key limit lowered (docs/scale.md)"
+	@echo "make flashsale [FLASHSALE_WCU=10]   one SKU's flash sale with 1 and 8 stock shards, DynamoDB's per-key limit lowered (docs/scale.md)"
 	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 
@@ -157,7 +157,7 @@ chaos: $(VENV)/.installed
 
 # One SKU's flash sale past DynamoDB's hot-key limit (docs/scale.md): its own local cloud on a free port, the
 # per-key limit lowered to FLASHSALE_WCU write units/s; FLASHSALE_ARGS e.g. "--buyers 400 --units 80".
-FLASHSALE_WCU ?= 4
+FLASHSALE_WCU ?= 10
 flashsale: $(VENV)/.installed
 	@$(PY) -m saga_client flashsale --partition-wcu $(FLASHSALE_WCU) $(FLASHSALE_ARGS)
 

@@ -28,6 +28,11 @@ def test_a_take_starts_at_the_chosen_shard_and_moves_on_when_it_runs_short() -> 
     ]
 
 
+def test_one_shard_that_holds_the_whole_quantity_is_preferred_to_a_spread() -> None:
+    takes = plan_takes([_item("HOT", 3)], _stock("HOT", 1, 2, 5, 4), start=lambda shards: 0)
+    assert takes == [ShardTake(sku="HOT", shard=2, quantity=3)]
+
+
 def test_out_of_stock_only_when_every_shard_together_is_short() -> None:
     assert plan_takes([_item("HOT", 1)], _stock("HOT", 0, 0, 0, 1), start=lambda shards: 0) == [
         ShardTake(sku="HOT", shard=3, quantity=1)

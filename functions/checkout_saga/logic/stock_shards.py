@@ -21,7 +21,8 @@ def random_start(shards: int) -> int:
 def plan_takes(
     items: list[PricedItem], stock: Mapping[str, ShardStock], start: StartShard = random_start
 ) -> list[ShardTake]:
-    """Where to take each item's units: from a shard picked by `start`, then the next ones when it runs short.
+    """Where to take each item's units: from the first shard, counting from the one `start` picks, that holds them
+    all, else from each shard in turn from that one.
     Raises UnknownProduct for a sku with no stock record, OutOfStock only when all its shards together are short."""
     left = {sku: list(shard_stock.available) for sku, shard_stock in stock.items()}
     takes: list[ShardTake] = []
@@ -32,8 +33,11 @@ def plan_takes(
         if sum(shards) < item.quantity:
             raise OutOfStock(f"{item.sku}: {item.quantity} wanted, {sum(shards)} available")
         wanted, first = item.quantity, start(len(shards))
-        for step in range(len(shards)):
-            shard = (first + step) % len(shards)
+        order = [(first + step) % len(shards) for step in range(len(shards))]
+        # One shard that holds the whole quantity if there is one (a transaction holds at most 100 writes); else
+        # every shard in turn from the first.
+        whole = next((shard for shard in order if shards[shard] >= wanted), None)
+        for shard in [whole] if whole is not None else order:
             taken = min(shards[shard], wanted)
             if taken:
                 takes.append(ShardTake(sku=item.sku, shard=shard, quantity=taken))
