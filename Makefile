@@ -21,7 +21,7 @@ LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackof
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos flashsale bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -36,6 +36,7 @@ help:
 	@echo "make lint      ruff, ruff format, mypy strict (all Python), cfn-lint, sam validate --lint, checkov (CI runs it)"
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
+	@echo "make flashsale [FLASHSALE_WCU=10]   one SKU's flash sale with 1 and 8 stock shards, DynamoDB's per-key limit lowered (docs/scale.md)"
 	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 
@@ -153,6 +154,12 @@ SEED ?= 42
 COORDINATION ?= orchestration
 chaos: $(VENV)/.installed
 	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --coordination $(COORDINATION) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+
+# One SKU's flash sale past DynamoDB's hot-key limit (docs/scale.md): its own local cloud on a free port, the
+# per-key limit lowered to FLASHSALE_WCU write units/s; FLASHSALE_ARGS e.g. "--buyers 400 --units 80".
+FLASHSALE_WCU ?= 10
+flashsale: $(VENV)/.installed
+	@$(PY) -m saga_client flashsale --partition-wcu $(FLASHSALE_WCU) $(FLASHSALE_ARGS)
 
 resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }

@@ -26,6 +26,7 @@ from checkout_saga.models import (
     SagaFailure,
     SagaState,
     SagaTransition,
+    ShardCount,
     Sku,
     StockedProduct,
     StorableText,
@@ -197,6 +198,9 @@ class ProductInput(RequestModel):
     name: ProductName
     unit_price_cents: PriceCents
     available: StockUnits
+    shards: ShardCount = Field(
+        default=1, description="How many items the stock is split over (a hot product sells from several at once)"
+    )
     version: Annotated[int, Field(strict=True, ge=0)] | None = Field(
         default=None, description="The version the count was made against (GET's `version`): 409 if it changed"
     )

@@ -79,5 +79,10 @@ class TransientStepError(SagaError):
     """A failure worth retrying: fault injection (mode "transient"), or a write refused for a concurrent one."""
 
 
+class StockMoved(TransientStepError):
+    """A stock shard no longer held what a reservation planned to take from it (a concurrent sale): read the
+    shards again and plan anew; if it keeps happening, the step's retry decides."""
+
+
 class PaymentProviderUnavailable(SagaError):
     """The payment provider did not answer; the charge may be retried."""

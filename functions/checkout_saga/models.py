@@ -33,6 +33,9 @@ CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64), Stor
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Cents = Annotated[int, Field(strict=True, ge=0)]
+MAX_SHARDS = 32
+ShardCount = Annotated[int, Field(strict=True, ge=1, le=MAX_SHARDS)]
+ShardIndex = Annotated[int, Field(strict=True, ge=0, lt=MAX_SHARDS)]
 PaymentToken = Annotated[str, StringConstraints(min_length=1, max_length=64), StorableText]
 Reason = Annotated[str, StringConstraints(max_length=500), StorableText]
 SealedToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]  # base64 of a KMS ciphertext
@@ -294,7 +297,26 @@ class Product(CamelModel):
     sku: Sku
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     unit_price_cents: Cents
-    available: Annotated[int, Field(strict=True, ge=0)]
+    available: Annotated[int, Field(strict=True, ge=0)]  # the product's total, whatever its shards
+    # How many items its stock is split over: a hot product's sales spread over them (docs/scale.md).
+    shards: ShardCount = 1
+
+
+class ShardTake(CamelModel):
+    """Units of one sku taken from (or given back to) one of its stock shards (0: the product's own item)."""
+
+    sku: Sku
+    shard: ShardIndex
+    quantity: Quantity
+
+
+class ShardStock(CamelModel):
+    """A product's stock as its shards hold it: `available[i]` units in shard i. New stock goes to the first
+    `shards`; a shard beyond them (the product had more once) is still sold from, never refilled."""
+
+    sku: Sku
+    shards: ShardCount
+    available: list[Annotated[int, Field(ge=0)]]
 
 
 class StockedProduct(Product):
@@ -308,6 +330,11 @@ class Reservation(CamelModel):
     order_id: OrderId
     status: ReservationStatus
     items: list[PricedItem] = Field(default_factory=list)
+    # Where the units came from, so that a release gives each back to its shard; none: all from shard 0.
+    takes: list[ShardTake] = Field(default_factory=list)
+
+    def shard_takes(self) -> list[ShardTake]:
+        return self.takes or [ShardTake(sku=item.sku, shard=0, quantity=item.quantity) for item in self.items]
 
 
 class ReturnRestock(CamelModel):

@@ -20,6 +20,7 @@ class _DynamoDBCounts:
     requests: int = 0
     read_units: float = 0.0
     write_units: float = 0.0
+    throttled: int = 0  # refused for a partition's throughput: not billed, not counted in `requests`
 
 
 @dataclass
@@ -43,6 +44,10 @@ class UsageMeter:
             counts.read_units += read_units
             counts.write_units += write_units
 
+    def add_dynamodb_throttle(self, caller: str, operation: str) -> None:
+        with self._lock:
+            self._dynamodb.setdefault((caller, operation), _DynamoDBCounts()).throttled += 1
+
     def add_lambda(self, function_name: str, duration_ms: float, memory_mb: int) -> None:
         """One invocation; Lambda bills its duration rounded up to the millisecond."""
         billed = max(1, math.ceil(duration_ms))
@@ -63,6 +68,7 @@ class UsageMeter:
                         "requests": counts.requests,
                         "readUnits": counts.read_units,
                         "writeUnits": counts.write_units,
+                        "throttled": counts.throttled,
                     }
                     for (caller, operation), counts in sorted(self._dynamodb.items())
                 ],

@@ -1,5 +1,5 @@
-"""python -m saga_client {demo,seed,token,bench,chaos,resume,sam-env,localstack-check} — clients of the deployed
-checkout saga."""
+"""python -m saga_client {demo,seed,token,bench,chaos,flashsale,resume,sam-env,localstack-check} — clients of
+the deployed checkout saga."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from saga_client.api_client import ApiError, CheckoutApi
 from saga_client.bench_cli import add_bench_arguments, run_bench_command
 from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run_chaos_command, run_resume_command
 from saga_client.demo import run_demo
+from saga_client.flashsale import add_flashsale_arguments, run_flashsale_command
 from saga_client.identity import OPERATORS_GROUP, StackIdentities
 from saga_client.localstack_services import check as check_localstack
 from saga_client.sam_env import write_env_file
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--stack-name", default="checkout-saga")
     add_bench_arguments(commands.add_parser("bench", help="benchmark the saga on the local cloud (make bench)"), port)
     add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
+    add_flashsale_arguments(commands.add_parser("flashsale", help="one SKU's flash sale past the hot-key limit"))
     add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
     token = commands.add_parser("token", help="print a Cognito ID token of the stack's user pool (make token)")
     token.add_argument("--endpoint-url", default=f"http://localhost:{port}")
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_chaos_command(args)
         if args.command == "resume":
             return run_resume_command(args)
+        if args.command == "flashsale":
+            return run_flashsale_command(args)
         if args.command == "localstack-check":
             return check_localstack(args.endpoint_url, args.template)
         if args.command == "sam-env":

@@ -156,13 +156,13 @@ class ChaosRun:
 
     def _seed_catalog(self) -> None:
         options = self.options
-        specs = [(p.key, p.price_cents, p.initial) for p in self.scenario.products]
-        specs += [(self.scenario.race_key, 1500, options.race_units), ("EMPTY", 700, 0)]
-        for key, price, units in specs:
+        specs = [(p.key, p.price_cents, p.initial, 1) for p in self.scenario.products]
+        specs += [(self.scenario.race_key, 1500, options.race_units, options.race_shards), ("EMPTY", 700, 0, 1)]
+        for key, price, units, shards in specs:
             sku = self.sku(key)
             self.initial[sku], self.prices[sku] = units, price
             self.driver.api.put_product(
-                {"sku": sku, "name": f"Chaos {key}", "unitPriceCents": price, "available": units}
+                {"sku": sku, "name": f"Chaos {key}", "unitPriceCents": price, "available": units, "shards": shards}
             )
         self.say(f"run {self.run_id}: {len(specs)} skus {self.prefix}-*, scarce: {self._scarce_summary()}")
 

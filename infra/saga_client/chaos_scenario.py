@@ -69,6 +69,7 @@ class ChaosOptions:
     redeliveries: int | None = None  # finished steps delivered again; default max(10, sagas // 20)
     race_buyers: int = 16
     race_units: int = 5
+    race_shards: int = 4  # the raced sku is a hot product: its few units split over shards (docs/scale.md)
     saga_timeout: float = 300.0  # the bound within which every saga must end
     coordination: str = "orchestration"  # or "choreography" (docs/choreography.md)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key
+from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory, product_key, shard_key
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
@@ -111,22 +111,34 @@ class StackData:
         return max_age + 0.2 if max_age else 0.0
 
     def raw_available(self, skus: list[str]) -> dict[str, int]:
-        """`available` as stored, without the Product model's `>= 0` check, so a negative value is seen, not
-        raised. Unknown skus are left out."""
+        """`available` as stored, summed over each product's stock shards, without the Product model's `>= 0`
+        check, so a negative value is seen, not raised (a shard below zero is reported as such, not hidden in the
+        sum). Unknown skus are left out."""
+        products = self._raw_items([product_key(sku) for sku in skus], "sku, available, shardItems")
+        extra = [
+            shard_key(str(item["sku"]["S"]), shard)
+            for item in products
+            for shard in range(1, int(item.get("shardItems", {}).get("N", "1")))
+        ]
+        shards: dict[str, list[int]] = {}
+        for item in [*products, *self._raw_items(extra, "sku, available")]:
+            shards.setdefault(item["sku"]["S"], []).append(int(Decimal(item["available"]["N"])))
+        return {sku: min(units) if min(units) < 0 else sum(units) for sku, units in shards.items()}
+
+    def _raw_items(self, keys: list[str], projection: str) -> list[dict[str, Any]]:
         table = self.outputs["InventoryTableName"]
-        found: dict[str, int] = {}
-        for start in range(0, len(skus), 100):
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
             request: dict[str, Any] = {
                 table: {
-                    "Keys": [{"pk": {"S": product_key(sku)}} for sku in skus[start : start + 100]],
+                    "Keys": [{"pk": {"S": key}} for key in keys[start : start + 100]],
                     "ConsistentRead": True,
-                    "ProjectionExpression": "sku, available",
+                    "ProjectionExpression": projection,
                 }
             }
             while request:
                 response = self.client("dynamodb").batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(table, []):
-                    found[item["sku"]["S"]] = int(Decimal(item["available"]["N"]))
+                found.extend(response["Responses"].get(table, []))
                 request = response.get("UnprocessedKeys") or {}
         return found
 

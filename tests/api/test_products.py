@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from checkout_saga.errors import OutOfStock
+from checkout_saga.logic.inventory import take_stock
 from checkout_saga.models import PricedItem
 from tests.api.conftest import Call, Cloud
 
@@ -16,11 +18,11 @@ def test_put_creates_a_product_and_get_reads_it(call: Call, cloud: Cloud) -> Non
     created = call("PUT", "/products/MN-001", body=MONITOR)
 
     assert created.status == 200
-    assert created.body == {"sku": "MN-001", **MONITOR, "version": 1}
+    assert created.body == {"sku": "MN-001", **MONITOR, "shards": 1, "version": 1}
     stored = cloud.stack.inventory.get_products(["MN-001"])["MN-001"]
     assert (stored.name, stored.unit_price_cents, stored.available) == ("27-inch monitor", 18999, 7)
     fetched = call("GET", "/products/MN-001")
-    assert (fetched.status, fetched.body) == (200, {"sku": "MN-001", **MONITOR, "version": 1})
+    assert (fetched.status, fetched.body) == (200, {"sku": "MN-001", **MONITOR, "shards": 1, "version": 1})
 
 
 def test_put_replaces_price_and_stock(call: Call, cloud: Cloud) -> None:
@@ -84,7 +86,7 @@ def test_a_malformed_sku_is_a_400(call: Call, cloud: Cloud, sku: str) -> None:
 # -------------------------------------------------------------- stocktake vs delivery
 def test_put_based_on_a_version_refuses_a_count_that_a_sale_made_stale(call: Call, cloud: Cloud) -> None:
     read = call("GET", "/products/KB-001").body
-    cloud.stack.inventory.reserve("ord-sale", [_kb(2)])  # a checkout takes 2 after the count was made
+    take_stock("ord-sale", [_kb(2)], cloud.stack.inventory, None)  # a checkout takes 2 after the count was made
 
     stale = call("PUT", "/products/KB-001", body={**_counted(read), "available": 50, "version": read["version"]})
 
@@ -133,7 +135,7 @@ def test_restock_of_an_unknown_product_is_a_404_and_creates_nothing(call: Call, 
 def test_products_are_listed_by_sku_a_page_at_a_time_without_reservations(call: Call, cloud: Cloud) -> None:
     for sku in ("AA-001", "ZZ-001"):
         call("PUT", f"/products/{sku}", body={"name": sku, "unitPriceCents": 100, "available": 1})
-    cloud.stack.inventory.reserve("ord-listed", [_kb(1)])
+    take_stock("ord-listed", [_kb(1)], cloud.stack.inventory, None)
 
     first = call("GET", "/products", query={"limit": "3"}).body
     second = call("GET", "/products", query={"limit": "3", "next": first["next"]}).body
@@ -157,3 +159,83 @@ def _kb(quantity: int) -> PricedItem:
 
 def _counted(product: dict[str, Any]) -> dict[str, Any]:
     return {key: product[key] for key in ("name", "unitPriceCents", "available")}
+
+
+# -------------------------------------------------------------- a hot product's shards
+def _shards(cloud: Cloud, sku: str) -> dict[str, int]:
+    return {
+        str(item["pk"]): int(item["available"])
+        for item in cloud.items("InventoryTable")
+        if str(item["pk"]).startswith(f"PRODUCT#{sku}")
+    }
+
+
+def test_a_sharded_product_splits_its_stock_and_answers_the_total(call: Call, cloud: Cloud) -> None:
+    put = call("PUT", "/products/HOT-001", body={"name": "Hot", "unitPriceCents": 500, "available": 10, "shards": 4})
+
+    assert (put.status, put.body["available"], put.body["shards"]) == (200, 10, 4)
+    assert _shards(cloud, "HOT-001") == {
+        "PRODUCT#HOT-001": 3,
+        "PRODUCT#HOT-001#1": 3,
+        "PRODUCT#HOT-001#2": 2,
+        "PRODUCT#HOT-001#3": 2,
+    }
+    restocked = call("POST", "/products/HOT-001/restock", body={"quantity": 6})
+    assert restocked.body["available"] == 16
+    assert sum(_shards(cloud, "HOT-001").values()) == 16
+    listed = [p for p in call("GET", "/products", query={"limit": "50"}).body["items"] if p["sku"] == "HOT-001"]
+    assert [(p["available"], p["version"]) for p in listed] == [(16, restocked.body["version"])]
+
+
+def test_reservations_spread_over_the_shards_and_sell_every_unit_never_more(call: Call, cloud: Cloud) -> None:
+    call("PUT", "/products/HOT-002", body={"name": "Hot", "unitPriceCents": 500, "available": 7, "shards": 3})
+    starts = iter([0, 1, 2, 2, 2, 2, 2, 0])
+    for order in range(7):
+        take_stock(f"ord-hot-{order}", [_hot(1)], cloud.stack.inventory, None, start=lambda n: next(starts) % n)
+    with pytest.raises(OutOfStock, match="0 available"):
+        take_stock("ord-hot-late", [_hot(1)], cloud.stack.inventory, None, start=lambda n: 0)
+
+    assert set(_shards(cloud, "HOT-002").values()) == {0}
+    reservation = cloud.stack.inventory.get_reservation("ord-hot-0")
+    assert reservation is not None
+    assert [(take.shard, take.quantity) for take in reservation.takes] == [(0, 1)]
+
+
+def test_a_release_gives_each_unit_back_to_its_shard_once(call: Call, cloud: Cloud) -> None:
+    call("PUT", "/products/HOT-002", body={"name": "Hot", "unitPriceCents": 500, "available": 4, "shards": 2})
+    take_stock("ord-spread", [_hot(3)], cloud.stack.inventory, None, start=lambda n: 1)
+    assert _shards(cloud, "HOT-002") == {"PRODUCT#HOT-002": 1, "PRODUCT#HOT-002#1": 0}
+
+    cloud.stack.inventory.release("ord-spread")
+    cloud.stack.inventory.release("ord-spread")  # delivered twice: gives back once
+
+    assert _shards(cloud, "HOT-002") == {"PRODUCT#HOT-002": 2, "PRODUCT#HOT-002#1": 2}
+    assert call("GET", "/products/HOT-002").body["available"] == 4
+
+
+def test_fewer_shards_empty_the_others_and_a_late_release_is_still_counted(call: Call, cloud: Cloud) -> None:
+    call("PUT", "/products/HOT-002", body={"name": "Hot", "unitPriceCents": 500, "available": 4, "shards": 4})
+    take_stock("ord-before", [_hot(1)], cloud.stack.inventory, None, start=lambda n: 3)
+    fewer = call("PUT", "/products/HOT-002", body={"name": "Hot", "unitPriceCents": 500, "available": 5, "shards": 1})
+    assert (fewer.body["available"], fewer.body["shards"]) == (5, 1)
+
+    cloud.stack.inventory.release("ord-before")  # the unit goes back to shard 3, which still counts and sells
+
+    assert call("GET", "/products/HOT-002").body["available"] == 6
+    take_stock("ord-after", [_hot(6)], cloud.stack.inventory, None, start=lambda n: 0)
+    assert call("GET", "/products/HOT-002").body["available"] == 0
+
+
+@pytest.mark.parametrize("shards", [0, 33, "2"])
+def test_a_shard_count_out_of_range_is_refused_and_nothing_is_written(call: Call, cloud: Cloud, shards: Any) -> None:
+    put = call(
+        "PUT", "/products/HOT-003", body={"name": "Hot", "unitPriceCents": 500, "available": 4, "shards": shards}
+    )
+
+    assert put.status == 400
+    assert [error["field"] for error in put.body["errors"]] == ["shards"]
+    assert _shards(cloud, "HOT-003") == {}
+
+
+def _hot(quantity: int) -> PricedItem:
+    return PricedItem(sku="HOT-002", quantity=quantity, unit_price_cents=500)

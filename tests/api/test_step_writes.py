@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
-from checkout_saga.errors import OutOfStock
-from checkout_saga.models import Order, OrderStatus, PaymentStatus, PricedItem, ReservationStatus, SagaState
+from checkout_saga.errors import StockMoved
+from checkout_saga.models import (
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    PricedItem,
+    ReservationStatus,
+    SagaState,
+    ShardTake,
+)
 from tests.api.conftest import Cloud
 
 AT = "2026-01-01T00:00:00Z"
@@ -57,6 +65,10 @@ def _client(cloud: Cloud) -> Any:
     return cloud.stack.inventory._client
 
 
+def _from_shard_0(sku: str, quantity: int) -> list[ShardTake]:
+    return [ShardTake(sku=sku, shard=0, quantity=quantity)]
+
+
 @pytest.fixture
 def sku(cloud: Cloud) -> str:
     product = cloud.stack.inventory.get_products(["KB-001"])["KB-001"]
@@ -68,26 +80,26 @@ def test_reserve_writes_the_stock_and_the_log_in_one_request_and_once(cloud: Clo
     before = stack.available(sku)[sku]
     log = stack.saga_log.pending("ord-1", SagaState.STOCK_RESERVED, AT)
     with requests_made(_client(cloud)) as made:
-        reservation = stack.inventory.reserve("ord-1", [_item(sku, 2)], log=log)
+        reservation = stack.inventory.reserve("ord-1", [_item(sku, 2)], _from_shard_0(sku, 2), log=log)
     assert made == ["TransactWriteItems"]
     assert (reservation.status, log.appended) == (ReservationStatus.RESERVED, True)
     assert _states(cloud, "ord-1") == ["STOCK_RESERVED"]
 
     again = stack.saga_log.pending("ord-1", SagaState.STOCK_RESERVED, AT)
     with requests_made(_client(cloud)) as made:
-        replay = stack.inventory.reserve("ord-1", [_item(sku, 2)], log=again)
+        replay = stack.inventory.reserve("ord-1", [_item(sku, 2)], _from_shard_0(sku, 2), log=again)
     assert made == ["TransactWriteItems"]  # refused: the reservation came back with the refusal, no read
     assert (replay.status, again.appended) == (ReservationStatus.RESERVED, False)
     assert stack.available(sku)[sku] == before - 2
     assert _states(cloud, "ord-1") == ["STOCK_RESERVED"]
 
 
-def test_a_shortage_names_what_is_left_and_writes_nothing(cloud: Cloud, sku: str) -> None:
+def test_a_shard_short_of_the_plan_refuses_and_writes_nothing(cloud: Cloud, sku: str) -> None:
     stack = cloud.stack
     available = stack.available(sku)[sku]
     log = stack.saga_log.pending("ord-2", SagaState.STOCK_RESERVED, AT)
-    with requests_made(_client(cloud)) as made, pytest.raises(OutOfStock, match=f"{available} available"):
-        stack.inventory.reserve("ord-2", [_item(sku, available + 1)], log=log)
+    with requests_made(_client(cloud)) as made, pytest.raises(StockMoved, match=sku):
+        stack.inventory.reserve("ord-2", [_item(sku, available + 1)], _from_shard_0(sku, available + 1), log=log)
     assert made == ["TransactWriteItems"]
     assert log.appended is False
     assert stack.inventory.get_reservation("ord-2") is None

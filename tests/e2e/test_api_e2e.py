@@ -71,11 +71,25 @@ def executions_named(stack: Stack, name: str) -> list[dict[str, Any]]:
 def test_products_put_and_get(api: Api, product: str) -> None:
     got = api("GET", f"/products/{product}")
     assert got.status_code == 200
-    assert got.json() == {"sku": product, "name": "E2E widget", "unitPriceCents": 1250, "available": 10, "version": 1}
+    assert got.json() == {
+        "sku": product,
+        "name": "E2E widget",
+        "unitPriceCents": 1250,
+        "available": 10,
+        "shards": 1,
+        "version": 1,
+    }
 
     put = api("PUT", f"/products/{product}", json={"name": "Recounted", "unitPriceCents": 1300, "available": 25})
     assert put.status_code == 200
-    assert put.json() == {"sku": product, "name": "Recounted", "unitPriceCents": 1300, "available": 25, "version": 2}
+    assert put.json() == {
+        "sku": product,
+        "name": "Recounted",
+        "unitPriceCents": 1300,
+        "available": 25,
+        "shards": 1,
+        "version": 2,
+    }
     assert api("GET", f"/products/{product}").json()["available"] == 25
 
     # A delivery adds; a count based on a version that a delivery made stale is refused.

@@ -69,7 +69,7 @@ def test_the_meter_adds_by_caller_and_operation() -> None:
     meter.add_lambda("fn", 10.2, 256)
     snapshot = meter.snapshot()
     assert snapshot["dynamodb"] == [
-        {"caller": "fn", "operation": "GetItem", "requests": 2, "readUnits": 1.5, "writeUnits": 0.0}
+        {"caller": "fn", "operation": "GetItem", "requests": 2, "readUnits": 1.5, "writeUnits": 0.0, "throttled": 0}
     ]
     assert snapshot["lambda"] == [
         {"function": "fn", "requests": 1, "billedMs": 11, "gbSeconds": 0.25 * 0.011, "memoryMb": 256}

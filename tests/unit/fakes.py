@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from checkout_saga.dal.interfaces import LogAppend, PageKey
-from checkout_saga.errors import OrderAlreadyExists, OutOfStock, UnknownProduct
+from checkout_saga.errors import OrderAlreadyExists, StockMoved
 from checkout_saga.models import (
     FlowContext,
     Order,
@@ -22,6 +22,8 @@ from checkout_saga.models import (
     SagaState,
     SagaStatus,
     SagaTransition,
+    ShardStock,
+    ShardTake,
     StockedProduct,
 )
 
@@ -103,20 +105,28 @@ class FakeInventory:
     def get_reservation(self, order_id: str) -> Reservation | None:
         return self.reservations.get(order_id)
 
-    def reserve(self, order_id: str, items: list[PricedItem], log: LogAppend | None = None) -> Reservation:
+    def shard_stock(self, skus: list[str]) -> dict[str, ShardStock]:
+        """One shard per product: the fake keeps a product's units in one number."""
+        return {
+            sku: ShardStock(sku=sku, shards=1, available=[self.products[sku].available])
+            for sku in skus
+            if sku in self.products
+        }
+
+    def reserve(
+        self, order_id: str, items: list[PricedItem], takes: list[ShardTake], log: LogAppend | None = None
+    ) -> Reservation:
         if order_id in self.reservations:
             return self.reservations[order_id]
-        for item in items:
-            product = self.products.get(item.sku)
-            if product is None:
-                raise UnknownProduct(item.sku)
-            if product.available < item.quantity:
-                raise OutOfStock(item.sku)
-        for item in items:
-            product = self.products[item.sku]
-            self.products[item.sku] = product.model_copy(update={"available": product.available - item.quantity})
+        for take in takes:
+            product = self.products.get(take.sku)
+            if product is None or take.shard != 0 or product.available < take.quantity:
+                raise StockMoved(take.sku)
+        for take in takes:
+            product = self.products[take.sku]
+            self.products[take.sku] = product.model_copy(update={"available": product.available - take.quantity})
         reservation = self.reservations[order_id] = Reservation(
-            order_id=order_id, status=ReservationStatus.RESERVED, items=items
+            order_id=order_id, status=ReservationStatus.RESERVED, items=items, takes=takes
         )
         _write(log)
         return reservation
@@ -138,10 +148,12 @@ class FakeInventory:
     def get_stocked(self, sku: str) -> StockedProduct | None:
         _not_faked("InventoryRepository.get_stocked")
 
-    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
+    def set_product(
+        self, product: Product, expected_version: int | None, split: list[int] | None = None
+    ) -> StockedProduct | None:
         _not_faked("InventoryRepository.set_product")
 
-    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
+    def restock(self, sku: str, amounts: list[int]) -> StockedProduct | None:
         _not_faked("InventoryRepository.restock")
 
     def list_products(

@@ -117,7 +117,7 @@ def test_a_step_takes_effect_with_its_transition_and_its_event_in_one_write(tabl
 
     log, transitioned = reserve(tables)
 
-    assert calls == ["TransactWriteItems"]
+    assert calls == ["BatchGetItem", "TransactWriteItems"]  # the stock's shards read, then one write
     assert transitioned
     assert log.announced == ["StockReserved"]
     assert inventory.get_products(["KB-001"])["KB-001"].available == 4

@@ -26,6 +26,8 @@ from checkout_saga.models import (
     SagaRecord,
     SagaState,
     SagaStatus,
+    ShardStock,
+    ShardTake,
     StockedProduct,
 )
 
@@ -90,13 +92,20 @@ class InventoryRepository(Protocol):
 
     def get_stocked(self, sku: str) -> StockedProduct | None: ...
 
-    def set_product(self, product: Product, expected_version: int | None) -> StockedProduct | None:
-        """Write the product if it is still at `expected_version` (None: only if it does not exist yet); what is
-        stored afterwards, None if it had changed (nothing written)."""
+    def shard_stock(self, skus: list[str]) -> dict[str, ShardStock]:
+        """What each shard of each product holds; products that do not exist are left out."""
         ...
 
-    def restock(self, sku: str, quantity: int) -> StockedProduct | None:
-        """Add `quantity` to `available` atomically; None if there is no such product."""
+    def set_product(
+        self, product: Product, expected_version: int | None, split: list[int] | None = None
+    ) -> StockedProduct | None:
+        """Write the product if it is still at `expected_version` (None: only if it does not exist yet), its units
+        over its shards as `split` says (default: all in shard 0); what is stored afterwards, None if it had
+        changed (nothing written)."""
+        ...
+
+    def restock(self, sku: str, amounts: list[int]) -> StockedProduct | None:
+        """Add `amounts[i]` units to shard i, atomically; None if there is no such product."""
         ...
 
     def list_products(
@@ -107,14 +116,17 @@ class InventoryRepository(Protocol):
 
     def get_reservation(self, order_id: str) -> Reservation | None: ...
 
-    def reserve(self, order_id: str, items: list[PricedItem], log: LogAppend | None = None) -> Reservation:
-        """All or nothing: take every item's quantity and record the reservation in one transaction.
-        Returns the existing reservation if the order already has one (RESERVED or RELEASED).
-        Raises OutOfStock or UnknownProduct, having changed nothing."""
+    def reserve(
+        self, order_id: str, items: list[PricedItem], takes: list[ShardTake], log: LogAppend | None = None
+    ) -> Reservation:
+        """All or nothing: take `takes` (each item's units, from the shards planned) and record the reservation
+        with them in one transaction. Returns the existing reservation if the order already has one (RESERVED or
+        RELEASED). Raises StockMoved if a shard no longer holds what was planned, having changed nothing."""
         ...
 
     def release(self, order_id: str, log: LogAppend | None = None) -> Reservation:
-        """Give a RESERVED reservation's stock back and mark it RELEASED, atomically. With no reservation,
+        """Give a RESERVED reservation's stock back, each unit to the shard it came from, and mark it RELEASED,
+        atomically. With no reservation,
         record a RELEASED one so that a late reserve cannot take stock any more."""
         ...
 

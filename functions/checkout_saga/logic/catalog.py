@@ -8,6 +8,7 @@ from pydantic import ConfigDict
 
 from checkout_saga.dal.interfaces import InventoryRepository
 from checkout_saga.logic.page_tokens import Page, decode_token, encode_token
+from checkout_saga.logic.stock_shards import split_evenly
 from checkout_saga.models import CamelModel, Product, Sku, StockedProduct
 
 STOCKTAKE_ROUNDS = 3  # a stocktake based on no version reads and writes again when a sale slipped in between
@@ -32,7 +33,7 @@ def stocktake(product: Product, based_on: int | None, inventory: InventoryReposi
             expected = current.version if current is not None else None
         else:
             expected = based_on
-        stored = inventory.set_product(product, expected)
+        stored = inventory.set_product(product, expected, split_evenly(product.available, product.shards))
         if stored is not None:
             return stored
         if based_on is not None:
@@ -41,7 +42,9 @@ def stocktake(product: Product, based_on: int | None, inventory: InventoryReposi
 
 
 def restock(sku: str, quantity: int, inventory: InventoryRepository) -> StockedProduct:
-    product = inventory.restock(sku, quantity)
+    """The delivery spread evenly over the shards new stock goes to: the sum grows by exactly `quantity`."""
+    stock = inventory.shard_stock([sku]).get(sku)
+    product = inventory.restock(sku, split_evenly(quantity, stock.shards)) if stock is not None else None
     if product is None:
         raise UnknownSku(f"no product {sku}")
     return product

@@ -30,6 +30,8 @@
    measured with py-spy). An AST node holds only its ``type`` (a string), its ``children`` and its
    ``parent``: the copy clones nodes directly and hands anything else to ``copy.deepcopy``, so the result
    is the same tree, its parent links pointing into the copy.
+8. ``DynamoHandler.call_action`` again, around (1): a write beyond a partition key's throughput is throttled
+   before it runs, as DynamoDB throttles a hot key: see partition_throughput.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from collections.abc import Collection
 from typing import Any
 
 from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
-from local_cloud.dynamodb.usage import metered
+from local_cloud.dynamodb.partition_throughput import PartitionBuckets, partition_wcu_limit, throttled_response
+from local_cloud.dynamodb.usage import caller_name, metered
 from local_cloud.seams import (
     Installation,
     SeamChanged,
@@ -54,6 +57,7 @@ from local_cloud.seams import (
     require_signature,
     require_source,
 )
+from local_cloud.usage_meter import USAGE
 
 # Re-entrant: a patched transaction calls the backend's own put/update/delete.
 DYNAMODB_LOCK = threading.RLock()
@@ -78,6 +82,37 @@ def install_request_lock() -> Installation:
                 INDEXES.after_request(self)
 
     return Installation([replace(DynamoHandler, "call_action", call_action)])
+
+
+PARTITIONS: list[PartitionBuckets] = []  # the buckets in force (the last installed), read by tests
+
+
+def install_partition_throughput() -> Installation:
+    from moto.dynamodb.responses import DynamoHandler
+
+    locked = DynamoHandler.__dict__.get("call_action")
+    if locked is None:
+        raise SeamChanged("moto.dynamodb.responses.DynamoHandler.call_action is gone: moto changed this seam")
+    require_signature(locked, ["self"], "DynamoHandler.call_action")
+    buckets = PartitionBuckets(partition_wcu_limit())
+
+    def call_action(self: Any) -> Any:
+        operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+        params = getattr(self, "params", None)
+        body = params if isinstance(params, dict) else {}
+        with DYNAMODB_LOCK:  # the items' sizes are read, and the units taken, as the write runs: atomically
+            refusal = throttled_response(self.dynamodb_backend, operation, body, buckets)
+            if refusal is not None:
+                USAGE.add_dynamodb_throttle(caller_name(self), operation)
+                return refusal
+            return locked(self)
+
+    PARTITIONS.append(buckets)
+
+    def forget() -> None:
+        PARTITIONS.remove(buckets)
+
+    return Installation([replace(DynamoHandler, "call_action", call_action), forget])
 
 
 class _CopyModule(types.ModuleType):
@@ -358,6 +393,7 @@ def install_all(without: Collection[str] = ()) -> Installation:
     return install_each(
         {
             "request_lock": install_request_lock,
+            "partition_throughput": install_partition_throughput,
             "item_level_transactions": install_item_level_transactions,
             "update_expression_cache": install_update_expression_cache,
             "static_check_cache": install_static_check_cache,

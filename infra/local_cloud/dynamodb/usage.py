@@ -24,19 +24,19 @@ def metered(handler: Any, call: Callable[[], Any]) -> Any:
     params = getattr(handler, "params", None)  # parsed by then; `body` becomes them inside call_action
     body = params if isinstance(params, dict) else {}
     backend = handler.dynamodb_backend
-    targets = _write_targets(operation, body)
-    before = [_stored(backend, table, key) for table, key, _ in targets]
+    targets = write_targets(operation, body)
+    before = [stored_item(backend, table, key) for table, key, _ in targets]
     response = call()
     try:
         succeeded = int(response[0]) < 300
         reads, writes = _consumed(backend, operation, body, targets, before, succeeded, response)
     except Exception:  # metering must never change what the client gets
         return response
-    USAGE.add_dynamodb(_caller(handler), operation, reads, writes)
+    USAGE.add_dynamodb(caller_name(handler), operation, reads, writes)
     return response
 
 
-def _write_targets(operation: str, body: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def write_targets(operation: str, body: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(table, key or item, operation) of every item the request writes; a Put names the item itself."""
     if operation in _WRITES:
         op = {**body, "_kind": _WRITES[operation]}
@@ -59,7 +59,7 @@ def _table(backend: Any, name: str) -> Any:
         return None
 
 
-def _stored(backend: Any, table_name: str, key_or_item: dict[str, Any]) -> dict[str, Any] | None:
+def stored_item(backend: Any, table_name: str, key_or_item: dict[str, Any]) -> dict[str, Any] | None:
     table = _table(backend, table_name)
     if table is None:
         return None
@@ -87,26 +87,28 @@ def _consumed(
         transactional = operation == "TransactWriteItems"
         writes = 0.0
         for (table_name, key, _), old in zip(targets, before, strict=True):
-            new = _stored(backend, table_name, key) if succeeded else old
+            new = stored_item(backend, table_name, key) if succeeded else old
             writes += write_units(item_size(old), item_size(new), transactional)
             if succeeded:
                 writes += _index_units(_table(backend, table_name), old, new)
         return 0.0, writes
     if operation == "GetItem":
-        item = _stored(backend, body.get("TableName", ""), body.get("Key", {}))
+        item = stored_item(backend, body.get("TableName", ""), body.get("Key", {}))
         return read_units(item_size(item), bool(body.get("ConsistentRead"))), 0.0
     if operation == "BatchGetItem":
         reads = 0.0
         for table_name, request in body.get("RequestItems", {}).items():
             for key in request.get("Keys", []):
-                item = _stored(backend, table_name, key)
+                item = stored_item(backend, table_name, key)
                 reads += read_units(item_size(item), bool(request.get("ConsistentRead")))
         return reads, 0.0
     if operation == "TransactGetItems":
         reads = 0.0
         for entry in body.get("TransactItems", []):
             get = entry.get("Get", {})
-            reads += read_units(item_size(_stored(backend, get.get("TableName", ""), get.get("Key", {}))), True, True)
+            reads += read_units(
+                item_size(stored_item(backend, get.get("TableName", ""), get.get("Key", {}))), True, True
+            )
         return reads, 0.0
     if operation in ("Query", "Scan"):
         items = json.loads(response[2]).get("Items", []) if succeeded else []
@@ -136,7 +138,7 @@ def _project(item: dict[str, Any] | None, kept: set[str] | None) -> dict[str, An
     return {name: value for name, value in item.items() if name in kept}
 
 
-def _caller(handler: Any) -> str:
+def caller_name(handler: Any) -> str:
     authorization = handler.headers.get("Authorization") or ""
     key = authorization.partition("Credential=")[2].partition("/")[0]
     name = _callers.get(key)

@@ -50,7 +50,11 @@ def get_product(sku: SkuPath) -> StockedProduct:
 def put_product(sku: SkuPath, product: ProductInput) -> StockedProduct:
     try:
         counted = Product(
-            sku=sku, name=product.name, unit_price_cents=product.unit_price_cents, available=product.available
+            sku=sku,
+            name=product.name,
+            unit_price_cents=product.unit_price_cents,
+            available=product.available,
+            shards=product.shards,
         )
         return stocktake(counted, product.version, api_dependencies().repos.inventory)
     except ProductChanged as exc:
