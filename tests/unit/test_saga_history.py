@@ -5,6 +5,15 @@ from checkout_saga.logic.saga_history import SagaFacts, added_events, history_of
 from checkout_saga.models import OrderStatus, SagaFailure, SagaRecord, SagaState, SagaTransition
 from checkout_saga.saga_definition import CHECKOUT, RETURN
 
+# A checkout declined at ChargePayment, as either coordination tells it.
+DECLINED = [
+    "OrderCreated",
+    "StockReserved",
+    "ChargePaymentFailed",
+    "PaymentRefunded",
+    "StockReleased",
+    "OrderCancelled",
+]
 FACTS = SagaFacts(order_id="o-1", customer_id="c-1", amount_cents=4999)
 
 
@@ -41,14 +50,7 @@ def test_a_failure_comes_where_the_saga_turned_back() -> None:
     events = history_of(
         record(*states, *undo, failure=declined, failure_at="2026-12-06T00:00:02.500Z"), CHECKOUT, FACTS
     )
-    assert [event.type for event in events] == [
-        "OrderCreated",
-        "StockReserved",
-        "ChargePaymentFailed",
-        "PaymentRefunded",
-        "StockReleased",
-        "OrderCancelled",
-    ]
+    assert [event.type for event in events] == DECLINED
     failed = events[2]
     assert (failed.at, failed.source, failed.detail["error"]) == (
         "2026-12-06T00:00:02.500Z",

@@ -47,12 +47,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def _added(record: dict[str, Any], saga: SagaDefinition, repos: Repositories) -> list[PublishedEvent]:
     """The events one stream record's change of a saga's log item added."""
     images = record["dynamodb"]
-    if "NewImage" not in images:  # an item removed: no event
+    after, before = _saga(images.get("NewImage")), _saga(images.get("OldImage"))
+    if after is None:  # an item removed, or one with no history yet: no event
         return []
-    after = SagaRecord.model_validate(from_wire(images["NewImage"]))
-    before = SagaRecord.model_validate(from_wire(images["OldImage"])) if "OldImage" in images else None
     added = added_events(before, after, saga, lambda: facts_of(after, saga, repos.orders, repos.returns))
     return [PublishedEvent(saga_id=after.saga_id, kind=saga.kind, event=event) for event in added]
+
+
+def _saga(image: dict[str, Any] | None) -> SagaRecord | None:
+    """A saga log item as its stream carries it; None where it holds no transition yet (an item is seen with its
+    key alone before its first transition)."""
+    if image is None or "history" not in image:
+        return None
+    return SagaRecord.model_validate(from_wire(image))
 
 
 def _saga_of(stream_arn: str, sagas: dict[str, SagaDefinition]) -> SagaDefinition:
