@@ -26,7 +26,7 @@ def aws() -> Iterator[Callable[[str], Any]]:
 
 def queue_for(aws: Callable[[str], Any], bus: str, name: str, pattern: str) -> str:
     sqs, events = aws("sqs"), aws("events")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_rule(Name=name, EventBusName=bus, EventPattern=pattern)
     events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": name, "Arn": arn}])
