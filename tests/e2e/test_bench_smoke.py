@@ -29,6 +29,8 @@ TINY = BenchOptions(
     coordination_sagas=3,
     cost_sagas=1,
     sustained=2.0,
+    replay_events=40,
+    lag_sagas=3,
 )
 
 
@@ -136,7 +138,13 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert sustained["memory_at_start"]["server_rss_mb"] > 10
     assert sustained["p50_last_over_first_window"] == 1.0
 
-    assert len(report["targets"]) == 11
+    events = report["events"]
+    _positive_summary(events["lag"]["lag_ms"], TINY.lag_sagas)
+    assert events["replay"]["events"] == TINY.replay_events
+    assert events["replay"]["replay_state"] == "COMPLETED"
+    assert events["replay"]["rebuilt_equals_live"] is True
+
+    assert len(report["targets"]) == 13
     assert all(isinstance(target["holds"], bool) for target in report["targets"])
     table = render_table(report)
     fragments: tuple[str, ...] = (

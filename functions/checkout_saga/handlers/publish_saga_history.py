@@ -29,19 +29,24 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     repos = repositories(settings)
     sagas = {settings.saga_log_table: CHECKOUT, settings.return_saga_log_table: RETURN}
     entries = [
-        {
-            "Source": HISTORY_SOURCE,
-            "DetailType": published.event.type,
-            "Detail": published.model_dump_json(by_alias=True),
-            "Time": parse_iso(published.event.at),
-            "EventBusName": settings.event_bus_name,
-        }
+        bus_entry(published, settings.event_bus_name)
         for record in event.get("Records", [])
         for published in _added(record, _saga_of(record["eventSourceARN"], sagas), repos)
     ]
     put_all(aws_client("events"), entries)
     logger.info("history events published", count=len(entries))
     return {"published": len(entries)}
+
+
+def bus_entry(published: PublishedEvent, bus: str) -> dict[str, Any]:
+    """The PutEvents entry of a history event: its time is the event's own (a replay's window selects by it)."""
+    return {
+        "Source": HISTORY_SOURCE,
+        "DetailType": published.event.type,
+        "Detail": published.model_dump_json(by_alias=True),
+        "Time": parse_iso(published.event.at),
+        "EventBusName": bus,
+    }
 
 
 def _added(record: dict[str, Any], saga: SagaDefinition, repos: Repositories) -> list[PublishedEvent]:
