@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from checkout_saga.saga_definition import RETURN
 from saga_client.replay import replay
 from tests.e2e.test_coordinations_e2e import COORDINATIONS
 from tests.e2e.test_saga_e2e import wait_for_order
@@ -75,21 +76,36 @@ def test_both_coordinations_tell_the_same_history_and_a_replay_rebuilds_the_summ
     for token in OUTCOMES:
         assert histories[token, "choreography"] == histories[token, "orchestration"], token
 
+    # A return of one unit of a confirmed order: its own history, under its returnId.
+    returned = requests.post(
+        f"{stack.outputs['ApiUrl']}/orders/{orders['tok_visa', 'orchestration']}/returns",
+        json={"items": [{"sku": sku, "quantity": 1}], "reason": "events"},
+        headers=stack.auth(customer),
+        timeout=10,
+    )
+    assert returned.status_code == 202, returned.text
+    return_id = returned.json()["returnId"]
+    completed = eventually(lambda: get(stack, f"/returns/{return_id}", customer), lambda r: r["status"] != "PENDING")
+    assert completed["status"] == "COMPLETED"
+    return_history = get(stack, f"/sagas/{return_id}/events", customer)["events"]
+    assert [event["type"] for event in return_history] == [step.announces for step in RETURN.forward]
+    assert return_history[-1]["detail"]["amountCents"] == 1250
+
     expected = {
         "customerId": customer,
         "orders": 4,
         "confirmed": 2,
         "cancelled": 2,
-        "returned": 0,
+        "returned": 1,
         "spentCents": 2 * 2 * 1250,
-        "refundedCents": 0,
+        "refundedCents": 1250,
     }
     live = eventually(lambda: get(stack, "/customers/me/summary", customer), lambda s: s | expected == s)
     assert live | expected == live, live
     assert live["lastOrderAt"] is not None
 
     # Drop the read model, replay the archive: the same summary, and nothing else changed.
-    before = data_of(stack, list(orders.values()), sku)
+    before = data_of(stack, list(orders.values()), sku, return_id)
     projections = stack.read_model.projections_of(customer)
     table = stack.client("dynamodb")
     for projection in projections:
@@ -104,12 +120,13 @@ def test_both_coordinations_tell_the_same_history_and_a_replay_rebuilds_the_summ
     assert result.state == "COMPLETED"
     assert get(stack, "/customers/me/summary", customer) == live
     assert stack.read_model.projections_of(customer) == projections
-    assert data_of(stack, list(orders.values()), sku) == before
+    assert data_of(stack, list(orders.values()), sku, return_id) == before
 
 
-def data_of(stack: Stack, order_ids: list[str], sku: str) -> dict[str, Any]:
-    """What a replay must not change: the orders, their payments and sagas, the stock."""
+def data_of(stack: Stack, order_ids: list[str], sku: str, return_id: str) -> dict[str, Any]:
+    """What a replay must not change: the orders, their payments and sagas, the return and its saga, the stock."""
     return {
+        "return": (stack.returns.get(return_id), stack.return_saga_log.get(return_id)),
         "orders": [stack.orders.get(order_id) for order_id in order_ids],
         "payments": [stack.payments.get(order_id) for order_id in order_ids],
         "sagas": [stack.saga_log.get(order_id) for order_id in order_ids],
