@@ -41,6 +41,7 @@ def get(stack: Stack, path: str, customer: str) -> Any:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # five sagas, then a replay
 def test_both_coordinations_tell_the_same_history_and_a_replay_rebuilds_the_summary(
     deployed_stack: Stack, sku: str
 ) -> None:
