@@ -21,7 +21,7 @@ LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackof
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos flashsale bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos flashsale replay bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -39,6 +39,7 @@ help:
 	@echo "make flashsale [FLASHSALE_WCU=10]   one SKU's flash sale with 1 and 8 stock shards, DynamoDB's per-key limit lowered (docs/scale.md)"
 	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
+	@echo "make replay SINCE=<ISO> [UNTIL=<ISO>]   replay the saga events' archive to the read models only"
 
 # ---------------------------------------------------------------- environments
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -164,6 +165,11 @@ flashsale: $(VENV)/.installed
 resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }
 	@$(PY) -m saga_client resume $(ORDER) --endpoint-url $(ENDPOINT) --stack-name $(STACK)
+
+# Replays the saga events' archive to the read models only (docs/events.md): make replay SINCE=<ISO> [UNTIL=<ISO>]
+replay: $(VENV)/.installed
+	@test -n "$(SINCE)" || { echo "usage: make replay SINCE=<ISO time> [UNTIL=<ISO time>]" >&2; exit 2; }
+	@$(PY) -m saga_client replay --since "$(SINCE)" --until "$(UNTIL)" --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
 # The benchmark (docs/speed-and-cost.md): reuses the cloud on LOCAL_CLOUD_PORT or starts one; BENCH_ARGS e.g. "--sagas 50 --growth-sizes ''";
 # SUSTAINED=600 adds a 10-minute run at concurrency 8 (latency and the local cloud's memory, minute by minute).

@@ -227,6 +227,31 @@ class CustomerOrderPage(CamelModel):
     next: str | None
 
 
+# ------------------------------------------------------------------------ events (docs/events.md)
+class SagaEventView(CamelModel):
+    seq: int = Field(ge=1, description="The event's place in its saga's history, from 1")
+    type: str = Field(description="OrderCreated, StockReserved, ..., <Step>Failed, ..., OrderCancelled")
+    at: str
+    source: str = Field(description="The service whose step the event is (Orders, Inventory, Payments, Returns)")
+    detail: dict[str, object]
+
+
+class SagaEventHistory(CamelModel):
+    order_id: str = Field(description="The saga's id: an order's, or a return's (returnId)")
+    events: list[SagaEventView]
+
+
+class CustomerSummaryView(CamelModel):
+    customer_id: str
+    orders: int
+    confirmed: int
+    cancelled: int
+    returned: int
+    spent_cents: Cents
+    refunded_cents: Cents
+    last_order_at: str | None
+
+
 # ------------------------------------------------------------------------ errors
 class FieldError(CamelModel):
     field: str

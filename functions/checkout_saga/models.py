@@ -377,4 +377,30 @@ class SagaRecord(CamelModel):
     history: list[SagaTransition] = Field(default_factory=list)
     failure: SagaFailure | None = None
     compensation_failure: SagaFailure | None = None
+    failure_at: str | None = None  # when `failure` was recorded
+    compensation_failure_at: str | None = None
     coordination: Coordination = Coordination.ORCHESTRATION
+
+
+class SagaProjection(CamelModel):
+    """One saga as the read model keeps it."""
+
+    customer_id: str
+    saga_id: str
+    kind: str
+    events: set[str] = Field(default_factory=set)
+    placed_at: str | None = None  # OrderCreated's time
+    spent_cents: int | None = None  # OrderConfirmed's amount
+    refunded_cents: int | None = None  # ReturnCompleted's amount
+
+
+class ProjectionChange(CamelModel):
+    """What one event adds to its saga's projection."""
+
+    customer_id: str
+    saga_id: str
+    kind: str
+    event_type: str
+    placed_at: str | None = None
+    spent_cents: int | None = None
+    refunded_cents: int | None = None

@@ -190,9 +190,7 @@ CHECKOUT = SagaDefinition(
             announces="OrderCreated",
             service="Orders",
             ends={OrderAlreadyExists: Ending.REFUSED},
-            undo=Step(
-                StepName.CANCEL_ORDER, records=SagaState.CANCELLED, announces="CheckoutCancelled", service="Orders"
-            ),
+            undo=Step(StepName.CANCEL_ORDER, records=SagaState.CANCELLED, announces="OrderCancelled", service="Orders"),
         ),
         Step(
             StepName.RESERVE_STOCK,
@@ -216,7 +214,7 @@ CHECKOUT = SagaDefinition(
                 ends={OrderConfirmed: Ending.SUCCEEDED},  # the undo found the pivot passed
             ),
         ),
-        Step(StepName.CONFIRM_ORDER, records=SagaState.CONFIRMED, announces="CheckoutConfirmed", service="Orders"),
+        Step(StepName.CONFIRM_ORDER, records=SagaState.CONFIRMED, announces="OrderConfirmed", service="Orders"),
     ),
     pivot=StepName.CONFIRM_ORDER,
     gives_up=Step(

@@ -30,6 +30,8 @@ class StepSettings(BaseModel):
     payment_token_key: str | None = Field(alias="PAYMENT_TOKEN_KEY", default=None)
     # The choreography's outbox table (the API and the choreographed services only).
     outbox_table: str | None = Field(alias="OUTBOX_TABLE", default=None)
+    # The customers' read model (the API and its projector only).
+    read_model_table: str | None = Field(alias="READ_MODEL_TABLE", default=None)
 
 
 class ApiSettings(StepSettings):

@@ -35,10 +35,17 @@ END_TO_END_ONLY = {
     "PublishSagaEventsFunction",
     "SweepStalledSagasFunction",
     "StalledSagaTimerFunction",
+    # The saga events' publisher and the read model's projector (docs/events.md).
+    "PublishSagaHistoryFunction",
+    "ProjectCustomerSummariesFunction",
 }
 # Their end-to-end tests, first: without one of their grants a choreographed saga stalls, and these fail within a
 # minute, where the suite's earlier tests (a chaos round, the benchmark) would each wait out their timeouts.
-CHOREOGRAPHY_FIRST = ["tests/e2e/test_coordinations_e2e.py", "tests/e2e/test_saga_timer_e2e.py"]
+CHOREOGRAPHY_FIRST = [
+    "tests/e2e/test_coordinations_e2e.py",
+    "tests/e2e/test_saga_timer_e2e.py",
+    "tests/e2e/test_events_e2e.py",
+]
 _RESOURCE = re.compile(r"^  (\w+):\s*$")
 _POLICIES = re.compile(r"^(\s+)Policies:\s*$")
 _STATEMENT = re.compile(r"^(\s+)- Sid: (\w+)\s*$")

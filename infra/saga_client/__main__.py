@@ -1,5 +1,5 @@
-"""python -m saga_client {demo,seed,token,bench,chaos,flashsale,resume,sam-env,localstack-check} — clients of
-the deployed checkout saga."""
+"""python -m saga_client {demo,seed,token,bench,chaos,flashsale,resume,replay,sam-env,localstack-check} — clients
+of the deployed checkout saga."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from saga_client.demo import run_demo
 from saga_client.flashsale import add_flashsale_arguments, run_flashsale_command
 from saga_client.identity import OPERATORS_GROUP, StackIdentities
 from saga_client.localstack_services import check as check_localstack
+from saga_client.replay import parse_moment, replay
 from saga_client.sam_env import write_env_file
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import stack_outputs
+from saga_client.stack_data import StackData
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
     add_flashsale_arguments(commands.add_parser("flashsale", help="one SKU's flash sale past the hot-key limit"))
     add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
+    replay_command = commands.add_parser("replay", help="replay the saga events' archive to the read models")
+    replay_command.add_argument("--endpoint-url", default=f"http://localhost:{port}")
+    replay_command.add_argument("--stack-name", default="checkout-saga")
+    replay_command.add_argument("--since", required=True, help="ISO 8601 time: the first events replayed")
+    replay_command.add_argument("--until", default="", help="ISO 8601 time (default: now): replayed up to it")
     token = commands.add_parser("token", help="print a Cognito ID token of the stack's user pool (make token)")
     token.add_argument("--endpoint-url", default=f"http://localhost:{port}")
     token.add_argument("--stack-name", default="checkout-saga")
@@ -69,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
         outputs = stack_outputs(args.endpoint_url, args.stack_name)
+        if args.command == "replay":
+            until = parse_moment(args.until) if args.until else None
+            result = replay(StackData(outputs, args.endpoint_url), parse_moment(args.since), until)
+            if result.state != "COMPLETED":
+                print(f"error: replay {result.name} ended {result.state}: {result.reason}", file=sys.stderr)
+            return 0 if result.state == "COMPLETED" else 1
         identities = StackIdentities.of(outputs, args.endpoint_url)
         if args.command == "token":
             print(identities.token(args.user, group=args.group or None))

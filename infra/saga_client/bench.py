@@ -29,6 +29,7 @@ from saga_client.aws_session import aws_session
 from saga_client.bench_console import measure_console_list
 from saga_client.bench_cost import run_costs
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
+from saga_client.bench_events import measure_lag, measure_replay
 from saga_client.bench_growth import run_growth
 from saga_client.bench_load import run_load, run_saga, seed_bench_stock
 from saga_client.bench_quiet import QUIET_WAIT_S, busy_verdict, wait_for_quiet
@@ -39,6 +40,7 @@ from saga_client.demo import ROOT, local_cloud, say
 from saga_client.identity import StackIdentities
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import deploy_stack
+from saga_client.stack_data import StackData
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class BenchOptions:
     cost_sagas: int = 20  # per outcome of the cost phase (0 skips it)
     sustained: float = 0.0  # seconds of the sustained run at concurrency 8 (0 skips it)
     quiet_wait_s: float = QUIET_WAIT_S  # how long to wait for a quiet machine before measuring
+    replay_events: int = 10_000  # archived events replayed into an empty read model (0 skips the events' phase)
+    lag_sagas: int = 200  # checkouts whose read model lag is measured, at `concurrency`
 
 
 def conditions(options: BenchOptions, endpoint: str, cloud: str) -> dict[str, Any]:
@@ -209,6 +213,13 @@ def run_phases(
 
     progress(f"[7b/9] saga console: {options.console_calls} reads of its list, which its page polls")
     report["console"] = measure_console_list(endpoint, calls=options.console_calls)
+
+    if options.replay_events:
+        stack = StackData(outputs, endpoint)
+        progress(f"[7d/9] events: the read model's lag behind {options.lag_sagas} sagas at {options.concurrency}")
+        report["events"] = {"lag": measure_lag(api, stack, sagas=options.lag_sagas, concurrency=options.concurrency)}
+        progress(f"[7e/9] events: {options.replay_events:,} archived events replayed into an empty read model")
+        report["events"]["replay"] = measure_replay(stack, events=options.replay_events)
 
     if options.coordinations:
         progress("[7c/9] the two coordinations side by side")

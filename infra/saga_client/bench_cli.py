@@ -35,6 +35,10 @@ def add_bench_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
         help="seconds to wait for the load average to fall below 1.0 before measuring (figures taken on a busy "
         "machine judge no target)",
     )
+    parser.add_argument(
+        "--replay-events", type=int, default=10_000, help="archived events replayed into an empty read model (0 skips)"
+    )
+    parser.add_argument("--lag-sagas", type=int, default=200, help="sagas whose read model lag is measured")
     parser.add_argument("--strict", action="store_true", help="exit 3 if any target is missed")
     parser.add_argument("--report", type=Path, default=Path("bench-report.json"), help="JSON report path")
 
@@ -51,6 +55,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
         cost_sagas=args.cost_sagas,
         sustained=args.sustained,
         quiet_wait_s=args.quiet_wait,
+        replay_events=args.replay_events,
+        lag_sagas=args.lag_sagas,
         growth_sizes=tuple(int(size) for size in args.growth_sizes.split(",") if size.strip()),
         coordinations=args.coordination_sagas > 0,
         coordination_sagas=max(1, args.coordination_sagas),

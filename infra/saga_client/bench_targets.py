@@ -15,6 +15,8 @@ E2E_OVER_FLOOR = 3.0
 GROWTH_RATIO = 1.5
 SUSTAINED_DRIFT = 1.5  # p50 of the last window of a sustained run over the first's
 IAM_SHARE_OF_SAGA_CPU = 0.10  # what enforcing IAM may cost: a tenth of a saga's CPU
+REPLAY_SECONDS = 10.0  # replaying 10,000 archived events into an empty read model (docs/events.md)
+READ_MODEL_LAG_MS = 2000.0  # the read model's eventual consistency, locally
 P50_P95 = ("p50", "p95")
 GROWTH_QUERIES = (
     ("GET /orders/{id}", "get_order_ms"),
@@ -45,6 +47,26 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
     console = report.get("console")
     if console:  # the list must answer well within the period its page polls it at
         checks.append(("saga console list, p95 (ms)", console["list_ms"].get("p95"), "<=", console["poll_period_ms"]))
+    events = report.get("events")
+    if events:
+        lag = events["lag"]
+        checks.append(
+            (
+                f"read model lag, concurrency {lag['concurrency']}, p95 (ms)",
+                lag["lag_ms"].get("p95"),
+                "<=",
+                READ_MODEL_LAG_MS,
+            )
+        )
+        replay = events["replay"]
+        checks.append(
+            (
+                f"replay of {replay['events']:,} events into an empty read model (s)",
+                replay["replay_s"],
+                "<=",
+                REPLAY_SECONDS,
+            )
+        )
     iam = concurrent.get("iam_enforcement") or {}
     if "share_of_saga_cpu" in iam:
         checks.append(
@@ -133,6 +155,14 @@ def render_table(report: dict[str, Any]) -> str:
     ]
     if "console" in report:
         rows.append(("saga console list (polled every 2 s), p50/p95", _ms(report["console"]["list_ms"], P50_P95)))
+    if "events" in report:
+        lag, replay = report["events"]["lag"], report["events"]["replay"]
+        rows.append(
+            (f"read model lag behind the saga, concurrency {lag['concurrency']}, p50/p95", _ms(lag["lag_ms"], P50_P95))
+        )
+        rows.append(
+            (f"replay of {replay['events']:,} archived events into an empty read model", f"{replay['replay_s']:.1f} s")
+        )
     rows += render_cost_rows(report.get("cost", {}))
     rows += render_sustained_rows(report.get("sustained", {}))
     for level in report.get("growth", {}).get("levels", []):

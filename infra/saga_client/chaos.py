@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -28,6 +29,7 @@ import requests
 from saga_client import choreography_stack as choreography
 from saga_client.api_client import ApiError
 from saga_client.chaos_driver import Driver, SagaRun
+from saga_client.chaos_events import check_read_model
 from saga_client.chaos_returns import ReturnRun, collect_returns, pick_returns, resume_returns, run_returns
 from saga_client.chaos_scenario import (
     PIVOT_PLAN,
@@ -73,6 +75,7 @@ class ChaosReport:
     seconds: float = 0.0
     swept: list[str] = field(default_factory=list)  # choreographed sagas compensated for standing still
     dead_letters: int = 0  # messages left in the choreography's dead-letter queues
+    read_model_sagas: int = 0  # sagas whose read model projection was checked, then rebuilt by a replay
 
 
 class StockSampler(threading.Thread):
@@ -118,6 +121,7 @@ class ChaosRun:
     # ---------------------------------------------------------------- phases
     def run(self) -> ChaosReport:
         started = time.monotonic()
+        since = datetime.now(UTC) - timedelta(seconds=1)  # the run's events, for the replay of invariant 7
         self._seed_catalog()
         sampler = StockSampler(self.stack, list(self.initial))
         sampler.start()
@@ -148,6 +152,8 @@ class ChaosRun:
             self.progress.close()
         self._phase("check, resume")
         self._check_and_resume()
+        self._phase("read model, replay")
+        self._check_read_model(since)
         self._phase("histories")
         self._count_from_histories()
         self._phase("")
@@ -375,6 +381,12 @@ class ChaosRun:
         status_of = {f.order_id: f.status for f in facts}
         report.outcomes = Counter((run.phase, status_of[run.order_id]) for run in report.runs)
         self._race_summary(facts)
+
+    def _check_read_model(self, since: datetime) -> None:
+        checkouts = [run.order_id for run in self.report.runs]
+        returns = [run.return_id for run in self.return_runs if run.return_id]
+        self.report.violations += check_read_model(self.stack, checkouts, returns, since)
+        self.report.read_model_sagas = len(checkouts) + len(returns)
 
     def _race_summary(self, facts: list[OrderFacts]) -> None:
         race = self.races[0]

@@ -85,6 +85,10 @@ def render(report: ChaosReport) -> str:
     lines += [f"  {h.order_id}: holds stock {h.units or '-'}, capture {h.captured_cents or '-'} cents" for h in held]
     lines.append(f"resumed: {len(report.resumed)} -> {dict(resumed) or '-'}")
     lines.append(
+        f"read model: {report.read_model_sagas} sagas' projections checked against their histories, then rebuilt "
+        "by a replay of the archive and compared (invariant 7)"
+    )
+    lines.append(
         f"invariant violations: {len(report.violations)} (before the resume: {len(report.violations_before_resume)})"
     )
     lines += [f"  - {violation}" for violation in report.violations]

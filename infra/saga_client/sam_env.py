@@ -38,6 +38,8 @@ VARIABLE_OUTPUTS = {
     "RETRY_BACKOFF_RATE": "RetryBackoffRate",
     "STALLED_AFTER_SECONDS": "StalledSagaSeconds",
     "TIMER_QUEUE_URL": "StalledSagaTimerQueueUrl",
+    # The customers' read model (docs/events.md).
+    "READ_MODEL_TABLE": "CustomerSummariesTableName",
 }
 
 

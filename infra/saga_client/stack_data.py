@@ -18,6 +18,7 @@ from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
+from checkout_saga.dal.dynamodb_read_model import DynamoDBReadModel
 from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.kms_token_vault import KmsTokenVault
@@ -85,6 +86,11 @@ class StackData:
     @property
     def return_saga_log(self) -> DynamoDBSagaLog:
         return DynamoDBSagaLog(self._table("ReturnSagaLogTableName"))
+
+    @property
+    def read_model(self) -> DynamoDBReadModel:
+        """The customers' read model (docs/events.md)."""
+        return DynamoDBReadModel(self._table("CustomerSummariesTableName"))
 
     @property
     def order_records(self) -> DynamoDBOrderRecords:

@@ -153,6 +153,7 @@ def moto_cloud() -> Iterator[Cloud]:
             ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
             ("RETURNS_TABLE", "ReturnsTable"),
             ("RETURN_SAGA_LOG_TABLE", "ReturnSagaLogTable"),
+            ("READ_MODEL_TABLE", "CustomerSummariesTable"),
         ]:
             environment.setenv(variable, cloud.tables[logical_id])
         reset_caches()

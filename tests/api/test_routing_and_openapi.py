@@ -77,6 +77,7 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     paths |= {"/sagas/{orderId}/resume", "/sagas/{orderId}/compensate", "/products/{sku}", "/openapi.json"}
     paths |= {"/returns/{returnId}/resume"}
     paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders", "/customers/me/orders"}
+    paths |= {"/sagas/{orderId}/events", "/customers/{customerId}/summary", "/customers/me/summary"}
     assert set(response.body["paths"]) == paths
 
 
@@ -103,6 +104,9 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
         ("/products/{sku}/restock", "post"): {"200", "400", "401", "403", "404", "413"},
         ("/customers/{customerId}/orders", "get"): {"200", "400", "401", "403"},
         ("/customers/me/orders", "get"): {"200", "400", "401"},
+        ("/sagas/{orderId}/events", "get"): {"200", "400", "401", "404"},
+        ("/customers/{customerId}/summary", "get"): {"200", "400", "401", "403"},
+        ("/customers/me/summary", "get"): {"200", "400", "401"},
         ("/openapi.json", "get"): {"200"},
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -114,6 +114,10 @@ ROUTES: dict[str, Request] = {
     "GET the customer's return": lambda w: ("GET", f"/returns/{w.alice_return}", {}),
     "POST /sagas/{orderId}/resume": lambda w: ("POST", f"/sagas/{uuid.uuid4().hex}/resume", {}),
     "POST /sagas/{orderId}/compensate": lambda w: ("POST", f"/sagas/{uuid.uuid4().hex}/compensate", {"json": {}}),
+    "GET the customer's saga events": lambda w: ("GET", f"/sagas/{w.alice_order}/events", {}),
+    "GET the customer's return's events": lambda w: ("GET", f"/sagas/{w.alice_return}/events", {}),
+    "GET /customers/me/summary": lambda w: ("GET", "/customers/me/summary", {}),
+    "GET the customer's summary": lambda w: ("GET", f"/customers/{w.alice}/summary", {}),
 }
 CALLERS = ["no token", "forged", "moto's key", "customer", "other customer", "operator"]
 # The status each caller gets on each route (no token, forged, moto's key: API Gateway's 401 for every secured route).
@@ -133,6 +137,10 @@ EXPECTED: dict[str, list[int]] = {
     "GET the customer's return": [401, 401, 401, 200, 404, 200],
     "POST /sagas/{orderId}/resume": [401, 401, 401, 403, 403, 404],
     "POST /sagas/{orderId}/compensate": [401, 401, 401, 403, 403, 404],
+    "GET the customer's saga events": [401, 401, 401, 200, 404, 200],
+    "GET the customer's return's events": [401, 401, 401, 200, 404, 200],
+    "GET /customers/me/summary": [401, 401, 401, 200, 200, 200],
+    "GET the customer's summary": [401, 401, 401, 403, 403, 200],
 }
 
 

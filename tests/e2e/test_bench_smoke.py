@@ -29,6 +29,8 @@ TINY = BenchOptions(
     coordination_sagas=3,
     cost_sagas=1,
     sustained=2.0,
+    replay_events=40,
+    lag_sagas=3,
     quiet_wait_s=0.0,  # the suite's machine is busy by design: the targets then say so
 )
 
@@ -137,7 +139,13 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert sustained["memory_at_start"]["server_rss_mb"] > 10
     assert sustained["p50_last_over_first_window"] == 1.0
 
-    assert len(report["targets"]) == 11
+    events = report["events"]
+    _positive_summary(events["lag"]["lag_ms"], TINY.lag_sagas)
+    assert events["replay"]["events"] == TINY.replay_events
+    assert events["replay"]["replay_state"] == "COMPLETED"
+    assert events["replay"]["rebuilt_equals_live"] is True
+
+    assert len(report["targets"]) == 13
     # The suite's machine is busy by design: its targets are judged only when the run found it quiet.
     quiet = report["conditions"]["quiet"]["quiet"]
     for target in report["targets"]:

@@ -271,7 +271,7 @@ class FakeSagaLog:
         field = "compensation_failure" if compensation else "failure"
         if getattr(record, field) is not None:
             return False
-        self.items[saga_id] = record.model_copy(update={field: failure})
+        self.items[saga_id] = record.model_copy(update={field: failure, f"{field}_at": at})
         return True
 
     def list_by_status(

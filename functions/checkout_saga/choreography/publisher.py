@@ -8,22 +8,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from checkout_saga.dal.eventbridge_bus import put_all
 from checkout_saga.handlers.dependencies import aws_client
 from checkout_saga.observability import logger
 from checkout_saga.saga_events import SOURCE
 from checkout_saga.settings import load_settings
-
-_PUT_EVENTS_MAX = 10  # entries per PutEvents request
 
 
 class PublisherSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
-
-
-class EventsNotPublished(Exception):
-    """The bus refused some entries: the stream will deliver the batch again."""
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -35,11 +30,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if record.get("eventName") == "INSERT"
         for image in [record["dynamodb"]["NewImage"]]
     ]
-    events = aws_client("events")
-    for start in range(0, len(entries), _PUT_EVENTS_MAX):
-        answer = events.put_events(Entries=entries[start : start + _PUT_EVENTS_MAX])
-        if answer.get("FailedEntryCount"):
-            failures = [entry.get("ErrorCode") for entry in answer.get("Entries", []) if entry.get("ErrorCode")]
-            raise EventsNotPublished(f"{answer['FailedEntryCount']} events not published: {failures}")
+    put_all(aws_client("events"), entries)
     logger.info("events published", count=len(entries))
     return {"published": len(entries)}

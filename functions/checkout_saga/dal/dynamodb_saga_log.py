@@ -99,8 +99,10 @@ class DynamoDBSagaLog:
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
         attribute = "compensationFailure" if compensation else "failure"
         # A saga can fail before it logged anything (e.g. CreateOrder on an unknown sku): start its record too.
+        # The failure's time goes in the same write: the saga's event history places it (logic/saga_history.py).
         assignments = [
             "#failure = :failure",
+            f"{attribute}At = :at",
             "updatedAt = :at",
             "startedAt = if_not_exists(startedAt, :at)",
             "#state = if_not_exists(#state, :started)",

@@ -19,10 +19,12 @@ from checkout_saga.models import (
     PaymentStatus,
     PricedItem,
     Product,
+    ProjectionChange,
     Reservation,
     ReturnRecord,
     ReturnRestock,
     SagaFailure,
+    SagaProjection,
     SagaRecord,
     SagaState,
     SagaStatus,
@@ -310,3 +312,11 @@ class SagaController(SagaStarter, Protocol):
     def stop(self, name: str, error: str, cause: str) -> None:
         """Stop the execution called `name` if it is running; nothing if it has ended or never existed."""
         ...
+
+
+class ReadModelRepository(Protocol):
+    def apply(self, change: ProjectionChange) -> None:
+        """Add the event's type to its saga's projection and set what it carries (idempotent, commutative)."""
+        ...
+
+    def projections_of(self, customer_id: str) -> list[SagaProjection]: ...

@@ -23,7 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from checkout_saga.api_models import FieldError
-from checkout_saga.handlers.api_routes import checkout, customers, orders, products, returns, sagas
+from checkout_saga.handlers.api_routes import checkout, customers, events, orders, products, returns, sagas
 from checkout_saga.handlers.api_routes.access import Audience, audience_of, require_audience
 from checkout_saga.handlers.api_routes.body_limit import MAX_BODY_BYTES, refuse_oversized_body
 from checkout_saga.handlers.api_routes.errors import (
@@ -48,7 +48,7 @@ app = APIGatewayRestResolver(
     response_validation_error_http_code=500,  # a response that breaks its own schema is our bug, not the client's
     json_body_deserializer=parse_json_object,
 )
-for routes in (checkout, orders, returns, customers, sagas, products):
+for routes in (checkout, orders, returns, customers, sagas, products, events):
     app.include_router(routes.router)
 
 

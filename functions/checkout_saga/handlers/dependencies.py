@@ -24,6 +24,7 @@ from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords, Dynam
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
 from checkout_saga.dal.dynamodb_payments import DynamoDBPayments
+from checkout_saga.dal.dynamodb_read_model import DynamoDBReadModel
 from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.dynamodb_stalled_sagas import DynamoDBStalledSagas
@@ -47,7 +48,7 @@ from checkout_saga.observability import logger
 from checkout_saga.settings import ApiSettings, StepSettings, load_settings
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
-    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,20 @@ def saga_log_seen_through(wrap: SagaLogWrapper) -> Iterator[None]:
 
 def outbox(settings: StepSettings | None = None) -> DynamoDBOutbox:
     settings = settings or load_settings(StepSettings)
-    if not settings.outbox_table:
-        raise ValueError("OUTBOX_TABLE is not set: this function cannot emit the choreography's events")
-    endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
-    return DynamoDBOutbox(_dynamodb(endpoint_url, region).Table(settings.outbox_table))
+    return DynamoDBOutbox(_optional_table(settings.outbox_table, "OUTBOX_TABLE", "emit the choreography's events"))
+
+
+def read_model(settings: StepSettings | None = None) -> DynamoDBReadModel:
+    settings = settings or load_settings(StepSettings)
+    table = _optional_table(settings.read_model_table, "READ_MODEL_TABLE", "read or keep the customers' read model")
+    return DynamoDBReadModel(table)
+
+
+def _optional_table(name: str | None, variable: str, purpose: str) -> Table:
+    """The table a variable only some functions have names; a function without it cannot do `purpose`."""
+    if not name:
+        raise ValueError(f"{variable} is not set: this function cannot {purpose}")
+    return _dynamodb(os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")).Table(name)
 
 
 @dataclass(frozen=True)

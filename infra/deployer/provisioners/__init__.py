@@ -8,7 +8,7 @@ from .base import Provisioner, Result, Target
 from .cloudwatch import AlarmProvisioner, DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
-from .events import EventBusProvisioner, RuleProvisioner
+from .events import ArchiveProvisioner, EventBusProvisioner, RuleProvisioner
 from .iam import RoleProvisioner
 from .kms import AliasProvisioner, KeyProvisioner
 from .logs import LogGroupProvisioner
@@ -21,6 +21,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     p.resource_type: p
     for p in (
         AlarmProvisioner(),
+        ArchiveProvisioner(),
         DashboardProvisioner(),
         DeploymentProvisioner(),
         EventBusProvisioner(),

@@ -40,6 +40,8 @@ ROUTE_AUDIENCE: dict[tuple[str, str], Audience] = {
     ("POST", "/orders/{orderId}/returns"): Audience.CUSTOMER,
     ("GET", "/returns/{returnId}"): Audience.CUSTOMER,
     ("GET", "/customers/me/orders"): Audience.CUSTOMER,
+    ("GET", "/sagas/{orderId}/events"): Audience.CUSTOMER,
+    ("GET", "/customers/me/summary"): Audience.CUSTOMER,
 }
 
 

@@ -1,0 +1,47 @@
+"""An archive replay replays what EventBridge would: the archived events whose time lies in the replay's window
+and that the archive still keeps (its RetentionDays).
+
+moto 5.2.5's ``Replay.replay_events`` sends every event the archive ever took, whatever ``EventStartTime``,
+``EventEndTime`` and the retention say: a replay of the last hour would replay everything. The seam hands moto's
+own replay (which marks each event with ``replay-name`` and routes it through the bus's rules) only the events
+of the window."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+from local_cloud.seams import Installation, replace, require_signature
+
+_DAY_SECONDS = 86400
+
+
+def install() -> Installation:
+    from moto.events.models import Replay
+
+    original = Replay.replay_events
+    require_signature(original, ["self", "archive"], "Replay.replay_events")
+
+    def replay_events(self: Any, archive: Any) -> None:
+        start, end = moment(self.event_start_time), moment(self.event_end_time)
+        kept_since = time.time() - int(archive.retention) * _DAY_SECONDS if archive.retention else float("-inf")
+        window = [
+            event
+            for event in archive.events
+            if start <= moment(event.get("time", 0)) < end and moment(event.get("time", 0)) >= kept_since
+        ]
+        original(self, cast(Any, SimpleNamespace(events=window)))  # moto reads only `.events`
+
+    return Installation([replace(Replay, "replay_events", replay_events)])
+
+
+def moment(value: Any) -> float:
+    """Epoch seconds of a time as the API or moto carries it: a number, or ISO 8601 text."""
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        return datetime.fromisoformat(str(value)).timestamp()
