@@ -191,22 +191,19 @@ def _alarm_on(aws: Callable[[str], Any], topic: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("key", "delivered"),
+    ("statements", "delivered"),
     [
-        ("alias/aws/sns", False),  # the AWS managed key: its policy cannot admit CloudWatch
-        ("root only", False),  # a customer managed key whose policy does not name CloudWatch
-        ("cloudwatch", True),
+        (None, False),  # the AWS managed key alias/aws/sns: its policy cannot admit CloudWatch
+        ([], False),  # a customer managed key whose policy does not name CloudWatch
+        ([CLOUDWATCH_MAY_USE], True),
     ],
+    ids=["aws-managed-key", "key-not-naming-cloudwatch", "key-letting-cloudwatch-use-it"],
 )
 def test_an_alarm_reaches_an_encrypted_topic_only_if_its_key_lets_cloudwatch_use_it(
-    aws, alerts, key: str, delivered: bool
+    aws, alerts, statements: list[dict[str, Any]] | None, delivered: bool
 ) -> None:
     topic, queue_url = alerts
-    key_id = {
-        "alias/aws/sns": lambda: "alias/aws/sns",
-        "root only": lambda: _key_for(aws),
-        "cloudwatch": lambda: _key_for(aws, CLOUDWATCH_MAY_USE),
-    }[key]()
+    key_id = "alias/aws/sns" if statements is None else _key_for(aws, *statements)
     aws("sns").set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId", AttributeValue=key_id)
     name = _alarm_on(aws, topic)
 
