@@ -26,7 +26,7 @@ from checkout_saga.settings import DEFAULT_FAULTS_PARAMETER as FAULTS_PARAMETER
 from local_cloud.awslambda import invocation_credentials
 from local_cloud.iam import enforcement as iam_enforcement
 from tests.support.events import LambdaContextStub, api_event
-from tests.support.function_roles import FunctionRole
+from tests.support.function_roles import FunctionRole, key_policy
 from tests.support.stack import Stack
 from tests.support.template_tables import create_tables, table_properties
 
@@ -133,7 +133,9 @@ def moto_cloud() -> Iterator[Cloud]:
         invocation_credentials.install(),
     ):
         tables = create_tables(boto3.client("dynamodb", region_name=REGION))
-        key = boto3.client("kms", region_name=REGION).create_key(Description="payment tokens")["KeyMetadata"]["Arn"]
+        key = boto3.client("kms", region_name=REGION).create_key(
+            Description="payment tokens", Policy=key_policy("PaymentTokenKey")
+        )["KeyMetadata"]["Arn"]
         physical = {
             **tables,
             "CheckoutStateMachine": NO_MACHINE_YET,

@@ -116,11 +116,11 @@ def test_every_function_has_its_handler_settings_and_resolved_environment(output
 
 
 def _variable(value: Any, outputs: dict[str, str]) -> str:
-    """What an environment variable of the template became: a Ref's value, the key's ARN, or the text."""
+    """What an environment variable of the template became: a Ref's value, the key's alias ARN, or the text."""
     if isinstance(value, dict) and "Ref" in value:
         return ref_value(value["Ref"], outputs)
-    if isinstance(value, dict) and value.get("Fn::GetAtt") == ["PaymentTokenKey", "Arn"]:
-        return outputs["PaymentTokenKeyArn"]
+    if isinstance(value, dict) and str(value.get("Fn::Sub", "")).endswith("-payment-tokens"):
+        return outputs["PaymentTokenKeyAliasArn"]
     if isinstance(value, dict) and "Fn::If" in value:  # FAULTS_PARAMETER: these tests deploy with fault injection
         condition, when_true, _ = value["Fn::If"]
         assert condition == "FaultInjectionEnabled"

@@ -151,3 +151,65 @@ def test_evaluation_follows_the_alarms_settings() -> None:
     assert evaluate(Alarm(), [], now) is None  # the state stays as it is
     Alarm.statistic = "p99"  # extended statistics are not evaluated here
     assert evaluate(Alarm(), two_of_three, now) is None
+
+
+def _key_for(aws: Callable[[str], Any], *statements: dict[str, Any]) -> str:
+    root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    policy = {"Version": "2012-10-17", "Statement": [root, *statements]}
+    return str(aws("kms").create_key(Policy=json.dumps(policy))["KeyMetadata"]["Arn"])
+
+
+CLOUDWATCH_MAY_USE = {
+    "Effect": "Allow",
+    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+    "Resource": "*",
+}
+
+
+def _alarm_on(aws: Callable[[str], Any], topic: str) -> str:
+    metric, name = f"Keyed{uuid.uuid4().hex[:6]}", f"alarm-{uuid.uuid4().hex[:8]}"
+    aws("cloudwatch").put_metric_alarm(
+        AlarmName=name,
+        Namespace=NAMESPACE,
+        MetricName=metric,
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
+    )
+    write_logs(aws, emf_line(metric, 1))
+    return name
+
+
+@pytest.mark.parametrize(
+    ("statements", "delivered"),
+    [
+        (None, False),  # the AWS managed key alias/aws/sns: its policy cannot admit CloudWatch
+        ([], False),  # a customer managed key whose policy does not name CloudWatch
+        ([CLOUDWATCH_MAY_USE], True),
+    ],
+    ids=["aws-managed-key", "key-not-naming-cloudwatch", "key-letting-cloudwatch-use-it"],
+)
+def test_an_alarm_reaches_an_encrypted_topic_only_if_its_key_lets_cloudwatch_use_it(
+    aws, alerts, statements: list[dict[str, Any]] | None, delivered: bool
+) -> None:
+    topic, queue_url = alerts
+    key_id = "alias/aws/sns" if statements is None else _key_for(aws, *statements)
+    aws("sns").set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId", AttributeValue=key_id)
+    name = _alarm_on(aws, topic)
+
+    deadline = time.monotonic() + 15
+    while aws("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] != "ALARM":
+        assert time.monotonic() < deadline, "the alarm never fired"
+        time.sleep(0.2)
+    found = notifications(aws, queue_url, 1, timeout=4 if not delivered else 15)
+    assert [m["AlarmName"] for m in found] == ([name] if delivered else [])

@@ -155,3 +155,45 @@ def test_a_queue_policy_statement_counts_only_for_the_queue_it_names(resource: s
     )
 
     assert decision is allowed
+
+
+QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:deliveries"
+ALLOW_EVENTS = {
+    "Effect": "Allow",
+    "Principal": {"Service": "events.amazonaws.com"},
+    "Action": "sqs:SendMessage",
+    "Resource": QUEUE,
+}
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        {"NotAction": "sqs:ReceiveMessage", "Principal": "*"},
+        {"Action": "sqs:*", "NotPrincipal": {"Service": "sns.amazonaws.com"}},
+        {"Action": "sqs:*", "Principal": "*", "Condition": {"ArnNotEquals": {"aws:SourceArn": "arn:aws:events:x"}}},
+        {"Action": "sqs:*", "Principal": "*", "Condition": {"StringNotEquals": {"aws:SourceAccount": "1"}}},
+    ],
+    ids=["NotAction", "NotPrincipal", "ArnNotEquals", "StringNotEquals"],
+)
+def test_a_queue_policys_deny_keeps_its_effect_whatever_form_it_takes(deny: dict[str, Any]) -> None:
+    statement = {"Effect": "Deny", "Resource": QUEUE, **deny}
+
+    decision = resource_policy_allows(
+        [ALLOW_EVENTS, statement],
+        service="events.amazonaws.com",
+        action="sqs:SendMessage",
+        source_arn=OTHER_RULE,
+        source_account=ACCOUNT,
+        resource=QUEUE,
+    )
+
+    assert decision is False
+    assert resource_policy_allows(
+        [ALLOW_EVENTS],
+        service="events.amazonaws.com",
+        action="sqs:SendMessage",
+        source_arn=OTHER_RULE,
+        source_account=ACCOUNT,
+        resource=QUEUE,
+    )

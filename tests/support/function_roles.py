@@ -60,6 +60,20 @@ class FunctionRole:
             yield
 
 
+def key_policy(key: str, template: Path = TEMPLATE) -> str:
+    """The key policy of the template's KMS key ``key`` (a logical id), naming each function's role as
+    ``FunctionRole`` creates it (``<Function>Role``), for suites that make the key themselves."""
+    properties = load_template(template)["Resources"][key]["Properties"]
+    resolver = Resolver(
+        parameters={},
+        conditions=_conditions(template),
+        pseudo={"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}.__getitem__,
+        ref=lambda logical_id: logical_id,
+        get_att=lambda logical_id, attribute: f"arn:aws:iam::{ACCOUNT}:role/{logical_id}",
+    )
+    return json.dumps(resolver.resolve(properties["KeyPolicy"]))
+
+
 def _attribute(physical: Mapping[str, str], logical_id: str, attribute: str) -> str:
     name = physical[logical_id]
     if attribute == "Arn" and logical_id.endswith("Table"):

@@ -1,5 +1,6 @@
 """AWS::Events::Rule (what SAM makes of a `Schedule` event, or a rule on a custom bus) and AWS::Events::EventBus:
-PutRule and PutTargets converge a rule by name on its bus; a bus is created once by name.
+PutRule and PutTargets converge a rule by name on its bus; a bus is created once by name, and its resource policy
+(``Policy``) put whole.
 
 The local cloud stores them in moto, which delivers a bus's events to SQS targets; it runs the rate() schedules
 itself (local_cloud/events/schedules.py)."""
@@ -45,7 +46,7 @@ class EventBusProvisioner(Provisioner):
     """AWS::Events::EventBus: a custom bus, created once by name."""
 
     resource_type = "AWS::Events::EventBus"
-    properties = frozenset({"Description", "Name"})
+    properties = frozenset({"Description", "Name", "Policy"})
     required = frozenset({"Name"})
 
     def apply(self, logical_id: str, properties: dict[str, Any], target: Target) -> Result:
@@ -58,6 +59,11 @@ class EventBusProvisioner(Provisioner):
                 **({"Description": str(properties["Description"])} if "Description" in properties else {}),
             }
             events.create_event_bus(**kwargs)
+        policy = properties.get("Policy")
+        if policy:  # the bus's resource policy, replaced whole
+            if existed:
+                events.remove_permission(EventBusName=name, RemoveAllPermissions=True)
+            events.put_permission(EventBusName=name, Policy=policy if isinstance(policy, str) else json.dumps(policy))
         arn = str(events.describe_event_bus(Name=name)["Arn"])
         return Result(ref=name, action="unchanged" if existed else "created", attributes={"Arn": arn, "Name": name})
 

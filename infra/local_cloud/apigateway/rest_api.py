@@ -174,6 +174,7 @@ class ApiGatewayMiddleware:
             action="lambda:InvokeFunction",
             source_arn=source_arn,
             source_account=self.account_id,
+            resource=function.function_arn,
         )
 
     def _invoke(self, function_arn: str, event: dict[str, Any]) -> Response:

@@ -1,6 +1,6 @@
 """CloudWatch metric alarms, evaluated: moto stores them but never evaluates them. ``AlarmEvaluator`` checks
 each one every few seconds and, when its state changes, runs its actions: it publishes AWS's alarm message to each
-SNS topic.
+SNS topic, if the topic's KMS key (when it has one) lets CloudWatch use it, as on AWS.
 
 Periods are counted back from the moment of evaluation rather than aligned to the minute as on AWS: an alarm
 fires within seconds of its data here, within a minute or two there."""
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from local_cloud.iam.kms_keys import service_may_use
 from local_cloud.seams import Installation
 
 EVALUATION_INTERVAL_SECONDS = 2.0
@@ -172,7 +173,29 @@ def _run_actions(alarm: Any, old_state: str, verdict: Verdict, account_id: str, 
     for arn in actions or []:
         if arn.startswith("arn:aws:sns:"):  # other actions (Auto Scaling, EC2, SSM) have no target here
             topic_account, topic_region = arn.split(":")[4], arn.split(":")[3]
-            sns_backends[topic_account][topic_region].publish(message, arn=arn, subject=subject)
+            sns = sns_backends[topic_account][topic_region]
+            refusal = _key_refusal(sns, arn, alarm.alarm_arn)
+            if refusal:
+                _LOGGER.warning("alarm %s cannot publish to %s: %s", alarm.name, arn, refusal)
+                continue
+            sns.publish(message, arn=arn, subject=subject)
+
+
+def _key_refusal(sns: Any, topic_arn: str, alarm_arn: str) -> str:
+    """Why CloudWatch may not publish to an encrypted topic, or "": on AWS it must use the topic's key itself,
+    so the key's policy must let ``cloudwatch.amazonaws.com`` generate data keys and decrypt. An AWS managed key
+    (``alias/aws/sns``) never does: its policy cannot be changed."""
+    topic = sns.topics.get(topic_arn)
+    key_id = getattr(topic, "kms_master_key_id", "") if topic is not None else ""
+    if not key_id:
+        return ""
+    account, region = topic_arn.split(":")[4], topic_arn.split(":")[3]
+    if key_id.removeprefix(f"arn:aws:kms:{region}:{account}:").startswith("alias/aws/"):
+        return f"the topic is encrypted with the AWS managed key {key_id}, whose policy admits no other service"
+    allowed, reason = service_may_use(
+        account, region, key_id, "cloudwatch.amazonaws.com", ["kms:GenerateDataKey", "kms:Decrypt"], alarm_arn
+    )
+    return "" if allowed else reason
 
 
 def _backends(backend_dict: Any) -> Iterator[tuple[str, str, Any]]:

@@ -114,6 +114,7 @@ def _invoke_async(account: str, region: str, function_arn: str, event: dict[str,
         action="lambda:InvokeFunction",
         source_arn=rule_arn,
         source_account=account,
+        resource=function.function_arn,
     ):
         _log.warning("rule %s may not invoke %s (no resource policy allows it)", rule_arn, function_arn)
         return

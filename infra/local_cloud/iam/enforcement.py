@@ -16,18 +16,24 @@ whose trust policy names a service. Ours:
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
+import logging
 import threading
 import time
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
 
-from local_cloud.iam.policies import AccessDenied, allows
+from local_cloud.iam import kms_keys
+from local_cloud.iam.evaluation import Principal, Request, UnsupportedCondition
+from local_cloud.iam.policies import AccessDenied, allows, authorized
+from local_cloud.iam.request_context import dynamodb_context, kms_context
 from local_cloud.iam.resources import request_checks
 from local_cloud.seams import Installation, replace, require_signature, require_source
 
+_log = logging.getLogger(__name__)
 # The keys of the account's administrator: ``test`` (the local tools, the AWS CLI, LocalStack's convention)
 # and the one moto's ``mock_aws`` puts in the environment of in-process suites for their own setup calls.
 ADMIN_ACCESS_KEYS = frozenset({"test", "FOOBARKEY"})
@@ -110,20 +116,102 @@ def authorize_request(response: Any) -> None:
     principal = request._access_key
     if _expired(principal):
         raise _error(response, "ExpiredTokenException", "The security token included in the request is expired", 403)
+    caller = _caller(principal)
     documents = [_document_text(policy) for policy in principal.collect_policies()]
+    params = _params(response)
     for iam_action, resource in request_checks(
         service,
         action,
-        _params(response),
+        params,
         region=response.region,
         account=response.current_account,
         path=response.path,
     ):
         if iam_action in _ALWAYS_ALLOWED:
             continue
-        if not allows(documents, iam_action, resource):
+        try:
+            allowed, resource = _decide(response, service, action, params, caller, documents, iam_action, resource)
+        except UnsupportedCondition as exc:
+            _log.error("refused %s on %s for %s: %s", iam_action, resource, caller.principal_arn, exc)
+            denied = AccessDenied(principal.arn, iam_action, resource)
+            raise _error(response, "AccessDeniedException", f"{denied}: {exc}", 403) from None
+        if not allowed:
             denied = AccessDenied(principal.arn, iam_action, resource)
             raise _error(response, "AccessDeniedException", str(denied), 403)
+
+
+def _decide(
+    response: Any,
+    service: str,
+    action: str,
+    params: dict[str, Any],
+    caller: Principal,
+    documents: list[str],
+    iam_action: str,
+    resource: str,
+) -> tuple[bool, str]:
+    """AWS's decision on one (action, resource) pair, and the resource it was taken on (a KMS alias resolves to
+    its key): the identity policies, with the request's condition keys, and the resource's policy where the
+    service has one the stack uses (a KMS key's, required; an event bus's)."""
+    region, account = response.region, response.current_account
+    context: dict[str, Any] = {
+        "aws:SecureTransport": "true" if getattr(response, "uri", "").startswith("https:") else "false",
+        "aws:CurrentTime": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(time.time())),
+    }
+    if service == "kms":
+        context.update(kms_context(params))
+        ciphertext = params.get("CiphertextBlob")
+        key = kms_keys.find_key(account, region, str(params.get("KeyId") or ""), _blob(ciphertext))
+        if key is None:
+            return allows(documents, iam_action, resource, caller, context), resource
+        context.update(kms_keys.context(key, caller))
+        request = Request(iam_action, key.arn, caller, context)
+        return kms_keys.key_allows(key, documents, request), key.arn
+    if service == "dynamodb":
+        table = resource.split(":table/", 1)[-1].split("/", 1)[0]
+        context.update(dynamodb_context(action, params, table, _partition_key(account, region)))
+    policy = _bus_policy(account, region, resource) if iam_action == "events:PutEvents" else None
+    return authorized(documents, Request(iam_action, resource, caller, context), policy), resource
+
+
+def _caller(access_key: Any) -> Principal:
+    role = getattr(access_key, "_owner_role_name", "")
+    account = access_key.account_id
+    return Principal(
+        arn=access_key.arn,
+        account=account,
+        role_arn=f"arn:aws:iam::{account}:role/{role}" if role else "",
+    )
+
+
+def _blob(value: Any) -> bytes | None:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return base64.b64decode(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _partition_key(account: str, region: str) -> Any:
+    def of(table: str) -> str | None:
+        from moto.dynamodb.models import dynamodb_backends
+
+        found = dynamodb_backends[account][region].tables.get(table)
+        return str(found.hash_key_attr) if found is not None else None
+
+    return of
+
+
+def _bus_policy(account: str, region: str, bus_arn: str) -> dict[str, Any] | None:
+    from moto.events.models import events_backends
+
+    bus = events_backends[account][region].event_buses.get(bus_arn.rsplit("/", 1)[-1])
+    policy = bus.policy if bus is not None else None
+    return json.loads(policy) if policy else None
 
 
 def _signed_path(response: Any) -> str:

@@ -1,16 +1,17 @@
-"""IAM's decision for one principal, one action, one resource: identity-based policies only, as the stack uses.
-
-Policy documents are evaluated by moto's own ``IAMPolicy`` (Allow/Deny, Action/NotAction, wildcards); this
-module feeds it the resource ARN it is otherwise never given, and gathers a role's policies (inline and
-attached) from moto's IAM backend. An explicit Deny wins; without an Allow the answer is no.
+"""IAM's decision for one principal, one action, one resource: a role's identity-based policies (inline and
+attached, gathered from moto's IAM backend) and, where the service has one, the resource's policy, each
+evaluated by ``evaluation`` (AWS's documented logic; moto's own ``IAMPolicy`` ignores NotResource and conditions
+and matches actions case-sensitively). An explicit Deny wins; without an Allow the answer is no.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+
+from local_cloud.iam.evaluation import ContextValue, Decision, Principal, Request, decide
 
 
 class AccessDenied(Exception):
@@ -26,24 +27,47 @@ class AccessDenied(Exception):
         )
 
 
-def allows(documents: list[str], action: str, resource: str) -> bool:
-    from moto.iam.access_control import PermissionResult
+def allows(
+    documents: list[str],
+    action: str,
+    resource: str,
+    principal: Principal | None = None,
+    context: Mapping[str, ContextValue] | None = None,
+) -> bool:
+    """Whether these identity-based policies (JSON texts) allow the request: some statement allows, none denies."""
+    request = Request(action, resource, principal or Principal(), context or {})
+    return decide([_policy(document) for document in documents], request) == Decision.ALLOW
 
-    permitted = False
-    for document in documents:
-        result = _policy(document).is_action_permitted(action, resource)
-        if result == PermissionResult.DENIED:
-            return False
-        permitted = permitted or result == PermissionResult.PERMITTED
-    return permitted
+
+def authorized(
+    identity_documents: list[str],
+    request: Request,
+    resource_policy: Mapping[str, Any] | None = None,
+    *,
+    resource_policy_required: bool = False,
+) -> bool:
+    """AWS's decision within one account, identity and resource policies together: an explicit Deny in either
+    refuses; a resource policy that names the caller itself allows on its own; otherwise the identity policies
+    must allow, and when ``resource_policy_required`` (a KMS key policy) the resource policy must allow as well,
+    if only by naming the account (which delegates to IAM)."""
+    identity = decide([_policy(document) for document in identity_documents], request)
+    if resource_policy is None:
+        return identity == Decision.ALLOW
+    by_account = decide([resource_policy], request, resource_policy=True)
+    if Decision.EXPLICIT_DENY in (identity, by_account):
+        return False
+    if decide([resource_policy], request, resource_policy=True, account_names_principal=False) == Decision.ALLOW:
+        return True
+    if resource_policy_required:
+        return by_account == Decision.ALLOW and identity == Decision.ALLOW
+    return identity == Decision.ALLOW
 
 
 @lru_cache(maxsize=512)
-def _policy(document: str) -> Any:
+def _policy(document: str) -> Mapping[str, Any]:
     """Parsed once per document text: a role's policies change only when the stack is deployed again."""
-    from moto.iam.access_control import IAMPolicy
-
-    return IAMPolicy(document)
+    parsed = json.loads(document)
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def role_documents(account_id: str, role_name: str) -> list[str]:
@@ -68,7 +92,8 @@ def account_of(arn: str) -> str:
 
 def authorize_role(role_arn: str, principal_arn: str, action: str, resource: str) -> None:
     """Raises AccessDenied unless the role's policies allow ``action`` on ``resource``."""
-    if not allows(role_documents(account_of(role_arn), role_name(role_arn)), action, resource):
+    caller = Principal(arn=principal_arn, account=account_of(role_arn), role_arn=role_arn)
+    if not allows(role_documents(account_of(role_arn), role_name(role_arn)), action, resource, caller):
         raise AccessDenied(principal_arn, action, resource)
 
 
@@ -83,55 +108,14 @@ def resource_policy_allows(
     action: str,
     source_arn: str,
     source_account: str,
-    resource: str | None = None,
+    resource: str,
 ) -> bool:
     """A resource-based policy (a function's, from ``AddPermission``; a queue's) deciding whether ``service``
-    may perform ``action`` for ``source_arn``; with ``resource``, only statements whose ``Resource`` matches it
-    count (a queue policy names its queue; a function's statements need not). Condition operators other than
-    the ARN and string ones are not understood and so never satisfied: the answer is then no."""
-    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": source_account}
-    allowed = False
-    for statement in statements:
-        if not (_matches_any(statement.get("Action"), action) and _names_service(statement.get("Principal"), service)):
-            continue
-        if resource is not None and not _matches_any(statement.get("Resource"), resource):
-            continue
-        if not _conditions_hold(statement.get("Condition") or {}, context):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        allowed = allowed or statement.get("Effect") == "Allow"
-    return allowed
-
-
-_CONDITION_OPERATORS = {"ArnLike", "ArnEquals", "StringEquals", "StringLike"}
-
-
-def _conditions_hold(conditions: dict[str, Any], context: dict[str, str]) -> bool:
-    for operator, tests in conditions.items():
-        if operator not in _CONDITION_OPERATORS:
-            return False
-        for key, expected in tests.items():
-            actual = context.get(key.lower())
-            patterns = expected if isinstance(expected, list) else [expected]
-            if actual is None:
-                return False
-            exact = operator == "StringEquals"
-            if not any(actual == p if exact else _wildcard(str(p), actual) for p in patterns):
-                return False
-    return True
-
-
-def _names_service(principal: Any, service: str) -> bool:
-    if principal == "*":
-        return True
-    services = principal.get("Service") if isinstance(principal, dict) else None
-    return service in ([services] if isinstance(services, str) else services or [])
-
-
-def _matches_any(patterns: Any, value: str) -> bool:
-    return any(_wildcard(str(p), value) for p in ([patterns] if isinstance(patterns, str) else patterns or []))
-
-
-def _wildcard(pattern: str, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
+    may perform ``action`` on ``resource`` for ``source_arn``, with AWS's evaluation logic (``evaluation``)."""
+    request = Request(
+        action,
+        resource,
+        Principal(service=service),
+        {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account},
+    )
+    return decide([{"Statement": statements}], request, resource_policy=True) == Decision.ALLOW
