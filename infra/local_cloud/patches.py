@@ -15,6 +15,7 @@ from local_cloud.events import patches as events
 from local_cloud.iam import enforcement
 from local_cloud.iam.role_credentials import RoleCredentials
 from local_cloud.seams import Installation, install_each
+from local_cloud.sqs import patches as sqs
 from local_cloud.stepfunctions import patches as stepfunctions
 
 
@@ -36,6 +37,7 @@ def install_all(
             "dispatch": lambda: dispatch.install_all(without),
             "emf_metrics": emf_metrics.install_emf_metrics,
             "events": lambda: events.install_all(without),
+            "sqs": lambda: sqs.install_all(without),
         },
         without,
     )

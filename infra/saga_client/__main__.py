@@ -1,4 +1,4 @@
-"""python -m saga_client {demo,seed,token,bench,chaos,resume,sam-env,localstack-check} — clients of the deployed
+"""python -m saga_client {demo,seed,token,bench,chaos,resume,redrive,sam-env,localstack-check} — clients of the deployed
 checkout saga."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from saga_client.chaos_cli import add_chaos_arguments, add_resume_arguments, run
 from saga_client.demo import run_demo
 from saga_client.identity import OPERATORS_GROUP, StackIdentities
 from saga_client.localstack_services import check as check_localstack
+from saga_client.redrive import STREAM_FAILURES, redrive, stream_failures
 from saga_client.sam_env import write_env_file
 from saga_client.seed import seed_catalog
 from saga_client.stack_access import stack_outputs
+from saga_client.stack_data import StackData
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     add_bench_arguments(commands.add_parser("bench", help="benchmark the saga on the local cloud (make bench)"), port)
     add_chaos_arguments(commands.add_parser("chaos", help="faults, duplicates and races; invariants checked"), port)
     add_resume_arguments(commands.add_parser("resume", help="finish the undo of a COMPENSATION_FAILED saga"), port)
+    redrive = commands.add_parser("redrive", help="every dead-letter queue's messages back to their source queue")
+    redrive.add_argument("--endpoint-url", default=f"http://localhost:{port}")
+    redrive.add_argument("--stack-name", default="checkout-saga")
     token = commands.add_parser("token", help="print a Cognito ID token of the stack's user pool (make token)")
     token.add_argument("--endpoint-url", default=f"http://localhost:{port}")
     token.add_argument("--stack-name", default="checkout-saga")
@@ -65,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.output}", file=sys.stderr)
             return 0
         outputs = stack_outputs(args.endpoint_url, args.stack_name)
+        if args.command == "redrive":
+            return run_redrive(StackData(outputs, args.endpoint_url))
         identities = StackIdentities.of(outputs, args.endpoint_url)
         if args.command == "token":
             print(identities.token(args.user, group=args.group or None))
@@ -75,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     except (deployer.DeployError, ApiError, TimeoutError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def run_redrive(stack: StackData) -> int:
+    for redriven in redrive(stack):
+        print(redriven.line())
+    failures = stream_failures(stack)
+    if failures:
+        print(f"redrive: {failures} batch(es) of the outbox stream the publisher gave up on stay in {STREAM_FAILURES}")
+    return 0
 
 
 if __name__ == "__main__":
