@@ -1,16 +1,20 @@
 """Dead letters end to end: a choreographed checkout whose first event the orders queue refuses (its policy was
 broken) lands in that queue's dead-letter queue, as EventBridge's target dead-letter queue sends it; once the
 policy is fixed, the redrive (`make redrive`'s code) moves it back, the saga runs to its end, and the same event
-delivered once more changes nothing: stock and money taken once."""
+delivered once more changes nothing: stock and money taken once. The dead-letter queue's alarm fires on that first
+message."""
 
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from checkout_saga.models import PaymentStatus
 from saga_client.choreography_stack import SERVICE_QUEUES, wait_until_empty
 from saga_client.redrive import redrive
+from tests.e2e.test_alarms_e2e import physical
+from tests.e2e.test_compensation_failed_alarm import alerts_queue, raised_after
 from tests.e2e.test_coordinations_e2e import checkout
 from tests.e2e.test_saga_e2e import wait_for_order
 from tests.support.stack import Stack
@@ -37,6 +41,7 @@ def wait_for_message(stack: Stack, url: str, timeout: float = 30) -> str:
 
 @pytest.mark.e2e
 def test_a_refused_event_is_kept_then_redriven_and_processed_once(deployed_stack: Stack, sku: str) -> None:
+    alerts = alerts_queue(deployed_stack)
     sqs = deployed_stack.client("sqs")
     url = deployed_stack.outputs[ORDERS_QUEUE]
     policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
@@ -44,11 +49,16 @@ def test_a_refused_event_is_kept_then_redriven_and_processed_once(deployed_stack
     for statement in broken["Statement"]:
         statement["Condition"]["ArnEquals"]["aws:SourceArn"] += "-not-this-rule"
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(broken)})
+    alarm = physical(deployed_stack, "OrdersEventsDeadLetterQueueDepthAlarm")
+    reset = datetime.now(UTC)
+    deployed_stack.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="test: reset")
     try:
         accepted = checkout(deployed_stack, sku, 2, "tok_visa", "choreography")
         event = json.loads(wait_for_message(deployed_stack, dead_letters_of(deployed_stack, ORDERS_QUEUE)))
         assert (event["detail-type"], event["detail"]["sagaId"]) == ("CheckoutRequested", accepted["orderId"])
         assert deployed_stack.orders.get(accepted["orderId"]) is None  # nothing happened yet
+        [raised, *_] = raised_after(deployed_stack, alerts, alarm, reset)  # the first message raises it
+        assert raised["Trigger"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
     finally:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})  # the fix
 
