@@ -21,7 +21,7 @@ LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackof
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos redrive bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos redrive schemas bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -154,6 +154,10 @@ SEED ?= 42
 COORDINATION ?= orchestration
 chaos: $(VENV)/.installed
 	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --coordination $(COORDINATION) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+
+# The choreography's event schemas, one per version, from their pydantic models (docs/choreography.md).
+schemas: $(VENV)/.installed
+	@$(PY) -m checkout_saga.event_schemas docs/schemas
 
 # Every dead-letter queue's messages back to their source queue (SQS StartMessageMoveTask); prints per queue how many.
 redrive: $(VENV)/.installed

@@ -47,6 +47,10 @@ class DynamoDBOutbox:
         self._table = table
 
     @property
+    def table(self) -> Any:
+        return self._table
+
+    @property
     def client(self) -> Any:
         return self._table.meta.client
 
