@@ -38,6 +38,9 @@ VARIABLE_OUTPUTS = {
     "RETRY_BACKOFF_RATE": "RetryBackoffRate",
     "STALLED_AFTER_SECONDS": "StalledSagaSeconds",
     "TIMER_QUEUE_URL": "StalledSagaTimerQueueUrl",
+    # Retention.
+    "SAGA_RETENTION_DAYS": "SagaRetentionDays",
+    "OUTBOX_RETENTION_HOURS": "OutboxRetentionHours",
 }
 
 

@@ -79,9 +79,9 @@ def _repositories(settings: StepSettings, endpoint_url: str | None, region: str 
         orders=DynamoDBOrders(dynamodb.Table(settings.orders_table)),
         inventory=DynamoDBInventory(dynamodb.Table(settings.inventory_table)),
         payments=DynamoDBPayments(dynamodb.Table(settings.payments_table)),
-        saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table)),
+        saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table), settings.saga_retention_days),
         returns=DynamoDBReturns(dynamodb.Table(settings.returns_table), settings.orders_table),
-        return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table)),
+        return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table), settings.saga_retention_days),
         token_vault=KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
         if settings.payment_token_key
         else None,
@@ -129,7 +129,8 @@ def outbox(settings: StepSettings | None = None) -> DynamoDBOutbox:
     if not settings.outbox_table:
         raise ValueError("OUTBOX_TABLE is not set: this function cannot emit the choreography's events")
     endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
-    return DynamoDBOutbox(_dynamodb(endpoint_url, region).Table(settings.outbox_table))
+    table = _dynamodb(endpoint_url, region).Table(settings.outbox_table)
+    return DynamoDBOutbox(table, settings.outbox_retention_hours * 3600)
 
 
 @dataclass(frozen=True)
