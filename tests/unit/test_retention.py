@@ -13,9 +13,9 @@ import pytest
 from moto import mock_aws
 from samtranslator.yaml_helper import yaml_parse
 
-from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
+from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, DynamoDBSagaLog
-from checkout_saga.models import SagaFailure, SagaState
+from checkout_saga.models import SagaFailure, SagaState, StepName
 from checkout_saga.saga_events import SagaEvent
 from tests.support.template_tables import TEMPLATE, create_tables, table_properties
 
@@ -49,6 +49,16 @@ def test_each_saga_log_write_sets_its_ttl_that_many_days_ahead(tables: dict[str,
 
     for saga_id in ("o-1", "o-2", "o-3"):
         assert before + 30 * DAY <= (expires(table, {"sagaId": saga_id}) or 0) <= int(time.time()) + 30 * DAY
+
+
+def test_a_choreographed_transition_sets_the_ttl_too(tables: dict[str, Any]) -> None:
+    saga_log = DynamoDBSagaLog(tables["SagaLogTable"], retention_days=30)
+    context = {"orderId": "o-1", "items": [{"sku": "KB-001", "quantity": 1, "unitPriceCents": 100}]}
+    log = OutboxSagaLog(saga_log, DynamoDBOutbox(tables["OutboxTable"]), 0, context, StepName.RESERVE_STOCK)
+
+    assert log.record("o-1", SagaState.STOCK_RESERVED, NOW) is True
+
+    assert (expires(tables["SagaLogTable"], {"sagaId": "o-1"}) or 0) >= time.time() + 30 * DAY - 60
 
 
 def test_without_a_retention_a_saga_log_is_kept(tables: dict[str, Any]) -> None:

@@ -175,6 +175,7 @@ class OutboxSagaLog:
             customer_id,
             opens_with,
             table_name=self._saga_log.table_name,
+            expires_at=self._saga_log.expires_at(),
             event_name=name,
             event_items=items,
             step=self._step,

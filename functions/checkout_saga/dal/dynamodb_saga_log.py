@@ -32,7 +32,8 @@ class DynamoDBSagaLog:
         self._table = table
         self._retention_seconds = retention_days * 86400 if retention_days else None
 
-    def _expires_at(self) -> int | None:
+    def expires_at(self) -> int | None:
+        """The TTL a write now gives the saga's item (None: kept for ever)."""
         return int(time.time()) + self._retention_seconds if self._retention_seconds else None
 
     def list_by_status(
@@ -82,7 +83,7 @@ class DynamoDBSagaLog:
     ) -> dict[str, Any]:
         """The conditional UpdateItem that records a transition, as one item of a transaction (the
         choreography's outbox writes a transition and its event together: dal/dynamodb_outbox.py)."""
-        return _append(LogAppend(saga_id, state, at, status, customer_id), self._expires_at())
+        return _append(LogAppend(saga_id, state, at, status, customer_id), self.expires_at())
 
     @property
     def table_name(self) -> str:
@@ -108,7 +109,7 @@ class DynamoDBSagaLog:
             opens_with,
             document=document,
             table_name=self._table.name,
-            expires_at=self._expires_at(),
+            expires_at=self.expires_at(),
         )
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
@@ -129,7 +130,7 @@ class DynamoDBSagaLog:
             ":pending": OrderStatus.PENDING.value,
             ":empty": [],
         }
-        expires_at = self._expires_at()
+        expires_at = self.expires_at()
         if expires_at is not None:
             assignments.append("expiresAt = :expires")
             values[":expires"] = expires_at
