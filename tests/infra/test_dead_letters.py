@@ -36,7 +36,9 @@ def a_rule_with_a_dead_letter_queue(aws: Callable[[str], Any], dead_letter_polic
     """A rule whose target queue allows nothing (no policy) and whose target's dead-letter queue allows the rule
     (or has no policy either); one matching event put. (target url, dead-letter url, rule arn)."""
     events, name = aws("events"), f"orders-{uuid.uuid4().hex[:6]}"
-    rule = events.put_rule(Name=name, EventPattern=json.dumps({"source": ["checkout-saga"]}))["RuleArn"]
+    events.create_event_bus(Name=name)  # its own bus: the cloud's other rules (schedules) match any default event
+    pattern = json.dumps({"source": ["checkout-saga"]})
+    rule = events.put_rule(Name=name, EventBusName=name, EventPattern=pattern)["RuleArn"]
     target_url, target_arn = make_queue(aws, "refusing")
     dead_url, dead_arn = make_queue(aws, "dead-letters")
     if dead_letter_policy:
@@ -45,6 +47,7 @@ def a_rule_with_a_dead_letter_queue(aws: Callable[[str], Any], dead_letter_polic
         )
     events.put_targets(
         Rule=name,
+        EventBusName=name,
         Targets=[
             {
                 "Id": "queue",
@@ -55,7 +58,14 @@ def a_rule_with_a_dead_letter_queue(aws: Callable[[str], Any], dead_letter_polic
         ],
     )
     events.put_events(
-        Entries=[{"Source": "checkout-saga", "DetailType": "OrderCreated", "Detail": json.dumps({"orderId": "o-1"})}]
+        Entries=[
+            {
+                "Source": "checkout-saga",
+                "DetailType": "OrderCreated",
+                "Detail": json.dumps({"orderId": "o-1"}),
+                "EventBusName": name,
+            }
+        ]
     )
     return target_url, dead_url, rule
 
