@@ -246,6 +246,26 @@ def test_a_failing_stream_batch_is_bisected_and_the_poisoned_record_goes_to_the_
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
 
 
+def test_a_stream_mapping_is_refused_unless_the_role_may_send_to_its_on_failure_queue(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    _url, failures_arn = queue(aws, "on-failure")
+    _table, stream_arn = streamed_table(aws("dynamodb"))
+    function, _role = make_function("stream", {"OUT": out[0], "MARK": "m"}, [(list(STREAM_ACCESS), stream_arn)])
+
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        aws("lambda").create_event_source_mapping(
+            EventSourceArn=stream_arn,
+            FunctionName=function,
+            StartingPosition="TRIM_HORIZON",
+            DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+        )
+
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert f"permissions to call SendMessage on {failures_arn}" in refused.value.response["Error"]["Message"]
+    assert aws("lambda").list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
+
+
 @pytest.mark.parametrize("missing", STREAM_ACCESS)
 def test_a_stream_mapping_is_refused_unless_the_role_may_read_the_stream(
     cloud: LocalCloud,

@@ -16,7 +16,8 @@ anything; the mapping stays in the backend, where ``EventSourcePollers`` find it
   With ``BisectBatchOnFunctionError`` a failed batch is split in two and the halves retried (a split is no retry);
   a record older than ``MaximumRecordAgeInSeconds`` is not sent again. A batch given up on is not lost silently:
   with ``DestinationConfig.OnFailure`` (an SQS queue) the poller sends it what Lambda sends, the batch's place in
-  the stream (``DDBStreamBatchInfo``), with the function's role, which must allow ``sqs:SendMessage`` there.
+  the stream (``DDBStreamBatchInfo``), with the function's role, which must allow ``sqs:SendMessage`` there (a
+  mapping whose role does not is refused when it is created, as Lambda refuses it).
 
 Each read and delete is authorized with the function's execution role, as the mapping's are on AWS
 (``sqs:ReceiveMessage``, ``GetQueueAttributes`` and ``DeleteMessage`` on the queue, as AWS's SQS poller needs
@@ -64,6 +65,12 @@ def install() -> Installation:
             raise InvalidParameterValueException(
                 f"Cannot access stream {esm.event_source_arn}. Please ensure the role can perform the GetRecords, "
                 "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
+            )
+        destination = _on_failure_destination(esm)
+        if destination and ":sqs:" in destination and not _allowed(self, esm, "sqs:SendMessage", destination):
+            self.delete_event_source_mapping(esm.uuid)
+            raise InvalidParameterValueException(
+                f"The provided execution role does not have permissions to call SendMessage on {destination}"
             )
         return esm
 
@@ -240,6 +247,11 @@ class EventSourcePollers:
                 time.sleep(_RETRY_SECONDS)
 
 
+def _on_failure_destination(esm: Any) -> str | None:
+    destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    return str(destination) if destination else None
+
+
 def _too_old(esm: Any, records: list[Any]) -> bool:
     """Whether the batch's oldest record is past the mapping's MaximumRecordAgeInSeconds (-1 or none: never)."""
     max_age = int(esm.max_record_age) if esm.max_record_age is not None else -1
@@ -260,7 +272,7 @@ def send_to_on_failure(backend: Any, esm: Any, shard: Any, records: list[Any], r
     """Lambda's on-failure record for a stream batch it gave up on, to the mapping's SQS destination."""
     from moto.sqs.models import sqs_backends
 
-    destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    destination = _on_failure_destination(esm)
     if not destination:
         return
     if not _allowed(backend, esm, "sqs:SendMessage", destination):
