@@ -21,7 +21,7 @@ LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackof
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos flashsale replay bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos flashsale replay redrive schemas bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -40,6 +40,7 @@ help:
 	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 	@echo "make replay SINCE=<ISO> [UNTIL=<ISO>]   replay the saga events' archive to the read models only"
+	@echo "make redrive   every dead-letter queue's messages back to their source queue, how many per queue"
 
 # ---------------------------------------------------------------- environments
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -161,6 +162,14 @@ chaos: $(VENV)/.installed
 FLASHSALE_WCU ?= 10
 flashsale: $(VENV)/.installed
 	@$(PY) -m saga_client flashsale --partition-wcu $(FLASHSALE_WCU) $(FLASHSALE_ARGS)
+
+# The choreography's event schemas, one per version, from their pydantic models (docs/choreography.md).
+schemas: $(VENV)/.installed
+	@$(PY) -m checkout_saga.event_schemas docs/schemas
+
+# Every dead-letter queue's messages back to their source queue (SQS StartMessageMoveTask); prints per queue how many.
+redrive: $(VENV)/.installed
+	@$(PY) -m saga_client redrive --endpoint-url $(ENDPOINT) --stack-name $(STACK)
 
 resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }

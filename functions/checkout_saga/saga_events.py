@@ -10,7 +10,7 @@ An event carries the step's output document, as a state machine passes a Task's 
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -68,18 +68,52 @@ FORWARD_TRANSITIONS = forward_transitions(CHECKOUT)
 EXCLUSIVE_STEPS = exclusive_steps(CHECKOUT)
 
 
-class SagaEvent(CamelModel):
-    """The `detail` of every event on the bus: the saga document the reacting step takes as its input (the
-    state machine's document: items, sealed token, total, and where and why it failed)."""
+# Versions (docs/choreography.md, "Versioned events"): producers write the current one; consumers read it and the
+# previous one, so that the services can be upgraded one at a time. Each version's JSON Schema, generated from its
+# model, is committed in events/schemas/ (tests/unit/test_event_schemas.py keeps them equal).
+SCHEMA_VERSION = 2
+PREVIOUS_SCHEMA_VERSION = 1
+
+
+class UnknownEventVersion(ValueError):
+    """An event of a version this consumer cannot read (a producer upgraded twice ahead of it)."""
+
+
+class SagaEventV1(CamelModel):
+    """Version 1, the previous one: the same document, with no version of its own."""
 
     saga_id: OrderId
     name: str
     round: int = Field(default=0, ge=0)
     context: dict[str, Any]
 
+
+class SagaEvent(SagaEventV1):
+    """The `detail` of every event on the bus (version 2, current): the saga document the reacting step takes as
+    its input (the state machine's document: items, sealed token, total, and where and why it failed), and the
+    version of this shape."""
+
+    schema_version: Literal[2] = Field(default=2, description="The version of this event's shape (SCHEMA_VERSION).")
+
     @property
     def event_id(self) -> str:
         return event_id(self.saga_id, self.name, self.round)
+
+
+EVENT_MODELS: dict[int, type[CamelModel]] = {PREVIOUS_SCHEMA_VERSION: SagaEventV1, SCHEMA_VERSION: SagaEvent}
+
+
+def read_event(detail: dict[str, Any]) -> SagaEvent:
+    """An event's detail of the current or the previous version, as the current model. A version-1 event (no
+    `schemaVersion`) is read by its own model, then carried over: version 2 only adds the version."""
+    version = detail.get("schemaVersion", PREVIOUS_SCHEMA_VERSION)
+    if version == SCHEMA_VERSION:
+        return SagaEvent.model_validate(detail)
+    if version == PREVIOUS_SCHEMA_VERSION:
+        return SagaEvent(**SagaEventV1.model_validate(detail).model_dump())
+    raise UnknownEventVersion(
+        f"event schemaVersion {version!r}: this consumer reads {PREVIOUS_SCHEMA_VERSION} and {SCHEMA_VERSION}"
+    )
 
 
 def event_id(saga_id: str, name: str, round_: int) -> str:

@@ -32,6 +32,10 @@ class StepSettings(BaseModel):
     outbox_table: str | None = Field(alias="OUTBOX_TABLE", default=None)
     # The customers' read model (the API and its projector only).
     read_model_table: str | None = Field(alias="READ_MODEL_TABLE", default=None)
+    # Retention (template: SagaRetentionDays, OutboxRetentionHours): each saga log item expires that many days
+    # after its last change (unset: kept for ever), each outbox event that many hours after its write.
+    saga_retention_days: int | None = Field(alias="SAGA_RETENTION_DAYS", default=None, ge=1)
+    outbox_retention_hours: int = Field(alias="OUTBOX_RETENTION_HOURS", default=24, ge=1)
 
 
 class ApiSettings(StepSettings):

@@ -16,6 +16,7 @@ from local_cloud.events import patches as events
 from local_cloud.iam import enforcement
 from local_cloud.iam.role_credentials import RoleCredentials
 from local_cloud.seams import Installation, install_each
+from local_cloud.sqs import patches as sqs
 from local_cloud.stepfunctions import patches as stepfunctions
 
 
@@ -40,6 +41,7 @@ def install_all(
             "cognito": cognito.install_all,
             "unimplemented_operations": unimplemented.install,
             "moto_api_data_dump": moto_api_dump.install,
+            "sqs": lambda: sqs.install_all(without),
         },
         without,
     )

@@ -120,3 +120,13 @@ def require_source(func: Any, fragments: list[str], where: str) -> None:
     for fragment in fragments:
         if "".join(fragment.split()) not in source:
             raise SeamChanged(f"{where} no longer contains {fragment!r}: moto changed this seam")
+
+
+def add(owner: Any, name: str, value: Any) -> Callable[[], None]:
+    """Give ``owner`` an attribute moto lacks (an operation it does not implement); returns the undo. Raises
+    SeamChanged if ``owner`` has it already: moto implements it now, and this seam must go."""
+    if hasattr(owner, name):
+        raise SeamChanged(f"{owner!r} has {name!r} now: moto implements it, remove this seam")
+    _mark(value)
+    setattr(owner, name, value)
+    return lambda: delattr(owner, name)

@@ -1,5 +1,5 @@
-"""python -m saga_client {demo,seed,token,bench,chaos,flashsale,resume,replay,sam-env,localstack-check} — clients
-of the deployed checkout saga."""
+"""python -m saga_client {demo,seed,token,bench,chaos,flashsale,resume,replay,redrive,sam-env,localstack-check}
+— clients of the deployed checkout saga."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from saga_client.demo import run_demo
 from saga_client.flashsale import add_flashsale_arguments, run_flashsale_command
 from saga_client.identity import OPERATORS_GROUP, StackIdentities
 from saga_client.localstack_services import check as check_localstack
+from saga_client.redrive import STREAM_FAILURES, redrive, stream_failures
 from saga_client.replay import parse_moment, replay
 from saga_client.sam_env import write_env_file
 from saga_client.seed import seed_catalog
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     replay_command.add_argument("--stack-name", default="checkout-saga")
     replay_command.add_argument("--since", required=True, help="ISO 8601 time: the first events replayed")
     replay_command.add_argument("--until", default="", help="ISO 8601 time (default: now): replayed up to it")
+    redrive = commands.add_parser("redrive", help="every dead-letter queue's messages back to their source queue")
+    redrive.add_argument("--endpoint-url", default=f"http://localhost:{port}")
+    redrive.add_argument("--stack-name", default="checkout-saga")
     token = commands.add_parser("token", help="print a Cognito ID token of the stack's user pool (make token)")
     token.add_argument("--endpoint-url", default=f"http://localhost:{port}")
     token.add_argument("--stack-name", default="checkout-saga")
@@ -82,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             if result.state != "COMPLETED":
                 print(f"error: replay {result.name} ended {result.state}: {result.reason}", file=sys.stderr)
             return 0 if result.state == "COMPLETED" else 1
+        if args.command == "redrive":
+            return run_redrive(StackData(outputs, args.endpoint_url))
         identities = StackIdentities.of(outputs, args.endpoint_url)
         if args.command == "token":
             print(identities.token(args.user, group=args.group or None))
@@ -92,6 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     except (deployer.DeployError, ApiError, TimeoutError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def run_redrive(stack: StackData) -> int:
+    for redriven in redrive(stack):
+        print(redriven.line())
+    failures = stream_failures(stack)
+    if failures:
+        print(f"redrive: {failures} batch(es) of the outbox stream the publisher gave up on stay in {STREAM_FAILURES}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ VARIABLE_OUTPUTS = {
     "TIMER_QUEUE_URL": "StalledSagaTimerQueueUrl",
     # The customers' read model (docs/events.md).
     "READ_MODEL_TABLE": "CustomerSummariesTableName",
+    # Retention.
+    "SAGA_RETENTION_DAYS": "SagaRetentionDays",
+    "OUTBOX_RETENTION_HOURS": "OutboxRetentionHours",
 }
 
 

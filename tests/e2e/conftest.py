@@ -29,6 +29,10 @@ LOCAL_PARAMETERS = {
     "ProtectData": "false",
     "EnableFaultInjection": "true",
     "FaultPlanMaxAgeSeconds": "0",  # the steps read the fault plan at every call: a plan set holds at once
+    # The alarms' own bounds, at their lowest: one failed execution, any request's latency raises them (their
+    # tests set them back to OK first, then cause the condition).
+    "FailedExecutionsAlarmThreshold": "1",
+    "ApiLatencyAlarmMilliseconds": "1",
 }
 
 

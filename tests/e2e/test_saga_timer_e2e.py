@@ -6,6 +6,7 @@ stopped, with nothing taken."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,6 +14,7 @@ from checkout_saga.clock import parse_iso
 from checkout_saga.models import PaymentStatus, Product
 from saga_client.choreography_stack import wait_until_empty
 from tests.e2e.conftest import SLOW_RETRY_STACK_BOUND
+from tests.e2e.test_compensation_failed_alarm import alerts_queue, raised_after
 from tests.e2e.test_coordinations_e2e import checkout, checkout_losing_order_created
 from tests.e2e.test_saga_e2e import wait_for_order
 from tests.support.stack import Stack
@@ -39,6 +41,8 @@ def test_a_lost_event_is_found_by_the_sagas_own_timer(timer_only_stack: Stack) -
     stack = timer_only_stack
     sku = f"TMR-{uuid.uuid4().hex[:6]}"
     stack.seed([Product(sku=sku, name="Timed", unit_price_cents=1000, available=10)])
+    alerts, alarm, reset = alerts_queue(stack), "e2e-slow-retries-StalledSagasAlarm", datetime.now(UTC)
+    stack.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="test: reset")
 
     order_id = checkout_losing_order_created(stack, sku)
     order = wait_for_order(stack, order_id, timeout=BOUND + LATENESS + 20)
@@ -62,6 +66,9 @@ def test_a_lost_event_is_found_by_the_sagas_own_timer(timer_only_stack: Stack) -
     assert payment.status is PaymentStatus.VOIDED
     # Its timer, set again by the sweep, comes due once more, finds the saga ended and is dropped (deleted).
     wait_until_empty(stack, ["StalledSagaTimerQueueUrl"], timeout=BOUND + LATENESS + 10)
+    # The stalled saga raised the stack's alarm (the timer counts it in StalledSagas).
+    [raised, *_] = raised_after(stack, alerts, alarm, reset)
+    assert raised["Trigger"]["MetricName"] == "StalledSagas"
 
 
 def _seconds_between(earlier: str, later: str) -> float:

@@ -47,6 +47,8 @@ def partial(event, context):
 
 def stream(event, context):
     keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"] if r["eventName"] == "INSERT"]
+    if "poison" in keys:
+        raise RuntimeError("this record always fails")
     if "retry-me" in keys and not os.path.exists("/tmp/" + os.environ["MARK"]):
         open("/tmp/" + os.environ["MARK"], "w").close()
         raise RuntimeError("the first delivery of this batch fails")
@@ -211,6 +213,57 @@ def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
         aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}})
 
     assert drain(aws, out[0], 3) == ["first", "retry-me", "last"]  # in order, the failed batch again before "last"
+
+
+def test_a_failing_stream_batch_is_bisected_and_the_poisoned_record_goes_to_the_on_failure_queue(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    failures_url, failures_arn = queue(aws, "on-failure")
+    table, stream_arn = streamed_table(aws("dynamodb"))
+    function, _role = make_function(
+        "stream",
+        {"OUT": out[0], "MARK": uuid.uuid4().hex},
+        [(list(STREAM_ACCESS), stream_arn), (["sqs:SendMessage"], out[1]), (["sqs:SendMessage"], failures_arn)],
+    )
+    for key in ["first", "poison", "last"]:  # written before the mapping: one batch of three
+        aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}})
+    aws("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn,
+        FunctionName=function,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=3,
+        MaximumRetryAttempts=1,
+        BisectBatchOnFunctionError=True,
+        MaximumRecordAgeInSeconds=600,
+        DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+    )
+
+    assert drain(aws, out[0], 2) == ["first", "last"]  # the halves without the poisoned record got through
+    [failure] = [json.loads(body) for body in drain(aws, failures_url, 1)]
+    batch = failure["DDBStreamBatchInfo"]
+    assert (batch["batchSize"], batch["streamArn"]) == (1, stream_arn)
+    assert batch["startSequenceNumber"] == batch["endSequenceNumber"]
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+
+
+def test_a_stream_mapping_is_refused_unless_the_role_may_send_to_its_on_failure_queue(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    _url, failures_arn = queue(aws, "on-failure")
+    _table, stream_arn = streamed_table(aws("dynamodb"))
+    function, _role = make_function("stream", {"OUT": out[0], "MARK": "m"}, [(list(STREAM_ACCESS), stream_arn)])
+
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        aws("lambda").create_event_source_mapping(
+            EventSourceArn=stream_arn,
+            FunctionName=function,
+            StartingPosition="TRIM_HORIZON",
+            DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+        )
+
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert f"permissions to call SendMessage on {failures_arn}" in refused.value.response["Error"]["Message"]
+    assert aws("lambda").list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
 
 
 @pytest.mark.parametrize("missing", STREAM_ACCESS)

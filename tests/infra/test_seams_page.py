@@ -39,7 +39,7 @@ def seams() -> dict[str, dict[str, Any]]:
 
 
 def patched_in_code() -> Iterator[str]:
-    """The attribute (or environment variable) of every replace()/set_environ() call in infra/local_cloud."""
+    """The attribute (or environment variable) of every replace()/add()/set_environ() call in infra/local_cloud."""
     for path in (ROOT / "infra" / "local_cloud").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]:
@@ -52,7 +52,7 @@ def patched_in_code() -> Iterator[str]:
             }
             for call in [node for node in ast.walk(function) if isinstance(node, ast.Call)]:
                 name = getattr(call.func, "id", None)
-                if name == "replace" and len(call.args) == 3:
+                if name in ("replace", "add") and len(call.args) == 3:
                     argument = call.args[1]
                 elif name == "set_environ":
                     argument = call.args[0]

@@ -19,7 +19,7 @@ from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.logic.inventory import reserve_stock
 from checkout_saga.logic.orders import create_order
 from checkout_saga.models import CheckoutInput, Product, SagaContext, SagaState, StepName
-from checkout_saga.saga_events import SagaEvent, failed
+from checkout_saga.saga_events import SCHEMA_VERSION, SagaEvent, failed
 from tests.support.template_tables import create_tables
 
 NOW = "2026-11-26T10:00:00.000Z"
@@ -53,7 +53,13 @@ def test_a_transition_and_its_event_are_written_together_and_once(tables: Any) -
     assert log.record("o-1", SagaState.STOCK_RESERVED, NOW) is False  # delivered again: nothing new
 
     assert events(outbox) == {
-        "o-1#StockReserved#0": {"sagaId": "o-1", "name": "StockReserved", "round": 0, "context": CONTEXT}
+        "o-1#StockReserved#0": {
+            "sagaId": "o-1",
+            "name": "StockReserved",
+            "round": 0,
+            "context": CONTEXT,
+            "schemaVersion": SCHEMA_VERSION,
+        }
     }
     saga = saga_log.get("o-1")
     assert saga is not None

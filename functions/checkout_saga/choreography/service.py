@@ -37,7 +37,7 @@ from checkout_saga.handlers.step import LambdaHandler
 from checkout_saga.models import OrderStatus
 from checkout_saga.observability import logger
 from checkout_saga.saga_definition import CHECKOUT, SagaDefinition
-from checkout_saga.saga_events import COMPENSATION_FAILED, REACTIONS, SagaEvent, failed
+from checkout_saga.saga_events import COMPENSATION_FAILED, REACTIONS, SagaEvent, failed, read_event
 from checkout_saga.settings import StepSettings, load_settings
 
 SAGA = CHECKOUT  # the choreographed saga
@@ -94,7 +94,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def react(record: SQSRecord, context: LambdaContext, settings: ServiceSettings) -> None:
-    event = SagaEvent.model_validate(json.loads(record.body)["detail"])
+    event = read_event(json.loads(record.body)["detail"])  # the current or the previous version
     step = REACTIONS[event.name]
     attempt = int(record.attributes.approximate_receive_count)
 

@@ -43,8 +43,14 @@ class StepFailedMeanwhile(SagaError):
 
 
 class DynamoDBOutbox:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, keep_seconds: int = KEEP_SECONDS) -> None:
+        """`keep_seconds`: each event's TTL (`expiresAt`), after its write (template: OutboxRetentionHours)."""
         self._table = table
+        self._keep_seconds = keep_seconds
+
+    @property
+    def table(self) -> Any:
+        return self._table
 
     @property
     def client(self) -> Any:
@@ -64,7 +70,7 @@ class DynamoDBOutbox:
                 "name": event.name,
                 "detail": json.dumps(event.to_payload(), separators=(",", ":")),
                 "createdAt": at,
-                "expiresAt": int(time.time()) + KEEP_SECONDS,
+                "expiresAt": int(time.time()) + self._keep_seconds,
             },
         }
 
@@ -169,6 +175,7 @@ class OutboxSagaLog:
             customer_id,
             opens_with,
             table_name=self._saga_log.table_name,
+            expires_at=self._saga_log.expires_at(),
             event_name=name,
             event_items=items,
             step=self._step,

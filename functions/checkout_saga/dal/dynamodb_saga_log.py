@@ -5,6 +5,7 @@ into the TransactWriteItems of its effect (DynamoDBLogAppend), so a step writes 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,8 +26,15 @@ BY_STATUS_INDEX = "byStatus"  # template.yaml: status HASH, startedAt RANGE
 
 
 class DynamoDBSagaLog:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, retention_days: int | None = None) -> None:
+        """`retention_days`: each write sets the item's TTL (`expiresAt`) that many days ahead, so a saga is kept
+        that long after its last change (template: SagaRetentionDays); None: kept for ever."""
         self._table = table
+        self._retention_seconds = retention_days * 86400 if retention_days else None
+
+    def expires_at(self) -> int | None:
+        """The TTL a write now gives the saga's item (None: kept for ever)."""
+        return int(time.time()) + self._retention_seconds if self._retention_seconds else None
 
     def list_by_status(
         self, status: SagaStatus, limit: int, exclusive_start_key: PageKey | None = None
@@ -75,7 +83,7 @@ class DynamoDBSagaLog:
     ) -> dict[str, Any]:
         """The conditional UpdateItem that records a transition, as one item of a transaction (the
         choreography's outbox writes a transition and its event together: dal/dynamodb_outbox.py)."""
-        return _append(LogAppend(saga_id, state, at, status, customer_id))
+        return _append(LogAppend(saga_id, state, at, status, customer_id), self.expires_at())
 
     @property
     def table_name(self) -> str:
@@ -93,7 +101,15 @@ class DynamoDBSagaLog:
         document: FlowContext | None = None,
     ) -> LogAppend:
         return DynamoDBLogAppend(
-            saga_id, state, at, status, customer_id, opens_with, document=document, table_name=self._table.name
+            saga_id,
+            state,
+            at,
+            status,
+            customer_id,
+            opens_with,
+            document=document,
+            table_name=self._table.name,
+            expires_at=self.expires_at(),
         )
 
     def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
@@ -109,19 +125,24 @@ class DynamoDBSagaLog:
             "#status = if_not_exists(#status, :pending)",
             "history = if_not_exists(history, :empty)",
         ]
+        values: dict[str, Any] = {
+            ":failure": failure.to_payload(),
+            ":at": at,
+            ":started": SagaState.STARTED.value,
+            ":pending": OrderStatus.PENDING.value,
+            ":empty": [],
+        }
+        expires_at = self.expires_at()
+        if expires_at is not None:
+            assignments.append("expiresAt = :expires")
+            values[":expires"] = expires_at
         try:
             self._table.update_item(
                 Key={"sagaId": saga_id},
                 UpdateExpression=f"SET {', '.join(assignments)}",
                 ConditionExpression="attribute_not_exists(#failure)",
                 ExpressionAttributeNames={"#failure": attribute, "#state": "state", "#status": "status"},
-                ExpressionAttributeValues={
-                    ":failure": failure.to_payload(),
-                    ":at": at,
-                    ":started": SagaState.STARTED.value,
-                    ":pending": OrderStatus.PENDING.value,
-                    ":empty": [],
-                },
+                ExpressionAttributeValues=values,
             )
             return True
         except ClientError as exc:
@@ -136,9 +157,11 @@ class DynamoDBLogAppend(LogAppend):
     first, then whatever else must be written with the transition (the choreography's event)."""
 
     table_name: str = ""
+    expires_at: int | None = None  # the item's TTL, refreshed with each transition
 
     def transact_items(self) -> list[TransactWriteItemTypeDef]:
-        return [cast("TransactWriteItemTypeDef", {"Update": {"TableName": self.table_name, **_append(self)}})]
+        update = {"TableName": self.table_name, **_append(self, self.expires_at)}
+        return [cast("TransactWriteItemTypeDef", {"Update": update})]
 
     def settle(self, refusal: Refusal | None, first: int) -> None:
         """Note how the transaction that carried these items (from index `first`) ended. A refusal of the saga
@@ -154,8 +177,9 @@ def require_dynamodb(log: LogAppend | None) -> DynamoDBLogAppend | None:
     return log if isinstance(log, DynamoDBLogAppend) else None
 
 
-def _append(log: LogAppend) -> dict[str, Any]:
-    """UpdateItem parameters appending `log.state` unless the saga reached it already."""
+def _append(log: LogAppend, expires_at: int | None = None) -> dict[str, Any]:
+    """UpdateItem parameters appending `log.state` unless the saga reached it already (and setting the item's
+    TTL, `expiresAt`, when given)."""
     opening = [{"state": log.opens_with.value, "at": log.at}] if log.opens_with else []
     assignments = [
         "#state = :state",
@@ -176,6 +200,9 @@ def _append(log: LogAppend) -> dict[str, Any]:
     if log.customer_id is not None:
         assignments.append("customerId = if_not_exists(customerId, :customer)")
         values[":customer"] = log.customer_id
+    if expires_at is not None:
+        assignments.append("expiresAt = :expires")
+        values[":expires"] = expires_at
     return {
         "Key": {"sagaId": log.saga_id},
         "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",

@@ -80,9 +80,9 @@ def _repositories(settings: StepSettings, endpoint_url: str | None, region: str 
         orders=DynamoDBOrders(dynamodb.Table(settings.orders_table)),
         inventory=DynamoDBInventory(dynamodb.Table(settings.inventory_table)),
         payments=DynamoDBPayments(dynamodb.Table(settings.payments_table)),
-        saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table)),
+        saga_log=DynamoDBSagaLog(dynamodb.Table(settings.saga_log_table), settings.saga_retention_days),
         returns=DynamoDBReturns(dynamodb.Table(settings.returns_table), settings.orders_table),
-        return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table)),
+        return_saga_log=DynamoDBSagaLog(dynamodb.Table(settings.return_saga_log_table), settings.saga_retention_days),
         token_vault=KmsTokenVault(_client("kms", endpoint_url, region), settings.payment_token_key)
         if settings.payment_token_key
         else None,
@@ -127,7 +127,8 @@ def saga_log_seen_through(wrap: SagaLogWrapper) -> Iterator[None]:
 
 def outbox(settings: StepSettings | None = None) -> DynamoDBOutbox:
     settings = settings or load_settings(StepSettings)
-    return DynamoDBOutbox(_optional_table(settings.outbox_table, "OUTBOX_TABLE", "emit the choreography's events"))
+    table = _optional_table(settings.outbox_table, "OUTBOX_TABLE", "emit the choreography's events")
+    return DynamoDBOutbox(table, settings.outbox_retention_hours * 3600)
 
 
 def read_model(settings: StepSettings | None = None) -> DynamoDBReadModel:

@@ -276,11 +276,13 @@ class EventSourceMappingProvisioner(Provisioner):
         {
             "BatchSize",
             "BisectBatchOnFunctionError",
+            "DestinationConfig",
             "Enabled",
             "EventSourceArn",
             "FunctionName",
             "FunctionResponseTypes",
             "MaximumBatchingWindowInSeconds",
+            "MaximumRecordAgeInSeconds",
             "MaximumRetryAttempts",
             "StartingPosition",
         }
@@ -289,9 +291,11 @@ class EventSourceMappingProvisioner(Provisioner):
     _UPDATABLE = (
         "BatchSize",
         "BisectBatchOnFunctionError",
+        "DestinationConfig",
         "Enabled",
         "FunctionResponseTypes",
         "MaximumBatchingWindowInSeconds",
+        "MaximumRecordAgeInSeconds",
         "MaximumRetryAttempts",
     )
 
@@ -299,7 +303,7 @@ class EventSourceMappingProvisioner(Provisioner):
         lam = target.clients("lambda")
         source, function = str(properties["EventSourceArn"]), str(properties["FunctionName"])
         settings = {key: properties[key] for key in self._UPDATABLE if key in properties}
-        for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts"):
+        for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRecordAgeInSeconds", "MaximumRetryAttempts"):
             if key in settings:
                 settings[key] = int(settings[key])
         existing = lam.list_event_source_mappings(EventSourceArn=source, FunctionName=function).get(

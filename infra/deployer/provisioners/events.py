@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import TemplateError
 from .base import Provisioner, Result, Target
 
 
@@ -32,7 +33,7 @@ class RuleProvisioner(Provisioner):
             pattern = properties["EventPattern"]
             kwargs["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
         arn = str(events.put_rule(**kwargs)["RuleArn"])
-        targets = [{"Id": str(t["Id"]), "Arn": str(t["Arn"])} for t in properties.get("Targets") or []]
+        targets = [_target(t) for t in properties.get("Targets") or []]
         current = [t["Id"] for t in events.list_targets_by_rule(Rule=name, **bus).get("Targets", [])]
         stale = sorted(set(current) - {t["Id"] for t in targets})
         if stale:
@@ -40,6 +41,22 @@ class RuleProvisioner(Provisioner):
         if targets:
             events.put_targets(Rule=name, Targets=targets, **bus)
         return Result(ref=name, action="updated" if existed else "created", attributes={"Arn": arn})
+
+
+# What a target may carry besides its id and ARN; anything else is refused rather than silently dropped.
+_TARGET_SETTINGS = ("DeadLetterConfig", "RetryPolicy")
+
+
+def _target(declared: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(declared) - {"Id", "Arn", *_TARGET_SETTINGS})
+    if unknown:
+        raise TemplateError(f"target {declared.get('Id')}: {unknown[0]} is not supported by the deployer")
+    target: dict[str, Any] = {"Id": str(declared["Id"]), "Arn": str(declared["Arn"])}
+    if "DeadLetterConfig" in declared:
+        target["DeadLetterConfig"] = {"Arn": str(declared["DeadLetterConfig"]["Arn"])}
+    if "RetryPolicy" in declared:
+        target["RetryPolicy"] = {key: int(value) for key, value in declared["RetryPolicy"].items()}
+    return target
 
 
 class EventBusProvisioner(Provisioner):

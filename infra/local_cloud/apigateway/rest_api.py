@@ -21,6 +21,9 @@ A method whose authorization type is ``COGNITO_USER_POOLS`` runs its Cognito aut
 A stage's throttling method settings (rate and burst) are enforced with a token bucket (``stage_throttle``):
 beyond them the answer is ``429 {"message": "Too Many Requests"}`` before the authorizer or the function runs.
 
+Every request to a stage counts in API Gateway's metrics (``AWS/ApiGateway`` ``Count``, ``4XXError``,
+``5XXError``, ``Latency``, per ``ApiName`` and ``Stage``: ``cloudwatch.service_metrics``).
+
 Not modelled: Lambda (custom) authorizers, authorization scopes, API keys, request validation, mapping
 templates, non-proxy integrations, deployment snapshots (moto's live resource tree is served).
 """
@@ -43,6 +46,7 @@ from werkzeug.wrappers import Request, Response
 
 from local_cloud.account import current_account_id
 from local_cloud.apigateway.stage_throttle import StageThrottle
+from local_cloud.cloudwatch import service_metrics
 from local_cloud.cognito.authorizer import Denied, authorize
 from local_cloud.iam.policies import resource_policy_allows
 from local_cloud.netutil import HEALTH_PATH
@@ -86,12 +90,21 @@ class ApiGatewayMiddleware:
         match = _USER_REQUEST.match(path)
         if match is None:
             return self.app(environ, start_response)
+        started = time.perf_counter()
         try:
             response = self.handle(Request(environ), match["api"], match["stage"], match["path"] or "/")
         except Exception:  # a bug here must look like AWS's 500, not take the server thread down
             LOG.exception("API Gateway invocation failed")
             response = _json(500, {"message": "Internal server error"})
+        self._count(match["api"], match["stage"], response.status_code, (time.perf_counter() - started) * 1000)
         return response(environ, start_response)
+
+    def _count(self, api_id: str, stage_name: str, status: int, latency_ms: float) -> None:
+        """API Gateway's own metrics of a request to a stage that exists (AWS/ApiGateway, per API name and stage)."""
+        found = self._find_api(api_id)
+        if found is not None and found[1].stages.get(stage_name) is not None:
+            region, api = found
+            service_metrics.api_request(self.account_id, region, api.name, stage_name, status, latency_ms)
 
     @property
     def account_id(self) -> str:

@@ -2,7 +2,8 @@
 ``ReservedConcurrentExecutions`` (moto stores it, and ignores it) runs at most that many invocations at once; one
 more is refused with Lambda's ``TooManyRequestsException`` (HTTP 429, reason
 ``ReservedFunctionConcurrentInvocationLimitExceeded``) before its handler starts. A reservation of 0 refuses every
-invocation, as on AWS. Step Functions names such a refusal ``Lambda.TooManyRequestsException``
+invocation, as on AWS. Each refusal counts in the metric ``AWS/Lambda`` ``Throttles``. Step Functions names
+such a refusal ``Lambda.TooManyRequestsException``
 (``stepfunctions.lambda_errors``).
 """
 
@@ -12,6 +13,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from local_cloud.cloudwatch import service_metrics
 from local_cloud.seams import Installation, replace
 
 
@@ -65,6 +67,7 @@ def install_reserved_concurrency(gate: ConcurrencyGate | None = None) -> Install
         reserved = getattr(fn, "reserved_concurrency", None)
         arn = str(fn.function_arn)
         if not gate.enter(arn, None if reserved is None else int(reserved)):
+            service_metrics.lambda_event(arn, "Throttles")
             raise _too_many_requests()
         try:
             return original(self, function_name, qualifier, body, headers, response_headers)

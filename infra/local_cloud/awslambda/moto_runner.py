@@ -3,7 +3,8 @@
 LambdaRunner (``runtime``). moto's ``invoke()`` then sets ``x-amz-function-error`` when errored; Step Functions'
 interpreter raises on that header and takes the payload's ``errorType`` as the error name a Catch/Retry matches.
 Each call runs with temporary credentials of the function's execution role, is metered (``usage_meter``:
-requests and billed duration, as Lambda bills them) and writes its logs to ``/aws/lambda/<function>``.
+requests and billed duration, as Lambda bills them), writes its logs to ``/aws/lambda/<function>``, and a failed
+call counts in ``AWS/Lambda`` ``Errors`` (``cloudwatch.service_metrics``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from typing import Any
 
 from local_cloud.awslambda.types import FunctionSpec, InvokeResult, LambdaRunner, error_payload
+from local_cloud.cloudwatch import service_metrics
 from local_cloud.iam.role_credentials import RoleCredentials, RoleNotAssumable
 from local_cloud.seams import Installation, SeamChanged, replace, require_signature
 from local_cloud.usage_meter import USAGE
@@ -57,6 +59,8 @@ def install_lambda_runner(
         result = runner.invoke(spec, _event_json(event))
         USAGE.add_lambda(spec.function_name, result.duration_ms, spec.memory_mb)
         _save_logs(self, spec, result)
+        if result.errored:
+            service_metrics.lambda_event(spec.function_arn, "Errors")
         tail = result.logs.encode()[-_TAIL_BYTES:].decode("utf-8", "ignore")
         return result.payload, result.errored, tail
 

@@ -1,6 +1,7 @@
 """CloudWatch metric alarms, evaluated: moto stores them but never evaluates them. ``AlarmEvaluator`` checks
 each one every few seconds and, when its state changes, runs its actions: it publishes AWS's alarm message to each
-SNS topic, if the topic's KMS key (when it has one) lets CloudWatch use it, as on AWS.
+SNS topic, if the topic's KMS key (when it has one) lets CloudWatch use it, as on AWS. Before each round it samples
+every SQS queue's depth (``service_metrics.QueueDepthSampler``).
 
 Periods are counted back from the moment of evaluation rather than aligned to the minute as on AWS: an alarm
 fires within seconds of its data here, within a minute or two there."""
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from local_cloud.cloudwatch.service_metrics import QueueDepthSampler
 from local_cloud.iam.kms_keys import service_may_use
 from local_cloud.seams import Installation
 
@@ -151,9 +153,11 @@ def evaluate_all(now: datetime | None = None) -> int:
     for account_id, region, backend in _backends(cloudwatch_backends):
         if not backend.alarms:
             continue
-        data = list(backend.metric_data)
+        data: dict[tuple[str, str], list[Any]] = {}  # per metric: each alarm reads its own only
+        for datum in list(backend.metric_data):
+            data.setdefault((datum.namespace, datum.name), []).append(datum)
         for alarm in list(backend.alarms.values()):
-            verdict = evaluate(alarm, data, now or datetime.now(UTC))
+            verdict = evaluate(alarm, data.get((alarm.namespace, alarm.metric_name), []), now or datetime.now(UTC))
             if verdict is None or verdict.state == alarm.state_value:
                 continue
             old_state = alarm.state_value
@@ -209,6 +213,7 @@ class AlarmEvaluator:
 
     def __init__(self, interval: float = EVALUATION_INTERVAL_SECONDS) -> None:
         self._interval = interval
+        self._queue_depths = QueueDepthSampler()  # SQS's queue depth metric, sampled before each round
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="local-cloud-alarms", daemon=True)
 
@@ -223,6 +228,7 @@ class AlarmEvaluator:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
+                self._queue_depths.sample()
                 evaluate_all()
             except Exception:  # one bad alarm must not end the evaluation of all of them
                 _LOGGER.exception("alarm evaluation failed")

@@ -16,6 +16,7 @@ from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
 
 from local_cloud.console import pages
+from local_cloud.console.alarms_panel import alarm_states
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.emf_tail import EmfTail
 from local_cloud.console.saga_kinds import SagaMachine, kinds_of
@@ -76,7 +77,8 @@ class ConsoleMiddleware:
                 return Response(status=308, headers={"Location": PREFIX + "/"})
             machines = saga_machines(self.reader)
             rows, panels = self._sagas(request, machines), self._metrics(machines)
-            return _html(pages.list_page(rows, panels, kinds_of(machines), request.args))
+            alarms = alarm_states(self.reader)
+            return _html(pages.list_page(rows, panels, kinds_of(machines), request.args, alarms))
         parts = path.strip("/").split("/")
         route: Callable[[list[str], Request], Response] | None = {
             "sagas": self._saga_page,
@@ -98,6 +100,8 @@ class ConsoleMiddleware:
     def _api(self, parts: list[str], request: Request) -> Response:
         if parts == ["sagas"]:
             return _json({"items": self._sagas(request, saga_machines(self.reader))})
+        if parts == ["alarms"]:
+            return _json({"items": alarm_states(self.reader)})
         if parts == ["metrics"]:
             return _json({"panels": self._metrics(saga_machines(self.reader))})
         if len(parts) == 3 and parts[0] == "sagas":

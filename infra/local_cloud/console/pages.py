@@ -30,7 +30,11 @@ def _page(title: str, body: str, page: str, api: str = "") -> str:
 
 
 def list_page(
-    rows: list[dict[str, Any]], panels: list[dict[str, Any]], kinds: list[SagaKind], args: Mapping[str, str]
+    rows: list[dict[str, Any]],
+    panels: list[dict[str, Any]],
+    kinds: list[SagaKind],
+    args: Mapping[str, str],
+    alarms: list[dict[str, Any]] | None = None,
 ) -> str:
     status, kind, text = args.get("status", ""), args.get("kind", ""), args.get("q", "")
     statuses = dict.fromkeys(status for found in kinds for status in found.statuses)
@@ -38,6 +42,7 @@ def list_page(
     kind_options = _options([("", "every kind"), *((k.name, k.name) for k in kinds)], kind)
     body = f"""
 <section id="metrics">{metrics_html(panels)}</section>
+<section id="alarms">{alarms_html(alarms or [])}</section>
 <section>
 <h1>Sagas <span class="live" id="live">live</span></h1>
 <form id="filters" method="get" action="/_console/">
@@ -65,6 +70,20 @@ def rows_html(rows: Iterable[dict[str, Any]]) -> str:
             f"<td>{escape(str(row['state']))}</td><td>{escape(failed)}</td><td>{escape(row['stateMachine'])}</td></tr>"
         )
     return "".join(html) or '<tr><td colspan="7" class="empty">no sagas yet</td></tr>'
+
+
+def alarms_html(alarms: list[dict[str, Any]]) -> str:
+    """Each alarm's state, those in ALARM first."""
+    rows = "".join(
+        f'<tr data-alarm="{escape(a["name"])}" data-state="{escape(a["state"])}"><td>{escape(a["name"])}</td>'
+        f'<td><span class="status {escape(a["stateRole"])}">{escape(a["state"])}</span></td>'
+        f"<td>{escape(a['metric'])}</td><td>{escape(a['reason'])}</td></tr>"
+        for a in alarms
+    )
+    firing = sum(1 for a in alarms if a["state"] == "ALARM")
+    return f"""<h2>Alarms <small>{firing} of {len(alarms)} in ALARM</small></h2>
+<table class="alarms"><thead><tr><th>alarm</th><th>state</th><th>metric</th><th>why</th></tr></thead>
+<tbody>{rows or '<tr><td colspan="4" class="empty">no alarm</td></tr>'}</tbody></table>"""
 
 
 def metrics_html(panels: list[dict[str, Any]]) -> str:

@@ -13,6 +13,11 @@ anything; the mapping stays in the backend, where ``EventSourcePollers`` find it
   names; a failed invocation deletes nothing (the messages come back when their visibility ends).
 - **DynamoDB streams**: read the table's stream from TRIM_HORIZON (or LATEST) in order, BatchSize records at a
   time; a failed batch is retried (up to MaximumRetryAttempts, -1: until it succeeds) before the poller moves on.
+  With ``BisectBatchOnFunctionError`` a failed batch is split in two and the halves retried (a split is no retry);
+  a record older than ``MaximumRecordAgeInSeconds`` is not sent again. A batch given up on is not lost silently:
+  with ``DestinationConfig.OnFailure`` (an SQS queue) the poller sends it what Lambda sends, the batch's place in
+  the stream (``DDBStreamBatchInfo``), with the function's role, which must allow ``sqs:SendMessage`` there (a
+  mapping whose role does not is refused when it is created, as Lambda refuses it).
 
 Each read and delete is authorized with the function's execution role, as the mapping's are on AWS
 (``sqs:ReceiveMessage``, ``GetQueueAttributes`` and ``DeleteMessage`` on the queue, as AWS's SQS poller needs
@@ -29,6 +34,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +65,12 @@ def install() -> Installation:
             raise InvalidParameterValueException(
                 f"Cannot access stream {esm.event_source_arn}. Please ensure the role can perform the GetRecords, "
                 "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
+            )
+        destination = _on_failure_destination(esm)
+        if destination and ":sqs:" in destination and not _allowed(self, esm, "sqs:SendMessage", destination):
+            self.delete_event_source_mapping(esm.uuid)
+            raise InvalidParameterValueException(
+                f"The provided execution role does not have permissions to call SendMessage on {destination}"
             )
         return esm
 
@@ -201,6 +213,7 @@ class EventSourcePollers:
     def _poll_stream(self, backend: Any, esm: Any) -> None:
         position: int | None = None
         failures = 0
+        size = esm.batch_size  # smaller while a failed batch is bisected
         while self._active(backend, esm):
             shard = _stream_shard(backend, esm.event_source_arn)
             if shard is None or not esm.enabled:
@@ -209,7 +222,7 @@ class EventSourcePollers:
             if position is None:  # LATEST: what is written from now on; TRIM_HORIZON: all that is kept
                 position = len(shard.items) if esm.starting_position == "LATEST" else 0
             with DYNAMODB_LOCK:  # never a record of a transaction still running (it may be cancelled)
-                records = shard.items[position : position + esm.batch_size]
+                records = shard.items[position : position + size]
             if not records:
                 time.sleep(_IDLE_SECONDS)
                 continue
@@ -218,15 +231,76 @@ class EventSourcePollers:
                 continue
             event = {"Records": [{**record.to_json(), "eventSourceARN": esm.event_source_arn} for record in records]}
             succeeded, _answer = self._invoke(backend, esm, event)
+            if succeeded:
+                position, failures, size = position + len(records), 0, esm.batch_size
+                continue
+            if esm.bisect_on_error and len(records) > 1:
+                size = (len(records) + 1) // 2
+                continue
             retries = esm.max_retry_attempts if esm.max_retry_attempts is not None else -1
-            if succeeded or (retries >= 0 and failures >= retries):
-                if not succeeded:
-                    _log.warning("event source mapping %s: batch skipped after %d retries", esm.uuid, failures)
-                position += len(records)
-                failures = 0
+            if (retries >= 0 and failures >= retries) or _too_old(esm, records):
+                _log.warning("event source mapping %s: batch given up after %d retries", esm.uuid, failures)
+                send_to_on_failure(backend, esm, shard, records, failures)
+                position, failures, size = position + len(records), 0, esm.batch_size
             else:
                 failures += 1
                 time.sleep(_RETRY_SECONDS)
+
+
+def _on_failure_destination(esm: Any) -> str | None:
+    destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    return str(destination) if destination else None
+
+
+def _too_old(esm: Any, records: list[Any]) -> bool:
+    """Whether the batch's oldest record is past the mapping's MaximumRecordAgeInSeconds (-1 or none: never)."""
+    max_age = int(esm.max_record_age) if esm.max_record_age is not None else -1
+    if max_age < 0:
+        return False
+    return time.time() - _created(records[0]) > max_age
+
+
+def _created(record: Any) -> float:
+    """A stream record's creation time (moto keeps a naive UTC datetime)."""
+    created = record.record["dynamodb"]["ApproximateCreationDateTime"]
+    if isinstance(created, datetime.datetime):
+        return created.replace(tzinfo=created.tzinfo or datetime.UTC).timestamp()
+    return float(created)
+
+
+def send_to_on_failure(backend: Any, esm: Any, shard: Any, records: list[Any], retries: int) -> None:
+    """Lambda's on-failure record for a stream batch it gave up on, to the mapping's SQS destination."""
+    from moto.sqs.models import sqs_backends
+
+    destination = _on_failure_destination(esm)
+    if not destination:
+        return
+    if not _allowed(backend, esm, "sqs:SendMessage", destination):
+        _log.warning("event source mapping %s: its role may not send to %s: the record is lost", esm.uuid, destination)
+        return
+    arrivals = [datetime.datetime.fromtimestamp(_created(record), datetime.UTC).isoformat() for record in records]
+    failure = {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": esm.function_arn,
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": retries + 1,
+        },
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": datetime.datetime.now(datetime.UTC).isoformat(),
+        "DDBStreamBatchInfo": {
+            "shardId": shard.id,
+            "startSequenceNumber": records[0].record["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": records[-1].record["dynamodb"]["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": arrivals[0],
+            "approximateArrivalOfLastRecord": arrivals[-1],
+            "batchSize": len(records),
+            "streamArn": esm.event_source_arn,
+        },
+    }
+    sqs = sqs_backends[backend.account_id][backend.region_name]
+    sqs.send_message(destination.split(":")[-1], json.dumps(failure))
 
 
 def _mappings() -> list[tuple[Any, Any]]:

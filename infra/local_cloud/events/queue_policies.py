@@ -6,6 +6,12 @@ conditions (typically ``aws:SourceArn``: the rule's or the topic's ARN); a queue
 AWS drops such a message (EventBridge counts a FailedInvocation), so here it is dropped with a warning naming
 the sender and the queue. moto 5.2.5 delivers unchecked, in ``Rule._send_to_sqs_queue`` and
 ``Subscription.publish``: each is wrapped by a check of the queue's ``Policy`` attribute.
+
+A rule's target with a ``DeadLetterConfig`` keeps what it could not deliver, as on AWS: the event goes to that
+queue (if its own policy lets the rule send to it), with the message attributes AWS sets (``RULE_ARN``,
+``TARGET_ARN``, ``ERROR_CODE``, ``ERROR_MESSAGE``, ``EXHAUSTED_RETRY_CONDITION``, ``RETRY_ATTEMPTS``). A refused
+or missing queue is not an error EventBridge retries, so the target's ``RetryPolicy`` plays no part here: the
+event goes to the dead-letter queue at once, as AWS sends it there (moto ignores both settings).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ def install() -> Installation:
         # moto sends to the queue of that name in the rule's own account and region.
         if may_deliver("events.amazonaws.com", self.arn, self.account_id, self.region_name, resource_id):
             send_to_queue(self, resource_id, event, group_id)
+        else:
+            send_to_dead_letter_queue(self, resource_id, event)
 
     def publish_checked(self: Any, *args: Any, **kwargs: Any) -> None:
         if self.protocol == "sqs":
@@ -61,6 +69,37 @@ def install() -> Installation:
             replace(Subscription, "publish", publish_checked),
         ]
     )
+
+
+def send_to_dead_letter_queue(rule: Any, queue_name: str, event: dict[str, Any]) -> None:
+    """What EventBridge does with an event its target's queue refused: the target's dead-letter queue gets it."""
+    from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+    from moto.sqs.models import sqs_backends
+
+    target = next((t for t in rule.targets if t["Arn"].split(":")[-1] == queue_name), None)
+    dead_letter_arn = ((target or {}).get("DeadLetterConfig") or {}).get("Arn")
+    if target is None or not dead_letter_arn:
+        return
+    dead_letter_queue = dead_letter_arn.split(":")[-1]
+    if not may_deliver("events.amazonaws.com", rule.arn, rule.account_id, rule.region_name, dead_letter_queue):
+        return
+    body = dict(event)
+    if "time" in body:  # as moto's own delivery writes it
+        body["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(float(body["time"])))  # type: ignore[arg-type]  # as moto calls it
+    attributes = {
+        "RULE_ARN": rule.arn,
+        "TARGET_ARN": target["Arn"],
+        "ERROR_CODE": "SQS.AccessDeniedException",
+        "ERROR_MESSAGE": f"EventBridge may not send to {target['Arn']}: its queue policy does not allow it",
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+        "RETRY_ATTEMPTS": "0",
+    }
+    sqs_backends[rule.account_id][rule.region_name].send_message(
+        dead_letter_queue,
+        json.dumps(body),
+        message_attributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
+    )
+    _log.warning("%s: the event for %s went to its dead-letter queue %s", rule.arn, target["Arn"], dead_letter_arn)
 
 
 def may_deliver(service: str, source_arn: str, account_id: str, region: str, queue_name: str) -> bool:

@@ -130,7 +130,17 @@ def _events(action: str, params: Mapping[str, Any], region: str, account: str, p
     return []
 
 
+# A redrive reads and deletes on the dead-letter queue and sends to the destination (AWS's documented permissions).
+_MESSAGE_MOVE_ON_SOURCE = ("StartMessageMoveTask", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes")
+
+
 def _sqs(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+    if action == "StartMessageMoveTask":
+        source = str(params.get("SourceArn") or "*")
+        destination = [("sqs:SendMessage", str(params["DestinationArn"]))] if params.get("DestinationArn") else []
+        return [*((f"sqs:{name}", source) for name in _MESSAGE_MOVE_ON_SOURCE), *destination]
+    if action in ("ListMessageMoveTasks", "CancelMessageMoveTask"):
+        return [(f"sqs:{action}", str(params.get("SourceArn") or "*"))]
     # .../<account>/<queue name>: the queue's ARN, whatever host the URL names.
     url = str(params.get("QueueUrl") or "")
     if not url:

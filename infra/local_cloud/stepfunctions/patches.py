@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from local_cloud.seams import Installation, install_each
-from local_cloud.stepfunctions import client_cache, interpreter, lambda_errors, limits, parse_cache, start_execution
+from local_cloud.stepfunctions import (
+    client_cache,
+    execution_logs,
+    execution_metrics,
+    interpreter,
+    lambda_errors,
+    limits,
+    parse_cache,
+    start_execution,
+)
 
 
 def install_all(port: int | None = None, without: Collection[str] = ()) -> Installation:
@@ -19,6 +28,8 @@ def install_all(port: int | None = None, without: Collection[str] = ()) -> Insta
             "program_cache": parse_cache.install_program_cache,
             "jsonpath_cache": parse_cache.install_jsonpath_cache,
             "lambda_error_names": lambda_errors.install_lambda_error_names,
+            "execution_metrics": execution_metrics.install_execution_metrics,
+            "execution_logs": execution_logs.install_execution_logs,
         },
         without,
     )

@@ -10,7 +10,7 @@ function refreshList() {
     .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
     .then((html) => {
       const fresh = new DOMParser().parseFromString(html, "text/html");
-      for (const selector of ["#sagas tbody", "#metrics"]) {
+      for (const selector of ["#sagas tbody", "#metrics", "#alarms"]) {
         const target = document.querySelector(selector);
         const source = fresh.querySelector(selector);
         if (target && source && target.innerHTML !== source.innerHTML) target.innerHTML = source.innerHTML;
