@@ -21,7 +21,7 @@ LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackof
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos simulate bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -37,6 +37,7 @@ help:
 	@echo "make screenshots   the saga console's browser tests, keeping docs/console*.png"
 	@echo "make openapi   regenerate openapi.json from the API's code"
 	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
+	@echo "make simulate [SEED=<n>] [BUDGET=<seconds>]   the deterministic simulator: replay one schedule or explore new ones"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 
 # ---------------------------------------------------------------- environments
@@ -153,6 +154,10 @@ SEED ?= 42
 COORDINATION ?= orchestration
 chaos: $(VENV)/.installed
 	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --coordination $(COORDINATION) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+
+# The deterministic simulator (docs/simulation.md): SEED=<n> replays one schedule, BUDGET=<seconds> explores new ones.
+simulate: $(VENV)/.installed
+	@$(PY) -m simulator $(if $(filter command line environment,$(origin SEED)),--seed $(SEED)) $(if $(BUDGET),--budget $(BUDGET))
 
 resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }
