@@ -50,10 +50,11 @@ def _print_schedule(outcome: Outcome) -> None:
 
 
 def _print_failure(failure: Failure) -> None:
-    print(f"violation: seed {failure.seed} (replay: make simulate SEED={failure.seed})")
+    found = f", found after {failure.found_after:.1f} s" if failure.found_after else ""
+    print(f"violation: seed {failure.seed}{found} (replay: make simulate SEED={failure.seed})")
     for violation in failure.outcome.violations:
         print(f"  {violation}")
-    print(f"shrunk schedule ({len(failure.outcome.trace)} calls, choices {failure.choices}):")
+    print(f"shrunk schedule ({len(failure.outcome.trace)} calls from {len(failure.choices)} choices):")
     _print_schedule(failure.outcome)
 
 

@@ -18,6 +18,7 @@ class Failure:
     seed: int
     outcome: Outcome  # of the shrunk schedule
     choices: list[int]
+    found_after: float = 0.0  # seconds of exploring until its schedule ended (before shrinking)
 
 
 def replay(world: World, seed: int | None = None, recorded: list[int] | None = None) -> tuple[Outcome, list[int]]:
@@ -64,7 +65,8 @@ def explore(
         count += 1
         on_schedule(seed, outcome)
         if outcome.violations:
+            found_after = budget - (deadline - time.monotonic())
             shrunk, choices = shrink(world, drawn, time.monotonic() + 60)
-            return count, Failure(seed, shrunk, choices)
+            return count, Failure(seed, shrunk, choices, found_after)
         seed += 1
     return count, None

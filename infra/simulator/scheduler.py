@@ -42,9 +42,10 @@ class Actor:
     calls: int = 0
     abandoned: bool = False
     stopped: bool = False  # an execution an operator stopped: it ends at its next call
+    not_before: int = 0  # delayed (a slow call, an event in flight) until the scheduler's clock reaches this
+    pause_on_abandon: int = 0  # steps the call where its caller stopped waiting takes (it is that slow)
 
-    @property
-    def ready(self) -> bool:
+    def waiting(self) -> bool:
         return not self.done and (self.until is None or self.until())
 
 
@@ -56,6 +57,7 @@ class Scheduler:
     actors: list[Actor] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     current: Actor | None = None
+    clock: int = 0  # steps taken: the simulated time that delays count in
 
     def spawn(self, actor: Actor) -> Actor:
         self.actors.append(actor)
@@ -70,6 +72,7 @@ class Scheduler:
         actor.calls += 1
         if actor.calls == actor.abandon_at:
             actor.abandoned = True
+            actor.not_before = self.clock + actor.pause_on_abandon
         self._yield(actor)
         if actor.calls == actor.crash_at:
             raise Crashed(f"{actor.name} crashed before its call {actor.calls} ({operation})")
@@ -96,13 +99,18 @@ class Scheduler:
         """Run until no actor is ready; every pick is drawn."""
         steps = 0
         while steps < self.max_steps:
-            ready = [actor for actor in self.actors if actor.ready]
+            able = [actor for actor in self.actors if actor.waiting()]
+            ready = [actor for actor in able if actor.not_before <= self.clock]
             if not ready:
-                return
+                if not able:
+                    return
+                self.clock = min(actor.not_before for actor in able)  # only delayed actors: time passes
+                continue
             actor = ready[self.choices.draw(len(ready))]
             self.trace.append(f"{actor.name}: {actor.next_call}")
             self._step(actor)
             steps += 1
+            self.clock += 1
         raise RuntimeError(f"the schedule did not settle within {self.max_steps} steps")
 
     def _step(self, actor: Actor) -> None:

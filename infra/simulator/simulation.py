@@ -39,7 +39,7 @@ from saga_client.invariants import ReturnFacts, Snapshot
 from saga_client.stored_data import order_facts
 from simulator import asl
 from simulator.choices import Choices
-from simulator.faults import Delivery, Fate, InvocationFault, delivery, invocation_fault
+from simulator.faults import Delivery, Fate, FaultPlan, InvocationFault
 from simulator.scheduler import Actor, Crashed, Scheduler, Stopped
 from simulator.world import World, seed, simulated_cloud
 
@@ -60,9 +60,14 @@ SERVICE_ENVIRONMENT = {  # the choreographed services' own variables, the same r
 }
 MACHINES = {kind: asl.load(kind, ASL_PARAMETERS) for kind in asl.MACHINES}
 HANDLERS = {**service.step_handlers(CHECKOUT), **service.step_handlers(RETURN)}
-PRODUCTS = (("P1", 1000, 3), ("P2", 2500, 2), ("P3", 400, 5))  # (sku, price, units): scarce on purpose
+# The steps a plan may make fail, as the chaos run's fault plans do: forward and undo, not the last resort that
+# records a stuck undo (a function that never works leaves its saga to the dead-letter queue, not to the checker).
+FAULTY_STEPS = tuple(step.name for saga in (CHECKOUT, RETURN) for step in saga.steps)
+# (sku, price, units): enough of P1 and P3 for most checkouts to reach the pivot, P2 scarce (buyers race for it)
+PRODUCTS = (("P1", 1000, 12), ("P2", 2500, 3), ("P3", 400, 20))
 TOKENS = ("tok_visa", "tok_declined", "tok_flaky", "tok_visa")
 MAX_SWEEPS = 10  # timer rounds per schedule (a saga swept again after each lost event)
+HEALED_AFTER_SWEEPS = 3
 RECEIVES = 10  # a choreographed message goes to its dead-letter queue at its 10th receive (template.yaml)
 
 
@@ -89,6 +94,7 @@ class Simulation:
     sagas: dict[str, Saga] = field(default_factory=dict)
     returns: list[ReturnRun] = field(default_factory=list)
     restocked: dict[str, int] = field(default_factory=dict)
+    plan: FaultPlan = field(default_factory=FaultPlan)
     _published: set[str] = field(default_factory=set)
     _seen_writes: int = 0
 
@@ -102,14 +108,19 @@ class Simulation:
 
     def _run(self) -> Outcome:
         self.world.reset(self.scheduler)
+        self.plan = FaultPlan.draw(self.choices, FAULTY_STEPS)
+        self.scheduler.trace.append(str(self.plan))
         count = 3 + self.choices.draw(3)
         for number in range(count):
             self._checkout(number)
         if self.choices.chance(30):
             sku, *_ = PRODUCTS[self.choices.draw(len(PRODUCTS))]
             self._spawn("restock", lambda: self._restock(sku, 2))
-        for _ in range(MAX_SWEEPS + 1):
+        for sweep in range(MAX_SWEEPS + 1):
             self.scheduler.run()
+            if sweep == HEALED_AFTER_SWEEPS:  # the faults pass, as outages do: each saga must then end
+                self.plan = FaultPlan()
+                self.scheduler.trace.append("faults: none from now on (healed)")
             if not self._sweep_stalled():
                 break
         return self.outcome()
@@ -117,7 +128,8 @@ class Simulation:
     def _checkout(self, number: int) -> None:
         order_id = f"order-{number}"
         items: dict[str, int] = {}
-        for sku, _, _ in PRODUCTS[: 1 + self.choices.draw(2)]:
+        for _ in range(1 + self.choices.draw(2)):
+            sku = PRODUCTS[self.choices.draw(len(PRODUCTS))][0]
             items[sku] = 1 + self.choices.draw(2)
         document = {
             "orderId": order_id,
@@ -149,13 +161,13 @@ class Simulation:
         )
 
     def _invoke(self, execution: str, step_name: str, document: dict[str, Any], attempt: int) -> dict[str, Any]:
-        fault = invocation_fault(self.choices)
+        fault = self.plan.invocation(self.choices, step_name)
         label = f"{step_name} #{attempt} of {execution}" + (f" [{fault}]" if fault.fate is not Fate.NORMAL else "")
         invocation = self._spawn(label, lambda: self._handler(step_name, document, fault), str(document.get("orderId")))
         if fault.fate is Fate.CRASH:
             invocation.crash_at = fault.at_call
         if fault.fate is Fate.TIMEOUT:
-            invocation.abandon_at = fault.at_call
+            invocation.abandon_at, invocation.pause_on_abandon = fault.at_call, fault.delay
         self.scheduler.wait(lambda: invocation.done or invocation.abandoned)
         if invocation.abandoned:
             raise asl.TaskFailed("States.Timeout", "the Task's timeout elapsed")
@@ -240,19 +252,22 @@ class Simulation:
     def _publish(self, event: SagaEvent) -> None:
         if event.name not in REACTIONS:
             return  # an ending: no service reacts
-        fate = delivery(self.choices)
+        fate = self.plan.delivery(self.choices)
         for copy in range({Delivery.ONCE: 1, Delivery.LOST: 0, Delivery.TWICE: 2}[fate]):
             self._deliver(event, attempt=1, copy=copy)
 
     def _deliver(self, event: SagaEvent, attempt: int, copy: int = 0) -> None:
-        fault = invocation_fault(self.choices)
+        fault = self.plan.invocation(self.choices, REACTIONS[event.name])
         if fault.fate in (Fate.CRASH, Fate.TIMEOUT):
             fault = InvocationFault(Fate.CRASH, fault.at_call)  # a consumer's timeout is its crash: SQS delivers again
         name = f"deliver {event.name} of {event.saga_id} to {REACTIONS[event.name]} (receive {attempt}"
         name += f", copy {copy + 1})" if copy else ")"
         name += f" [{fault}]" if fault.fate is not Fate.NORMAL else ""
+        late = self.plan.in_flight(self.choices)
+        name += f" [{late} steps late]" if late else ""
         actor = self._spawn(name, lambda: self._react(event, attempt, fault), event.saga_id)
         actor.crash_at = fault.at_call if fault.fate is Fate.CRASH else 0
+        actor.not_before = self.scheduler.clock + late
         actor.on_done = lambda done: self._delivered(event, attempt, done)
 
     def _react(self, event: SagaEvent, attempt: int, fault: InvocationFault) -> None:

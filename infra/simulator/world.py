@@ -17,6 +17,7 @@ from moto import mock_aws
 from checkout_saga.handlers import dependencies
 from deployer.template import load_template
 from local_cloud.dynamodb import patches as dynamodb_patches
+from local_cloud.dynamodb.gsi_index import INDEXES
 from saga_client.stack_data import StackData
 from simulator import transport
 from simulator.scheduler import Scheduler
@@ -61,6 +62,7 @@ class World:
         """Back to the seeded state, for a new schedule."""
         for name, items in self._seeded.items():
             self._backend.tables[name].items = copy.deepcopy(items)
+        INDEXES.drop_all()  # the local cloud's sorted GSI indexes, rebuilt from the items on first use
         self.scheduler_of[:] = [scheduler]
         self.written.clear()
 
