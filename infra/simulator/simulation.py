@@ -12,7 +12,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from typing import Any
 from unittest.mock import patch
@@ -27,7 +27,7 @@ from checkout_saga.dal.outbox_starter import OutboxSagaStarter
 from checkout_saga.errors import UnknownOrder
 from checkout_saga.faults import FaultInjector, FaultSpec
 from checkout_saga.handlers import dependencies, step
-from checkout_saga.logic import saga_operations
+from checkout_saga.logic import catalog, saga_operations
 from checkout_saga.logic.stalled_sagas import stalled_failure
 from checkout_saga.models import Product, StepName
 from checkout_saga.saga_definition import CHECKOUT, RETURN
@@ -115,7 +115,10 @@ class Simulation:
             self._checkout(number)
         if self.choices.chance(30):
             sku, *_ = PRODUCTS[self.choices.draw(len(PRODUCTS))]
-            self._spawn("restock", lambda: self._restock(sku, 2))
+            self._spawn(f"operator restocks {sku}", lambda: self._restock(sku, 2))
+        if self.choices.chance(30):
+            sku, *_ = PRODUCTS[self.choices.draw(len(PRODUCTS))]
+            self._spawn(f"operator counts {sku} (stocktake)", lambda: self._stocktake(sku))
         for sweep in range(MAX_SWEEPS + 1):
             self.scheduler.run()
             if sweep == HEALED_AFTER_SWEEPS:  # the faults pass, as outages do: each saga must then end
@@ -221,8 +224,20 @@ class Simulation:
         self.sagas[order_id].run.resumed = True  # a forced undo ends CANCELLED after a COMPENSATION_FAILED too
 
     def _restock(self, sku: str, units: int) -> None:
-        dependencies.repositories().inventory.restock(sku, units)
+        catalog.restock(sku, units, dependencies.repositories().inventory)
         self.restocked[sku] = self.restocked.get(sku, 0) + units
+
+    def _stocktake(self, sku: str) -> None:
+        """Staff count the shelf right (what is available), then set it, based on the version they counted: a
+        sale or a release that slipped in between must refuse the write (ProductChanged), never be lost."""
+        inventory = dependencies.repositories().inventory
+        counted = inventory.get_stocked(sku)
+        assert counted is not None
+        product = Product(
+            sku=sku, name=counted.name, unit_price_cents=counted.unit_price_cents, available=counted.available
+        )
+        with suppress(catalog.ProductChanged):
+            catalog.stocktake(product, counted.version, inventory)
 
     def _return(self, saga: Saga) -> None:
         sku, _units = next(iter(saga.items.items()))
