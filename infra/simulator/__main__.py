@@ -8,10 +8,13 @@ and the shrunk schedule as a numbered list of calls, and the exit status is 1. T
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 
-from simulator.explore import Failure, explore, replay, shrink
+from simulator.explore import Failure, explore_in_worker, replay, shrink
 from simulator.simulation import Outcome, prepared_world
 
 
@@ -19,27 +22,40 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None, help="replay this schedule (with --budget: start here)")
     parser.add_argument("--budget", type=float, default=None, help="explore new schedules for this many seconds")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes exploring (one a core)")
     options = parser.parse_args(argv)
     if options.seed is None and options.budget is None:
         parser.error("give --seed N, --budget SECONDS, or both")
-    with prepared_world() as world:
-        if options.budget is None:
-            outcome, drawn = replay(world, options.seed)
-            failure = None
-            if outcome.violations:
-                shrunk, choices = shrink(world, drawn, time.monotonic() + 60)
-                failure = Failure(options.seed, shrunk, choices)
-            else:
-                _print_schedule(outcome)
-            count = 1
-        else:
-            first = options.seed if options.seed is not None else int(time.time())
-            print(f"exploring from seed {first} for {options.budget:g} s", flush=True)
-            count, failure = explore(world, first, options.budget)
+    if options.budget is None:
+        count, failure = 1, _replay(options.seed)
+    else:
+        first = options.seed if options.seed is not None else int(time.time())
+        print(f"exploring from seed {first} for {options.budget:g} s, {options.workers} workers", flush=True)
+        count, failure = _explore(first, options.budget, max(1, options.workers))
     if failure is not None:
         _print_failure(failure)
     print(f"simulate: {count} schedules, {1 if failure else 0} violations")
     return 1 if failure else 0
+
+
+def _replay(seed: int) -> Failure | None:
+    with prepared_world() as world:
+        outcome, drawn = replay(world, seed)
+        if not outcome.violations:
+            _print_schedule(outcome)
+            return None
+        shrunk, choices = shrink(world, drawn, time.monotonic() + 60)
+        return Failure(seed, shrunk, choices)
+
+
+def _explore(first: int, budget: float, workers: int) -> tuple[int, Failure | None]:
+    """Worker i runs seeds first + i, first + i + workers, ...: the seeds are the same whatever the machine."""
+    context = multiprocessing.get_context("spawn")  # each worker builds its own moto; nothing shared
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        shares = [pool.submit(explore_in_worker, first + i, budget, workers) for i in range(workers)]
+        results = [share.result() for share in shares]
+    failures = sorted((failure for _, failure in results if failure), key=lambda failure: failure.found_after)
+    return sum(count for count, _ in results), failures[0] if failures else None
 
 
 def _print_schedule(outcome: Outcome) -> None:

@@ -55,9 +55,14 @@ def shrink(world: World, drawn: list[int], deadline: float) -> tuple[Outcome, li
 
 
 def explore(
-    world: World, first_seed: int, budget: float, on_schedule: Callable[[int, Outcome], None] = lambda s, o: None
+    world: World,
+    first_seed: int,
+    budget: float,
+    stride: int = 1,
+    on_schedule: Callable[[int, Outcome], None] = lambda s, o: None,
 ) -> tuple[int, Failure | None]:
-    """New seeds from `first_seed` until `budget` seconds have passed or one fails: (schedules run, the failure)."""
+    """Seeds `first_seed`, `first_seed + stride`, ... until `budget` seconds have passed or one fails: (schedules
+    run, the failure, shrunk). Several workers take one stride each."""
     deadline = time.monotonic() + budget
     seed, count = first_seed, 0
     while time.monotonic() < deadline:
@@ -68,5 +73,13 @@ def explore(
             found_after = budget - (deadline - time.monotonic())
             shrunk, choices = shrink(world, drawn, time.monotonic() + 60)
             return count, Failure(seed, shrunk, choices, found_after)
-        seed += 1
+        seed += stride
     return count, None
+
+
+def explore_in_worker(first_seed: int, budget: float, stride: int) -> tuple[int, Failure | None]:
+    """One process's share of `explore`, in a simulated cloud of its own."""
+    from simulator.simulation import prepared_world
+
+    with prepared_world() as world:
+        return explore(world, first_seed, budget, stride)
