@@ -51,8 +51,9 @@ def _replay(seed: int) -> Failure | None:
 def _explore(first: int, budget: float, workers: int) -> tuple[int, Failure | None]:
     """Worker i runs seeds first + i, first + i + workers, ...: the seeds are the same whatever the machine."""
     context = multiprocessing.get_context("spawn")  # each worker builds its own moto; nothing shared
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        shares = [pool.submit(explore_in_worker, first + i, budget, workers) for i in range(workers)]
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        found = manager.Event()
+        shares = [pool.submit(explore_in_worker, first + i, budget, workers, found) for i in range(workers)]
         results = [share.result() for share in shares]
     failures = sorted((failure for _, failure in results if failure), key=lambda failure: failure.found_after)
     return sum(count for count, _ in results), failures[0] if failures else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from simulator.choices import Choices
 from simulator.simulation import Outcome, Simulation
@@ -60,12 +61,13 @@ def explore(
     budget: float,
     stride: int = 1,
     on_schedule: Callable[[int, Outcome], None] = lambda s, o: None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> tuple[int, Failure | None]:
     """Seeds `first_seed`, `first_seed + stride`, ... until `budget` seconds have passed or one fails: (schedules
     run, the failure, shrunk). Several workers take one stride each."""
     deadline = time.monotonic() + budget
     seed, count = first_seed, 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop():
         outcome, drawn = replay(world, seed)
         count += 1
         on_schedule(seed, outcome)
@@ -77,9 +79,13 @@ def explore(
     return count, None
 
 
-def explore_in_worker(first_seed: int, budget: float, stride: int) -> tuple[int, Failure | None]:
-    """One process's share of `explore`, in a simulated cloud of its own."""
+def explore_in_worker(first_seed: int, budget: float, stride: int, found: Any) -> tuple[int, Failure | None]:
+    """One process's share of `explore`, in a simulated cloud of its own; `found` (an Event shared by the
+    workers) stops the others once one has found a failure."""
     from simulator.simulation import prepared_world
 
     with prepared_world() as world:
-        return explore(world, first_seed, budget, stride)
+        count, failure = explore(world, first_seed, budget, stride, stop=found.is_set)
+    if failure is not None:
+        found.set()
+    return count, failure
