@@ -115,10 +115,10 @@ class Simulation:
             self._checkout(number)
         if self.choices.chance(30):
             sku, *_ = PRODUCTS[self.choices.draw(len(PRODUCTS))]
-            self._spawn(f"operator restocks {sku}", lambda: self._restock(sku, 2))
+            self._spawn(f"operator restocks {sku}", lambda sku=sku: self._restock(sku, 2))
         if self.choices.chance(30):
             sku, *_ = PRODUCTS[self.choices.draw(len(PRODUCTS))]
-            self._spawn(f"operator counts {sku} (stocktake)", lambda: self._stocktake(sku))
+            self._spawn(f"operator counts {sku} (stocktake)", lambda sku=sku: self._stocktake(sku))
         for sweep in range(MAX_SWEEPS + 1):
             self.scheduler.run()
             if sweep == HEALED_AFTER_SWEEPS:  # the faults pass, as outages do: each saga must then end
