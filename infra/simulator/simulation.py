@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +27,9 @@ from checkout_saga.dal.outbox_starter import OutboxSagaStarter
 from checkout_saga.errors import UnknownOrder
 from checkout_saga.faults import FaultInjector, FaultSpec
 from checkout_saga.handlers import dependencies, step
-from checkout_saga.logic import catalog, saga_operations
+from checkout_saga.logic import catalog, return_start, saga_operations
 from checkout_saga.logic.stalled_sagas import stalled_failure
-from checkout_saga.models import Product, StepName
+from checkout_saga.models import LineItem, Product, StepName
 from checkout_saga.saga_definition import CHECKOUT, RETURN
 from checkout_saga.saga_events import REACTIONS, SagaEvent
 from checkout_saga.settings import StepSettings, load_settings
@@ -240,13 +240,28 @@ class Simulation:
             catalog.stocktake(product, counted.version, inventory)
 
     def _return(self, saga: Saga) -> None:
-        sku, _units = next(iter(saga.items.items()))
+        """One unit of the order back, started as the API starts it (the execution first, then the return stored
+        PENDING and logged STARTED)."""
+        sku = next(iter(saga.items))
         run = ReturnRun(ReturnSpec(saga.run.order_id, ((sku, 1),)), return_id=f"return-{saga.run.order_id}")
         self.returns.append(run)
-        document = {"returnId": run.return_id, "orderId": saga.run.order_id, "items": [{"sku": sku, "quantity": 1}]}
-        document["reason"] = "simulated"
-        actor = self._execution("return", run.return_id, document)
-        actor.on_done = lambda done: self._return_ended(run, done)
+
+        def start() -> None:
+            repos = dependencies.repositories()
+            starter = _Starter(self, "return", run.return_id, on_done=lambda done: self._return_ended(run, done))
+            return_start.start_return(
+                saga.run.order_id,
+                [LineItem(sku=sku, quantity=1)],
+                "simulated",
+                repos.orders,
+                repos.returns,
+                repos.return_saga_log,
+                starter,
+                utc_now_iso(),
+                return_id_factory=lambda: run.return_id,
+            )
+
+        self._spawn(f"API start {run.return_id}", start, run.return_id)
 
     def _return_ended(self, run: ReturnRun, actor: Actor) -> None:
         if actor.error is not None:
@@ -341,9 +356,13 @@ class _Starter:
     simulation: Simulation
     kind: str
     saga_id: str
+    on_done: Callable[[Actor], None] | None = None
 
     def start(self, name: str, saga_input: Any) -> str:
-        self.simulation._execution(self.kind, self.saga_id, dict(saga_input), f" ({name.split('-')[-2]})")
+        label = f" ({name.split('-')[-2]})" if name != self.saga_id else ""  # an operator's: -resume-, -compensate-
+        actor = self.simulation._execution(self.kind, self.saga_id, dict(saga_input), label)
+        if self.on_done is not None:
+            actor.on_done = self.on_done
         return name
 
     def stop(self, name: str, error: str, cause: str) -> None:
