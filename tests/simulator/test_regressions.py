@@ -69,3 +69,22 @@ def test_a_forced_compensation_racing_the_executions_own_undo(world: World) -> N
     ]
     order = next(o for o in outcome.snapshot.orders if o.order_id == "order-4")
     assert (order.status, order.reservation_status, order.payment_status) == ("CANCELLED", "RELEASED", "VOIDED")
+
+
+def test_a_late_cancel_return_after_the_return_saga_was_given_up(world: World) -> None:
+    """Found by the simulator on today's code (seed 582): ADR 0006's race, in the return saga. Every CancelReturn
+    times out, MarkReturnCompensationFailed marks the return COMPENSATION_FAILED (what its execution reports), then
+    a CancelReturn the execution stopped waiting for cancels it: CANCELLED with no resume. The checkout's CancelOrder
+    refuses a given-up saga (SagaGivenUp); CancelReturn does not yet. This test says so until it does, then fails:
+    move the seed to REGRESSIONS."""
+    outcome, _ = replay(world, 582)
+    assert outcome.violations == ["6: return return-order-1 was reported COMPENSATION_FAILED, then became CANCELLED"]
+    assert _in_order(
+        [
+            "MarkReturnCompensationFailed #1 of return execution return-order-1: UpdateItem",
+            "return execution return-order-1: resume",
+            "CancelReturn #3 of return execution return-order-1 [timeout at call 3, that call 150 steps late]: "
+            "TransactWriteItems",
+        ],
+        outcome.trace,
+    )
