@@ -21,7 +21,7 @@ LOCAL_PARAMETERS := LocalEndpoint=$(ENDPOINT) RetryIntervalSeconds=1 RetryBackof
 # `make up PARAMETER_OVERRIDES="ApiRateLimit=5 ApiBurstLimit=10"`: template parameters, as sam deploy takes them.
 PARAMETER_OVERRIDES ?=
 
-.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos flashsale replay redrive schemas bench check-catches check-iam screenshots clean
+.PHONY: help install demo up down outputs token deploy deploy-localstack sam-env-localstack seed test test-fast lint format openapi chaos simulate flashsale replay redrive schemas bench check-catches check-iam screenshots clean
 
 help:
 	@echo "make demo      start the local cloud, deploy, run one confirmed and one compensated checkout, stop"
@@ -38,6 +38,7 @@ help:
 	@echo "make openapi   regenerate openapi.json from the API's code"
 	@echo "make flashsale [FLASHSALE_WCU=10]   one SKU's flash sale with 1 and 8 stock shards, DynamoDB's per-key limit lowered (docs/scale.md)"
 	@echo "make chaos N=1000 SEED=42 [COORDINATION=choreography]   faults at every step, duplicates, races; invariants checked"
+	@echo "make simulate [SEED=<n>] [BUDGET=<seconds>]   the deterministic simulator: replay one schedule or explore new ones"
 	@echo "make resume ORDER=<id>      finish the undo of a COMPENSATION_FAILED saga"
 	@echo "make replay SINCE=<ISO> [UNTIL=<ISO>]   replay the saga events' archive to the read models only"
 	@echo "make redrive   every dead-letter queue's messages back to their source queue, how many per queue"
@@ -170,6 +171,10 @@ schemas: $(VENV)/.installed
 # Every dead-letter queue's messages back to their source queue (SQS StartMessageMoveTask); prints per queue how many.
 redrive: $(VENV)/.installed
 	@$(PY) -m saga_client redrive --endpoint-url $(ENDPOINT) --stack-name $(STACK)
+
+# The deterministic simulator (docs/simulation.md): SEED=<n> replays one schedule, BUDGET=<seconds> explores new ones.
+simulate: $(VENV)/.installed
+	@$(PY) -m simulator $(if $(filter command line environment,$(origin SEED)),--seed $(SEED)) $(if $(BUDGET),--budget $(BUDGET))
 
 resume: $(VENV)/.installed
 	@test -n "$(ORDER)" || { echo "usage: make resume ORDER=<orderId>" >&2; exit 2; }

@@ -1,0 +1,79 @@
+"""`python -m simulator [--seed N] [--budget SECONDS]` (`make simulate SEED=<n> BUDGET=<seconds>`).
+
+With --seed, that one schedule, the same output every time; with --budget, new schedules (from --seed, or from a
+seed drawn from the clock) for that long. A schedule that breaks an invariant prints its seed, the violations
+and the shrunk schedule as a numbered list of calls, and the exit status is 1. The last line is always
+`simulate: N schedules, V violations`."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from simulator.explore import Failure, explore_in_worker, replay, shrink
+from simulator.simulation import Outcome, prepared_world
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=None, help="replay this schedule (with --budget: start here)")
+    parser.add_argument("--budget", type=float, default=None, help="explore new schedules for this many seconds")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes exploring (one a core)")
+    options = parser.parse_args(argv)
+    if options.seed is None and options.budget is None:
+        parser.error("give --seed N, --budget SECONDS, or both")
+    if options.budget is None:
+        count, failure = 1, _replay(options.seed)
+    else:
+        first = options.seed if options.seed is not None else int(time.time())
+        print(f"exploring from seed {first} for {options.budget:g} s, {options.workers} workers", flush=True)
+        count, failure = _explore(first, options.budget, max(1, options.workers))
+    if failure is not None:
+        _print_failure(failure)
+    print(f"simulate: {count} schedules, {1 if failure else 0} violations")
+    return 1 if failure else 0
+
+
+def _replay(seed: int) -> Failure | None:
+    with prepared_world() as world:
+        outcome, drawn = replay(world, seed)
+        if not outcome.violations:
+            _print_schedule(outcome)
+            return None
+        shrunk, choices = shrink(world, drawn, time.monotonic() + 60)
+        return Failure(seed, shrunk, choices)
+
+
+def _explore(first: int, budget: float, workers: int) -> tuple[int, Failure | None]:
+    """Worker i runs seeds first + i, first + i + workers, ...: the seeds are the same whatever the machine."""
+    context = multiprocessing.get_context("spawn")  # each worker builds its own moto; nothing shared
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        found = manager.Event()
+        shares = [pool.submit(explore_in_worker, first + i, budget, workers, found) for i in range(workers)]
+        results = [share.result() for share in shares]
+    failures = sorted((failure for _, failure in results if failure), key=lambda failure: failure.found_after)
+    return sum(count for count, _ in results), failures[0] if failures else None
+
+
+def _print_schedule(outcome: Outcome) -> None:
+    for number, call in enumerate(outcome.trace, 1):
+        print(f"{number:4d}. {call}")
+    for order in outcome.snapshot.orders:
+        print(f"      {order.order_id}: {order.status} {list(order.history)}")
+
+
+def _print_failure(failure: Failure) -> None:
+    found = f", found after {failure.found_after:.1f} s" if failure.found_after else ""
+    print(f"violation: seed {failure.seed}{found} (replay: make simulate SEED={failure.seed})")
+    for violation in failure.outcome.violations:
+        print(f"  {violation}")
+    print(f"shrunk schedule ({len(failure.outcome.trace)} calls from {len(failure.choices)} choices):")
+    _print_schedule(failure.outcome)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
