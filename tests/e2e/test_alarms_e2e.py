@@ -19,9 +19,11 @@ from tests.support.stack import Stack
 
 
 def physical(stack: Stack, logical_id: str) -> str:
-    """The alarm's name on the local cloud: `<stack>-<logical id>`, found among the cloud's alarms."""
+    """The alarm's name on the local cloud: `<stack>-<logical id>`, found among the cloud's alarms (other stacks
+    deployed beside this one, e.g. `e2e-...`, have alarms of the same logical id)."""
+    stack_name = stack.outputs["CheckoutStateMachineArn"].rsplit(":", 1)[1].removesuffix("-CheckoutStateMachine")
     names = [alarm["AlarmName"] for alarm in stack.client("cloudwatch").describe_alarms()["MetricAlarms"]]
-    [name] = [name for name in names if name.endswith(f"-{logical_id}") and name.startswith("e2e-")]
+    [name] = [name for name in names if name == f"{stack_name}-{logical_id}"]
     return str(name)
 
 
