@@ -14,8 +14,20 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from simulator.explore import Failure, explore_in_worker, replay, shrink
-from simulator.simulation import Outcome, prepared_world
+# The functions log and emit metrics as on Lambda; thousands of schedules a minute would print millions of lines.
+# powertools reads these when the product's observability module is first imported, hence here, before that
+# import, and only in the command: set when the package is imported, they would silence every later test's metrics.
+for _name, _value in {
+    "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_SERVICE_NAME": "simulator",
+    "POWERTOOLS_METRICS_NAMESPACE": "simulator",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+from simulator.explore import Failure, explore_in_worker, replay, shrink  # noqa: E402
+from simulator.simulation import Outcome, prepared_world  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

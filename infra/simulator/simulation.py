@@ -411,9 +411,13 @@ def prepared_world() -> Iterator[World]:
         patch.object(service, "_come_back_later", lambda record, delay: None),
         patch.dict(os.environ, SERVICE_ENVIRONMENT),
     ):
+        level = observability.logger.log_level
         observability.logger.setLevel(logging.CRITICAL)
-        inventory = dependencies.repositories().inventory
-        for sku, price, units in PRODUCTS:
-            inventory.put_product(Product(sku=sku, name=sku, unit_price_cents=price, available=units))
-        seed(world)
-        yield world
+        try:
+            inventory = dependencies.repositories().inventory
+            for sku, price, units in PRODUCTS:
+                inventory.put_product(Product(sku=sku, name=sku, unit_price_cents=price, available=units))
+            seed(world)
+            yield world
+        finally:  # the product's logger is the process's: later tests read its warnings
+            observability.logger.setLevel(level)

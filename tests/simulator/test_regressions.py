@@ -46,11 +46,18 @@ def world() -> Iterator[World]:
         yield prepared
 
 
+# Seeds whose schedule no longer makes its race's calls: the product's calls changed after they were found (a
+# reservation now reads its product's stock shards first), so each now runs another schedule. Still replayed (it
+# must break nothing) until the simulator, run on the fix undone, finds the race again (docs/simulation.md).
+TO_FIND_AGAIN = {23, 28}
+
+
 @pytest.mark.parametrize("seed", sorted(REGRESSIONS))
 def test_a_schedule_that_broke_an_undone_fix_passes_today(world: World, seed: int) -> None:
     fix, ingredients = REGRESSIONS[seed]
     outcome, _ = replay(world, seed)
-    assert _in_order(ingredients, outcome.trace), f"seed {seed} no longer runs the race that broke {fix}"
+    runs_its_race = _in_order(ingredients, outcome.trace)
+    assert runs_its_race != (seed in TO_FIND_AGAIN), f"seed {seed}: update TO_FIND_AGAIN ({fix})"
     assert outcome.violations == []
     assert all(order.status in ("CONFIRMED", "CANCELLED", "COMPENSATION_FAILED") for order in outcome.snapshot.orders)
 
