@@ -21,6 +21,7 @@ def world() -> Iterator[World]:
         yield prepared
 
 
+@pytest.mark.slow  # whole schedules of several sagas, seconds each: make test, not test-fast
 def test_a_seed_replays_the_same_schedule_and_data(world: World) -> None:
     first, drawn = replay(world, 7)
     again, drawn_again = replay(world, 7)
@@ -31,6 +32,7 @@ def test_a_seed_replays_the_same_schedule_and_data(world: World) -> None:
     assert len(first.snapshot.orders) >= 3  # 3 to 5 sagas per schedule
 
 
+@pytest.mark.slow  # whole schedules of several sagas, seconds each: make test, not test-fast
 @pytest.mark.parametrize("seed", [1, 2])
 def test_todays_code_breaks_no_invariant(world: World, seed: int) -> None:
     outcome, _ = replay(world, seed)
