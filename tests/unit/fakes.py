@@ -266,12 +266,15 @@ class FakeSagaLog:
     ) -> LogAppend:
         return FakeLogAppend(saga_id, state, at, status, customer_id, opens_with, document=document, saga_log=self)
 
-    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
+    def record_failure(
+        self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False, customer_id: str | None = None
+    ) -> bool:
         record = self._ensure(saga_id, at)
         field = "compensation_failure" if compensation else "failure"
         if getattr(record, field) is not None:
             return False
-        self.items[saga_id] = record.model_copy(update={field: failure, f"{field}_at": at})
+        customer = record.customer_id or customer_id
+        self.items[saga_id] = record.model_copy(update={field: failure, f"{field}_at": at, "customer_id": customer})
         return True
 
     def list_by_status(

@@ -139,8 +139,10 @@ class OutboxSagaLog:
     def get(self, saga_id: str) -> SagaRecord | None:
         return self._saga_log.get(saga_id)
 
-    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
-        return self._saga_log.record_failure(saga_id, failure, at, compensation)
+    def record_failure(
+        self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False, customer_id: str | None = None
+    ) -> bool:
+        return self._saga_log.record_failure(saga_id, failure, at, compensation, customer_id)
 
     def list_by_status(
         self, status: SagaStatus, limit: int, exclusive_start_key: PageKey | None = None

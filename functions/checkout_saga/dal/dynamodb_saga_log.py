@@ -112,10 +112,14 @@ class DynamoDBSagaLog:
             expires_at=self.expires_at(),
         )
 
-    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
+    def record_failure(
+        self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False, customer_id: str | None = None
+    ) -> bool:
         attribute = "compensationFailure" if compensation else "failure"
         # A saga can fail before it logged anything (e.g. CreateOrder on an unknown sku): start its record too.
         # The failure's time goes in the same write: the saga's event history places it (logic/saga_history.py).
+        # So does its customer: the history publisher reads the customer from this item (or from the order, which
+        # may not be stored yet), and an event naming no customer never reaches the read model.
         assignments = [
             "#failure = :failure",
             f"{attribute}At = :at",
@@ -132,6 +136,9 @@ class DynamoDBSagaLog:
             ":pending": OrderStatus.PENDING.value,
             ":empty": [],
         }
+        if customer_id is not None:
+            assignments.append("customerId = if_not_exists(customerId, :customer)")
+            values[":customer"] = customer_id
         expires_at = self.expires_at()
         if expires_at is not None:
             assignments.append("expiresAt = :expires")

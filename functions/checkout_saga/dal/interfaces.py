@@ -235,8 +235,12 @@ class SagaLogRepository(Protocol):
         the saga's document as the step hands it on (the choreography's event announcing `state` carries it)."""
         ...
 
-    def record_failure(self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False) -> bool:
-        """Keep the first failure of its kind (forward or compensation); True if this one was kept."""
+    def record_failure(
+        self, saga_id: str, failure: SagaFailure, at: str, compensation: bool = False, customer_id: str | None = None
+    ) -> bool:
+        """Keep the first failure of its kind (forward or compensation); True if this one was kept. `customer_id`
+        (the saga's document names it) is kept too unless the log has it: a saga can fail before anything logged
+        its customer or stored its order, and its failure's event must still name whose saga it is."""
         ...
 
     def pending(

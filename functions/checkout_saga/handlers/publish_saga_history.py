@@ -31,7 +31,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     entries = [
         bus_entry(published, settings.event_bus_name)
         for record in event.get("Records", [])
-        for published in _added(record, _saga_of(record["eventSourceARN"], sagas), repos)
+        for published in events_added(record, _saga_of(record["eventSourceARN"], sagas), repos)
     ]
     put_all(aws_client("events"), entries)
     logger.info("history events published", count=len(entries))
@@ -49,7 +49,7 @@ def bus_entry(published: PublishedEvent, bus: str) -> dict[str, Any]:
     }
 
 
-def _added(record: dict[str, Any], saga: SagaDefinition, repos: Repositories) -> list[PublishedEvent]:
+def events_added(record: dict[str, Any], saga: SagaDefinition, repos: Repositories) -> list[PublishedEvent]:
     """The events one stream record's change of a saga's log item added."""
     images = record["dynamodb"]
     after, before = _saga(images.get("NewImage")), _saga(images.get("OldImage"))

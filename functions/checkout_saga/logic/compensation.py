@@ -20,7 +20,8 @@ def note_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) ->
     if context.failed_step is None or context.failure is None:
         return None  # resumed compensation, or a compensation invoked by hand
     failure = SagaFailure(step=context.failed_step.value, error=context.failure.Error, cause=context.failure.message)
-    return failure if saga_log.record_failure(context.saga_id, failure, now) else None
+    kept = saga_log.record_failure(context.saga_id, failure, now, customer_id=_customer_of(context))
+    return failure if kept else None
 
 
 def note_compensation_failure(context: FlowContext, saga_log: SagaLogRepository, now: str) -> None:
@@ -35,4 +36,11 @@ def note_compensation_failure(context: FlowContext, saga_log: SagaLogRepository,
             ),
             now,
             compensation=True,
+            customer_id=_customer_of(context),
         )
+
+
+def _customer_of(context: FlowContext) -> str | None:
+    """Whose saga it is, as its document says: a checkout's names its customer (a return's customer is its
+    order's, stored before the return began). Kept with the failure, whose event must name it (docs/events.md)."""
+    return context.customer_id if isinstance(context, SagaContext) else None
