@@ -142,6 +142,17 @@ class SagaDefinition:
     def transient_errors(self) -> tuple[str, ...]:
         return tuple(error.__name__ for error in self.transient)
 
+    @property
+    def ends(self) -> tuple[str, ...]:
+        """The transitions that end the saga: its pivot's (it succeeded) and its last undo's (it was undone)."""
+        return (self.step(self.pivot).records, self.compensations[-1].records)
+
+    @property
+    def undo_on_the_way(self) -> tuple[str, ...]:
+        """The transitions the undo records before the one that ends it: once the saga has ended, none of them is
+        recorded any more (an undo that comes late, e.g. a forced one racing the execution's own)."""
+        return tuple(step.records for step in self.compensations[:-1])
+
     def step(self, name: str) -> Step:
         for step in (*self.steps, self.gives_up):
             if step.name == name:
@@ -279,6 +290,15 @@ RETURN = SagaDefinition(
 )
 
 SAGAS = (CHECKOUT, RETURN)
+
+
+def ends_barring(state: str) -> tuple[str, ...]:
+    """The transitions after which `state` is no longer recorded: its saga's ends, for a transition its undo
+    records on the way (docs/adr/0009-a-saga-that-ended-records-nothing-more.md); none for any other."""
+    for saga in SAGAS:
+        if state in saga.undo_on_the_way:
+            return saga.ends
+    return ()
 
 
 def saga_of(step: str) -> SagaDefinition:

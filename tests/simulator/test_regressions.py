@@ -1,5 +1,6 @@
 """Schedules the simulator found with a fix undone in a scratch copy (docs/simulation.md, "Proof that it has
-teeth"), replayed on today's code: each still contains the race that broke the undone fix, and breaks nothing now.
+teeth") or before a fix was made ("Found, then fixed"), replayed on today's code: each still contains the race
+that broke the code without the fix, and breaks nothing now.
 A seed names a schedule only for the simulator's code that found it: a change to what the simulator draws must
 find these again (run it on the undone fix) and update the seeds."""
 
@@ -35,6 +36,20 @@ REGRESSIONS = {
 }
 
 
+# The calls each race is made of, in this order (the seeds were found on the code before their fix).
+SEED_63 = [  # the operator fences; the execution's own CancelOrder cancels; the forced undo runs after the end
+    "operator compensates order-4: UpdateItem",
+    "CancelOrder #1 of checkout execution order-4: TransactWriteItems",
+    "RefundPayment #1 of checkout execution order-4 (compensate): TransactWriteItems",
+    "ReleaseStock #1 of checkout execution order-4 (compensate): TransactWriteItems",
+]
+SEED_582 = [  # the mark, then a CancelReturn the execution stopped waiting for tries to cancel
+    "MarkReturnCompensationFailed #1 of return execution return-order-1: UpdateItem",
+    "CancelReturn #1 of return execution return-order-1 [timeout at call 4, that call 150 steps late]: "
+    "TransactWriteItems",
+]
+
+
 def _in_order(wanted: list[str], trace: list[str]) -> bool:
     remaining = iter(trace)
     return all(line in remaining for line in wanted)
@@ -62,36 +77,26 @@ def test_a_schedule_that_broke_an_undone_fix_passes_today(world: World, seed: in
     assert all(order.status in ("CONFIRMED", "CANCELLED", "COMPENSATION_FAILED") for order in outcome.snapshot.orders)
 
 
-def test_a_forced_compensation_racing_the_executions_own_undo(world: World) -> None:
-    """Found by the simulator on today's code (seed 63): an operator forces the undo of a checkout whose CreateOrder
+def test_a_forced_compensation_racing_the_executions_own_undo_records_nothing_after_the_end(world: World) -> None:
+    """Found by the simulator before ADR 0009 (seed 63): an operator forces the undo of a checkout whose CreateOrder
     keeps timing out, while the execution's own CancelOrder runs (StopExecution does not stop a running
-    invocation). The order ends CANCELLED with nothing held, but the forced undo's RefundPayment and ReleaseStock
-    append their transitions after the saga log's CANCELLED (invariant 5). Left as it is here (the product's
-    compensation steps, not the simulator); this test says so until it is fixed, then fails: move the seed to
-    REGRESSIONS."""
+    invocation). The forced undo's RefundPayment and ReleaseStock used to append their transitions after the saga
+    log's CANCELLED (invariant 5); now they leave their tombstones and record nothing."""
     outcome, _ = replay(world, 63)
-    assert outcome.violations == [
-        "5: CANCELLED order order-4 does not end CANCELLED: "
-        "['STARTED', 'ORDER_CREATED', 'CANCELLED', 'PAYMENT_REFUNDED', 'STOCK_RELEASED']"
-    ]
+    assert _in_order(SEED_63, outcome.trace), "seed 63 no longer runs its race"
+    assert outcome.violations == []
     order = next(o for o in outcome.snapshot.orders if o.order_id == "order-4")
     assert (order.status, order.reservation_status, order.payment_status) == ("CANCELLED", "RELEASED", "VOIDED")
+    assert order.history == ("STARTED", "ORDER_CREATED", "CANCELLED")
 
 
-def test_a_late_cancel_return_after_the_return_saga_was_given_up(world: World) -> None:
-    """Found by the simulator on today's code (seed 582): ADR 0006's race, in the return saga. Every CancelReturn
-    times out, MarkReturnCompensationFailed marks the return COMPENSATION_FAILED (what its execution reports), then
-    a CancelReturn the execution stopped waiting for cancels it: CANCELLED with no resume. The checkout's CancelOrder
-    refuses a given-up saga (SagaGivenUp); CancelReturn does not yet. This test says so until it does, then fails:
-    move the seed to REGRESSIONS."""
+def test_a_late_cancel_return_after_the_return_saga_was_given_up_changes_nothing(world: World) -> None:
+    """Found by the simulator before CancelReturn refused a saga given up (seed 582): ADR 0006's race in the return
+    saga. Every CancelReturn times out, MarkReturnCompensationFailed marks the return COMPENSATION_FAILED (what its
+    execution reports), then a CancelReturn the execution stopped waiting for used to cancel it with no resume
+    (invariant 6). Now it raises SagaGivenUp: the return stays as its execution reported it."""
     outcome, _ = replay(world, 582)
-    assert outcome.violations == ["6: return return-order-1 was reported COMPENSATION_FAILED, then became CANCELLED"]
-    assert _in_order(
-        [
-            "MarkReturnCompensationFailed #1 of return execution return-order-1: UpdateItem",
-            "return execution return-order-1: resume",
-            "CancelReturn #3 of return execution return-order-1 [timeout at call 3, that call 150 steps late]: "
-            "TransactWriteItems",
-        ],
-        outcome.trace,
-    )
+    assert _in_order(SEED_582, outcome.trace), "seed 582 no longer runs its race"
+    assert outcome.violations == []
+    given_up = next(r for r in outcome.snapshot.returns if r.return_id == "return-order-1")
+    assert (given_up.status, given_up.reported) == ("COMPENSATION_FAILED", "COMPENSATION_FAILED")

@@ -2,6 +2,7 @@
 execution history) and the final data (order, stock, payment, return record, saga log)."""
 
 import concurrent.futures
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -322,6 +323,38 @@ def test_every_compensation_that_keeps_failing_ends_visible_then_can_be_resumed(
         assert_nothing_returned(stack, order_id, skus)
         assert stack.returns.get(document["returnId"]).status is ReturnStatus.CANCELLED
         assert stack.return_saga_log.get(document["returnId"]).status == ReturnStatus.CANCELLED
+
+
+def test_a_return_given_up_ends_cancelled_only_through_the_resume(stack, products):
+    """ADR 0006 for the return (the simulator's seed 582): CancelReturn keeps failing, MarkReturnCompensationFailed
+    marks the return. A CancelReturn delivered late (an invocation the state machine stopped waiting for) changes
+    nothing; the resume cancels, and gives the claimed unit back."""
+    skus = products(1)
+    order_id = bought(stack, skus)
+    faults(stack, {"CompleteReturn": {"mode": "fail", "rate": 1.0}, "CancelReturn": {"mode": "fail", "rate": 1.0}})
+    document = a_return(order_id, {skus[0]: 1})
+    _execution, states = run_return(stack, document)
+    return_id = document["returnId"]
+    assert states[-2:] == ["MarkReturnCompensationFailed", "CompensationFailed"]
+    assert stack.returns.get(return_id).status is ReturnStatus.COMPENSATION_FAILED
+    faults(stack, {})
+
+    response = stack.client("lambda").invoke(FunctionName="paths-CancelReturnFunction", Payload=json.dumps(document))
+    late = json.loads(response["Payload"].read())
+
+    assert late["errorType"] == "SagaGivenUp"
+    assert stack.returns.get(return_id).status is ReturnStatus.COMPENSATION_FAILED
+    assert stack.orders.get(order_id).returned_units == {skus[0]: 1}  # the claim still holds
+    assert stack.return_saga_log.get(return_id).status == ReturnStatus.COMPENSATION_FAILED
+    resumed, resumed_states = run_return(
+        stack, {"returnId": return_id, "resumeCompensation": True}, name=f"{return_id}-r"
+    )
+    assert resumed["status"] == "FAILED"
+    assert resumed_states == ["StartOrResume", *UNDO_ALL]
+    assert_nothing_returned(stack, order_id, skus)
+    assert stack.returns.get(return_id).status is ReturnStatus.CANCELLED
+    logged = log_states(stack, return_id)
+    assert logged[-2:] == ["COMPENSATION_FAILED", "CANCELLED"]  # the resume's cancel, after the mark
 
 
 def test_an_undo_cannot_take_back_returned_units_sold_again_and_says_so(stack, products):

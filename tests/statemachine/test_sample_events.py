@@ -80,7 +80,7 @@ RETURNED_ORDER_ID = "ord-sample-0002"
 def test_each_return_sample_event_runs_its_handler(stack):
     """The return events tell this story about a CONFIRMED order of two keyboards: one comes back;
     CompleteReturn failed before its effect, VoidReturnRefund kept failing, so the return was marked
-    COMPENSATION_FAILED; then the undo finished. Each step's data is checked on the way."""
+    COMPENSATION_FAILED; then its resume finished the undo. Each step's data is checked on the way."""
     stack.seed()
     now = utc_now_iso()
     items = [PricedItem(sku="KB-001", quantity=2, unit_price_cents=4999)]

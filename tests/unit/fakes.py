@@ -26,6 +26,7 @@ from checkout_saga.models import (
     ShardTake,
     StockedProduct,
 )
+from checkout_saga.saga_definition import ends_barring
 
 
 def _not_faked(what: str) -> NoReturn:
@@ -239,7 +240,8 @@ class FakeSagaLog:
         document: FlowContext | None = None,
     ) -> bool:
         record = self._ensure(saga_id, at)
-        if any(transition.state is state for transition in record.history):
+        barred = {state, *ends_barring(state)}  # as the DynamoDB saga log's condition (docs/adr/0009)
+        if any(transition.state in barred for transition in record.history):
             return False
         opening = [SagaTransition(state=opens_with, at=at)] if opens_with and saga_id not in self.items else []
         self.items[saga_id] = record.model_copy(

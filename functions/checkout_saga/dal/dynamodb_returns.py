@@ -77,23 +77,22 @@ class DynamoDBReturns:
             must_be_confirmed=True,
         )
 
-    def cancel(self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str) -> bool:
-        """PENDING or COMPENSATION_FAILED -> CANCELLED; a validated return gives its claim back in the same
-        transaction. False if a condition refused it (nothing was written)."""
+    def cancel(
+        self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str, resumed: bool = False
+    ) -> bool:
+        """PENDING -> CANCELLED, and COMPENSATION_FAILED -> CANCELLED when `resumed`; a validated return gives its
+        claim back in the same transaction. False if a condition refused it (nothing was written)."""
         claimed = record.validated_at is not None and order is not None
+        cancellable = [ReturnStatus.PENDING, *([ReturnStatus.COMPENSATION_FAILED] if resumed else [])]
+        values: dict[str, Any] = {f":from{i}": status.value for i, status in enumerate(cancellable)}
         update: UpdateTypeDef = {
             "TableName": self._table.name,
             "Key": {"returnId": record.return_id},
             "UpdateExpression": "SET #status = :cancelled, updatedAt = :at",
-            "ConditionExpression": "#status IN (:pending, :failed) AND "
+            "ConditionExpression": f"#status IN ({', '.join(values)}) AND "
             + ("attribute_exists(validatedAt)" if claimed else "attribute_not_exists(validatedAt)"),
             "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":cancelled": ReturnStatus.CANCELLED.value,
-                ":at": at,
-                ":pending": ReturnStatus.PENDING.value,
-                ":failed": ReturnStatus.COMPENSATION_FAILED.value,
-            },
+            "ExpressionAttributeValues": {":cancelled": ReturnStatus.CANCELLED.value, ":at": at, **values},
         }
         if not claimed:
             try:

@@ -1,7 +1,8 @@
 """Saga log table: one item per saga with its current state, coarse status (indexed by `byStatus`),
 every transition with its time, and the failures. Appending a transition is conditional on the state not
-being in the `reached` set yet, so a step delivered twice records itself once. A step's own transition goes
-into the TransactWriteItems of its effect (DynamoDBLogAppend), so a step writes once."""
+being in the `reached` set yet, so a step delivered twice records itself once; an undo's transition on the way
+also on the saga not having ended (docs/adr/0009-a-saga-that-ended-records-nothing-more.md). A step's own
+transition goes into the TransactWriteItems of its effect (DynamoDBLogAppend), so a step writes once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from checkout_saga.dal.dynamodb_transactions import Refusal
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import LogAppend, PageKey
 from checkout_saga.models import FlowContext, OrderStatus, SagaFailure, SagaRecord, SagaState, SagaStatus
+from checkout_saga.saga_definition import ends_barring
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.service_resource import Table
@@ -210,10 +212,14 @@ def _append(log: LogAppend, expires_at: int | None = None) -> dict[str, Any]:
     if expires_at is not None:
         assignments.append("expiresAt = :expires")
         values[":expires"] = expires_at
+    # An undo's transition on the way is not appended to a saga that has ended (docs/adr/0009).
+    ends = {f":end{i}": end for i, end in enumerate(ends_barring(log.state))}
+    values.update(ends)
+    not_reached = " AND ".join(f"NOT contains(reached, {name})" for name in [":stateName", *ends])
     return {
         "Key": {"sagaId": log.saga_id},
         "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",
-        "ConditionExpression": "attribute_not_exists(reached) OR NOT contains(reached, :stateName)",
+        "ConditionExpression": f"attribute_not_exists(reached) OR ({not_reached})",
         "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
         "ExpressionAttributeValues": values,
     }

@@ -195,9 +195,12 @@ class ReturnsRepository(Protocol):
         in `order`. False when refused (nothing written): read again and decide again."""
         ...
 
-    def cancel(self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str) -> bool:
-        """PENDING or COMPENSATION_FAILED -> CANCELLED; a validated return sets the order's `returnedUnits` (its
-        claim given back) in the same transaction, conditional on returnsVersion. False when refused."""
+    def cancel(
+        self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str, resumed: bool = False
+    ) -> bool:
+        """PENDING -> CANCELLED, and COMPENSATION_FAILED -> CANCELLED only when `resumed` (the operator's resume);
+        a validated return sets the order's `returnedUnits` (its claim given back) in the same transaction,
+        conditional on returnsVersion. False when refused."""
         ...
 
     def reject(self, return_id: str, rejection: str, at: str) -> ReturnRecord | None:

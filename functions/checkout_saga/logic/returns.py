@@ -21,6 +21,7 @@ from checkout_saga.errors import (
     ReturnCompleted,
     ReturnNotAllowed,
     SagaAlreadyCompensated,
+    SagaGivenUp,
     TransientStepError,
     UnknownOrder,
 )
@@ -208,7 +209,10 @@ def cancel_return(
     saga_log: SagaLogRepository,
     now: str,
 ) -> StepResult:
-    """Undo ValidateReturn: the return ends CANCELLED and its claim on the order's units is given back."""
+    """Undo ValidateReturn: the return ends CANCELLED and its claim on the order's units is given back. As for
+    CancelOrder (docs/adr/0006-the-order-decides-how-the-saga-ends.md), the return's own status decides: a return
+    marked COMPENSATION_FAILED is cancelled only by its resume, whichever write comes first."""
+    resumed = context.resume_compensation is True
     for _ in range(MAX_CLAIM_ROUNDS):
         record = returns.get(context.return_id)
         if record is None:
@@ -221,12 +225,14 @@ def cancel_return(
                     context.return_id, context.order_id, ReturnStatus.CANCELLED, context.items, context.reason, now
                 )
             )
+        if record.status is ReturnStatus.COMPENSATION_FAILED and not resumed:
+            raise SagaGivenUp(f"return {context.return_id} was marked COMPENSATION_FAILED: only a resume undoes it")
         if record.status not in (ReturnStatus.PENDING, ReturnStatus.COMPENSATION_FAILED):
             break  # CANCELLED already (a retry), or REJECTED/COMPLETED: nothing of ours to undo
         order = orders.get(record.order_id) if record.validated_at is not None else None
         released = units_after(order.returned_units, record.items, -1) if order is not None else {}
-        if returns.cancel(record, order, released, now):
-            break
+        if returns.cancel(record, order, released, now, resumed=resumed):
+            break  # else refused: marked or changed since the read; read again and decide again
     else:
         raise TransientStepError(f"the order of return {context.return_id} kept changing; try again")
     return advance(context, saga_log, SagaState.CANCELLED, now, status=ReturnStatus.CANCELLED)
@@ -247,7 +253,11 @@ def mark_return_compensation_failed(
     context: ReturnContext, returns: ReturnsRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     note_compensation_failure(context, saga_log, now)
-    returns.mark_compensation_failed(context.return_id, now)
+    record = returns.mark_compensation_failed(context.return_id, now)
+    if record is not None and record.status is ReturnStatus.CANCELLED:
+        # A CancelReturn delivered late completed the undo since settle_return_pivot looked: the return says
+        # CANCELLED, so does the saga.
+        raise SagaAlreadyCompensated(f"return {context.return_id} is already CANCELLED: the undo had completed")
     recorded = saga_log.record(
         context.return_id, SagaState.COMPENSATION_FAILED, now, status=ReturnStatus.COMPENSATION_FAILED
     )
