@@ -15,7 +15,12 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from local_cloud.events.event_sources import SQS_CONCURRENCY, STREAM_ACCESS, detach_synchronous_delivery
+from local_cloud.events.event_sources import (
+    QUEUE_ACCESS,
+    SQS_CONCURRENCY,
+    STREAM_ACCESS,
+    detach_synchronous_delivery,
+)
 from local_cloud.events.schedules import ScheduleRunner, period_seconds
 from local_cloud.server import LocalCloud
 from tests.infra.conftest import allow, make_zip, trust_policy
@@ -165,10 +170,18 @@ def test_the_role_must_allow_every_read_of_the_queue(
     out: tuple[str, str],
     granted: list[str],
 ) -> None:
+    # The role loses its reads after the mapping was created (Lambda checks them at creation too): the poller
+    # needs them at every receive.
     url, arn = queue(aws, "denied")
-    grants = [(["sqs:SendMessage"], out[1])] + ([(granted, arn)] if granted else [])
-    function, _ = make_function("partial", {"OUT": out[0]}, grants)
+    consumer = [(["sqs:SendMessage"], out[1]), (list(QUEUE_ACCESS), arn)]
+    function, role = make_function("partial", {"OUT": out[0]}, consumer)
     aws("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10)
+    iam = aws("iam")
+    for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=role, PolicyName=policy)
+    grants = [(["sqs:SendMessage"], out[1])] + ([(granted, arn)] if granted else [])
+    for number, (actions, resource) in enumerate(grants):
+        iam.put_role_policy(RoleName=role, PolicyName=f"after{number}", PolicyDocument=allow(actions, resource))
     aws("sqs").send_message(QueueUrl=url, MessageBody="never")
 
     time.sleep(2)
@@ -266,6 +279,26 @@ def test_a_stream_mapping_is_refused_unless_the_role_may_send_to_its_on_failure_
     assert aws("lambda").list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
 
 
+@pytest.mark.parametrize("missing", QUEUE_ACCESS)
+def test_a_queue_mapping_is_refused_unless_the_role_may_receive_delete_and_read_its_attributes(
+    cloud: LocalCloud,
+    aws: Callable[[str], Any],
+    make_function: Callable[..., tuple[str, str]],
+    out: tuple[str, str],
+    missing: str,
+) -> None:
+    _, arn = queue(aws, "needs-all-three")
+    function, _ = make_function("partial", {"OUT": out[0]}, [([a for a in QUEUE_ACCESS if a != missing], arn)])
+    lam = aws("lambda")
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10)
+
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidParameterValueException"
+    assert error["Message"] == f"The provided execution role does not have permissions to call {missing[4:]} on SQS"
+    assert lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []  # nothing left
+
+
 @pytest.mark.parametrize("missing", STREAM_ACCESS)
 def test_a_stream_mapping_is_refused_unless_the_role_may_read_the_stream(
     cloud: LocalCloud,
@@ -307,6 +340,9 @@ def test_mappings_are_taken_off_what_moto_would_call_synchronously(
     _url, arn = queue(aws, "detached")
     lam = aws("lambda")
     role = aws("iam").create_role(RoleName=f"r-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=trust_policy())
+    aws("iam").put_role_policy(
+        RoleName=role["Role"]["RoleName"], PolicyName="consume", PolicyDocument=allow(list(QUEUE_ACCESS), arn)
+    )
     name = f"detached-{uuid.uuid4().hex[:6]}"
     lam.create_function(
         FunctionName=name,

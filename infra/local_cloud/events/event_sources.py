@@ -23,7 +23,8 @@ Each read and delete is authorized with the function's execution role, as the ma
 (``sqs:ReceiveMessage``, ``GetQueueAttributes`` and ``DeleteMessage`` on the queue, as AWS's SQS poller needs
 them; ``dynamodb:DescribeStream``, ``GetShardIterator`` and
 ``GetRecords`` on the stream, which a stream's poller calls on AWS). A stream's mapping is refused when it is
-created unless the role also allows ``dynamodb:ListStreams`` on the stream, as Lambda refuses it; the function
+created unless the role also allows ``dynamodb:ListStreams`` on the stream, and a queue's unless it allows
+``sqs:ReceiveMessage``, ``DeleteMessage`` and ``GetQueueAttributes`` on the queue, as Lambda refuses them; the function
 is invoked through moto's Lambda backend, i.e. our runner, its reserved concurrency and role credentials.
 """
 
@@ -66,6 +67,13 @@ def install() -> Installation:
                 f"Cannot access stream {esm.event_source_arn}. Please ensure the role can perform the GetRecords, "
                 "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."
             )
+        if ":sqs:" in esm.event_source_arn:
+            missing = next((a for a in QUEUE_ACCESS if not _allowed(self, esm, a, esm.event_source_arn)), None)
+            if missing is not None:
+                self.delete_event_source_mapping(esm.uuid)
+                raise InvalidParameterValueException(
+                    f"The provided execution role does not have permissions to call {missing.split(':')[1]} on SQS"
+                )
         destination = _on_failure_destination(esm)
         if destination and ":sqs:" in destination and not _allowed(self, esm, "sqs:SendMessage", destination):
             self.delete_event_source_mapping(esm.uuid)
@@ -117,6 +125,8 @@ def _json_default(value: Any) -> Any:
 
 # What reading a queue takes: its attributes (the poller reads them), its messages.
 QUEUE_READ = ("sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+# What Lambda checks the role allows on the queue when the mapping is created (it refuses the mapping otherwise).
+QUEUE_ACCESS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 # What reading a stream takes: its shards, an iterator into one, its records.
 STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords")
 # What Lambda checks the role allows on the stream when the mapping is created (it refuses the mapping otherwise).
