@@ -175,13 +175,15 @@ def test_the_role_must_allow_every_read_of_the_queue(
     url, arn = queue(aws, "denied")
     consumer = [(["sqs:SendMessage"], out[1]), (list(QUEUE_ACCESS), arn)]
     function, role = make_function("partial", {"OUT": out[0]}, consumer)
-    aws("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10)
+    lam = aws("lambda")  # created disabled: no receive of its poller can start before the role loses its reads
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10, Enabled=False)
     iam = aws("iam")
     for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]:
         iam.delete_role_policy(RoleName=role, PolicyName=policy)
     grants = [(["sqs:SendMessage"], out[1])] + ([(granted, arn)] if granted else [])
     for number, (actions, resource) in enumerate(grants):
         iam.put_role_policy(RoleName=role, PolicyName=f"after{number}", PolicyDocument=allow(actions, resource))
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
     aws("sqs").send_message(QueueUrl=url, MessageBody="never")
 
     time.sleep(2)
