@@ -18,6 +18,7 @@ from checkout_saga.handlers import dependencies
 from deployer.template import load_template
 from local_cloud.dynamodb import patches as dynamodb_patches
 from local_cloud.dynamodb.gsi_index import INDEXES
+from saga_client.sam_env import VARIABLE_OUTPUTS
 from saga_client.stack_data import StackData
 from simulator import transport
 from simulator.scheduler import Scheduler
@@ -27,14 +28,18 @@ TEMPLATE = ROOT / "template.yaml"
 REGION = "us-east-1"
 _TABLE_KEYS = ("KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes")
 # The step functions' variables (template.yaml), each naming a table by its logical id.
+# The steps' table variables, each naming its table by its logical id (the stack's outputs map them already).
 TABLE_VARIABLES = {
-    "ORDERS_TABLE": "OrdersTable",
-    "INVENTORY_TABLE": "InventoryTable",
-    "PAYMENTS_TABLE": "PaymentsTable",
-    "SAGA_LOG_TABLE": "SagaLogTable",
-    "RETURNS_TABLE": "ReturnsTable",
-    "RETURN_SAGA_LOG_TABLE": "ReturnSagaLogTable",
-    "OUTBOX_TABLE": "OutboxTable",
+    variable: VARIABLE_OUTPUTS[variable].removesuffix("Name")
+    for variable in (
+        "ORDERS_TABLE",
+        "INVENTORY_TABLE",
+        "PAYMENTS_TABLE",
+        "SAGA_LOG_TABLE",
+        "RETURNS_TABLE",
+        "RETURN_SAGA_LOG_TABLE",
+        "OUTBOX_TABLE",
+    )
 }
 ENVIRONMENT = {
     "AWS_DEFAULT_REGION": REGION,
