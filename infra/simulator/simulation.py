@@ -104,7 +104,12 @@ class Simulation:
     # ------------------------------------------------------------------ the schedule
     def run(self) -> Outcome:
         with open(os.devnull, "w") as quiet, redirect_stdout(quiet):  # the functions' metrics (EMF lines)
-            return self._run()
+            try:
+                return self._run()
+            finally:
+                # Metrics are disabled here, and a disabled flush keeps what was counted: cleared, the shared set
+                # neither grows with every schedule nor prints into the next real handler's flush.
+                observability.metrics.clear_metrics()
 
     def _run(self) -> Outcome:
         self.world.reset(self.scheduler)
