@@ -156,9 +156,13 @@ def run_phases(
     report: dict[str, Any] = {"conditions": conditions(options, endpoint, cloud), "options": asdict(options)}
     report["conditions"]["quiet"] = quiet.as_report()
 
-    progress(f"[2/9] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, then 10 at concurrency 1")
+    sequential_warmup = min(10, options.warmup)  # the concurrent warm-up's workers, each called again warm
+    progress(
+        f"[2/9] warm-up: {options.warmup} sagas at concurrency {options.concurrency}, "
+        f"then {sequential_warmup} at concurrency 1"
+    )
     run_load(api_url, options.concurrency, sagas=options.warmup, token=token, poll_interval=options.poll_interval)
-    run_load(api_url, 1, sagas=10, token=token, poll_interval=options.poll_interval)
+    run_load(api_url, 1, sagas=sequential_warmup, token=token, poll_interval=options.poll_interval)
     cancelled = run_saga(api, options.poll_interval, token="tok_declined")  # a template for the growth phase
 
     if options.cost_sagas:
