@@ -23,14 +23,17 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 def children(pid: int) -> list[int]:
-    """Each thread lists the children it started (the server's request threads start the workers)."""
-    children: list[int] = []
+    """Every process below `pid`: the server's request threads start the zygote and fresh workers, and the zygote
+    forks the others (each thread lists the children it started)."""
+    found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            children += [int(child) for child in (task / "children").read_text().split()]
+            direct = [int(child) for child in (task / "children").read_text().split()]
         except OSError:
             continue
-    return children
+        for child in direct:
+            found += [child, *children(child)]
+    return found
 
 
 @dataclass(frozen=True)

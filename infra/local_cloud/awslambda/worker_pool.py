@@ -25,6 +25,7 @@ from pathlib import Path
 
 from local_cloud.awslambda.code_store import CodeStore
 from local_cloud.awslambda.framing import PeerClosed, read_message, write_message
+from local_cloud.awslambda.preloaded_spawn import ForkedWorker, Zygote, ZygoteGone, preload_enabled
 from local_cloud.awslambda.types import (
     FunctionSpec,
     InvokeResult,
@@ -45,7 +46,7 @@ _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 @dataclass(eq=False)
 class _Worker:
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | ForkedWorker
     req_fd: int  # we write requests here
     resp_fd: int  # we read responses here
     log_path: Path
@@ -97,6 +98,9 @@ class WorkerPoolRunner:
         self._lock = threading.Lock()  # guards _pools, _all, _closed
         self._closed = False
         self._ids = itertools.count(1)
+        self._zygote: Zygote | None = None
+        self._zygote_tried = False  # started once, on the first cold start; never again if it failed
+        self._zygote_lock = threading.Lock()
         # No orphans when the interpreter exits without close(); workers also exit on their own
         # when the parent dies (see worker.py).
         atexit.register(_close_if_alive, weakref.ref(self))
@@ -154,6 +158,8 @@ class WorkerPoolRunner:
         for worker in everyone.difference(idle):
             if worker.proc.poll() is None:
                 worker.proc.send_signal(signal.SIGKILL)
+        if self._zygote is not None:
+            self._zygote.close()
         self._code.close()
         _rmtree(self._dir)
 
@@ -213,17 +219,22 @@ class WorkerPoolRunner:
         log_path = self._dir / f"{worker_id}.log"
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
+        environment = self._environment(spec, code_dir, worker_id)
         try:
             with open(log_path, "ab") as log:  # O_APPEND: the worker truncates it after each call
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "local_cloud.awslambda.worker", str(req_r), str(resp_w), str(log_path)],
-                    cwd=code_dir,
-                    env=self._environment(spec, code_dir, worker_id),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    pass_fds=(req_r, resp_w),
+                proc: subprocess.Popen[bytes] | ForkedWorker | None = self._forked(
+                    environment, code_dir, log_path, (req_r, resp_w, log.fileno())
                 )
+                if proc is None:
+                    proc = subprocess.Popen(
+                        [sys.executable, "-m", "local_cloud.awslambda.worker", str(req_r), str(resp_w), str(log_path)],
+                        cwd=code_dir,
+                        env=environment,
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=log,
+                        pass_fds=(req_r, resp_w),
+                    )
         except BaseException:
             for fd in (req_r, req_w, resp_r, resp_w):
                 os.close(fd)
@@ -239,18 +250,29 @@ class WorkerPoolRunner:
             raise RuntimeError("WorkerPoolRunner is closed")
         return worker
 
+    def _forked(
+        self, environment: dict[str, str], code_dir: Path, log_path: Path, fds: tuple[int, int, int]
+    ) -> ForkedWorker | None:
+        """A worker forked from the zygote, or None where a fresh interpreter must run it (preloaded_spawn.py)."""
+        with self._zygote_lock:
+            if not self._zygote_tried and preload_enabled():
+                self._zygote_tried = True
+                zygote_environment = {**_base_environment(), "PYTHONPATH": _INFRA_DIR, "PYTHONUNBUFFERED": "1"}
+                zygote_environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand"
+                try:
+                    self._zygote = Zygote(zygote_environment, self._dir)
+                except ZygoteGone:
+                    self._zygote = None
+            zygote = self._zygote
+        if zygote is None or not zygote.serves(environment, code_dir):
+            return None
+        try:
+            return zygote.spawn(environment, code_dir, log_path, fds)
+        except ZygoteGone:
+            return None
+
     def _environment(self, spec: FunctionSpec, code_dir: Path, worker_id: str) -> dict[str, str]:
-        env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
-        # Defaults a function's own variables may override. AWS_SAM_LOCAL makes powertools' Tracer
-        # stand down (no X-Ray daemon here), exactly as under `sam local invoke`.
-        env.update(
-            {
-                "TZ": ":UTC",
-                "LANG": env.get("LANG", "C.UTF-8"),
-                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
-                "AWS_SAM_LOCAL": "true",
-            }
-        )
+        env = _base_environment()
         env.update(spec.environment)
         env.update(reserved_variables(spec, worker_id))
         env.update(
@@ -317,6 +339,22 @@ class WorkerPoolRunner:
         return InvokeResult(payload, True, logs, request_id, _ms_since(started), None, worker.worker_id), False
 
 
+def _base_environment() -> dict[str, str]:
+    """What every execution environment starts from, before the function's own variables: the few host variables
+    it inherits, and defaults. AWS_SAM_LOCAL makes powertools' Tracer stand down (no X-Ray daemon here), exactly as
+    under `sam local invoke`."""
+    env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    env.update(
+        {
+            "TZ": ":UTC",
+            "LANG": env.get("LANG", "C.UTF-8"),
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+            "AWS_SAM_LOCAL": "true",
+        }
+    )
+    return env
+
+
 def _kill_all(workers: list[_Worker]) -> None:
     for worker in workers:  # signal all first, then reap: no waiting on each in turn
         if worker.proc.poll() is None:
@@ -331,7 +369,7 @@ def _close_if_alive(ref: weakref.ref[WorkerPoolRunner]) -> None:
         runner.close()
 
 
-def _exit_status(proc: subprocess.Popen[bytes]) -> str:
+def _exit_status(proc: subprocess.Popen[bytes] | ForkedWorker) -> str:
     try:
         code = proc.wait(timeout=2)
     except subprocess.TimeoutExpired:
