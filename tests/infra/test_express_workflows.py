@@ -15,7 +15,12 @@ from moto import mock_aws
 
 from local_cloud.awslambda.runtime import InProcessRunner
 from local_cloud.patches import install_all
-from local_cloud.stepfunctions.express import EXPRESS_ARN_REFUSED, LIST_REFUSED
+from local_cloud.stepfunctions.express import (
+    DUPLICATE_RATE_TAG,
+    DUPLICATES_STARTED_TAG,
+    EXPRESS_ARN_REFUSED,
+    LIST_REFUSED,
+)
 from tests.infra.conftest import ROLE_POLICY
 
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
@@ -93,3 +98,40 @@ def test_a_standard_machine_keeps_its_names_and_history(sfn: Any) -> None:
     assert sfn.describe_execution(executionArn=first)["status"] == "SUCCEEDED"
     assert sfn.get_execution_history(executionArn=first)["events"]
     assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [first]
+
+
+def executions_of(arn: str) -> list[Any]:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    return list(backend.describe_state_machine(arn).executions)
+
+
+def test_the_duplicate_knob_runs_each_start_twice_and_counts_it(sfn: Any) -> None:
+    arn = machine(sfn, "twice", "EXPRESS")
+    sfn.tag_resource(resourceArn=arn, tags=[{"key": DUPLICATE_RATE_TAG, "value": "1"}])
+
+    for number in range(6):
+        sfn.start_execution(stateMachineArn=arn, name=f"order-{number}", input=json.dumps({"n": number}))
+
+    deadline = time.monotonic() + 20
+    while len(executions_of(arn)) < 12:
+        assert time.monotonic() < deadline, len(executions_of(arn))
+        time.sleep(0.05)
+    executions = executions_of(arn)
+    for number in range(6):
+        same = [e for e in executions if e.name == f"order-{number}"]
+        assert len(same) == 2
+        assert {json.dumps(e.input_data) for e in same} == {json.dumps({"n": number})}
+        assert all(ended(e.execution_arn) == "SUCCEEDED" for e in same)
+    tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=arn)["tags"]}
+    assert tags[DUPLICATES_STARTED_TAG] == "6"
+
+
+def test_without_the_tag_an_express_start_runs_once(sfn: Any) -> None:
+    arn = machine(sfn, "once", "EXPRESS")
+    for number in range(4):
+        ended(sfn.start_execution(stateMachineArn=arn, name=f"order-{number}", input="{}")["executionArn"])
+    assert len(executions_of(arn)) == 4  # the knob decides within the start call: no tag, no duplicate thread
+    tags = {t["key"] for t in sfn.list_tags_for_resource(resourceArn=arn)["tags"]}
+    assert DUPLICATES_STARTED_TAG not in tags

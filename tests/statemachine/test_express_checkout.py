@@ -1,11 +1,12 @@
 """The checkout as an Express workflow: the deployed definition and role, as an EXPRESS state machine beside the
 Standard one (what CheckoutWorkflowType=EXPRESS deploys), run by the real interpreter and handlers. An Express
-execution runs at least once and has no history API, so every check here reads the data (orders, stock,
-payments, the saga log), and both executions of one input are started on purpose, at once or one after the
-other."""
+execution runs at least once and has no history API, so every check here reads the data (orders, stock, payments,
+the saga log, which the order view and the console show), and both executions of one input are started on purpose,
+at once or one after the other."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -16,12 +17,30 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter
+from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.logic.saga_operations import force_compensation
 from checkout_saga.models import OrderStatus, PaymentStatus, SagaState
+from checkout_saga.saga_definition import CHECKOUT
+from local_cloud.console import sagas
+from local_cloud.console.cloud_reader import CloudReader
+from local_cloud.console.saga_kinds import saga_machine
 from tests.statemachine.test_saga_paths import checkout
 from tests.support.stack import Stack
 
 FINAL = (OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.COMPENSATION_FAILED)
+
+
+def at_least_once(definition: str) -> str:
+    """The deployed Standard definition as CheckoutWorkflowType=EXPRESS renders it: each forward step's failure
+    enters the undo where the saga's definition says for executions that may run twice (the whole undo)."""
+    document = json.loads(definition)
+    states = document["States"]
+    for step in CHECKOUT.forward:
+        for catch in states[step.name].get("Catch", []):
+            kept = states[catch["Next"]]
+            if kept["Type"] == "Pass" and kept.get("Result") == step.name:
+                kept["Next"] = CHECKOUT.undo_entry(step.name, at_least_once=True).name
+    return json.dumps(document)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +51,7 @@ def express(stack: Stack) -> str:
     return str(
         sfn.create_state_machine(
             name=f"express-checkout-{uuid.uuid4().hex[:6]}",
-            definition=standard["definition"],
+            definition=at_least_once(standard["definition"]),
             roleArn=standard["roleArn"],
             type="EXPRESS",
             loggingConfiguration=standard["loggingConfiguration"],
@@ -146,3 +165,49 @@ def test_the_starter_never_calls_stop_on_an_express_workflow(stack, express):
             executionArn=express.replace(":stateMachine:", ":express:") + ":o:1"
         )
     assert refused.value.response["Error"]["Code"] == "InvalidArn"
+
+
+def test_the_console_shows_an_express_saga_from_its_saga_log(stack, products, express):
+    reader = CloudReader(None)
+    name = express.rsplit(":", 1)[1]
+    machine = saga_machine(express, name, reader.tags(stack.outputs["CheckoutStateMachineArn"]))
+    assert machine is not None
+    skus = products(1)
+    document = checkout(skus)
+    assert ended(starter(stack, express).start(document["orderId"], document)) == "SUCCEEDED"
+
+    detail = sagas.saga_detail(reader, [machine], name, document["orderId"])
+
+    assert detail["execution"] is None  # Step Functions answers nothing for it
+    assert detail["saga"]["status"] == "CONFIRMED"
+    assert [state["state"] for state in detail["states"]] == [
+        "STARTED",
+        "ORDER_CREATED",
+        "STOCK_RESERVED",
+        "PAYMENT_CHARGED",
+        "CONFIRMED",
+    ]
+
+
+def test_a_step_failing_while_its_twin_has_charged_undoes_the_charge_too(stack, products, express):
+    """The twin (here its steps, invoked as its execution would) reserved and charged; the other execution's
+    ReserveStock then fails. Entering the undo at ReleaseStock, as a lone execution may, would cancel the order
+    with the capture still held: on Express every failure runs the whole undo, RefundPayment first."""
+    skus = products(1)
+    document = checkout(skus)
+    order_id = document["orderId"]
+    context: dict[str, Any] = document
+    for function in ("CreateOrderFunction", "ReserveStockFunction", "ChargePaymentFunction"):
+        answer = stack.client("lambda").invoke(FunctionName=f"paths-{function}", Payload=json.dumps(context))
+        context = json.loads(answer["Payload"].read())
+    assert stack.payments.get(order_id).status is PaymentStatus.CAPTURED
+    stack.set_faults({"ReserveStock": {"mode": "fail", "rate": 1.0}})
+    reset_caches()
+
+    assert ended(starter(stack, express).start(order_id, document)) == "FAILED"
+
+    assert settled(stack, order_id).status is OrderStatus.CANCELLED
+    assert stack.payments.get(order_id).status is PaymentStatus.REFUNDED
+    assert stack.available(*skus) == {skus[0]: 10}
+    states = [transition.state for transition in stack.saga_log.get(order_id).history]
+    assert states[-3:] == [SagaState.PAYMENT_REFUNDED, SagaState.STOCK_RELEASED, SagaState.CANCELLED]
