@@ -53,6 +53,10 @@ def render(report: ChaosReport) -> str:
             if s == state and error not in INJECTED
         )
         lines.append(f"  {state:<24}{fail:>6}{transient:>11}{report.retries[state]:>9}  {other or '-'}")
+    if options.workflow == "EXPRESS" and options.coordination != "choreography":
+        lines.append(
+            "  (the checkout's attempts are not counted: an Express execution has no history; the returns' are)"
+        )
     hit = injected_steps(report)
     missing = sorted({step.value for step in StepName} - hit)
     lines.append(

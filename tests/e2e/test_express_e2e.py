@@ -5,6 +5,7 @@ answers no history for an Express execution."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.models import OrderStatus, PaymentStatus, Product
 from saga_client.api_client import CheckoutApi
+from saga_client.chaos import run_chaos
+from saga_client.chaos_report import render
+from saga_client.chaos_scenario import ChaosOptions
 from saga_client.express_runs import duplicates_started, set_duplicate_rate
 from tests.e2e.conftest import ROOT, deploy_beside
 from tests.support.stack import Stack
@@ -86,3 +90,22 @@ def test_a_checkout_run_twice_charges_once_reserves_once_and_confirms_once(expre
     with pytest.raises(ClientError) as refused:  # no history API for an Express execution, as on AWS
         stack.client("stepfunctions").get_execution_history(executionArn=started["executionArn"])
     assert refused.value.response["Error"]["Code"] == "InvalidArn"
+
+
+def test_a_small_chaos_round_on_express_with_duplicates_keeps_every_invariant(express_stack: Stack) -> None:
+    """The chaos round (`make chaos WORKFLOW=EXPRESS`) at a small size: faults at every step, the local cloud
+    running a third of the executions twice, the race, the pivot, the stuck sagas and their resume."""
+    options = dataclasses.replace(
+        ChaosOptions(sagas=12, seed=3, concurrency=8, batch_size=12, race_buyers=6, race_units=2, saga_timeout=120),
+        workflow="EXPRESS",
+        duplicate_rate=0.3,
+    )
+
+    report = run_chaos(express_stack, options, say=lambda _line: None)
+
+    summary = render(report)
+    assert report.violations == [], summary
+    assert report.duplicate_executions > 0, summary
+    assert all(run.ended for run in report.runs), summary
+    assert report.race.endswith(": 2 sold"), summary
+    assert {r.order_status for r in report.resumed} == {"CANCELLED"}, summary
