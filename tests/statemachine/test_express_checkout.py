@@ -10,10 +10,12 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from samtranslator.yaml_helper import yaml_parse
 
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter
@@ -27,6 +29,9 @@ from local_cloud.console.saga_kinds import saga_machine
 from tests.statemachine.test_saga_paths import checkout
 from tests.support.stack import Stack
 
+TEMPLATE = yaml_parse((Path(__file__).resolve().parents[2] / "template.yaml").read_text(encoding="utf-8"))
+# What the template substitutes into the checkout's definition, per CheckoutWorkflowType.
+EXPRESS_SUBSTITUTIONS = TEMPLATE["Resources"]["CheckoutStateMachine"]["Properties"]["DefinitionSubstitutions"]
 FINAL = (OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.COMPENSATION_FAILED)
 
 
@@ -34,6 +39,7 @@ def at_least_once(definition: str) -> str:
     """The deployed Standard definition as CheckoutWorkflowType=EXPRESS renders it: each forward step's failure
     enters the undo where the saga's definition says for executions that may run twice (the whole undo)."""
     document = json.loads(definition)
+    document["TimeoutSeconds"] = int(EXPRESS_SUBSTITUTIONS["ExecutionTimeoutSeconds"]["Fn::If"][1])
     states = document["States"]
     for step in CHECKOUT.forward:
         for catch in states[step.name].get("Catch", []):
