@@ -10,7 +10,7 @@ Standard one:
   LocalStack's snapshot tests of Express workflows, ``test_sfn_api_express``).
 
 At least once, on demand: an Express machine tagged ``local-cloud:duplicate-executions`` = a rate (0 to 1) has
-that share of its starts run twice, with the same name and input, as AWS may: half of the duplicates start at once
+that share of its starts run twice, with the same name and input, as AWS may: about half of the duplicates start at once
 (concurrently), the others once the first has ended. The tag ``local-cloud:duplicates-started`` counts them, so a
 client (the chaos run) can report how many it met. A tag does nothing on AWS.
 
