@@ -155,8 +155,11 @@ format: $(VENV)/.installed
 N ?= 1000
 SEED ?= 42
 COORDINATION ?= orchestration
+# WORKFLOW=EXPRESS: the checkout as an Express workflow (stack $(STACK)-express), some executions run twice (docs/scale.md).
+WORKFLOW ?= STANDARD
 chaos: $(VENV)/.installed
-	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --coordination $(COORDINATION) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK)
+	@$(PY) -m saga_client chaos --sagas $(N) --seed $(SEED) --coordination $(COORDINATION) --port $(LOCAL_CLOUD_PORT) --stack-name $(STACK) \
+		--workflow $(WORKFLOW)
 
 # One SKU's flash sale past DynamoDB's hot-key limit (docs/scale.md): its own local cloud on a free port, the
 # per-key limit lowered to FLASHSALE_WCU write units/s; FLASHSALE_ARGS e.g. "--buyers 400 --units 80".

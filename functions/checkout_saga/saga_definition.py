@@ -11,7 +11,8 @@ Everything else that knows a saga's shape derives from here or is compared with 
 A step is written here once, with the transition it records when it takes effect and the event that transition
 announces when the saga is choreographed. The undo runs the steps' undos in reverse; a forward step that fails
 enters the undo at its own undo (its effect may be half there) or, for a step with none (the pivot), at the undo
-of the step before it."""
+of the step before it. Where an execution may run twice (an Express workflow: at least once), every failure enters
+the whole undo instead: a twin execution of the same saga may have gone further than the one that failed."""
 
 from __future__ import annotations
 
@@ -165,9 +166,12 @@ class SagaDefinition:
     def is_undo(self, name: str) -> bool:
         return any(step.name == name for step in self.compensations)
 
-    def undo_entry(self, failed: str) -> Step:
+    def undo_entry(self, failed: str, at_least_once: bool = False) -> Step:
         """Where the undo starts when forward step `failed` fails: its own undo, or the undo of the nearest step
-        before it that has one."""
+        before it that has one; with `at_least_once` (executions that may run twice), the first undo, whatever
+        failed (the undos of what was never done change nothing)."""
+        if at_least_once:
+            return self.compensations[0]
         position = [step.name for step in self.forward].index(failed)
         for step in reversed(self.forward[: position + 1]):
             if step.undo is not None:

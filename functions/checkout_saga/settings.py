@@ -2,7 +2,7 @@
 the local runtimes reuse one process for many calls and the tests change the environment between them."""
 
 import os
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +42,8 @@ class ApiSettings(StepSettings):
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE", min_length=1)
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN", min_length=1)
     return_state_machine_arn: str = Field(alias="RETURN_STATE_MACHINE_ARN", min_length=1)
+    # The checkout state machine's type (template: CheckoutWorkflowType): an EXPRESS execution cannot be stopped.
+    checkout_workflow_type: Literal["STANDARD", "EXPRESS"] = Field(alias="CHECKOUT_WORKFLOW_TYPE", default="STANDARD")
 
 
 class ReturnPolicySettings(BaseModel):

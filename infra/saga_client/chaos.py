@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from local_cloud.stepfunctions.express import is_express_arn
 from saga_client import choreography_stack as choreography
 from saga_client.api_client import ApiError
 from saga_client.chaos_driver import Driver, SagaRun
@@ -39,6 +40,7 @@ from saga_client.chaos_scenario import (
     Scenario,
     make_scenario,
 )
+from saga_client.express_runs import duplicates_started, set_duplicate_rate
 from saga_client.histories import failed_attempts, retries, scheduled
 from saga_client.invariants import Holding, OrderFacts, Race, ReturnFacts, Snapshot, check, holdings
 from saga_client.progress import Progress
@@ -76,6 +78,7 @@ class ChaosReport:
     swept: list[str] = field(default_factory=list)  # choreographed sagas compensated for standing still
     dead_letters: int = 0  # messages left in the choreography's dead-letter queues
     read_model_sagas: int = 0  # sagas whose read model projection was checked, then rebuilt by a replay
+    duplicate_executions: int = 0  # EXPRESS: executions the local cloud started a second time
 
 
 class StockSampler(threading.Thread):
@@ -123,6 +126,8 @@ class ChaosRun:
         started = time.monotonic()
         since = datetime.now(UTC) - timedelta(seconds=1)  # the run's events, for the replay of invariant 7
         self._seed_catalog()
+        if self.express:
+            set_duplicate_rate(self.stack, self.options.duplicate_rate)
         sampler = StockSampler(self.stack, list(self.initial))
         sampler.start()
         try:
@@ -150,12 +155,15 @@ class ChaosRun:
             self.report.lowest_seen = sampler.stop()
             self.stack.set_faults({})
             self.progress.close()
-        self._phase("check, resume")
+        self._phase("check, resume")  # the duplicate knob stays on: an Express resume may run twice too
         self._check_and_resume()
         self._phase("read model, replay")
         self._check_read_model(since)
         self._phase("histories")
         self._count_from_histories()
+        if self.express:
+            self.report.duplicate_executions = duplicates_started(self.stack)
+            set_duplicate_rate(self.stack, 0)
         self._phase("")
         self.report.seconds = time.monotonic() - started
         return self.report
@@ -200,6 +208,10 @@ class ChaosRun:
     @property
     def choreographed(self) -> bool:
         return self.options.coordination == "choreography"
+
+    @property
+    def express(self) -> bool:
+        return self.options.workflow == "EXPRESS" and not self.choreographed
 
     def _key(self) -> str:
         return f"{self.prefix}-{uuid.uuid4().hex[:12]}"
@@ -307,6 +319,8 @@ class ChaosRun:
                 before = fingerprint(self.stack, run.order_id, skus)
                 choreography.redeliver(self.stack, event)
                 choreography.wait_until_empty(self.stack, timeout=REACTION_TIMEOUT)  # the services react to it
+            elif is_express_arn(run.execution_arn):
+                continue  # no history to read its steps from: its duplicate executions did this
             else:
                 steps = scheduled(self.stack.history(run.execution_arn))
                 if not steps:
@@ -405,6 +419,7 @@ class ChaosRun:
         arns = [run.execution_arn for run in self.report.runs if not choreography.is_choreographed(run.execution_arn)]
         arns += [r.execution_arn for r in self.report.resumed]
         arns += [run.execution_arn for run in self.return_runs if run.execution_arn]
+        arns = [arn for arn in arns if not is_express_arn(arn)]  # Express keeps no history (only its log group)
         with ThreadPoolExecutor(self.options.concurrency) as pool:
             for events in pool.map(self.stack.history, arns):
                 self.report.faults.update(failed_attempts(events))

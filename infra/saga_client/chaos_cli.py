@@ -14,6 +14,8 @@ from saga_client.resume import NotResumable, resume_compensation
 from saga_client.stack_access import deploy_stack, stack_outputs
 from saga_client.stack_data import StackData
 
+WORKFLOWS = ("STANDARD", "EXPRESS")
+
 
 def add_chaos_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
     parser.add_argument(
@@ -29,6 +31,14 @@ def add_chaos_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
     parser.add_argument(
         "--coordination", choices=COORDINATIONS, default="orchestration", help="how the checkouts are coordinated"
     )
+    parser.add_argument(
+        "--workflow",
+        choices=WORKFLOWS,
+        default="STANDARD",
+        help="the checkout state machine's type; EXPRESS deploys the stack <stack-name>-express and has the local "
+        "cloud run --duplicate-rate of its executions twice",
+    )
+    parser.add_argument("--duplicate-rate", type=float, default=0.3, help="EXPRESS: executions started twice (0-1)")
 
 
 def add_resume_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
@@ -45,10 +55,19 @@ def run_chaos_command(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         batch_size=args.batch_size,
         coordination=args.coordination,
+        workflow=args.workflow,
+        duplicate_rate=args.duplicate_rate,
     )
+    if not 0 <= args.duplicate_rate <= 1:
+        print(f"error: --duplicate-rate {args.duplicate_rate} is not between 0 and 1", file=sys.stderr)
+        return 2
+    # A state machine's type cannot change in place: the Express checkout is a stack of its own.
+    express = args.workflow == "EXPRESS"
+    stack_name = f"{args.stack_name}-express" if express else args.stack_name
+    overrides = {"CheckoutWorkflowType": args.workflow}
     with local_cloud(args.port) as endpoint:
-        say(f"deploying template.yaml to {endpoint} (stack {args.stack_name})")
-        stack = StackData(deploy_stack(endpoint, args.stack_name, log=lambda _line: None), endpoint)
+        say(f"deploying template.yaml to {endpoint} (stack {stack_name}, {args.workflow} checkout)")
+        stack = StackData(deploy_stack(endpoint, stack_name, log=lambda _line: None, overrides=overrides), endpoint)
         report = run_chaos(stack, options, say=say)
     print(render(report), flush=True)
     return 1 if report.violations else 0

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from local_cloud.stepfunctions.express import is_express_arn
 from saga_client.api_client import TERMINAL_STATUSES, ApiError, CheckoutApi
 from saga_client.choreography_stack import ENDED, is_choreographed, saga_events, saga_status
 from saga_client.choreography_stack import redeliver as redeliver_event
@@ -119,14 +120,19 @@ class Driver:
         return run
 
     def _ended(self, run: SagaRun) -> bool:
-        """The execution has ended; a choreographed saga, which has none, when its saga log says so."""
-        if is_choreographed(run.execution_arn):
+        """The execution has ended; a choreographed saga, which has none, when its saga log says so, and so does
+        an Express one, which has no DescribeExecution (and may run twice: the log is the saga's, not a run's)."""
+        if is_choreographed(run.execution_arn) or is_express_arn(run.execution_arn):
             return saga_status(self._stack, run.order_id) in ENDED
         return self._stack.execution_status(run.execution_arn) in EXECUTION_DONE
 
     def _deliver_again(self, run: SagaRun, delivered: set[str]) -> int:
-        """Each step scheduled so far (each event emitted so far, when choreographed) a second time, once."""
+        """Each step scheduled so far (each event emitted so far, when choreographed) a second time, once. An
+        Express execution has no history to read its steps from: the local cloud runs some whole executions twice
+        instead (ChaosOptions.duplicate_rate)."""
         count = 0
+        if is_express_arn(run.execution_arn):
+            return count
         if is_choreographed(run.execution_arn):
             for event in saga_events(self._stack, run.order_id):
                 if event["name"] not in delivered:

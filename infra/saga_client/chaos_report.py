@@ -22,7 +22,7 @@ def render(report: ChaosReport) -> str:
     runs = Counter(run.phase for run in report.runs)
     plans = -(-options.sagas // options.batch_size)
     lines = [
-        f"Chaos run {report.run_id} (seed {options.seed}, {options.coordination}): "
+        f"Chaos run {report.run_id} (seed {options.seed}, {options.coordination}, {options.workflow} checkout): "
         + " + ".join(f"{runs[phase]} {phase}" for phase in PHASES)
         + f" sagas, concurrency {options.concurrency}, {plans} random fault plans + pivot + stuck; "
         f"wall time {report.seconds:.0f} s",
@@ -53,6 +53,10 @@ def render(report: ChaosReport) -> str:
             if s == state and error not in INJECTED
         )
         lines.append(f"  {state:<24}{fail:>6}{transient:>11}{report.retries[state]:>9}  {other or '-'}")
+    if options.workflow == "EXPRESS" and options.coordination != "choreography":
+        lines.append(
+            "  (the checkout's attempts are not counted: an Express execution has no history; the returns' are)"
+        )
     hit = injected_steps(report)
     missing = sorted({step.value for step in StepName} - hit)
     lines.append(
@@ -76,6 +80,12 @@ def render(report: ChaosReport) -> str:
         f"lowest `available` seen while running: {min(report.lowest_seen.values(), default='n/a')}",
         f"COMPENSATION_FAILED before the resume: {len(held)}",
     ]
+    if options.workflow == "EXPRESS" and options.coordination != "choreography":
+        lines[-1:-1] = [
+            f"executions run twice by the local cloud (Express runs at least once; rate {options.duplicate_rate}): "
+            f"{report.duplicate_executions} (about half of them concurrently); an Express execution has no history, so "
+            "no step is delivered again from one"
+        ]
     if options.coordination == "choreography":
         lines[-1:-1] = [
             f"stalled sagas compensated (by their timer or the sweeper): {len(report.swept)}"

@@ -72,6 +72,8 @@ class ChaosOptions:
     race_shards: int = 4  # the raced sku is a hot product: its few units split over shards (docs/scale.md)
     saga_timeout: float = 300.0  # the bound within which every saga must end
     coordination: str = "orchestration"  # or "choreography" (docs/choreography.md)
+    workflow: str = "STANDARD"  # the checkout state machine's type: EXPRESS runs on a stack deployed as one
+    duplicate_rate: float = 0.3  # EXPRESS: the share of executions the local cloud runs twice (docs/scale.md)
 
 
 @dataclass(frozen=True)

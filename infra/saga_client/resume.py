@@ -7,13 +7,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checkout_saga.clock import utc_now_iso
+from checkout_saga.models import SagaRecord
+from local_cloud.stepfunctions.express import is_express_arn
 from saga_client.api_client import ApiError, CheckoutApi
+from saga_client.express_runs import wait_for_saga
 from saga_client.identity import StackIdentities
 from saga_client.stack_data import StackData
+
+EXPRESS_UNTRACKED = "EXPRESS (no status: see the order)"
 
 
 class NotResumable(RuntimeError):
     pass
+
+
+def _undo_over(saga: SagaRecord, asked_at: str) -> bool:
+    """The resumed undo finished (CANCELLED) or failed again (a compensation failure logged since it was asked)."""
+    return saga.status.value == "CANCELLED" or (saga.compensation_failure_at or "") > asked_at
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,7 @@ class Resumed:
     order_id: str
     execution_arn: str
     execution_status: str  # FAILED is expected: a finished undo ends in the Fail state CheckoutCancelled
+    # (EXPRESS_UNTRACKED for an Express execution, which has no status to read: its saga log tells the outcome)
     order_status: str
 
 
@@ -38,6 +50,7 @@ def resume_compensation(
 ) -> Resumed:
     """Ask the API to resume, then wait until the execution it started ends. The API refuses (NotResumable)
     unless the order is COMPENSATION_FAILED."""
+    asked_at = utc_now_iso()
     try:
         # Resuming is an operator's action. Concurrent callers pass one token: signing the same user in from
         # several threads at once would reset its password under each other.
@@ -47,5 +60,9 @@ def resume_compensation(
         if exc.status_code in (404, 409):
             raise NotResumable(exc.message) from exc
         raise
-    execution_status = str(stack.wait(execution_arn, timeout, interval=0.1)["status"])
+    if is_express_arn(execution_arn):
+        wait_for_saga(stack, order_id, lambda saga: _undo_over(saga, asked_at), timeout)
+        execution_status = EXPRESS_UNTRACKED
+    else:
+        execution_status = str(stack.wait(execution_arn, timeout, interval=0.1)["status"])
     return Resumed(order_id, execution_arn, execution_status, current_status(stack, order_id) or "MISSING")

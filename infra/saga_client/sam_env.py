@@ -43,6 +43,8 @@ VARIABLE_OUTPUTS = {
     # Retention.
     "SAGA_RETENTION_DAYS": "SagaRetentionDays",
     "OUTBOX_RETENTION_HOURS": "OutboxRetentionHours",
+    # The checkout's workflow type (the API's operator actions depend on it).
+    "CHECKOUT_WORKFLOW_TYPE": "CheckoutWorkflowType",
 }
 
 

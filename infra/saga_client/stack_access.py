@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import deployer
@@ -32,12 +32,15 @@ def local_parameters(endpoint_url: str) -> dict[str, str]:
     }
 
 
-def deploy_stack(endpoint_url: str, stack_name: str, log: Callable[[str], None]) -> dict[str, str]:
+def deploy_stack(
+    endpoint_url: str, stack_name: str, log: Callable[[str], None], overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """`overrides`: template parameters on top of the local ones (e.g. CheckoutWorkflowType)."""
     return deployer.deploy(
         TEMPLATE,
         stack_name=stack_name,
         endpoint_url=endpoint_url,
-        parameter_overrides=local_parameters(endpoint_url),
+        parameter_overrides={**local_parameters(endpoint_url), **(overrides or {})},
         log=log,
     )
 

@@ -165,6 +165,9 @@ def test_state_machine_definition_has_every_placeholder_substituted(logical_id: 
             if "Fn::GetAtt" in spec:
                 function = spec["Fn::GetAtt"][0]
                 assert value == lam.get_function_configuration(FunctionName=f"{STACK}-{function}")["FunctionArn"]
+            elif "Fn::If" in spec:  # a state's name or a number, by CheckoutWorkflowType (STANDARD here)
+                condition, _express, standard = spec["Fn::If"]
+                assert (condition, value) == ("IsExpressCheckout", standard), key
             else:
                 assert value == int(parameter(spec["Ref"])), key  # unquoted placeholder -> a JSON number
     assert seen == set(substitutions)

@@ -77,12 +77,28 @@ def test_charge_without_a_total_is_a_clear_error(payments, saga_log):
 
 def test_unknown_tokens_are_declined_without_repeating_the_token():
     with pytest.raises(PaymentDeclined) as declined:
-        payment_provider.charge("tok_mystery", 100, 1)
+        payment_provider.charge("tok_mystery", 100, 1, "o-1")
     assert str(declined.value) == "the payment was declined"
 
 
 @pytest.mark.parametrize("token", ["tok_declined", "tok_insufficient_funds"])
 def test_decline_texts_are_generic(token):
     with pytest.raises((PaymentDeclined, InsufficientFunds)) as declined:
-        payment_provider.charge(token, 1234, 1)
+        payment_provider.charge(token, 1234, 1, "o-1")
     assert str(declined.value) == "the payment was declined"  # no token, no amount: the error name says which
+
+
+def test_the_provider_is_called_with_the_order_id_as_idempotency_key(payments, saga_log):
+    calls: list[tuple[str, int, int, str]] = []
+
+    def provider(token: str, amount_cents: int, attempt: int, key: str) -> None:
+        calls.append((token, amount_cents, attempt, key))
+        payment_provider.charge(token, amount_cents, attempt, key)
+
+    charge_payment(context("tok_visa", order_id="o-7"), payments, provider, saga_log, NOW)
+    assert calls == [("tok_visa", 9998, 1, "o-7")]
+
+
+def test_a_charge_without_an_idempotency_key_is_refused():
+    with pytest.raises(ValueError, match="idempotency key"):
+        payment_provider.charge("tok_visa", 100, 1, "")

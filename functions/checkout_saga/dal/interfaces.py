@@ -310,14 +310,16 @@ class TokenVault(Protocol):
 
 class SagaStarter(Protocol):
     def start(self, name: str, saga_input: Mapping[str, object]) -> str:
-        """Start the saga's execution called `name`; return its id (ARN). Starting a name that was already
-        started does not run the saga again and returns that execution's id."""
+        """Start the saga's execution called `name`; return its id (ARN). On a Standard workflow, starting a name
+        that was already started does not run the saga again and returns that execution's id; an Express
+        workflow runs it again (the steps are idempotent), so no caller relies on the name to deduplicate."""
         ...
 
 
 class SagaController(SagaStarter, Protocol):
     def stop(self, name: str, error: str, cause: str) -> None:
-        """Stop the execution called `name` if it is running; nothing if it has ended or never existed."""
+        """Stop the execution called `name` if it is running; nothing if it has ended or never existed, or if
+        the workflow is Express (its executions cannot be stopped: the caller fences the saga instead)."""
         ...
 
 

@@ -175,7 +175,9 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
         order_records=_order_records(settings, endpoint_url, region),
         return_records=_return_records(settings, endpoint_url, region),
         saga_starter=StepFunctionsSagaStarter(
-            _client("stepfunctions", endpoint_url, region), settings.state_machine_arn
+            _client("stepfunctions", endpoint_url, region),
+            settings.state_machine_arn,
+            express=settings.checkout_workflow_type == "EXPRESS",
         ),
         return_starter=StepFunctionsSagaStarter(
             _client("stepfunctions", endpoint_url, region), settings.return_state_machine_arn

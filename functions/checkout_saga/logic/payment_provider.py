@@ -9,9 +9,14 @@ FLAKY_FAILURES = 2  # tok_flaky fails this many attempts, then is approved
 DECLINED = "the payment was declined"
 
 
-def charge(token: str, amount_cents: int, attempt: int) -> None:
+def charge(token: str, amount_cents: int, attempt: int, idempotency_key: str) -> None:
     """Return if approved; raise a decline (final) or PaymentProviderUnavailable (worth retrying).
-    `attempt` counts the calls made for this order, 1 for the first."""
+    `attempt` counts the calls made for this order, 1 for the first. `idempotency_key` (the order id) is what a
+    real provider deduplicates captures by, so that two executions of one saga (an Express workflow runs one at
+    least once) reaching it before either recorded the outcome capture once; this simulation's answer depends
+    on the token alone, the same for every call with the key."""
+    if not idempotency_key:
+        raise ValueError("a charge needs an idempotency key (the order id): without one a repeat would capture twice")
     if token == "tok_visa":
         return
     if token == "tok_flaky":

@@ -7,7 +7,8 @@ from checkout_saga.errors import InsufficientFunds, PaymentDeclined, SagaAlready
 from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import Payment, PaymentStatus, SagaContext, SagaState
 
-Charge = Callable[[str, int, int], None]  # (token, amount_cents, attempt); see payment_provider.charge
+# (token, amount_cents, attempt, idempotency_key); see payment_provider.charge
+Charge = Callable[[str, int, int, str], None]
 OpenToken = Callable[[str, str], str]  # (order_id, sealed token) -> the token; see dal/kms_token_vault.py
 
 _DECLINES: dict[str, type[SagaError]] = {"PaymentDeclined": PaymentDeclined, "InsufficientFunds": InsufficientFunds}
@@ -30,7 +31,8 @@ def charge_payment(
     log = saga_log.pending(context.order_id, SagaState.PAYMENT_CHARGED, now, document=context)
     if payment.status is None:
         try:
-            charge(_token(context, open_token), context.total_cents, payment.attempts)
+            # The order id as the provider's idempotency key: every execution of this saga charges under it.
+            charge(_token(context, open_token), context.total_cents, payment.attempts, context.order_id)
         except (PaymentDeclined, InsufficientFunds) as decline:
             payment = payments.settle(
                 context.order_id, PaymentStatus.DECLINED, context.total_cents, f"{type(decline).__name__}: {decline}"

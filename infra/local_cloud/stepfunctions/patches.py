@@ -9,6 +9,7 @@ from local_cloud.stepfunctions import (
     client_cache,
     execution_logs,
     execution_metrics,
+    express,
     interpreter,
     lambda_errors,
     limits,
@@ -24,6 +25,7 @@ def install_all(port: int | None = None, without: Collection[str] = ()) -> Insta
         {
             "interpreter": lambda: interpreter.configure_moto(port),
             "execution_names": start_execution.install_execution_names,
+            "express_workflows": express.install_express_workflows,
             "sfn_client_cache": client_cache.install_sfn_client_cache,
             "program_cache": parse_cache.install_program_cache,
             "jsonpath_cache": parse_cache.install_jsonpath_cache,
