@@ -77,12 +77,13 @@ def outbox_event(cloud: Cloud, event_id: str, customer_id: str) -> None:
     cloud.dynamodb.Table(cloud.tables["OutboxTable"]).put_item(Item=item)
 
 
-def checkout_by_the_customer(call: Call) -> str:
-    """A real POST /checkout with an Idempotency-Key: its record is keyed by the customer."""
+def checkout_by_the_customer(call: Call, coordination: str = "orchestration") -> str:
+    """A real POST /checkout with an Idempotency-Key: its record is keyed by the customer; choreographed, its saga
+    log keeps its document and its first event is in the outbox, both naming the customer."""
     response = call(
         "POST",
         "/checkout",
-        body=checkout_body(customerId=None) | {"customerId": CUSTOMER},
+        body=checkout_body(customerId=CUSTOMER, coordination=coordination),
         headers={"Idempotency-Key": "key-1"},
         caller=claims_of(CUSTOMER),
     )
@@ -108,7 +109,7 @@ def as_json(data: Any) -> str:
 def arrange(cloud: Cloud, call: Call) -> str:
     """The customer's finished checkouts (one started through the API), a return, a failed checkout, summaries
     and outbox events; and a bystander's checkout. Returns the order the API started."""
-    started = checkout_by_the_customer(call)
+    started = checkout_by_the_customer(call, "choreography")
     cloud.stack.saga_log.record(started, SagaState.CANCELLED, AT, OrderStatus.CANCELLED)  # it ended (declined)
     finished_checkout(cloud, "ord-1", CUSTOMER)
     completed_return(cloud, "ret-1", "ord-1", CUSTOMER)
@@ -125,6 +126,7 @@ def test_erasure_leaves_no_customer_id_and_every_amount_and_status(call: Call, w
     before = everything(cloud)
     assert CUSTOMER in as_json(before)
     assert any("validation" in record for record in before["IdempotencyTable"])  # what the erasure must drop
+    assert CUSTOMER in as_json([item.get("checkout") for item in before["SagaLogTable"]])  # a choreographed saga's
 
     response = call("POST", f"/customers/{CUSTOMER}/erase")
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
 
 CUSTOMER = "customerId"  # the attribute, and the JSON field, that names a customer everywhere
 RUNNING = "PENDING"  # an order's or a saga's status while its saga runs
+# Where an order or a saga log item names its customer: its own attribute, and a choreographed saga's log keeps the
+# document its checkout started with (dal/outbox_starter.py).
+NAMES_CUSTOMER = "customerId = :customer OR checkout.customerId = :customer"
 # The routes whose idempotency records are keyed per caller: `<route>#<caller>#<hash of the key>` (powertools
 # names a record `<key_prefix>#<hash>`; handlers/api_routes/checkout.py and returns.py set the prefixes).
 IDEMPOTENCY_ROUTES = ("checkout", "return")
@@ -64,7 +67,7 @@ class DynamoDBCustomerData:
         sagas = [
             CustomerMention(store, item["sagaId"], item.get("status"))
             for store in (CustomerStore.CHECKOUT_SAGA_LOG, CustomerStore.RETURN_SAGA_LOG)
-            for item in self._scan(store, Attr(CUSTOMER).eq(customer_id))
+            for item in self._scan(store, Attr(CUSTOMER).eq(customer_id) | Attr("checkout.customerId").eq(customer_id))
         ]
         summaries = [
             CustomerMention(CustomerStore.CUSTOMER_SUMMARIES, item["sagaId"])
@@ -132,14 +135,22 @@ class DynamoDBCustomerData:
 
     @staticmethod
     def _rename(table: Table, key: dict[str, str], customer_id: str, pseudonym: str) -> None:
-        """An order or a saga log item: its customerId, unless its saga runs. A saga log's change of customerId
-        adds no history event (handlers/publish_saga_history.py publishes the transitions a change adds)."""
+        """An order or a saga log item: every attribute that names the customer (a choreographed saga's log keeps
+        its `checkout` document too), unless its saga runs. A saga log's change of customer adds no history event
+        (handlers/publish_saga_history.py publishes the transitions a change adds)."""
+        item = table.get_item(Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return
+        renamed = _renamed(item, customer_id, pseudonym)
+        changed = [name for name in item if renamed[name] != item[name]]
+        names = {f"#changed{i}": name for i, name in enumerate(changed)}
+        values = {f":changed{i}": renamed[name] for i, name in enumerate(changed)}
         table.update_item(
             Key=key,
-            UpdateExpression="SET customerId = :pseudonym",
-            ConditionExpression="customerId = :customer AND #status <> :running",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":pseudonym": pseudonym, ":customer": customer_id, ":running": RUNNING},
+            UpdateExpression="SET " + ", ".join(f"{name} = {value}" for name, value in zip(names, values, strict=True)),
+            ConditionExpression=f"({NAMES_CUSTOMER}) AND #status <> :running",
+            ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues={**values, ":customer": customer_id, ":running": RUNNING},
         )
 
     @staticmethod
