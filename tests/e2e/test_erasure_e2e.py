@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 import requests
 
+from saga_client.chaos_driver import SagaRun
+from saga_client.chaos_returns import ReturnRun, ReturnSpec, collect_returns
+from saga_client.invariants import Snapshot, check
+from saga_client.stored_data import collect
 from tests.e2e.test_coordinations_e2e import COORDINATIONS
 from tests.e2e.test_events_e2e import eventually, get
 from tests.e2e.test_saga_e2e import wait_for_order
@@ -78,5 +82,15 @@ def test_an_erased_customer_is_in_no_table_and_every_balance_holds(deployed_stac
         assert order.customer_id.startswith("erased-")
     summary = requests.get(f"{stack.outputs['ApiUrl']}/customers/{customer}/summary", headers=operator, timeout=10)
     assert summary.json()["orders"] == 0
+    # The chaos invariants (stock and money conserved, histories in order, returns agree) hold on what is stored.
+    runs = [SagaRun("erase", order_id, "", reported_status="CONFIRMED", first_final="CONFIRMED") for order_id in orders]
+    return_run = ReturnRun(ReturnSpec(orders[0], ((sku, 1),)), return_id=return_id, reported="COMPLETED")
+    snapshot = Snapshot(
+        orders=collect(stack, runs),
+        returns=collect_returns(stack, [return_run]),
+        initial_stock={sku: 10},
+        available=stack.raw_available([sku]),
+    )
+    assert check(snapshot) == []
     again = post(stack, f"/customers/{customer}/erase", operator)
     assert (again.status_code, again.json()) == (200, erased.json())
