@@ -15,7 +15,7 @@ from .logs import LogGroupProvisioner
 from .sns import TopicProvisioner
 from .sqs import QueuePolicyProvisioner, QueueProvisioner
 from .ssm import ParameterProvisioner
-from .stepfunctions import StateMachineProvisioner
+from .stepfunctions import StateMachineAliasProvisioner, StateMachineProvisioner, StateMachineVersionProvisioner
 
 PROVISIONERS: dict[str, Provisioner] = {
     p.resource_type: p
@@ -39,6 +39,8 @@ PROVISIONERS: dict[str, Provisioner] = {
         RuleProvisioner(),
         StageProvisioner(),
         StateMachineProvisioner(),
+        StateMachineAliasProvisioner(),
+        StateMachineVersionProvisioner(),
         TableProvisioner(),
         TopicProvisioner(),
         UserPoolClientProvisioner(),
