@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisioner
-from .awslambda import EventSourceMappingProvisioner, FunctionProvisioner, PermissionProvisioner
+from .awslambda import (
+    EventSourceMappingProvisioner,
+    FunctionAliasProvisioner,
+    FunctionProvisioner,
+    PermissionProvisioner,
+    VersionProvisioner,
+)
 from .base import Provisioner, Result, Target
 from .cloudwatch import AlarmProvisioner, DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
@@ -27,6 +33,8 @@ PROVISIONERS: dict[str, Provisioner] = {
         EventBusProvisioner(),
         EventSourceMappingProvisioner(),
         FunctionProvisioner(),
+        FunctionAliasProvisioner(),
+        VersionProvisioner(),
         AliasProvisioner(),
         KeyProvisioner(),
         LogGroupProvisioner(),
