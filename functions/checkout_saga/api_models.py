@@ -227,6 +227,13 @@ class CustomerOrderPage(CamelModel):
     next: str | None
 
 
+class CustomerErased(CamelModel):
+    """The answer of POST /customers/{customerId}/erase, the same every time once the customer is erased."""
+
+    customer_id: CustomerId
+    erased: Literal[True]
+
+
 # ------------------------------------------------------------------------ events (docs/events.md)
 class SagaEventView(CamelModel):
     seq: int = Field(ge=1, description="The event's place in its saga's history, from 1")

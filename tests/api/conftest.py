@@ -119,6 +119,10 @@ class Cloud:
             **self.tables,
             "CheckoutStateMachine": self.state_machine_arn,
             "ReturnStateMachine": self.return_state_machine_arn,
+            # The API starts sagas through each machine's alias `live` (template.yaml); in process, moto's plain
+            # Step Functions has no aliases, so the suite's machine stands for its alias.
+            "CheckoutStateMachineAliaslive": self.state_machine_arn,
+            "ReturnStateMachineAliaslive": self.return_state_machine_arn,
             "FaultsParameter": FAULTS_PARAMETER,
             "PaymentTokenKey": self.payment_token_key,
         }
@@ -140,6 +144,8 @@ def moto_cloud() -> Iterator[Cloud]:
             **tables,
             "CheckoutStateMachine": NO_MACHINE_YET,
             "ReturnStateMachine": NO_MACHINE_YET,
+            "CheckoutStateMachineAliaslive": NO_MACHINE_YET,
+            "ReturnStateMachineAliaslive": NO_MACHINE_YET,
             "FaultsParameter": FAULTS_PARAMETER,
             "PaymentTokenKey": key,
         }

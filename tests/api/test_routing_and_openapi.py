@@ -65,6 +65,7 @@ def test_the_sample_events_work_as_they_are(cloud: Cloud) -> None:
     assert invoke("api_customer_orders.json").body == {"items": [], "next": None}  # the order is not stored yet
     for name in ("api_post_return.json", "api_get_return.json", "api_compensate_saga.json", "api_resume_saga.json"):
         assert invoke(name).status == 404, name  # no order ord-sample-0001, no return ret-sample-0001
+    assert invoke("api_erase_customer.json").status == 404  # nothing is stored of c-erased
 
 
 def test_the_openapi_document_is_served(call: Call) -> None:
@@ -78,6 +79,7 @@ def test_the_openapi_document_is_served(call: Call) -> None:
     paths |= {"/returns/{returnId}/resume"}
     paths |= {"/products", "/products/{sku}/restock", "/customers/{customerId}/orders", "/customers/me/orders"}
     paths |= {"/sagas/{orderId}/events", "/customers/{customerId}/summary", "/customers/me/summary"}
+    paths |= {"/customers/{customerId}/erase"}
     assert set(response.body["paths"]) == paths
 
 
@@ -107,6 +109,7 @@ def test_the_openapi_document_describes_only_what_the_api_answers() -> None:
         ("/sagas/{orderId}/events", "get"): {"200", "400", "401", "404"},
         ("/customers/{customerId}/summary", "get"): {"200", "400", "401", "403"},
         ("/customers/me/summary", "get"): {"200", "400", "401"},
+        ("/customers/{customerId}/erase", "post"): {"200", "400", "401", "403", "404", "409"},
         ("/openapi.json", "get"): {"200"},
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]

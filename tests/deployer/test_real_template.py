@@ -59,6 +59,9 @@ def ref_value(logical_id: str, outputs: dict[str, str]) -> str:
     """What !Ref of a template parameter or resource should have become on the target."""
     if logical_id in TEMPLATE["Parameters"]:
         return parameter(logical_id)
+    machine, _, alias = logical_id.partition("Alias")  # SAM's AutoPublishAlias: <machine>Alias<name>, its ARN
+    if alias and RESOURCES.get(machine, {}).get("Type") == "AWS::Serverless::StateMachine":
+        return f"{outputs[f'{machine}Arn']}:{alias}"
     resource = RESOURCES[logical_id]
     if resource["Type"] == "AWS::SSM::Parameter":
         return str(resource["Properties"]["Name"])
@@ -112,7 +115,7 @@ def test_every_function_has_its_handler_settings_and_resolved_environment(output
         assert iam.list_role_policies(RoleName=role_name)["PolicyNames"], f"{logical_id} has no policies"
     env = lam.get_function_configuration(FunctionName=f"{STACK}-ApiFunction")["Environment"]["Variables"]
     assert env["ORDERS_TABLE"] == outputs["OrdersTableName"] == f"{STACK}-OrdersTable"
-    assert env["STATE_MACHINE_ARN"] == outputs["CheckoutStateMachineArn"]
+    assert env["STATE_MACHINE_ARN"] == f"{outputs['CheckoutStateMachineArn']}:live"  # sagas start through the alias
 
 
 def _variable(value: Any, outputs: dict[str, str]) -> str:

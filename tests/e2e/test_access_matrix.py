@@ -118,6 +118,8 @@ ROUTES: dict[str, Request] = {
     "GET the customer's return's events": lambda w: ("GET", f"/sagas/{w.alice_return}/events", {}),
     "GET /customers/me/summary": lambda w: ("GET", "/customers/me/summary", {}),
     "GET the customer's summary": lambda w: ("GET", f"/customers/{w.alice}/summary", {}),
+    # A customer nothing is stored of: an operator's call is a 404, and no test's customer is erased.
+    "POST /customers/{customerId}/erase": lambda w: ("POST", f"/customers/nobody-{uuid.uuid4().hex[:8]}/erase", {}),
 }
 CALLERS = ["no token", "forged", "moto's key", "customer", "other customer", "operator"]
 # The status each caller gets on each route (no token, forged, moto's key: API Gateway's 401 for every secured route).
@@ -141,6 +143,7 @@ EXPECTED: dict[str, list[int]] = {
     "GET the customer's return's events": [401, 401, 401, 200, 404, 200],
     "GET /customers/me/summary": [401, 401, 401, 200, 200, 200],
     "GET the customer's summary": [401, 401, 401, 403, 403, 200],
+    "POST /customers/{customerId}/erase": [401, 401, 401, 403, 403, 404],
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from checkout_saga.models import (
@@ -329,3 +330,43 @@ class ReadModelRepository(Protocol):
         ...
 
     def projections_of(self, customer_id: str) -> list[SagaProjection]: ...
+
+
+class CustomerStore(StrEnum):
+    """Where a customer's id is stored (docs/security.md, "Erasure")."""
+
+    ORDERS = "orders"
+    CHECKOUT_SAGA_LOG = "checkout saga log"
+    RETURN_SAGA_LOG = "return saga log"
+    CUSTOMER_SUMMARIES = "customer summaries"
+    IDEMPOTENCY = "idempotency records"
+    OUTBOX = "outbox"
+
+
+@dataclass(frozen=True)
+class CustomerMention:
+    """One stored item that names a customer: its table and key, and the status of what it records where it has
+    one (an order's, a saga's; an idempotency record's, INPROGRESS while its request runs)."""
+
+    store: CustomerStore
+    key: str
+    status: str | None = None
+
+
+class CustomerData(Protocol):
+    def mentions(self, customer_id: str) -> list[CustomerMention]:
+        """Every stored item that names the customer, in every table."""
+        ...
+
+    def pseudonymise(self, mention: CustomerMention, customer_id: str, pseudonym: str) -> bool:
+        """Put `pseudonym` where the item has the customer's id, keeping everything else; only while the item still
+        names the customer and records nothing running. False when refused (nothing written)."""
+        ...
+
+    def erased(self, customer_id: str) -> bool:
+        """Whether an erasure of the customer was recorded (`record_erasure`)."""
+        ...
+
+    def record_erasure(self, customer_id: str, at: str) -> None:
+        """Remember that the customer was erased, without keeping their id."""
+        ...

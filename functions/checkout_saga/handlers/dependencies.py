@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from checkout_saga.dal.aws_errors import error_code
+from checkout_saga.dal.dynamodb_customer_data import DynamoDBCustomerData
 from checkout_saga.dal.dynamodb_inventory import DynamoDBInventory
 from checkout_saga.dal.dynamodb_order_records import DynamoDBOrderRecords, DynamoDBReturnRecords
 from checkout_saga.dal.dynamodb_orders import DynamoDBOrders
@@ -187,6 +188,20 @@ def api_dependencies(settings: ApiSettings | None = None) -> ApiDependencies:
         else None,
         idempotency_store=_idempotency_store(settings.idempotency_table, endpoint_url, region),
         token_vault=repos.sealing(),
+    )
+
+
+def customer_data(settings: ApiSettings | None = None) -> DynamoDBCustomerData:
+    """Every table that may name a customer (POST /customers/{customerId}/erase)."""
+    settings = settings or load_settings(ApiSettings)
+    dynamodb = _dynamodb(os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+    return DynamoDBCustomerData(
+        orders=dynamodb.Table(settings.orders_table),
+        saga_log=dynamodb.Table(settings.saga_log_table),
+        return_saga_log=dynamodb.Table(settings.return_saga_log_table),
+        idempotency=dynamodb.Table(settings.idempotency_table),
+        customer_summaries=dynamodb.Table(settings.read_model_table) if settings.read_model_table else None,
+        outbox=dynamodb.Table(settings.outbox_table) if settings.outbox_table else None,
     )
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from .apigateway import DeploymentProvisioner, RestApiProvisioner, StageProvisioner
-from .awslambda import EventSourceMappingProvisioner, FunctionProvisioner, PermissionProvisioner
+from .awslambda import (
+    EventSourceMappingProvisioner,
+    FunctionAliasProvisioner,
+    FunctionProvisioner,
+    PermissionProvisioner,
+    VersionProvisioner,
+)
 from .base import Provisioner, Result, Target
 from .cloudwatch import AlarmProvisioner, DashboardProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
@@ -15,7 +21,7 @@ from .logs import LogGroupProvisioner
 from .sns import TopicProvisioner
 from .sqs import QueuePolicyProvisioner, QueueProvisioner
 from .ssm import ParameterProvisioner
-from .stepfunctions import StateMachineProvisioner
+from .stepfunctions import StateMachineAliasProvisioner, StateMachineProvisioner, StateMachineVersionProvisioner
 
 PROVISIONERS: dict[str, Provisioner] = {
     p.resource_type: p
@@ -27,6 +33,8 @@ PROVISIONERS: dict[str, Provisioner] = {
         EventBusProvisioner(),
         EventSourceMappingProvisioner(),
         FunctionProvisioner(),
+        FunctionAliasProvisioner(),
+        VersionProvisioner(),
         AliasProvisioner(),
         KeyProvisioner(),
         LogGroupProvisioner(),
@@ -39,6 +47,8 @@ PROVISIONERS: dict[str, Provisioner] = {
         RuleProvisioner(),
         StageProvisioner(),
         StateMachineProvisioner(),
+        StateMachineAliasProvisioner(),
+        StateMachineVersionProvisioner(),
         TableProvisioner(),
         TopicProvisioner(),
         UserPoolClientProvisioner(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from local_cloud.awslambda import concurrency, invocation_credentials, limits, moto_runner
+from local_cloud.awslambda import concurrency, invocation_credentials, limits, moto_runner, qualifier
 from local_cloud.awslambda.types import LambdaRunner
 from local_cloud.iam.role_credentials import RoleCredentials
 from local_cloud.seams import Installation, install_each
@@ -24,6 +24,7 @@ def install_all(
             # Both wrap LambdaBackend.invoke; in this order the concurrency gate is the outer one.
             "invoke_payload_limits": limits.install_invoke_payload_limits,
             "reserved_concurrency": concurrency.install_reserved_concurrency,
+            "invoke_qualifier": qualifier.install_invoke_qualifier,
         },
         without,
     )

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from local_cloud.seams import Installation, install_each
 from local_cloud.stepfunctions import (
+    aliases,
     client_cache,
     execution_logs,
     execution_metrics,
@@ -26,6 +27,7 @@ def install_all(port: int | None = None, without: Collection[str] = ()) -> Insta
             "interpreter": lambda: interpreter.configure_moto(port),
             "execution_names": start_execution.install_execution_names,
             "express_workflows": express.install_express_workflows,
+            "qualified_starts": aliases.install_qualified_starts,
             "sfn_client_cache": client_cache.install_sfn_client_cache,
             "program_cache": parse_cache.install_program_cache,
             "jsonpath_cache": parse_cache.install_jsonpath_cache,

@@ -1,18 +1,22 @@
 """GET /customers/{customerId}/orders (operators) and /customers/me/orders (the signed-in customer): a customer's
-orders, newest first, paged, from an index."""
+orders, newest first, paged, from an index. POST /customers/{customerId}/erase (operators): the customer's id
+replaced by a pseudonym everywhere (logic/erasure.py)."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from checkout_saga.api_models import CustomerOrder, CustomerOrderPage
+from checkout_saga.api_models import CustomerErased, CustomerOrder, CustomerOrderPage
+from checkout_saga.clock import utc_now_iso
 from checkout_saga.handlers.api_routes.access import signed_in_caller
-from checkout_saga.handlers.api_routes.errors import documented
+from checkout_saga.handlers.api_routes.errors import Conflict, NotFound, documented
 from checkout_saga.handlers.api_routes.paging import NextPage, PageSize
-from checkout_saga.handlers.dependencies import api_dependencies
+from checkout_saga.handlers.dependencies import api_dependencies, customer_data
 from checkout_saga.logic.customer_orders import list_customer_orders
+from checkout_saga.logic.erasure import CustomerBusy, UnknownCustomer, erase_customer
 from checkout_saga.models import CustomerId
+from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
@@ -50,3 +54,20 @@ def _orders_of(customer_id: str, limit: int, next_token: str | None) -> Customer
         ],
         next=page.next,
     )
+
+
+@router.post(
+    "/customers/<customerId>/erase",
+    summary="Replace the customer's id by a pseudonym in every order, return, saga log and idempotency record",
+    responses=documented(200, "The customer is erased (the same answer to every later call)", 400, 404, 409),
+    tags=["customers"],
+)
+def post_erase(customer_id: Annotated[CustomerId, Path(alias="customerId")]) -> CustomerErased:
+    try:
+        erasure = erase_customer(customer_id, customer_data(), utc_now_iso())
+    except UnknownCustomer as exc:
+        raise NotFound(str(exc)) from exc
+    except CustomerBusy as exc:
+        raise Conflict(str(exc)) from exc
+    logger.info("customer erased", items_pseudonymised=erasure.pseudonymised)  # the id is not logged: it is erased
+    return CustomerErased(customer_id=erasure.customer_id, erased=True)

@@ -1,0 +1,92 @@
+"""A deploy while a saga runs (docs/adr/0011-a-saga-runs-the-version-it-started-with.md): the API starts sagas
+through the checkout state machine's alias `live`; a new version behind it, published while a saga is held in its
+payment's retries, runs the sagas started after, and the one in flight finishes on the version it started with.
+Every saga ends consistent (the chaos invariants)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from saga_client.chaos_driver import SagaRun
+from saga_client.invariants import Snapshot, check
+from saga_client.stored_data import collect
+from tests.e2e.test_saga_e2e import wait_for_order
+from tests.support.stack import Stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a saga held in its retries, then two run to their end
+API_FUNCTION = "e2e-ApiFunction"  # tests/e2e/conftest.py deploys the stack `e2e`
+NEW_FIRST_STATE = "Deployed"  # the new version's only change: a Pass state before the old first state
+
+
+@pytest.fixture
+def redeployable(deployed_stack: Stack) -> Iterator[tuple[Stack, str]]:
+    """The stack, and its checkout machine's version behind `live` before the test; both put back after."""
+    sfn = deployed_stack.client("stepfunctions")
+    machine = deployed_stack.outputs["CheckoutStateMachineArn"]
+    alias = f"{machine}:live"
+    (route,) = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)["routingConfiguration"]
+    definition = sfn.describe_state_machine(stateMachineArn=machine)["definition"]
+    yield deployed_stack, route["stateMachineVersionArn"]
+    sfn.update_state_machine_alias(stateMachineAliasArn=alias, routingConfiguration=[route])
+    sfn.update_state_machine(stateMachineArn=machine, definition=definition)
+
+
+def checkout(stack: Stack, sku: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"items": [{"sku": sku, "quantity": 1}], "paymentToken": "tok_visa"}
+    headers = stack.auth(f"c-deploy-{uuid.uuid4().hex[:6]}")
+    accepted = requests.post(f"{stack.outputs['ApiUrl']}/checkout", json=body, headers=headers, timeout=30)
+    assert accepted.status_code == 202, accepted.text
+    return dict(accepted.json())
+
+
+def publish_behind_the_alias(stack: Stack, old_version: str) -> str:
+    """What a deploy of a changed definition does on the local cloud: a new version, the alias on it at once."""
+    sfn = stack.client("stepfunctions")
+    machine = stack.outputs["CheckoutStateMachineArn"]
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=old_version)["definition"])
+    first = definition["StartAt"]
+    definition["States"][NEW_FIRST_STATE] = {"Type": "Pass", "Next": first}
+    definition["StartAt"] = NEW_FIRST_STATE
+    new_version = sfn.update_state_machine(stateMachineArn=machine, definition=json.dumps(definition), publish=True)
+    version_arn = str(new_version["stateMachineVersionArn"])
+    routing = [{"stateMachineVersionArn": version_arn, "weight": 100}]
+    sfn.update_state_machine_alias(stateMachineAliasArn=f"{machine}:live", routingConfiguration=routing)
+    return version_arn
+
+
+def test_a_saga_in_flight_keeps_its_version_and_every_saga_ends_consistent(
+    redeployable: tuple[Stack, str], sku: str, faults: Any
+) -> None:
+    stack, old_version = redeployable
+    api_function = stack.client("lambda").get_function_configuration(FunctionName=API_FUNCTION)
+    assert api_function["Environment"]["Variables"]["STATE_MACHINE_ARN"].endswith(":live")
+    faults({"ChargePayment": {"mode": "transient", "rate": 1.0}})  # held in the payment's retries
+    in_flight = checkout(stack, sku)
+    deadline = time.monotonic() + 20
+    while "ChargePayment" not in stack.entered_states(in_flight["executionArn"]):
+        assert time.monotonic() < deadline, "the saga never reached ChargePayment"
+        time.sleep(0.02)
+
+    publish_behind_the_alias(stack, old_version)
+    faults({})
+
+    assert stack.execution_status(in_flight["executionArn"]) == "RUNNING"  # the deploy happened under it
+    after = checkout(stack, sku)
+    outcomes = {order["orderId"]: wait_for_order(stack, order["orderId"])["status"] for order in (in_flight, after)}
+    assert outcomes[after["orderId"]] == "CONFIRMED"
+    assert outcomes[in_flight["orderId"]] in {"CONFIRMED", "CANCELLED"}  # its retry may succeed once faults end
+    assert NEW_FIRST_STATE not in stack.entered_states(in_flight["executionArn"])
+    assert stack.entered_states(after["executionArn"])[0] == NEW_FIRST_STATE
+    runs = [
+        SagaRun("deploy", order_id, "", reported_status=status, first_final=status)
+        for order_id, status in outcomes.items()
+    ]
+    snapshot = Snapshot(orders=collect(stack, runs), initial_stock={sku: 10}, available=stack.raw_available([sku]))
+    assert check(snapshot) == []
