@@ -59,7 +59,13 @@ def _orders_of(customer_id: str, limit: int, next_token: str | None) -> Customer
 @router.post(
     "/customers/<customerId>/erase",
     summary="Replace the customer's id by a pseudonym in every order, return, saga log and idempotency record",
-    responses=documented(200, "The customer is erased (the same answer to every later call)", 400, 404, 409),
+    responses=documented(
+        200,
+        "The customer is erased (the same answer to every later call)",
+        400,
+        404,
+        conflict="One of the customer's sagas is running: nothing was erased; try again once it has ended",
+    ),
     tags=["customers"],
 )
 def post_erase(customer_id: Annotated[CustomerId, Path(alias="customerId")]) -> CustomerErased:

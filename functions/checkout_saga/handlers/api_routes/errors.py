@@ -106,6 +106,11 @@ DOCUMENTED: dict[int, OpenAPIResponse] = {
 }
 
 
-def documented(success: int, description: str, *errors: int) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success (the schema of what it returns) and its errors."""
-    return {success: {"description": description}, **{code: DOCUMENTED[code] for code in errors}}
+def documented(success: int, description: str, *errors: int, conflict: str | None = None) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI responses of a route: its success (the schema of what it returns) and its errors; `conflict`
+    says what a 409 means where it is not (only) the Idempotency-Key's."""
+    responses: dict[int, OpenAPIResponse] = {success: {"description": description}}
+    responses.update({code: DOCUMENTED[code] for code in errors})
+    if conflict is not None:
+        responses[409] = _documented(ErrorBody, conflict)
+    return responses

@@ -78,7 +78,13 @@ OrderIdPath = Annotated[OrderId, Path(alias="orderId")]
     "/sagas/<orderId>/resume",
     status_code=202,
     summary="Run the undo of a COMPENSATION_FAILED saga again",
-    responses=documented(202, "The undo runs again in a new execution", 400, 404, 409),
+    responses=documented(
+        202,
+        "The undo runs again in a new execution",
+        400,
+        404,
+        conflict="The saga is not in a state this action applies to (the message says which)",
+    ),
     tags=["sagas"],
 )
 def post_resume(order_id: OrderIdPath) -> UndoAccepted:
@@ -90,7 +96,13 @@ def post_resume(order_id: OrderIdPath) -> UndoAccepted:
     "/sagas/<orderId>/compensate",
     status_code=202,
     summary="Stop a running saga and undo it in reverse from where it is",
-    responses=documented(202, "The saga is stopped and its undo runs in a new execution", 400, 404, 409),
+    responses=documented(
+        202,
+        "The saga is stopped and its undo runs in a new execution",
+        400,
+        404,
+        conflict="The saga is not in a state this action applies to (the message says which)",
+    ),
     tags=["sagas"],
 )
 def post_compensate(order_id: OrderIdPath, request: CompensateRequest | None = None) -> UndoAccepted:
@@ -108,7 +120,13 @@ def post_compensate(order_id: OrderIdPath, request: CompensateRequest | None = N
     "/returns/<returnId>/resume",
     status_code=202,
     summary="Run the undo of a COMPENSATION_FAILED return saga again",
-    responses=documented(202, "The undo runs again in a new execution", 400, 404, 409),
+    responses=documented(
+        202,
+        "The undo runs again in a new execution",
+        400,
+        404,
+        conflict="The saga is not in a state this action applies to (the message says which)",
+    ),
     tags=["returns"],
 )
 def post_return_resume(return_id: Annotated[OrderId, Path(alias="returnId")]) -> ReturnUndoAccepted:
