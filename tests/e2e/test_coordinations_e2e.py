@@ -1,6 +1,8 @@
 """Both coordinations through the API on a real local cloud, the same scenarios, the same final data: the order,
 its payment, the stock, the saga's history and failure. Choreographed sagas go through the outbox, its stream, the
-event bus, each service's queue and the local cloud's pollers; a lost event is found by the sweeper."""
+event bus, each service's queue and the local cloud's pollers; a lost event is found by the sweeper; an undo that
+keeps failing is given up, then resumed. Together they need each grant of the choreography's services (make
+check-iam runs this module first for them: docs/security.md)."""
 
 import itertools
 import json
