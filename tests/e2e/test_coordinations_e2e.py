@@ -1,6 +1,8 @@
 """Both coordinations through the API on a real local cloud, the same scenarios, the same final data: the order,
 its payment, the stock, the saga's history and failure. Choreographed sagas go through the outbox, its stream, the
-event bus, each service's queue and the local cloud's pollers; a lost event is found by the sweeper."""
+event bus, each service's queue and the local cloud's pollers; a lost event is found by the sweeper; an undo that
+keeps failing is given up, then resumed. Together they need each grant of the choreography's services (make
+check-iam runs this module first for them: docs/security.md)."""
 
 import itertools
 import json
@@ -130,6 +132,9 @@ def test_compensations_that_keep_failing_after_their_effect(deployed_stack, sku,
         assert history == [*FORWARD, "PAYMENT_REFUNDED", "STOCK_RELEASED", "CANCELLED"]
         assert order["saga"]["failure"]["step"] == "ConfirmOrder"
         assert deployed_stack.available(sku) == {sku: 10}
+        # Each undo's first attempt came back after the retry interval (the service sets its message's visibility;
+        # the queue's own visibility timeout is 60 s), its second was dropped: every message deleted.
+        wait_until_empty(deployed_stack, SERVICE_QUEUES, timeout=20)
     assert deployed_stack.orders.get(order["orderId"]).status is OrderStatus(order["status"])
 
 
@@ -163,6 +168,39 @@ def test_compensations_that_fail_transiently_still_end_consistently(deployed_sta
             assert order["status"] == "COMPENSATION_FAILED"
             assert order["saga"]["failure"]["step"] in UNDO
             assert order["saga"]["failure"]["error"] == "TransientStepError"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("coordination", COORDINATIONS)
+def test_an_undo_that_keeps_failing_is_given_up_then_resumed(deployed_stack, sku, faults, coordination):
+    """ConfirmOrder fails, then ReleaseStock fails before its effect at every attempt: the payment is refunded,
+    the stock stays reserved, and MarkCompensationFailed, having found the order neither confirmed nor cancelled,
+    marks the saga COMPENSATION_FAILED. Once the fault is gone, an operator's resume finishes the undo: CANCELLED,
+    the stock given back, the refund applied once."""
+    stack = deployed_stack
+    faults({"ConfirmOrder": {"mode": "fail", "rate": 1.0}, "ReleaseStock": {"mode": "fail", "rate": 1.0}})
+
+    order = wait_for_order(stack, checkout(stack, sku, 2, "tok_visa", coordination)["orderId"])
+
+    order_id = order["orderId"]
+    assert order["status"] == "COMPENSATION_FAILED"
+    assert [e["state"] for e in order["saga"]["history"]] == [*FORWARD, "PAYMENT_REFUNDED", "COMPENSATION_FAILED"]
+    assert (order["saga"]["failure"]["step"], order["saga"]["failure"]["error"]) == ("ReleaseStock", "InjectedFailure")
+    assert stack.orders.get(order_id).status is OrderStatus.COMPENSATION_FAILED
+    assert stack.available(sku) == {sku: 8}  # still held: visible, never lost
+    faults({})
+
+    resumed = requests.post(
+        f"{stack.outputs['ApiUrl']}/sagas/{order_id}/resume", headers=stack.auth("ops", operator=True), timeout=10
+    )
+
+    assert resumed.status_code == 202, resumed.text
+    wait_for_state(stack, order_id, "CANCELLED")
+    assert stack.orders.get(order_id).status is OrderStatus.CANCELLED
+    assert stack.available(sku) == {sku: 10}
+    payment = stack.payments.get(order_id)
+    assert payment is not None
+    assert payment.status is PaymentStatus.REFUNDED
 
 
 @pytest.mark.e2e
