@@ -7,6 +7,7 @@ replay delivered to its queue: when it exits 0, the read model is rebuilt."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,13 +52,15 @@ def replay(
     events = stack.client("events")
     name = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
     started = time.monotonic()
-    events.start_replay(
-        ReplayName=name,
-        EventSourceArn=stack.outputs["SagaEventArchiveArn"],
-        EventStartTime=since,
-        EventEndTime=until,
-        Destination={"Arn": stack.outputs["SagaEventBusArn"]},
-    )
+    # The name is this call's own: if it exists, the SDK retried a request whose answer was lost, and it started.
+    with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
+        events.start_replay(
+            ReplayName=name,
+            EventSourceArn=stack.outputs["SagaEventArchiveArn"],
+            EventStartTime=since,
+            EventEndTime=until,
+            Destination={"Arn": stack.outputs["SagaEventBusArn"]},
+        )
     say(f"replay {name}: events of {since.isoformat()} to {until.isoformat()}")
     deadline = started + timeout
     state, seen = "STARTING", ""

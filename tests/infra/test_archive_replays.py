@@ -5,6 +5,8 @@ that requires its absence (the services') refuses them and one that does not (th
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.events.models import Rule
 
 from local_cloud.events import replays
 
@@ -31,6 +34,15 @@ def queue_for(aws: Callable[[str], Any], bus: str, name: str, pattern: str) -> s
     events.put_rule(Name=name, EventBusName=bus, EventPattern=pattern)
     events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": name, "Arn": arn}])
     return url
+
+
+def ended(events: Any, name: str, timeout: float = 10.0) -> str:
+    """The replay's state once it is no longer STARTING or RUNNING (it runs in the background, as on AWS)."""
+    deadline = time.monotonic() + timeout
+    while (state := events.describe_replay(ReplayName=name)["State"]) in ("STARTING", "RUNNING"):
+        assert time.monotonic() < deadline, f"replay {name} still {state}"
+        time.sleep(0.01)
+    return str(state)
 
 
 def drain(aws: Callable[[str], Any], url: str) -> list[str]:
@@ -66,7 +78,7 @@ def test_a_replay_sends_its_window_to_the_rules_that_take_replayed_events(aws: C
         Destination={"Arn": bus},
     )
 
-    assert events.describe_replay(ReplayName="last-hour")["State"] == "COMPLETED"
+    assert ended(events, "last-hour") == "COMPLETED"
     assert drain(aws, model) == ["Recent"]  # the window only
     assert drain(aws, service) == []  # a replayed event carries replay-name: refused
 
@@ -90,4 +102,41 @@ def test_a_replay_skips_what_the_retention_dropped(aws: Callable[[str], Any]) ->
         Destination={"Arn": bus},
     )
 
+    assert ended(events, "all") == "COMPLETED"
     assert drain(aws, model) == ["Kept"]
+
+
+def test_start_replay_answers_at_once_and_the_replay_runs_in_the_background(
+    aws: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = aws("events")
+    bus = events.create_event_bus(Name="sagas")["EventBusArn"]
+    archive = events.create_archive(ArchiveName="history", EventSourceArn=bus)["ArchiveArn"]
+    model = queue_for(aws, "sagas", "model", '{"source": ["history"]}')
+    events.put_events(Entries=[{"Source": "history", "DetailType": "One", "Detail": "{}", "EventBusName": "sagas"}])
+    drain(aws, model)
+    # Every delivery of the replay waits for this: a replay run inside StartReplay would make it wait in vain.
+    delivering = threading.Event()
+    send = Rule.send_to_targets
+
+    def held(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if "replay-name" in args[0]:
+            delivering.wait(timeout=5)
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(Rule, "send_to_targets", held)
+
+    answer = events.start_replay(
+        ReplayName="held",
+        EventSourceArn=archive,
+        EventStartTime=NOW - timedelta(hours=1),
+        EventEndTime=datetime.now(UTC) + timedelta(minutes=1),
+        Destination={"Arn": bus},
+    )
+
+    assert answer["State"] == "STARTING"
+    assert events.describe_replay(ReplayName="held")["State"] == "RUNNING"
+    assert not delivering.is_set()
+    delivering.set()
+    assert ended(events, "held") == "COMPLETED"
+    assert drain(aws, model) == ["One"]

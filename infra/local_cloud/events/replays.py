@@ -4,10 +4,17 @@ and that the archive still keeps (its RetentionDays).
 moto 5.2.5's ``Replay.replay_events`` sends every event the archive ever took, whatever ``EventStartTime``,
 ``EventEndTime`` and the retention say: a replay of the last hour would replay everything. The seam hands moto's
 own replay (which marks each event with ``replay-name`` and routes it through the bus's rules) only the events
-of the window."""
+of the window.
+
+moto also replays inside the StartReplay request, which then lasts as long as the replay: thousands of events
+outlast an SDK's read timeout, and the SDK's retry of the request finds its own replay and fails with
+ResourceAlreadyExists. EventBridge answers at once (STARTING) and replays in the background (RUNNING, then
+COMPLETED, or FAILED): so does the seam, on a thread of its own."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from datetime import datetime
 from types import SimpleNamespace
@@ -16,10 +23,11 @@ from typing import Any, cast
 from local_cloud.seams import Installation, replace, require_signature
 
 _DAY_SECONDS = 86400
+_log = logging.getLogger(__name__)
 
 
 def install() -> Installation:
-    from moto.events.models import Replay
+    from moto.events.models import Replay, ReplayState
 
     original = Replay.replay_events
     require_signature(original, ["self", "archive"], "Replay.replay_events")
@@ -32,7 +40,16 @@ def install() -> Installation:
             for event in archive.events
             if start <= moment(event.get("time", 0)) < end and moment(event.get("time", 0)) >= kept_since
         ]
-        original(self, cast(Any, SimpleNamespace(events=window)))  # moto reads only `.events`
+        self.state = ReplayState.RUNNING
+
+        def run() -> None:
+            try:
+                original(self, cast(Any, SimpleNamespace(events=window)))  # moto reads only `.events`; COMPLETED
+            except Exception:
+                _log.exception("replay %s failed", self.name)
+                self.state, self.end_time = ReplayState.FAILED, time.time()
+
+        threading.Thread(target=run, name=f"replay-{self.name}", daemon=True).start()
 
     return Installation([replace(Replay, "replay_events", replay_events)])
 
