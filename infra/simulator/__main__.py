@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="replay this schedule (with --budget: start here)")
     parser.add_argument("--budget", type=float, default=None, help="explore new schedules for this many seconds")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes exploring (one a core)")
+    parser.add_argument(
+        "--skip",
+        type=lambda text: {int(seed) for seed in text.split(",")},
+        default=set(),
+        help="seeds to pass over while exploring (comma-separated): failures already reported, to find the next one",
+    )
     options = parser.parse_args(argv)
     if options.seed is None and options.budget is None:
         parser.error("give --seed N, --budget SECONDS, or both")
@@ -43,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         first = options.seed if options.seed is not None else int(time.time())
         print(f"exploring from seed {first} for {options.budget:g} s, {options.workers} workers", flush=True)
-        count, failure = _explore(first, options.budget, max(1, options.workers))
+        count, failure = _explore(first, options.budget, max(1, options.workers), options.skip)
     if failure is not None:
         _print_failure(failure)
     print(f"simulate: {count} schedules, {1 if failure else 0} violations")
@@ -60,12 +66,12 @@ def _replay(seed: int) -> Failure | None:
         return Failure(seed, shrunk, choices)
 
 
-def _explore(first: int, budget: float, workers: int) -> tuple[int, Failure | None]:
+def _explore(first: int, budget: float, workers: int, skip: set[int]) -> tuple[int, Failure | None]:
     """Worker i runs seeds first + i, first + i + workers, ...: the seeds are the same whatever the machine."""
     context = multiprocessing.get_context("spawn")  # each worker builds its own moto; nothing shared
     with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
         found = manager.Event()
-        shares = [pool.submit(explore_in_worker, first + i, budget, workers, found) for i in range(workers)]
+        shares = [pool.submit(explore_in_worker, first + i, budget, workers, found, skip) for i in range(workers)]
         results = [share.result() for share in shares]
     failures = sorted((failure for _, failure in results if failure), key=lambda failure: failure.found_after)
     return sum(count for count, _ in results), failures[0] if failures else None

@@ -5,7 +5,7 @@ chunks, then lower each value toward 0)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,12 +62,18 @@ def explore(
     stride: int = 1,
     on_schedule: Callable[[int, Outcome], None] = lambda s, o: None,
     stop: Callable[[], bool] = lambda: False,
+    known: Collection[int] = (),
+    most: int | None = None,
 ) -> tuple[int, Failure | None]:
-    """Seeds `first_seed`, `first_seed + stride`, ... until `budget` seconds have passed or one fails: (schedules
-    run, the failure, shrunk). Several workers take one stride each."""
+    """Seeds `first_seed`, `first_seed + stride`, ... (but the `known` ones, already reported) until `budget`
+    seconds have passed, `most` schedules have run, or one fails: (schedules run, the failure, shrunk). Several
+    workers take one stride each."""
     deadline = time.monotonic() + budget
     seed, count = first_seed, 0
-    while time.monotonic() < deadline and not stop():
+    while time.monotonic() < deadline and not stop() and (most is None or count < most):
+        if seed in known:
+            seed += stride
+            continue
         outcome, drawn = replay(world, seed)
         count += 1
         on_schedule(seed, outcome)
@@ -79,13 +85,15 @@ def explore(
     return count, None
 
 
-def explore_in_worker(first_seed: int, budget: float, stride: int, found: Any) -> tuple[int, Failure | None]:
+def explore_in_worker(
+    first_seed: int, budget: float, stride: int, found: Any, known: Collection[int] = ()
+) -> tuple[int, Failure | None]:
     """One process's share of `explore`, in a simulated cloud of its own; `found` (an Event shared by the
     workers) stops the others once one has found a failure."""
     from simulator.simulation import prepared_world
 
     with prepared_world() as world:
-        count, failure = explore(world, first_seed, budget, stride, stop=found.is_set)
+        count, failure = explore(world, first_seed, budget, stride, stop=found.is_set, known=known)
     if failure is not None:
         found.set()
     return count, failure

@@ -63,9 +63,12 @@ HANDLERS = {**service.step_handlers(CHECKOUT), **service.step_handlers(RETURN)}
 # The steps a plan may make fail, as the chaos run's fault plans do: forward and undo, not the last resort that
 # records a stuck undo (a function that never works leaves its saga to the dead-letter queue, not to the checker).
 FAULTY_STEPS = tuple(step.name for saga in (CHECKOUT, RETURN) for step in saga.steps)
+CHECKOUT_STEPS = tuple(step.name for step in CHECKOUT.steps)  # every schedule runs some; returns, not always
+CHECKOUT_UNDO_STEPS = tuple(step.name for step in CHECKOUT.compensations)
 # (sku, price, units): enough of P1 and P3 for most checkouts to reach the pivot, P2 scarce (buyers race for it)
 PRODUCTS = (("P1", 1000, 12), ("P2", 2500, 3), ("P3", 400, 20))
-TOKENS = ("tok_visa", "tok_declined", "tok_flaky", "tok_visa")
+DECLINED = "tok_declined"
+TOKENS = ("tok_visa", DECLINED, "tok_flaky", "tok_visa")
 MAX_SWEEPS = 10  # timer rounds per schedule (a saga swept again after each lost event)
 HEALED_AFTER_SWEEPS = 3
 RECEIVES = 10  # a choreographed message goes to its dead-letter queue at its 10th receive (template.yaml)
@@ -114,10 +117,10 @@ class Simulation:
     def _run(self) -> Outcome:
         self.world.reset(self.scheduler)
         self.plan = FaultPlan.draw(self.choices, FAULTY_STEPS)
-        self.scheduler.trace.append(str(self.plan))
         count = 3 + self.choices.draw(3)
         for number in range(count):
             self._checkout(number)
+        self.scheduler.trace.insert(0, str(self.plan))
         if self.choices.chance(30):
             sku, *_ = PRODUCTS[self.choices.draw(len(PRODUCTS))]
             self._spawn(f"operator restocks {sku}", lambda sku=sku: self._restock(sku, 2))
@@ -139,11 +142,15 @@ class Simulation:
         for _ in range(1 + self.choices.draw(2)):
             sku = PRODUCTS[self.choices.draw(len(PRODUCTS))][0]
             items[sku] = 1 + self.choices.draw(2)
+        token = TOKENS[self.choices.draw(len(TOKENS))]
+        focus = self.plan.focus(self.choices, order_id, FAULTY_STEPS, CHECKOUT_STEPS)
+        if focus in CHECKOUT_UNDO_STEPS:
+            token = DECLINED  # a saga whose undo goes wrong must turn back to run it
         document = {
             "orderId": order_id,
             "customerId": f"c-{number}",
             "items": [{"sku": sku, "quantity": units} for sku, units in items.items()],
-            "paymentToken": TOKENS[self.choices.draw(len(TOKENS))],
+            "paymentToken": token,
         }
         choreographed = self.choices.chance(50)
         self.sagas[order_id] = Saga(SagaRun("simulated", order_id, ""), items, choreographed)
@@ -169,7 +176,7 @@ class Simulation:
         )
 
     def _invoke(self, execution: str, step_name: str, document: dict[str, Any], attempt: int) -> dict[str, Any]:
-        fault = self.plan.invocation(self.choices, step_name)
+        fault = self.plan.invocation(self.choices, step_name, str(document.get("orderId")))
         label = f"{step_name} #{attempt} of {execution}" + (f" [{fault}]" if fault.fate is not Fate.NORMAL else "")
         invocation = self._spawn(label, lambda: self._handler(step_name, document, fault), str(document.get("orderId")))
         if fault.fate is Fate.CRASH:
@@ -203,7 +210,7 @@ class Simulation:
         saga.run.reported_status = status
         if status == "CONFIRMED" and not saga.run.resumed and self.choices.chance(30):
             self._return(saga)
-        if status == "COMPENSATION_FAILED" and self.choices.chance(70):
+        if status == "COMPENSATION_FAILED" and self.choices.chance(50):
             self._spawn(f"operator resumes {actor.saga_id}", lambda: self._resume(actor.saga_id), actor.saga_id)
 
     def _status(self, order_id: str) -> str | None:
@@ -292,7 +299,7 @@ class Simulation:
             self._deliver(event, attempt=1, copy=copy)
 
     def _deliver(self, event: SagaEvent, attempt: int, copy: int = 0) -> None:
-        fault = self.plan.invocation(self.choices, REACTIONS[event.name])
+        fault = self.plan.invocation(self.choices, REACTIONS[event.name], event.saga_id)
         if fault.fate in (Fate.CRASH, Fate.TIMEOUT):
             fault = InvocationFault(Fate.CRASH, fault.at_call)  # a consumer's timeout is its crash: SQS delivers again
         name = f"deliver {event.name} of {event.saga_id} to {REACTIONS[event.name]} (receive {attempt}"

@@ -1,22 +1,28 @@
 """DynamoDB calls answered by moto's backend in this process, with no HTTP emulation.
 
 botocore still validates and serialises each request and parses each answer with the service's model; only the
-part in between (signing, moto's URL matching over every service, the `responses` mock) is skipped: the request's
-JSON body goes straight to moto's `DynamoHandler`, the same object moto's server hands it to. The hook is the
-narrowest seam botocore offers for it: a `before-call` handler that returns a response is used as the answer."""
+part in between (signing, moto's URL matching over every service, the `responses` mock, the werkzeug request
+moto's server builds) is skipped: the request's JSON body is parsed by moto's own request parser for the
+operation and handed to moto's `DynamoHandler`, set up as moto sets it up for a signed JSON request, whose
+`call_action` (with the local cloud's DynamoDB seams around it) answers. The hook is the narrowest seam botocore
+offers for it: a `before-call` handler that returns a response is used as the answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
-from moto.core.request import Request
+from moto.core.parse import JSONParser, RequestDict
+from moto.core.utils import get_service_model
 from moto.dynamodb.responses import DynamoHandler
+from moto.utilities.utils import get_partition
+from werkzeug.datastructures import Headers, MultiDict
 
 # moto takes the account and region from the signature's scope.
 _AUTHORIZATION = "AWS4-HMAC-SHA256 Credential=test/20260101/{region}/dynamodb/aws4_request"
-
+ACCOUNT = "123456789012"  # moto's default account: what the test access key maps to
 
 Before = Callable[[str], None]
 After = Callable[[str, bytes, int], None]
@@ -29,7 +35,8 @@ def install(client: Any, before: Before, after: After) -> None:
     parser = client._response_parser
     url = f"{client.meta.endpoint_url}/"
     target_prefix = client.meta.service_model.metadata["targetPrefix"]
-    authorization = _AUTHORIZATION.format(region=client.meta.region_name)
+    region = client.meta.region_name
+    authorization = _AUTHORIZATION.format(region=region)
 
     def answer(model: Any, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         before(model.name)
@@ -38,8 +45,8 @@ def install(client: Any, before: Before, after: After) -> None:
             "X-Amz-Target": f"{target_prefix}.{model.name}",
             "Authorization": authorization,
         }
-        request = Request.from_primitives("POST", url, headers, params["body"])
-        status, answer_headers, body = DynamoHandler().dispatch(request, url, headers)
+        handler = _handler(model.name, params["body"], headers, url, region)
+        status, answer_headers, body = handler.call_action()
         raw = body.encode() if isinstance(body, str) else body
         http = AWSResponse(url, status, answer_headers, None)
         http._content = raw
@@ -53,3 +60,30 @@ def install(client: Any, before: Before, after: After) -> None:
         return http, parsed
 
     client.meta.events.register_first(f"before-call.{client.meta.service_model.service_id.hyphenize()}", answer)
+
+
+def _handler(operation: str, body: bytes, headers: dict[str, str], url: str, region: str) -> DynamoHandler:
+    """A DynamoHandler in the state moto's `setup_class` leaves it in for this signed JSON POST (what it would
+    read from the werkzeug request, read here from the request itself), its parameters parsed by moto's parser."""
+    handler = DynamoHandler()
+    text = body.decode("utf-8")
+    handler.body = handler.raw_body = text
+    handler.headers = headers
+    handler.querystring = handler.data = {}
+    handler.uri, handler.path, handler.raw_path, handler.method = url, "/", "/", "POST"
+    handler.uri_match = {}
+    handler.region, handler.partition = region, get_partition(region)
+    handler.response_headers = {"server": "amazon.com"}
+    handler.access_key, handler.current_account = "test", ACCOUNT
+    request = RequestDict(
+        method="POST", values=MultiDict(), headers=Headers(headers), body=body, url_path="/", url_params={}
+    )
+    handler.params = _parser(operation).parse(request)
+    return handler
+
+
+@lru_cache(maxsize=64)
+def _parser(operation: str) -> JSONParser:
+    """moto's request parser for one DynamoDB operation (the one its `parse_parameters` builds per request)."""
+    operation_model = get_service_model("dynamodb").operation_model(operation)
+    return JSONParser(operation_model, map_type=DynamoHandler.PROTOCOL_PARSER_MAP_TYPE)

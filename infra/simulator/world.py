@@ -8,11 +8,15 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import boto3
 from moto import mock_aws
+from moto.core import responses as moto_responses
+from moto.core.utils import method_names_from_class
 
 from checkout_saga.handlers import dependencies
 from deployer.template import load_template
@@ -90,7 +94,13 @@ def simulated_cloud() -> Iterator[World]:
         os.environ.update(environment)
         stack.callback(_restore_environment, saved)
         stack.enter_context(mock_aws())
-        stack.enter_context(dynamodb_patches.install_all())
+        # A partition's write throughput is metered in wall-clock seconds, which mean nothing here (a schedule's
+        # time is its steps): a simulated write is never throttled, and nothing is billed either.
+        stack.enter_context(dynamodb_patches.install_all(without=("partition_throughput",)))
+        stack.enter_context(patch.object(dynamodb_patches, "metered", lambda handler, call: call()))
+        # moto lists a handler class's methods (inspect.getmembers) at every request to find the operation's;
+        # they do not change while the simulator runs.
+        stack.enter_context(patch.object(moto_responses, "method_names_from_class", cache(method_names_from_class)))
         dependencies.reset_caches()
         stack.callback(dependencies.reset_caches)
         _create_tables(boto3.client("dynamodb", region_name=REGION))

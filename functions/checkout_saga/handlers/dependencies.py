@@ -142,7 +142,13 @@ def _optional_table(name: str | None, variable: str, purpose: str) -> Table:
     """The table a variable only some functions have names; a function without it cannot do `purpose`."""
     if not name:
         raise ValueError(f"{variable} is not set: this function cannot {purpose}")
-    return _dynamodb(os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")).Table(name)
+    return _table(name, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+
+
+@lru_cache(maxsize=16)
+def _table(name: str, endpoint_url: str | None, region: str | None) -> Table:
+    """boto3 builds a Table's class anew at each `.Table(name)` (a few ms): once per table and process."""
+    return _dynamodb(endpoint_url, region).Table(name)
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,7 @@ def customer_data(settings: ApiSettings | None = None) -> DynamoDBCustomerData:
 def stalled_sagas(settings: StepSettings | None = None) -> DynamoDBStalledSagas:
     settings = settings or load_settings(StepSettings)
     endpoint_url, region = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION")
-    return DynamoDBStalledSagas(_dynamodb(endpoint_url, region).Table(settings.saga_log_table), outbox(settings))
+    return DynamoDBStalledSagas(_table(settings.saga_log_table, endpoint_url, region), outbox(settings))
 
 
 def aws_client(service: str) -> Any:
@@ -250,6 +256,7 @@ def _parameter_not_found(exc: Exception) -> bool:
 def reset_caches() -> None:
     """For tests that recreate the cloud between cases."""
     _dynamodb.cache_clear()
+    _table.cache_clear()
     _repositories.cache_clear()
     _order_records.cache_clear()
     _return_records.cache_clear()
