@@ -41,7 +41,7 @@ from simulator import asl
 from simulator.choices import Choices
 from simulator.faults import Delivery, Fate, FaultPlan, InvocationFault
 from simulator.scheduler import Actor, Crashed, Scheduler, Stopped
-from simulator.world import World, seed, simulated_cloud
+from simulator.world import World, seed, simulated_cloud, standard_checkout_substitutions
 
 # The ASL's template parameters: the template's own retry counts are larger; two attempts make running out of
 # them reachable within a few calls (as the state machine tests deploy it).
@@ -50,6 +50,7 @@ ASL_PARAMETERS = {
     "RetryBackoffRate": "1",
     "StepMaxAttempts": "2",
     "CompensationMaxAttempts": "2",
+    **standard_checkout_substitutions(),
 }
 SERVICE_ENVIRONMENT = {  # the choreographed services' own variables, the same retry counts
     "STEP_MAX_ATTEMPTS": ASL_PARAMETERS["StepMaxAttempts"],

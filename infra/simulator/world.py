@@ -76,6 +76,21 @@ class World:
         self.written.clear()
 
 
+def standard_checkout_substitutions() -> dict[str, str]:
+    """The checkout machine's substitutions that depend on its workflow type, as a STANDARD stack has them (the
+    simulator runs each execution once: an Express workflow's second run is the chaos suite's to inject)."""
+    substitutions = load_template(TEMPLATE)["Resources"]["CheckoutStateMachine"]["Properties"][
+        "DefinitionSubstitutions"
+    ]
+    chosen: dict[str, str] = {}
+    for name, value in substitutions.items():
+        if isinstance(value, dict) and "Fn::If" in value:
+            condition, _express, standard = value["Fn::If"]
+            assert condition == "IsExpressCheckout", f"{name} depends on {condition}, not on the workflow type"
+            chosen[name] = str(standard)
+    return chosen
+
+
 def _create_tables(client: Any) -> None:
     resources = load_template(TEMPLATE)["Resources"]
     for logical_id in set(TABLE_VARIABLES.values()):
