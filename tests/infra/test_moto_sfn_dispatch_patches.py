@@ -86,3 +86,19 @@ def test_in_process_mode_invokes_lambda_directly_as_the_machine_role() -> None:
             assert isinstance(boto_client_for("us-east-1", "sqs"), BaseClient)  # other services: botocore's
     finally:
         runner.close()
+
+
+def test_eventbridge_target_input_paths_are_parsed_once() -> None:
+    import jsonpath_ng.ext
+    from moto.events.utils import EventTemplateParser
+
+    ext: Any = jsonpath_ng.ext  # `parse` is imported there, not exported
+    template: Any = EventTemplateParser
+    event: Any = {"detail": {"k": 1}, "ingestion-time": "0"}
+    transform = ('{"k": <k>}', {"k": "$.detail.k"}, event)  # a target's InputTransformer
+    expected = template.parse(*transform)
+    original_parse = ext.parse
+    with parse_cache.install_jsonpath_cache():
+        assert ext.parse("$.detail") is ext.parse("$.detail")
+        assert template.parse(*transform) == expected == {"k": 1}
+    assert ext.parse is original_parse

@@ -110,13 +110,22 @@ _JSONPATH_USERS = (
 
 
 def install_jsonpath_cache() -> Installation:
+    import jsonpath_ng.ext
+    from moto.events.utils import EventTemplateParser
+
     undo = []
+    cached_parsers: dict[str, Callable[[str], Any]] = {}
     for module_name, parser_module in _JSONPATH_USERS:
         module = importlib.import_module(module_name)
         parse: Callable[[str], Any] = getattr(importlib.import_module(parser_module), "parse")  # noqa: B009
         used = getattr(module, "parse", None)
         if used is not parse and not (is_ours(used) and getattr(used, "__wrapped__", None) is parse):
             raise SeamChanged(f"{module_name} no longer uses {parser_module}.parse: moto changed this seam")
-        cached: Callable[[str], Any] = functools.lru_cache(maxsize=1024)(parse)  # a 2nd install caches anew
-        undo.append(replace(module, "parse", cached))
+        if parser_module not in cached_parsers:  # a 2nd install caches anew
+            cached_parsers[parser_module] = functools.lru_cache(maxsize=1024)(parse)
+        undo.append(replace(module, "parse", cached_parsers[parser_module]))
+    # EventBridge's targets: moto's EventTemplateParser imports jsonpath_ng.ext's parse at each call, and parses the
+    # eight paths of the default input template for every target of every event put or replayed.
+    require_source(EventTemplateParser.parse, ["from jsonpath_ng.ext import parse"], "EventTemplateParser.parse")
+    undo.append(replace(jsonpath_ng.ext, "parse", cached_parsers["jsonpath_ng.ext"]))
     return Installation(undo)
