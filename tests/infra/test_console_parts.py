@@ -14,6 +14,7 @@ from local_cloud.console import graph, pages
 from local_cloud.console.history import Attempt, Visit
 from local_cloud.console.metrics_panel import percentile
 from local_cloud.console.saga_kinds import saga_machine
+from simulator.world import standard_checkout_substitutions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,8 +98,14 @@ def test_percentiles_are_nearest_rank() -> None:
 
 
 def real_definition() -> dict[str, Any]:
+    """The checkout's ASL as a Standard stack deploys it (its undo entries), with placeholder ARNs and numbers."""
     text = (ROOT / "statemachine" / "checkout.asl.json").read_text()
-    definition: dict[str, Any] = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: "arn" if "Arn" in m[1] else "1", text))
+    standard = standard_checkout_substitutions()
+
+    def value(name: str) -> str:
+        return standard.get(name) or ("arn" if "Arn" in name else "1")
+
+    definition: dict[str, Any] = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: value(m[1]), text))
     return definition
 
 

@@ -78,9 +78,14 @@ def test_an_alias_runs_the_version_it_routes_to_and_the_execution_is_the_machine
     assert first.endswith(":1")
 
 
-def test_a_name_started_through_any_qualifier_is_not_started_again(aws: Client, machine: tuple[str, str, str]) -> None:
+def test_a_name_started_through_any_qualifier_is_not_started_again(aws: Client) -> None:
     sfn = aws("stepfunctions")
-    arn, first, _ = machine
+    role = aws("iam").create_role(RoleName="r", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    # Still running when started again (a Standard start is idempotent only while the execution runs).
+    held = json.dumps({"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 30, "End": True}}})
+    created = sfn.create_state_machine(name="held", definition=held, roleArn=role, publish=True)
+    arn, first = created["stateMachineArn"], created["stateMachineVersionArn"]
+    sfn.create_state_machine_alias(name="live", routingConfiguration=[{"stateMachineVersionArn": first, "weight": 100}])
     started = sfn.start_execution(stateMachineArn=arn, name="once", input="{}")["executionArn"]
 
     again = sfn.start_execution(stateMachineArn=f"{arn}:live", name="once", input="{}")["executionArn"]
@@ -89,3 +94,4 @@ def test_a_name_started_through_any_qualifier_is_not_started_again(aws: Client, 
     assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 1
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=first, name="once", input='{"other": 1}')
+    sfn.stop_execution(executionArn=started)
