@@ -143,6 +143,9 @@ def test_closing_the_pool_ends_the_zygote_and_its_workers(pools: tuple[WorkerPoo
     worker, zygote = body["pid"], body["parent"]
     assert pid_alive(worker)
     assert pid_alive(zygote)
+    server_side = forked._zygote
+    assert server_side is not None
     forked.close()
+    assert server_side.returncode == 0  # it read the pool's EOF and exited, it was not killed
     assert wait_dead(worker)
     assert wait_dead(zygote)

@@ -9,6 +9,7 @@ a variable read at import that the function sets otherwise, or ``LOCAL_CLOUD_PRE
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -105,12 +106,21 @@ class Zygote:
             pass  # gone: its workers exit on their own
 
     def close(self) -> None:
-        self._socket.close()  # the zygote reads EOF and exits
+        # Shut down, not only closed: the listener thread's recv holds the socket open until it returns, and
+        # shutting it down ends that recv and gives the zygote its EOF, on which it exits.
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
         try:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+
+    @property
+    def returncode(self) -> int | None:
+        """The zygote's own exit status once it ended (0: it exited on the pool's EOF, as it should)."""
+        return self._proc.poll()
 
     def _listen(self) -> None:
         while True:
