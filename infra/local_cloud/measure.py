@@ -27,6 +27,7 @@ MEASURED_PACKAGES = (
     "local_cloud.dispatch_measure",
     "local_cloud.dynamodb.measure",
     "local_cloud.stepfunctions.measure",
+    "local_cloud.sqs.measure",
 )
 SIGNED = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=x"
 
