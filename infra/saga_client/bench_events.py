@@ -13,9 +13,8 @@ from typing import Any
 
 from checkout_saga.clock import iso, parse_iso
 from checkout_saga.dal.eventbridge_bus import put_all
-from checkout_saga.handlers.publish_saga_history import bus_entry
 from checkout_saga.logic.customer_summary import summarize
-from checkout_saga.logic.saga_history import HistoryEvent, PublishedEvent
+from checkout_saga.logic.saga_history import HistoryEvent, PublishedEvent, bus_entry
 from checkout_saga.models import OrderStatus
 from checkout_saga.saga_definition import CHECKOUT
 from saga_client.api_client import CheckoutApi

@@ -8,11 +8,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from checkout_saga.clock import parse_iso
 from checkout_saga.dal.dynamodb_values import from_wire
 from checkout_saga.dal.eventbridge_bus import put_all
 from checkout_saga.handlers.dependencies import Repositories, aws_client, repositories
-from checkout_saga.logic.saga_history import HISTORY_SOURCE, PublishedEvent, added_events, facts_of
+from checkout_saga.logic.saga_history import PublishedEvent, added_events, bus_entry, facts_of
 from checkout_saga.models import SagaRecord
 from checkout_saga.observability import logger
 from checkout_saga.saga_definition import CHECKOUT, RETURN, SagaDefinition
@@ -36,17 +35,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     put_all(aws_client("events"), entries)
     logger.info("history events published", count=len(entries))
     return {"published": len(entries)}
-
-
-def bus_entry(published: PublishedEvent, bus: str) -> dict[str, Any]:
-    """The PutEvents entry of a history event: its time is the event's own (a replay's window selects by it)."""
-    return {
-        "Source": HISTORY_SOURCE,
-        "DetailType": published.event.type,
-        "Detail": published.model_dump_json(by_alias=True),
-        "Time": parse_iso(published.event.at),
-        "EventBusName": bus,
-    }
 
 
 def events_added(record: dict[str, Any], saga: SagaDefinition, repos: Repositories) -> list[PublishedEvent]:

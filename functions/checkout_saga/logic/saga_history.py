@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from checkout_saga.clock import parse_iso
 from checkout_saga.dal.interfaces import OrdersRepository, ReturnsRepository, SagaLogRepository
 from checkout_saga.models import CamelModel, SagaFailure, SagaRecord
 from checkout_saga.saga_definition import CHECKOUT, RETURN, SagaDefinition, Step
@@ -140,3 +141,14 @@ def added_events(
     if {event.type for event in history_of(after, saga, nothing)} <= seen:
         return []
     return [event for event in history_of(after, saga, facts_of_saga()) if event.type not in seen]
+
+
+def bus_entry(published: PublishedEvent, bus: str) -> dict[str, Any]:
+    """The PutEvents entry of a history event: its time is the event's own (a replay's window selects by it)."""
+    return {
+        "Source": HISTORY_SOURCE,
+        "DetailType": published.event.type,
+        "Detail": published.model_dump_json(by_alias=True),
+        "Time": parse_iso(published.event.at),
+        "EventBusName": bus,
+    }
