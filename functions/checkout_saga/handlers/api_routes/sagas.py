@@ -30,6 +30,9 @@ from checkout_saga.observability import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
+# What a 409 of an operator action means.
+NOT_NOW = "The saga is not in a state this action applies to (the message says which)"
+
 
 @router.get(
     "/sagas",
@@ -83,7 +86,7 @@ OrderIdPath = Annotated[OrderId, Path(alias="orderId")]
         "The undo runs again in a new execution",
         400,
         404,
-        conflict="The saga is not in a state this action applies to (the message says which)",
+        conflict=NOT_NOW,
     ),
     tags=["sagas"],
 )
@@ -101,7 +104,7 @@ def post_resume(order_id: OrderIdPath) -> UndoAccepted:
         "The saga is stopped and its undo runs in a new execution",
         400,
         404,
-        conflict="The saga is not in a state this action applies to (the message says which)",
+        conflict=NOT_NOW,
     ),
     tags=["sagas"],
 )
@@ -125,7 +128,7 @@ def post_compensate(order_id: OrderIdPath, request: CompensateRequest | None = N
         "The undo runs again in a new execution",
         400,
         404,
-        conflict="The saga is not in a state this action applies to (the message says which)",
+        conflict=NOT_NOW,
     ),
     tags=["returns"],
 )
