@@ -46,7 +46,7 @@ from saga_client.invariants import Holding, OrderFacts, Race, ReturnFacts, Snaps
 from saga_client.progress import Progress
 from saga_client.resume import Resumed, resume_compensation
 from saga_client.stack_data import StackData
-from saga_client.stored_data import collect, fingerprint
+from saga_client.stored_data import collect, fingerprint, orders_of
 
 REACTION_TIMEOUT = 30.0  # an event delivered again to a choreographed saga: how long its services may take to react
 RESTOCK_SPACING = 0.5  # seconds between the deliveries of one batch, so they land while its sagas run
@@ -62,6 +62,7 @@ class ChaosReport:
     faults: Counter[tuple[str, str]] = field(default_factory=Counter)  # (state, error) -> failed attempts
     retries: Counter[str] = field(default_factory=Counter)  # state -> retried attempts
     repeated_requests: int = 0
+    retried_requests: int = 0  # POST /checkout sent again after a 5xx, a 409 in progress or a timeout
     redelivered_in_flight: int = 0
     redelivered_after: int = 0
     restocked: dict[str, int] = field(default_factory=dict)
@@ -362,6 +363,8 @@ class ChaosRun:
             for run in report.runs
             if run.replay_same is False
         ]
+        report.violations += self._unanswered_orders()
+        report.retried_requests = self.driver.retried_posts
         facts = collect(self.stack, report.runs, self.options.concurrency)
         returns = collect_returns(self.stack, self.return_runs, self.options.concurrency)
         report.violations_before_resume = check(self._snapshot(facts, returns))
@@ -395,6 +398,21 @@ class ChaosRun:
         status_of = {f.order_id: f.status for f in facts}
         report.outcomes = Counter((run.phase, status_of[run.order_id]) for run in report.runs)
         self._race_summary(facts)
+
+    def _unanswered_orders(self) -> list[str]:
+        """Every order of the run's skus is one the API answered with: a request sent again after a failure (a
+        5xx, a timeout) must find the saga the failed call had started, never start a second one, whose stock
+        and money no invariant would count."""
+        customers = {"c-chaos", "racer"} | {spec.customer_id for b in self.scenario.batches for spec in b.checkouts}
+        known = {run.order_id for run in self.report.runs}
+        stored = [
+            order_id for customer in sorted(customers) for order_id in orders_of(self.stack, customer, self.prefix)
+        ]
+        return [
+            f"API: order {order_id} was stored, but no request of the run was answered with it"
+            for order_id in stored
+            if order_id not in known
+        ]
 
     def _check_read_model(self, since: datetime) -> None:
         checkouts = [run.order_id for run in self.report.runs]

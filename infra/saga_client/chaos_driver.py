@@ -46,6 +46,8 @@ class Driver:
     def __init__(self, stack: StackData, timeout: float, poll: float = 0.25) -> None:
         self._stack, self._timeout, self._poll = stack, timeout, poll
         self._local = threading.local()
+        self._retries_lock = threading.Lock()
+        self.retried_posts = 0  # POSTs sent again after a 5xx, a 409 in progress or a timeout
         # An operator: chaos checks out for many customers, and an operator may act for any of them.
         self.token = StackIdentities.of(stack.outputs, stack.endpoint_url).operator("chaos-operator")
 
@@ -69,6 +71,8 @@ class Driver:
             except (requests.Timeout, requests.ConnectionError):
                 if attempt == POST_ATTEMPTS - 1:
                     raise
+            with self._retries_lock:
+                self.retried_posts += 1
             time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -68,7 +68,8 @@ def render(report: ChaosReport) -> str:
     resumed = Counter(r.order_status for r in report.resumed)
     lines += [
         "",
-        f"requests sent twice with one Idempotency-Key: {report.repeated_requests}",
+        f"requests sent twice with one Idempotency-Key: {report.repeated_requests}"
+        f" (and {report.retried_requests} sent again after a 5xx or a timeout)",
         f"steps delivered twice: {report.redelivered_in_flight} while their saga ran, "
         f"{report.redelivered_after} after it had finished",
         f"scarce-stock race: {report.race}",

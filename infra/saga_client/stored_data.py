@@ -38,6 +38,17 @@ def collect(stack: StackData, runs: Iterable[SagaRun], workers: int = 8) -> list
         return list(pool.map(lambda run: order_facts(stack, run), runs))
 
 
+def orders_of(stack: StackData, customer_id: str, sku_prefix: str) -> list[str]:
+    """The ids of the customer's orders that hold a sku starting with `sku_prefix` (a chaos run's own skus)."""
+    found: list[str] = []
+    page_key = None
+    while True:
+        orders, page_key = stack.orders.list_by_customer(customer_id, 100, page_key)
+        found += [o.order_id for o in orders if any(item.sku.startswith(sku_prefix) for item in o.items)]
+        if page_key is None:
+            return found
+
+
 def fingerprint(stack: StackData, order_id: str, skus: list[str]) -> dict[str, Any]:
     """Everything a step may write for one order, timestamps included, and the stock of its skus: a step
     delivered again must leave all of it exactly as it was."""

@@ -12,6 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
+from checkout_saga.models import SagaState
 from tests.api.conftest import Call, Cloud, checkout_body
 from tests.support.events import claims_of
 
@@ -221,6 +223,41 @@ def test_the_same_key_and_body_give_the_same_order_and_one_saga(
     [record] = cloud.items("IdempotencyTable")
     assert record["status"] == "COMPLETED"
     assert emitted_metrics(capsys.readouterr().out) == []  # SagaStarted is CreateOrder's
+
+
+def fail_once_after_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API's call fails once it has started the saga: its STARTED transition is lost (like a call that timed
+    out there), so powertools releases the key and the client's retry runs again."""
+    original = DynamoDBSagaLog.record
+    failures = iter([RuntimeError("the saga log is unreachable")])
+
+    def record(self: DynamoDBSagaLog, saga_id: str, state: SagaState, *args: Any, **kwargs: Any) -> bool:
+        failure = next(failures, None) if state is SagaState.STARTED else None
+        if failure is not None:
+            raise failure
+        return original(self, saga_id, state, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBSagaLog, "record", record)
+
+
+def test_a_retry_after_a_call_that_failed_once_the_saga_had_started_finds_that_saga(
+    call: Call, cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_once_after_the_start(monkeypatch)
+    key = {"Idempotency-Key": "order-lost-answer"}
+
+    with pytest.raises(RuntimeError, match="unreachable"):  # the invocation fails: API Gateway answers 502
+        call("POST", "/checkout", body=checkout_body(), headers=key)
+    [started] = cloud.executions()
+    retried = call("POST", "/checkout", body=checkout_body(), headers=key)
+
+    assert retried.status == 202
+    assert retried.body["orderId"] == started["name"]  # the saga the failed call started, not a second one
+    assert [e["name"] for e in cloud.executions()] == [started["name"]]
+    [saga] = cloud.items("SagaLogTable")
+    assert (saga["sagaId"], [entry["state"] for entry in saga["history"]]) == (started["name"], ["STARTED"])
+    [record] = cloud.items("IdempotencyTable")
+    assert record["status"] == "COMPLETED"
 
 
 def test_the_same_key_with_another_body_is_a_409(call: Call, cloud: Cloud) -> None:

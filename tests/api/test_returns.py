@@ -9,6 +9,7 @@ import pytest
 
 from checkout_saga.models import OrderStatus, PaymentStatus, ReturnStatus, SagaState
 from tests.api.conftest import Call, Cloud
+from tests.api.test_checkout import fail_once_after_the_start
 from tests.api.test_orders import CONFIRMED_PATH, arrange
 
 
@@ -109,6 +110,24 @@ def test_the_same_key_and_body_give_the_same_return_and_one_saga(call: Call, clo
     assert again.body == first.body
     assert len(cloud.executions(cloud.return_state_machine_arn)) == 1
     assert len(cloud.items("ReturnsTable")) == 1
+
+
+def test_a_retry_after_a_call_that_failed_once_the_return_had_started_finds_that_return(
+    call: Call, cloud: Cloud, confirmed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_once_after_the_start(monkeypatch)
+    headers = {"Idempotency-Key": "return-lost-answer"}
+
+    with pytest.raises(RuntimeError, match="unreachable"):  # the invocation fails: API Gateway answers 502
+        call("POST", f"/orders/{confirmed}/returns", body=return_body(), headers=headers)
+    [started] = cloud.executions(cloud.return_state_machine_arn)
+    retried = call("POST", f"/orders/{confirmed}/returns", body=return_body(), headers=headers)
+
+    assert retried.status == 202
+    assert retried.body["returnId"] == started["name"]
+    assert [e["name"] for e in cloud.executions(cloud.return_state_machine_arn)] == [started["name"]]
+    [stored] = cloud.items("ReturnsTable")
+    assert (stored["returnId"], stored["status"]) == (started["name"], "PENDING")
 
 
 def test_the_same_key_on_another_order_is_another_request(call: Call, cloud: Cloud, confirmed: str) -> None:

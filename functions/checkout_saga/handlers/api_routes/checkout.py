@@ -10,9 +10,9 @@ from checkout_saga.clock import utc_now_iso
 from checkout_saga.dal.interfaces import SagaStarter
 from checkout_saga.handlers.api_routes.access import Forbidden, signed_in_caller
 from checkout_saga.handlers.api_routes.errors import InvalidRequest, documented
-from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
+from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once, saga_id_of
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.checkout import UnknownSkus, start_checkout
+from checkout_saga.logic.checkout import UnknownSkus, new_order_id, start_checkout
 from checkout_saga.models import Coordination, LineItem
 from checkout_saga.observability import logger
 
@@ -53,6 +53,10 @@ def post_checkout(
             )
         starter = dependencies.choreography_starter
 
+    body = request.to_payload(exclude={"payment_token"})  # no record of the key is derived from the token
+    key_prefix = f"checkout#{caller.username}"  # each caller's keys are their own
+    keyed_order_id = saga_id_of(key_prefix, idempotency_key, body)
+
     def start() -> Answer:
         started = start_checkout(
             customer_id,
@@ -62,6 +66,7 @@ def post_checkout(
             dependencies.repos.saga_log,
             starter,
             utc_now_iso(),
+            order_id_factory=(lambda: keyed_order_id) if keyed_order_id else new_order_id,
             seal=dependencies.token_vault.seal,
         )
         logger.info(
@@ -77,10 +82,10 @@ def post_checkout(
         answer = answer_once(
             dependencies.idempotency_store,
             idempotency_key,
-            request.to_payload(exclude={"payment_token"}),  # no record of the key is derived from the token
+            body,
             start,
             router.lambda_context,
-            key_prefix=f"checkout#{caller.username}",  # each caller's keys are their own
+            key_prefix=key_prefix,
         )
     except UnknownSkus as exc:
         unknown = exc.positions.items()

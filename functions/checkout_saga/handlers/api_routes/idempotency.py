@@ -3,8 +3,11 @@ utility on IDEMPOTENCY_TABLE.
 
 The first request with a key runs and its answer is stored; a later one with the same key and the same
 body gets that answer back without running anything (no second saga); the same key with another body
-raises IdempotencyValidationError. If the run fails, the key is released (nothing is stored for it)."""
+raises IdempotencyValidationError. If the run fails, the key is released (nothing is stored for it), so the
+saga it may have started already is found by its name instead: see `saga_id_of`."""
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +68,17 @@ def answer_once(
         raise Conflict("this Idempotency-Key was already used with a different body") from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
+
+
+def saga_id_of(key_prefix: str, key: str | None, body: dict[str, Any]) -> str | None:
+    """The id a keyed request names its saga by (32 hex digits, as a new id): the same caller, key and body always
+    give the same one. A call that failed or timed out after it had started the saga leaves no answer behind, so
+    the client's retry runs again; with this id it starts the same execution name (or writes the same
+    CheckoutRequested event) and finds that saga, where a new id would start a second one. None without a key."""
+    if key is None:
+        return None
+    request = json.dumps([key_prefix, key, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(request.encode()).hexdigest()[:32]
 
 
 def _run(request: dict[str, Any], run: Callable[[], Answer]) -> Answer:

@@ -11,10 +11,10 @@ from checkout_saga.errors import UnknownOrder
 from checkout_saga.handlers.api_routes.access import signed_in_caller
 from checkout_saga.handlers.api_routes.checkout import IDEMPOTENCY_KEY
 from checkout_saga.handlers.api_routes.errors import NotFound, documented
-from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once
+from checkout_saga.handlers.api_routes.idempotency import Answer, answer_once, saga_id_of
 from checkout_saga.handlers.api_routes.views import view_return
 from checkout_saga.handlers.dependencies import api_dependencies
-from checkout_saga.logic.return_start import start_return
+from checkout_saga.logic.return_start import new_return_id, start_return
 from checkout_saga.models import LineItem, OrderId
 from checkout_saga.observability import logger
 
@@ -40,6 +40,10 @@ def post_return(
     if order is None or not caller.may_act_for(order.customer_id):
         raise NotFound(f"no order {order_id}")  # someone else's order: as if there were none
 
+    body = {"orderId": order_id, **request.to_payload()}  # the same key on another order is another body
+    key_prefix = f"return#{caller.username}"  # each caller's keys are their own
+    keyed = saga_id_of(key_prefix, idempotency_key, body)
+
     def start() -> Answer:
         started = start_return(
             order_id,
@@ -50,6 +54,7 @@ def post_return(
             repos.return_saga_log,
             dependencies.return_starter,
             utc_now_iso(),
+            return_id_factory=(lambda: f"ret-{keyed}") if keyed else new_return_id,
         )
         logger.info("return saga started", return_id=started.return_id, order_id=order_id)
         accepted = ReturnAccepted(
@@ -57,7 +62,6 @@ def post_return(
         )
         return accepted.to_payload()
 
-    body = {"orderId": order_id, **request.to_payload()}  # the same key on another order is another body
     try:
         answer = answer_once(
             dependencies.idempotency_store,
@@ -65,7 +69,7 @@ def post_return(
             body,
             start,
             router.lambda_context,
-            key_prefix=f"return#{caller.username}",  # each caller's keys are their own
+            key_prefix=key_prefix,
         )
     except UnknownOrder as exc:
         raise NotFound(f"no order {order_id}") from exc
