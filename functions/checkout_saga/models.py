@@ -169,6 +169,9 @@ class FlowContext(SagaPayload):
     failed_compensation: StepName | None = None
     compensation_failure: StepFailure | None = None
     resume_compensation: bool | None = None
+    # A resume's (and a forced undo's): the saga's compensationFailures when it started. Its cancel ends only the
+    # COMPENSATION_FAILED mark it was started for, never one its own undo made later (docs/adr/0012).
+    resumes_failure: Annotated[int, Field(ge=0)] | None = None
 
 
 class SagaContext(FlowContext):
@@ -245,6 +248,7 @@ class Order(CamelModel):
     # Units of each sku claimed by returns (validated, not undone): a return may claim at most what was bought.
     returned_units: dict[str, int] = Field(default_factory=dict)
     returns_version: int = 0  # bumped by every claim and release, the condition of the next one
+    compensation_failures: int = 0  # times its undo was given up (marked COMPENSATION_FAILED): a resume names one
 
     @classmethod
     def new(cls, order_id: str, customer_id: str, status: OrderStatus, items: list[PricedItem], now: str) -> Order:
@@ -258,6 +262,7 @@ class Order(CamelModel):
             total_cents=total,
             created_at=now,
             updated_at=now,
+            compensation_failures=1 if status is OrderStatus.COMPENSATION_FAILED else 0,
         )
 
 
@@ -276,6 +281,7 @@ class ReturnRecord(CamelModel):
     validated_at: str | None = None
     rejection: str | None = None
     fenced_at: str | None = None
+    compensation_failures: int = 0  # as an order's: times its undo was given up, a resume names one
 
     @classmethod
     def new(

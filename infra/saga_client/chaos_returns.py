@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import requests
 
+from checkout_saga.logic.saga_operations import undo_document
 from saga_client.api_client import ApiError, CheckoutApi
 from saga_client.invariants import ReturnFacts
 from saga_client.stack_data import RETURN, StackData
@@ -71,14 +72,15 @@ def run_returns(api_url: str, token: str, specs: list[ReturnSpec], workers: int,
 
 
 def resume_returns(stack: StackData, runs: list[ReturnRun], timeout: float) -> int:
-    """A return saga left COMPENSATION_FAILED runs its undo again: {"returnId", "resumeCompensation": true}.
+    """A return saga left COMPENSATION_FAILED runs its undo again: {"returnId", "resumeCompensation": true,
+    "resumesFailure": the mark it ends}.
     The number resumed: their undo changed the payments and the stock, which must then be read again."""
     resumed = 0
     for run in runs:
         record = stack.returns.get(run.return_id) if run.return_id else None
         if record is None or record.status.value != "COMPENSATION_FAILED":
             continue
-        arn = stack.start({"returnId": run.return_id, "resumeCompensation": True}, machine=RETURN)
+        arn = stack.start(undo_document("returnId", run.return_id, record.compensation_failures), machine=RETURN)
         stack.wait(arn, timeout)
         run.resumed = True
         resumed += 1

@@ -73,7 +73,7 @@ def test_compensate_fences_the_order_and_never_calls_stop_execution(call: Call, 
 
     assert response.status == 202
     stop.assert_not_called()
-    assert started_inputs(express) == [{"orderId": "ord-run", "resumeCompensation": True}]
+    assert started_inputs(express) == [{"orderId": "ord-run", "resumeCompensation": True, "resumesFailure": 0}]
     [order] = express.items("OrdersTable")
     assert "fencedAt" in order
     failure = express.stack.saga_log.get("ord-run").failure

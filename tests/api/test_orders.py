@@ -26,19 +26,7 @@ ITEMS = [PricedItem(sku="KB-001", quantity=2, unit_price_cents=4999)]
 def arrange(cloud: Cloud, order_id: str, status: OrderStatus, states: list[SagaState]) -> None:
     """An order as the saga leaves it: the order row and the saga log, each transition one second apart."""
     stack = cloud.stack
-    stack.orders.create(
-        Order(
-            order_id=order_id,
-            customer_id="c-42",
-            status=OrderStatus.PENDING,
-            items=ITEMS,
-            total_cents=9998,
-            created_at=T0,
-            updated_at=T0,
-        )
-    )
-    if status is not OrderStatus.PENDING:
-        stack.orders.transition(order_id, status, frozenset(OrderStatus), T0)
+    stack.orders.create(Order.new(order_id, "c-42", status, ITEMS, T0))
     for second, state in enumerate(states):
         final = state.value if state.value in OrderStatus.__members__ else None
         stack.saga_log.record(

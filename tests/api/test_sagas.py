@@ -208,7 +208,8 @@ def test_resume_starts_the_undo_of_a_compensation_failed_saga(call: Call, cloud:
     assert response.status == 202
     [execution] = cloud.executions()
     assert response.body == {"orderId": "ord-stuck", "executionArn": execution["executionArn"]}
-    assert json.loads(execution["input"]) == {"orderId": "ord-stuck", "resumeCompensation": True}
+    # It names the mark it ends (the order's first): a later one, made by its own undo given up, stays
+    assert json.loads(execution["input"]) == {"orderId": "ord-stuck", "resumeCompensation": True, "resumesFailure": 1}
 
 
 def test_compensate_fences_the_order_records_why_and_starts_the_undo(call: Call, cloud: Cloud) -> None:
@@ -218,7 +219,8 @@ def test_compensate_fences_the_order_records_why_and_starts_the_undo(call: Call,
 
     assert response.status == 202
     [execution] = cloud.executions()
-    assert json.loads(execution["input"]) == {"orderId": "ord-run", "resumeCompensation": True}
+    # A PENDING order was never marked: this undo ends no COMPENSATION_FAILED mark, not even its own
+    assert json.loads(execution["input"]) == {"orderId": "ord-run", "resumeCompensation": True, "resumesFailure": 0}
     [order] = cloud.items("OrdersTable")
     assert "fencedAt" in order  # ConfirmOrder can no longer confirm it
     failure = cloud.stack.saga_log.get("ord-run").failure
@@ -264,7 +266,8 @@ def test_a_stuck_return_is_resumed_and_only_a_stuck_one(call: Call, cloud: Cloud
     [execution] = cloud.executions(cloud.return_state_machine_arn)
     assert resumed.status == 202
     assert resumed.body == {"returnId": "ret-stuck", "executionArn": execution["executionArn"]}
-    assert json.loads(execution["input"]) == {"returnId": "ret-stuck", "resumeCompensation": True}
+    # only its saga log says COMPENSATION_FAILED (no return stored, so no mark counted): 0
+    assert json.loads(execution["input"]) == {"returnId": "ret-stuck", "resumeCompensation": True, "resumesFailure": 0}
     assert refused.status == 409
     assert "only a COMPENSATION_FAILED saga can be resumed" in refused.body["message"]
     assert (unknown.status, unknown.body) == (404, {"message": "no return ret-none"})

@@ -73,38 +73,36 @@ def test_a_schedule_that_broke_an_undone_fix_passes_today(world: World, seed: in
     assert all(order.status in ("CONFIRMED", "CANCELLED", "COMPENSATION_FAILED") for order in outcome.snapshot.orders)
 
 
-# Seeds that break today's code: races the simulator found that are not fixed yet (docs/simulation.md, "Found, not
-# fixed"). The fixed budget of `make test` skips them; each has its own test, expected to fail until it is fixed.
-KNOWN_RACES = {
-    45: "an operator's forced undo: its CancelOrder times out at every attempt, its MarkCompensationFailed marks the "
-    "order, then a late CancelOrder of the same undo (which may cancel a COMPENSATION_FAILED order: it runs as a "
-    "resume) cancels it: the execution ended CompensationFailed, the order CANCELLED (invariant 7)",
-    71: "the same race in an operator's resume of a COMPENSATION_FAILED checkout",
-}
-RACE_CALLS = {
-    45: (
-        "MarkCompensationFailed #1 of checkout execution order-1 (compensate): UpdateItem",
-        "CancelOrder #3 of checkout execution order-1 (compensate) [timeout at call 1, that call 5 steps late]: "
-        "TransactWriteItems",
+# Found before their fix was made (docs/simulation.md, "Found, then fixed"): each failed, and passes since.
+FOUND_THEN_FIXED = {
+    45: Regression(
+        "ADR 0012: an undo's CancelOrder ends only the COMPENSATION_FAILED mark its resume was started for",
+        (  # an operator's forced undo: its CancelOrder times out, its own mark, then a late CancelOrder of it
+            "MarkCompensationFailed #1 of checkout execution order-1 (compensate): UpdateItem",
+            "CancelOrder #3 of checkout execution order-1 (compensate) [timeout at call 1, that call 5 steps late]: "
+            "TransactWriteItems",
+        ),
     ),
-    71: (
-        "MarkCompensationFailed #1 of checkout execution order-2 (resume): UpdateItem",
-        "CancelOrder #1 of checkout execution order-2 (resume) [timeout at call 1, that call 20 steps late]: "
-        "TransactWriteItems",
+    71: Regression(
+        "ADR 0012, in an operator's resume of a COMPENSATION_FAILED checkout",
+        (
+            "MarkCompensationFailed #1 of checkout execution order-2 (resume): UpdateItem",
+            "CancelOrder #1 of checkout execution order-2 (resume) [timeout at call 1, that call 20 steps late]: "
+            "TransactWriteItems",
+        ),
     ),
 }
 
 
-@pytest.mark.parametrize(
-    "seed",
-    [
-        pytest.param(seed, marks=pytest.mark.xfail(raises=AssertionError, strict=True, reason=KNOWN_RACES[seed]))
-        for seed in RACE_CALLS
-    ],
-)
-def test_a_late_cancel_order_of_an_operators_undo_changes_nothing_after_its_own_mark(world: World, seed: int) -> None:
-    """Expected to fail (its violations) until the race is fixed; a schedule that no longer runs it fails outright."""
+@pytest.mark.parametrize("seed", sorted(FOUND_THEN_FIXED))
+def test_a_schedule_that_broke_the_code_before_its_fix_passes_today(world: World, seed: int) -> None:
+    regression = FOUND_THEN_FIXED[seed]
     outcome, _ = replay(world, seed)
-    if not _in_order(RACE_CALLS[seed], outcome.trace):
-        pytest.fail(f"seed {seed} no longer runs its race")
+    assert _in_order(regression.calls, outcome.trace), f"seed {seed} no longer runs its race ({regression.fix})"
     assert outcome.violations == []
+    # The late CancelOrder changed nothing: the order ends as its operator's undo ended, COMPENSATION_FAILED
+    statuses = {order.order_id: order.status for order in outcome.snapshot.orders}
+    assert statuses[RACED_ORDER[seed]] == "COMPENSATION_FAILED"
+
+
+RACED_ORDER = {45: "order-1", 71: "order-2"}

@@ -17,7 +17,6 @@ from simulator.check import ended_once
 from simulator.explore import explore, replay
 from simulator.simulation import ASL_PARAMETERS, prepared_world
 from simulator.world import TABLE_VARIABLES, World
-from tests.simulator.test_regressions import KNOWN_RACES
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +77,8 @@ def test_the_checker_flags_a_saga_that_ended_twice() -> None:
 @pytest.mark.slow
 def test_a_fixed_budget_of_new_schedules_breaks_no_invariant(world: World) -> None:
     """What `make test` explores: seeds from 1 for 30 s, at most 60 of them (fixed seeds, so that a failure here is
-    the code's, not the clock's or the machine's speed; `make simulate BUDGET=...` explores new ones), but the
-    known races not fixed yet."""
-    count, failure = explore(world, 1, budget=30, known=KNOWN_RACES, most=60)
+    the code's, not the clock's or the machine's speed; `make simulate BUDGET=...` explores new ones)."""
+    count, failure = explore(world, 1, budget=30, most=60)
     assert failure is None, f"seed {failure.seed}: {failure.outcome.violations}" if failure else ""
     assert count >= 1
 

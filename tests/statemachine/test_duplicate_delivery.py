@@ -83,7 +83,12 @@ def test_the_undo_fences_a_pending_order_against_a_confirm_still_in_flight(stack
     orders = stack.orders
     order_id, _arn = finished_saga(stack, skus, "tok_visa")
     # Make it PENDING again as it was when the undo began (a test-only rewind), then begin the undo.
-    orders.transition(order_id, OrderStatus.PENDING, frozenset({OrderStatus.CONFIRMED}), "2026-01-01T00:00:00Z")
+    stack._table("OrdersTableName").update_item(
+        Key={"orderId": order_id},
+        UpdateExpression="SET #status = :pending",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":pending": OrderStatus.PENDING.value},
+    )
     assert orders.fence(order_id, "2026-01-01T00:00:01Z").status is OrderStatus.PENDING
 
     assert orders.confirm(order_id, "2026-01-01T00:00:02Z") is OrderStatus.PENDING

@@ -10,6 +10,7 @@ from typing import Any
 from checkout_saga.clock import iso
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Order, OrderStatus, PaymentStatus, PricedItem, ReturnStatus
+from saga_client.histories import scheduled
 from saga_client.stack_data import RETURN
 from tests.statemachine.test_saga_paths import checkout, run
 from tests.support.stack import Stack
@@ -355,6 +356,39 @@ def test_a_return_given_up_ends_cancelled_only_through_the_resume(stack, product
     assert stack.returns.get(return_id).status is ReturnStatus.CANCELLED
     logged = log_states(stack, return_id)
     assert logged[-2:] == ["COMPENSATION_FAILED", "CANCELLED"]  # the resume's cancel, after the mark
+
+
+def test_a_return_resume_given_up_in_its_turn_is_not_finished_by_its_own_late_cancel(stack, products):
+    """ADR 0012 for the return: the resume names the mark it ends; given up in its turn, it marks the return
+    again, so a CancelReturn of that resume delivered late changes nothing; the next resume names the new mark."""
+    skus = products(1)
+    order_id = bought(stack, skus)
+    faults(stack, {"CompleteReturn": {"mode": "fail", "rate": 1.0}, "CancelReturn": {"mode": "fail", "rate": 1.0}})
+    document = a_return(order_id, {skus[0]: 1})
+    run_return(stack, document)
+    return_id = document["returnId"]
+    assert stack.returns.get(return_id).compensation_failures == 1
+    resume = {"returnId": return_id, "resumeCompensation": True, "resumesFailure": 1}
+
+    execution, states = run_return(stack, resume, name=f"{return_id}-r1")  # CancelReturn fails still
+    assert states[-2:] == ["MarkReturnCompensationFailed", "CompensationFailed"]
+    cancels = [step for step in scheduled(stack.history(execution["executionArn"])) if step.state == "CancelReturn"]
+    assert cancels
+    assert all(json.loads(step.input)["resumesFailure"] == 1 for step in cancels)  # carried all along
+    record = stack.returns.get(return_id)
+    assert (record.status, record.compensation_failures) == (ReturnStatus.COMPENSATION_FAILED, 2)
+    faults(stack, {})
+    response = stack.client("lambda").invoke(FunctionName="paths-CancelReturnFunction", Payload=json.dumps(resume))
+    late = json.loads(response["Payload"].read())
+
+    assert late["errorType"] == "SagaGivenUp"
+    assert stack.returns.get(return_id).status is ReturnStatus.COMPENSATION_FAILED
+    assert stack.orders.get(order_id).returned_units == {skus[0]: 1}
+    next_resume = {**resume, "resumesFailure": 2}
+    resumed, _states = run_return(stack, next_resume, name=f"{return_id}-r2")
+    assert resumed["status"] == "FAILED"
+    assert_nothing_returned(stack, order_id, skus)
+    assert stack.returns.get(return_id).status is ReturnStatus.CANCELLED
 
 
 def test_an_undo_cannot_take_back_returned_units_sold_again_and_says_so(stack, products):

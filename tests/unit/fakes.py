@@ -4,7 +4,7 @@ unit tests run without sockets. Each method is atomic, as the conditional writes
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from checkout_saga.dal.interfaces import LogAppend, PageKey
+from checkout_saga.dal.interfaces import ANY_MARK, LogAppend, PageKey, ResumedMark
 from checkout_saga.errors import OrderAlreadyExists, StockMoved
 from checkout_saga.models import (
     FlowContext,
@@ -52,29 +52,36 @@ class FakeOrders:
             raise OrderAlreadyExists(order.order_id)
         return stored
 
-    def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
+    def _transition(self, order_id: str, to: OrderStatus, allowed_from: set[OrderStatus], at: str) -> Order | None:
         order = self.items.get(order_id)
-        if order is not None and order.status in allowed_from - {to}:
-            order = self.items[order_id] = order.model_copy(update={"status": to, "updated_at": at})
+        if order is not None and order.status in allowed_from:
+            marks = order.compensation_failures + (1 if to is OrderStatus.COMPENSATION_FAILED else 0)
+            update = {"status": to, "updated_at": at, "compensation_failures": marks}
+            order = self.items[order_id] = order.model_copy(update=update)
         return order
+
+    def mark_compensation_failed(self, order_id: str, at: str, again: bool = False) -> Order | None:
+        allowed = {OrderStatus.PENDING, OrderStatus.CONFIRMED} | ({OrderStatus.COMPENSATION_FAILED} if again else set())
+        return self._transition(order_id, OrderStatus.COMPENSATION_FAILED, allowed, at)
 
     def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
         order = self.items.get(order_id)
         if order is None:
             return None
         if order_id not in self.undo_started and order.status is OrderStatus.PENDING:
-            order = self.transition(order_id, OrderStatus.CONFIRMED, frozenset({OrderStatus.PENDING}), at)
+            order = self._transition(order_id, OrderStatus.CONFIRMED, {OrderStatus.PENDING}, at)
             _write(log)
         return order.status if order is not None else None
 
-    def cancel(self, order_id: str, at: str, log: LogAppend | None = None, resumed: bool = False) -> OrderStatus | None:
+    def cancel(
+        self, order_id: str, at: str, log: LogAppend | None = None, resumes: ResumedMark | None = None
+    ) -> OrderStatus | None:
         order = self.items.get(order_id)
         if order is None:
             return None
-        cancellable = {OrderStatus.PENDING, OrderStatus.CONFIRMED} | (
-            {OrderStatus.COMPENSATION_FAILED} if resumed else set()
-        )
-        if order.status in cancellable:
+        named = resumes in (ANY_MARK, order.compensation_failures)
+        resumed = order.status is OrderStatus.COMPENSATION_FAILED and named
+        if order.status in (OrderStatus.PENDING, OrderStatus.CONFIRMED) or resumed:
             order = self.items[order_id] = order.model_copy(update={"status": OrderStatus.CANCELLED, "updated_at": at})
             _write(log)
         return order.status

@@ -261,6 +261,38 @@ def test_an_undo_given_up_is_not_finished_by_a_cancel_delivered_late_only_by_a_r
     assert saga_log.states("o-1")[-2:] == ["COMPENSATION_FAILED", "CANCELLED"]
 
 
+def test_a_resume_given_up_in_its_turn_is_not_finished_by_its_own_cancel_delivered_late(inventory, orders, saga_log):
+    """ADR 0012 (the simulator's seeds 45 and 71): a resume names the mark it ends; its own undo, given up too,
+    marks the order again, and a CancelOrder of that resume delivered late then finds a newer mark."""
+    context = created(inventory, orders, saga_log)
+    mark_compensation_failed(given_up(context), orders, saga_log, NOW)
+    assert orders.get("o-1").compensation_failures == 1
+    resume = context.model_copy(update={"resume_compensation": True, "resumes_failure": 1})
+
+    mark_compensation_failed(given_up(resume), orders, saga_log, NOW)  # the resume's CancelOrder kept failing
+    assert (orders.get("o-1").status, orders.get("o-1").compensation_failures) == (OrderStatus.COMPENSATION_FAILED, 2)
+    with pytest.raises(SagaGivenUp, match="o-1 was marked COMPENSATION_FAILED"):
+        cancel_order(resume, orders, saga_log, LATER)  # an attempt of it still in flight
+    assert orders.get("o-1").status is OrderStatus.COMPENSATION_FAILED
+    assert "CANCELLED" not in saga_log.states("o-1")
+
+    next_resume = context.model_copy(update={"resume_compensation": True, "resumes_failure": 2})
+    assert cancel_order(next_resume, orders, saga_log, LATER).transitioned
+    assert orders.get("o-1").status is OrderStatus.CANCELLED
+
+
+def test_a_forced_undo_names_no_mark_and_so_never_ends_one(inventory, orders, saga_log):
+    """An operator forces the undo of a PENDING order (0 marks); the undo gives up, marks it, and its own late
+    CancelOrder changes nothing: only a resume, naming that mark, ends it CANCELLED."""
+    context = created(inventory, orders, saga_log)
+    forced = context.model_copy(update={"resume_compensation": True, "resumes_failure": 0})
+    mark_compensation_failed(given_up(forced), orders, saga_log, NOW)
+
+    with pytest.raises(SagaGivenUp):
+        cancel_order(forced, orders, saga_log, LATER)
+    assert orders.get("o-1").status is OrderStatus.COMPENSATION_FAILED
+
+
 def test_a_cancel_that_completed_after_the_pivot_was_settled_keeps_the_saga_cancelled(inventory, orders, saga_log):
     """MarkCompensationFailed's settle_pivot saw the order PENDING; a CancelOrder delivered again then
     completed the undo: the order's own status decides, and nothing records COMPENSATION_FAILED."""

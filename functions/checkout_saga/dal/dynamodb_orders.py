@@ -12,9 +12,9 @@ from botocore.exceptions import ClientError
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_saga_log import require_dynamodb
 from checkout_saga.dal.dynamodb_transactions import transact
-from checkout_saga.dal.dynamodb_updates import update_if
+from checkout_saga.dal.dynamodb_updates import COUNT_MARK, is_resumed_mark, update_if
 from checkout_saga.dal.dynamodb_values import from_wire, plain
-from checkout_saga.dal.interfaces import LogAppend, PageKey
+from checkout_saga.dal.interfaces import LogAppend, PageKey, ResumedMark
 from checkout_saga.errors import OrderAlreadyExists
 from checkout_saga.models import Order, OrderStatus
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
     from mypy_boto3_dynamodb.service_resource import Table
 
 BY_CUSTOMER_INDEX = "byCustomer"  # template.yaml: customerId HASH, createdAt RANGE
-CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPENSATION_FAILED})
+CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED})  # and a COMPENSATION_FAILED one, resumed
 
 
 class DynamoDBOrders:
@@ -67,14 +67,25 @@ class DynamoDBOrders:
             raise OrderAlreadyExists(f"order {order.order_id} already exists with other contents")
         return stored
 
-    def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
-        return self._update(order_id, *_transition(to, allowed_from, at))
-
-    def cancel(self, order_id: str, at: str, log: LogAppend | None = None, resumed: bool = False) -> OrderStatus | None:
-        cancellable = CANCELLABLE if resumed else CANCELLABLE - {OrderStatus.COMPENSATION_FAILED}
-        return self._set_status(
-            order_id, OrderStatus.CANCELLED, _transition(OrderStatus.CANCELLED, cancellable, at), log
+    def mark_compensation_failed(self, order_id: str, at: str, again: bool = False) -> Order | None:
+        marked = OrderStatus.COMPENSATION_FAILED
+        allowed = {OrderStatus.PENDING, OrderStatus.CONFIRMED} | ({marked} if again else set())
+        values = {f":s{i}": status.value for i, status in enumerate(sorted(allowed))}
+        return self._update(
+            order_id,
+            f"SET #status = :to, updatedAt = :at {COUNT_MARK}",
+            f"#status IN ({', '.join(values)})",
+            {":to": marked.value, ":at": at, ":one": 1, **values},
         )
+
+    def cancel(
+        self, order_id: str, at: str, log: LogAppend | None = None, resumes: ResumedMark | None = None
+    ) -> OrderStatus | None:
+        expression, condition, values = _transition(OrderStatus.CANCELLED, CANCELLABLE, at)
+        if resumes is not None:
+            mark, mark_values = is_resumed_mark(resumes)
+            condition, values = f"({condition} OR {mark})", {**values, **mark_values}
+        return self._set_status(order_id, OrderStatus.CANCELLED, (expression, condition, values), log)
 
     def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
         change = (

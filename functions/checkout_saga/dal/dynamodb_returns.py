@@ -12,8 +12,9 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, REFUSED, error_code
-from checkout_saga.dal.dynamodb_updates import update_if
+from checkout_saga.dal.dynamodb_updates import COUNT_MARK, is_resumed_mark, update_if
 from checkout_saga.dal.dynamodb_values import plain
+from checkout_saga.dal.interfaces import ResumedMark
 from checkout_saga.models import Order, OrderStatus, ReturnRecord, ReturnStatus
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
@@ -78,18 +79,28 @@ class DynamoDBReturns:
         )
 
     def cancel(
-        self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str, resumed: bool = False
+        self,
+        record: ReturnRecord,
+        order: Order | None,
+        returned_units: dict[str, int],
+        at: str,
+        resumes: ResumedMark | None = None,
     ) -> bool:
-        """PENDING -> CANCELLED, and COMPENSATION_FAILED -> CANCELLED when `resumed`; a validated return gives its
-        claim back in the same transaction. False if a condition refused it (nothing was written)."""
+        """PENDING -> CANCELLED, and COMPENSATION_FAILED -> CANCELLED in the resume of that mark (`resumes`); a
+        validated return gives its claim back in the same transaction. False if a condition refused it (nothing
+        was written)."""
         claimed = record.validated_at is not None and order is not None
-        cancellable = [ReturnStatus.PENDING, *([ReturnStatus.COMPENSATION_FAILED] if resumed else [])]
-        values: dict[str, Any] = {f":from{i}": status.value for i, status in enumerate(cancellable)}
+        cancellable = "#status = :pending"
+        values: dict[str, Any] = {":pending": ReturnStatus.PENDING.value}
+        if resumes is not None:
+            mark, mark_values = is_resumed_mark(resumes)
+            cancellable = f"({cancellable} OR {mark})"
+            values.update(mark_values)
         update: UpdateTypeDef = {
             "TableName": self._table.name,
             "Key": {"returnId": record.return_id},
             "UpdateExpression": "SET #status = :cancelled, updatedAt = :at",
-            "ConditionExpression": f"#status IN ({', '.join(values)}) AND "
+            "ConditionExpression": f"{cancellable} AND "
             + ("attribute_exists(validatedAt)" if claimed else "attribute_not_exists(validatedAt)"),
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {":cancelled": ReturnStatus.CANCELLED.value, ":at": at, **values},
@@ -160,12 +171,12 @@ class DynamoDBReturns:
             {":at": at},
         )
 
-    def mark_compensation_failed(self, return_id: str, at: str) -> ReturnRecord | None:
+    def mark_compensation_failed(self, return_id: str, at: str, again: bool = False) -> ReturnRecord | None:
         return self._update(
             return_id,
-            "SET #status = :to, updatedAt = :at",
-            "#status = :pending",
-            {":to": ReturnStatus.COMPENSATION_FAILED.value, ":at": at},
+            f"SET #status = :to, updatedAt = :at {COUNT_MARK}",
+            "#status IN (:pending, :to)" if again else "#status = :pending",
+            {":to": ReturnStatus.COMPENSATION_FAILED.value, ":at": at, ":one": 1},
         )
 
     def _update(self, return_id: str, expression: str, condition: str, values: dict[str, Any]) -> ReturnRecord | None:

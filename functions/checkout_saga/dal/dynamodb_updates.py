@@ -16,6 +16,23 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
     from mypy_boto3_dynamodb.type_defs import UpdateItemInputTableUpdateItemTypeDef
 
 
+COUNT_MARK = "ADD compensationFailures :one"  # with ":one": 1, in a write that marks COMPENSATION_FAILED
+
+
+def is_resumed_mark(resumes: int | str) -> tuple[str, dict[str, Any]]:
+    """The condition that an item is COMPENSATION_FAILED (`#status`), and its mark the one a resume was started for
+    (`resumes`: its compensationFailures then; an item marked before marks were counted has none, which counts as
+    0). A resume started by hand names none (any other value): any mark."""
+    marked: dict[str, Any] = {":marked": "COMPENSATION_FAILED"}
+    if not isinstance(resumes, int):
+        return "#status = :marked", marked
+    return (
+        "(#status = :marked AND (compensationFailures = :resumes"
+        " OR (attribute_not_exists(compensationFailures) AND :resumes = :none)))",
+        {**marked, ":resumes": resumes, ":none": 0},
+    )
+
+
 @dataclass(frozen=True)
 class Updated:
     """What a conditional update leaves: the item as it is now (None if there is none), and whether this update

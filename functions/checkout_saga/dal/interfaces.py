@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from checkout_saga.models import (
     FlowContext,
@@ -35,6 +35,10 @@ from checkout_saga.models import (
 )
 
 PageKey = dict[str, Any]  # where a page of a listing ended, as the storage gave it (opaque to the logic)
+# The COMPENSATION_FAILED mark an undo may end (docs/adr/0012): the count its resume named, or, for a resume started
+# by hand that named none, whichever mark is stored.
+ANY_MARK: Final = "any"
+ResumedMark = int | Literal["any"]
 
 
 @dataclass
@@ -60,9 +64,10 @@ class OrdersRepository(Protocol):
         """Store `order` unless its id exists; return what is stored under that id afterwards."""
         ...
 
-    def transition(self, order_id: str, to: OrderStatus, allowed_from: frozenset[OrderStatus], at: str) -> Order | None:
-        """Set the status if the current one is in `allowed_from`; return the order as it is afterwards, None if
-        there is no such order. An order already in `to` is left untouched (a step delivered twice writes nothing)."""
+    def mark_compensation_failed(self, order_id: str, at: str, again: bool = False) -> Order | None:
+        """PENDING or CONFIRMED -> COMPENSATION_FAILED (and COMPENSATION_FAILED again when `again`: a resume given up
+        in its turn), counting the mark in `compensationFailures`; the order as it is afterwards, None if there is
+        no such order."""
         ...
 
     def confirm(self, order_id: str, at: str, log: LogAppend | None = None) -> OrderStatus | None:
@@ -70,9 +75,12 @@ class OrdersRepository(Protocol):
         no such order."""
         ...
 
-    def cancel(self, order_id: str, at: str, log: LogAppend | None = None, resumed: bool = False) -> OrderStatus | None:
-        """PENDING or CONFIRMED -> CANCELLED, and COMPENSATION_FAILED too when the undo is `resumed`; the order's
-        status afterwards, None if there is no such order."""
+    def cancel(
+        self, order_id: str, at: str, log: LogAppend | None = None, resumes: ResumedMark | None = None
+    ) -> OrderStatus | None:
+        """PENDING or CONFIRMED -> CANCELLED, and COMPENSATION_FAILED too when the undo is a resume of that mark
+        (`resumes`: the order's compensationFailures when the resume started); the order's status afterwards, None
+        if there is no such order."""
         ...
 
     def fence(self, order_id: str, at: str) -> Order | None:
@@ -197,9 +205,15 @@ class ReturnsRepository(Protocol):
         ...
 
     def cancel(
-        self, record: ReturnRecord, order: Order | None, returned_units: dict[str, int], at: str, resumed: bool = False
+        self,
+        record: ReturnRecord,
+        order: Order | None,
+        returned_units: dict[str, int],
+        at: str,
+        resumes: ResumedMark | None = None,
     ) -> bool:
-        """PENDING -> CANCELLED, and COMPENSATION_FAILED -> CANCELLED only when `resumed` (the operator's resume);
+        """PENDING -> CANCELLED, and COMPENSATION_FAILED -> CANCELLED only in the resume of that mark (`resumes`: the
+        return's compensationFailures when the operator's resume started);
         a validated return sets the order's `returnedUnits` (its claim given back) in the same transaction,
         conditional on returnsVersion. False when refused."""
         ...
@@ -217,8 +231,9 @@ class ReturnsRepository(Protocol):
         CompleteReturn in flight."""
         ...
 
-    def mark_compensation_failed(self, return_id: str, at: str) -> ReturnRecord | None:
-        """PENDING -> COMPENSATION_FAILED; the return as it is afterwards."""
+    def mark_compensation_failed(self, return_id: str, at: str, again: bool = False) -> ReturnRecord | None:
+        """PENDING (and COMPENSATION_FAILED when `again`: a resume given up in its turn) -> COMPENSATION_FAILED,
+        counting the mark in `compensationFailures`; the return as it is afterwards."""
         ...
 
 

@@ -1,7 +1,7 @@
 """What compensations do first: settle the pivot (the undo may begin only if the order is not CONFIRMED),
-and keep the forward failure that sent the saga into reverse."""
+keep the forward failure that sent the saga into reverse, and name the COMPENSATION_FAILED mark a resume ends."""
 
-from checkout_saga.dal.interfaces import OrdersRepository, SagaLogRepository
+from checkout_saga.dal.interfaces import ANY_MARK, OrdersRepository, ResumedMark, SagaLogRepository
 from checkout_saga.errors import OrderConfirmed
 from checkout_saga.models import FlowContext, OrderStatus, SagaContext, SagaFailure
 
@@ -38,6 +38,15 @@ def note_compensation_failure(context: FlowContext, saga_log: SagaLogRepository,
             compensation=True,
             customer_id=_customer_of(context),
         )
+
+
+def resumed_mark(context: FlowContext) -> ResumedMark | None:
+    """The COMPENSATION_FAILED mark the undo may end: the one its resume was started for; None for an execution's
+    own undo, which leaves a marked saga alone (docs/adr/0012). A resume started by hand, with no mark named, ends
+    whichever is stored (ANY_MARK), as resumes did before marks were counted."""
+    if context.resume_compensation is not True:
+        return None
+    return context.resumes_failure if context.resumes_failure is not None else ANY_MARK
 
 
 def _customer_of(context: FlowContext) -> str | None:

@@ -16,7 +16,7 @@ from checkout_saga.errors import (
     UnknownOrder,
     UnknownProduct,
 )
-from checkout_saga.logic.compensation import note_compensation_failure
+from checkout_saga.logic.compensation import note_compensation_failure, resumed_mark
 from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
     CheckoutInput,
@@ -123,13 +123,13 @@ def cancel_order(context: SagaContext, orders: OrdersRepository, saga_log: SagaL
     """The order's own status decides between CANCELLED and COMPENSATION_FAILED, whichever write comes first:
     an undo that was given up (MarkCompensationFailed) ends CANCELLED only through a resume."""
     log = saga_log.pending(context.order_id, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED, document=context)
-    resumed = context.resume_compensation is True
-    status = orders.cancel(context.order_id, now, log=log, resumed=resumed)  # one write: the order and the log
+    resumes = resumed_mark(context)
+    status = orders.cancel(context.order_id, now, log=log, resumes=resumes)  # one write: the order and the log
     if status is None:
         order = _store_ended(context, orders, OrderStatus.CANCELLED, now, log)
         if order is not None and order.status is not OrderStatus.CANCELLED:
             # A CreateOrder delivered late stored the order between the two writes: cancel that one.
-            status = orders.cancel(context.order_id, now, log=None if log.appended else log, resumed=resumed)
+            status = orders.cancel(context.order_id, now, log=None if log.appended else log, resumes=resumes)
     if status is OrderStatus.COMPENSATION_FAILED:
         raise SagaGivenUp(f"order {context.order_id} was marked COMPENSATION_FAILED: only a resume undoes it")
     return advance(context, saga_log, SagaState.CANCELLED, now, status=OrderStatus.CANCELLED, pending=log)
@@ -169,12 +169,12 @@ def mark_compensation_failed(
     context: SagaContext, orders: OrdersRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     note_compensation_failure(context, saga_log, now)
-    given_up = (OrderStatus.COMPENSATION_FAILED, frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED}), now)
-    order = orders.transition(context.order_id, *given_up)
+    again = context.resume_compensation is True  # a resume (or forced undo) given up marks a marked order again
+    order = orders.mark_compensation_failed(context.order_id, now, again=again)
     if order is None:
         order = _store_ended(context, orders, OrderStatus.COMPENSATION_FAILED, now)
         if order is not None and order.status is not OrderStatus.COMPENSATION_FAILED:
-            order = orders.transition(context.order_id, *given_up)  # a CreateOrder delivered late stored it
+            order = orders.mark_compensation_failed(context.order_id, now, again=again)  # stored late by CreateOrder
     if order is not None and order.status is OrderStatus.CANCELLED:
         # A CancelOrder delivered again (its saga's undo had not been given up yet) completed the undo since
         # settle_pivot looked: the order says CANCELLED, so does the saga.

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from checkout_saga.clock import parse_iso
 from checkout_saga.dal.interfaces import (
+    ANY_MARK,
     InventoryRepository,
     OrdersRepository,
     PaymentsRepository,
@@ -25,7 +26,7 @@ from checkout_saga.errors import (
     TransientStepError,
     UnknownOrder,
 )
-from checkout_saga.logic.compensation import note_compensation_failure
+from checkout_saga.logic.compensation import note_compensation_failure, resumed_mark
 from checkout_saga.logic.results import StepResult, advance
 from checkout_saga.models import (
     LineItem,
@@ -212,7 +213,7 @@ def cancel_return(
     """Undo ValidateReturn: the return ends CANCELLED and its claim on the order's units is given back. As for
     CancelOrder (docs/adr/0006-the-order-decides-how-the-saga-ends.md), the return's own status decides: a return
     marked COMPENSATION_FAILED is cancelled only by its resume, whichever write comes first."""
-    resumed = context.resume_compensation is True
+    resumes = resumed_mark(context)
     for _ in range(MAX_CLAIM_ROUNDS):
         record = returns.get(context.return_id)
         if record is None:
@@ -225,13 +226,14 @@ def cancel_return(
                     context.return_id, context.order_id, ReturnStatus.CANCELLED, context.items, context.reason, now
                 )
             )
-        if record.status is ReturnStatus.COMPENSATION_FAILED and not resumed:
-            raise SagaGivenUp(f"return {context.return_id} was marked COMPENSATION_FAILED: only a resume undoes it")
+        given_up = record.status is ReturnStatus.COMPENSATION_FAILED
+        if given_up and resumes not in (ANY_MARK, record.compensation_failures):
+            raise SagaGivenUp(f"return {context.return_id} was marked COMPENSATION_FAILED: only its resume undoes it")
         if record.status not in (ReturnStatus.PENDING, ReturnStatus.COMPENSATION_FAILED):
             break  # CANCELLED already (a retry), or REJECTED/COMPLETED: nothing of ours to undo
         order = orders.get(record.order_id) if record.validated_at is not None else None
         released = units_after(order.returned_units, record.items, -1) if order is not None else {}
-        if returns.cancel(record, order, released, now, resumed=resumed):
+        if returns.cancel(record, order, released, now, resumes=resumes):
             break  # else refused: marked or changed since the read; read again and decide again
     else:
         raise TransientStepError(f"the order of return {context.return_id} kept changing; try again")
@@ -253,7 +255,7 @@ def mark_return_compensation_failed(
     context: ReturnContext, returns: ReturnsRepository, saga_log: SagaLogRepository, now: str
 ) -> StepResult:
     note_compensation_failure(context, saga_log, now)
-    record = returns.mark_compensation_failed(context.return_id, now)
+    record = returns.mark_compensation_failed(context.return_id, now, again=context.resume_compensation is True)
     if record is not None and record.status is ReturnStatus.CANCELLED:
         # A CancelReturn delivered late completed the undo since settle_return_pivot looked: the return says
         # CANCELLED, so does the saga.

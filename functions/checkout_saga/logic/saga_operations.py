@@ -1,8 +1,10 @@
 """Operator actions on a running or stuck checkout saga (POST /sagas/{orderId}/resume and /compensate).
 
-Both start a new execution of the checkout state machine with {"orderId", "resumeCompensation": true}: its
-Choice state jumps to RefundPayment and every compensation runs; they are idempotent and read what to undo
-from the data, so those that have nothing to undo change nothing."""
+Both start a new execution of the checkout state machine with {"orderId", "resumeCompensation": true,
+"resumesFailure": n}: its Choice state jumps to RefundPayment and every compensation runs; they are idempotent and
+read what to undo from the data, so those that have nothing to undo change nothing. `n` is the saga's
+compensationFailures when the action started: its CancelOrder ends that COMPENSATION_FAILED mark and no later one,
+such as the one its own undo makes if it is given up in turn (docs/adr/0012)."""
 
 from __future__ import annotations
 
@@ -59,8 +61,14 @@ def resume(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository,
     status = current_status(order_id, orders, saga_log)
     if status is not OrderStatus.COMPENSATION_FAILED:
         raise NotAllowedNow(f"order {order_id} is {status.value}: only a COMPENSATION_FAILED saga can be resumed")
-    document = {"orderId": order_id, "resumeCompensation": True}
+    order = orders.get(order_id)
+    document = undo_document("orderId", order_id, order.compensation_failures if order is not None else 0)
     return UndoStarted(order_id, starter.start(undo_execution_name(order_id, "resume"), document))
+
+
+def undo_document(id_field: str, saga_id: str, resumes_failure: int) -> dict[str, object]:
+    """The input of an execution that runs a saga's undo from its first compensation (a resume, a forced undo)."""
+    return {id_field: saga_id, "resumeCompensation": True, "resumesFailure": resumes_failure}
 
 
 def resume_return(
@@ -74,7 +82,7 @@ def resume_return(
     status = str(saga.status if saga is not None else record.status if record is not None else "")
     if status != ReturnStatus.COMPENSATION_FAILED:  # by value: the saga log's statuses are either kind's
         raise NotAllowedNow(f"return {return_id} is {status}: only a COMPENSATION_FAILED saga can be resumed")
-    document = {"returnId": return_id, "resumeCompensation": True}
+    document = undo_document("returnId", return_id, record.compensation_failures if record is not None else 0)
     return UndoStarted(return_id, starter.start(undo_execution_name(return_id, "resume"), document))
 
 
@@ -102,5 +110,5 @@ def force_compensation(
     failure = SagaFailure(step=step.value, error=FORCED, cause=reason or "compensation forced by an operator")
     saga_log.record_failure(order_id, failure, now)
     controller.stop(order_id, FORCED, failure.cause)
-    document = {"orderId": order_id, "resumeCompensation": True}
+    document = undo_document("orderId", order_id, order.compensation_failures)  # PENDING: never marked, 0
     return UndoStarted(order_id, controller.start(undo_execution_name(order_id, "compensate"), document))
