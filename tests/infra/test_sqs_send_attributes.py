@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from moto.sqs.models import Queue
 
 from local_cloud.sqs import send_attributes
+from tests.infra.sqs_counting import counted_queues
 
 
 @pytest.fixture
@@ -26,14 +26,7 @@ def test_a_send_does_not_count_the_queue_and_queues_answer_as_before(sqs: Any, m
     fifo = sqs.create_queue(
         QueueName="dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
     )["QueueUrl"]
-    counted: list[str] = []
-    count: Any = Queue.__dict__["approximate_number_of_messages"].fget
-
-    def counting(queue: Any) -> int:
-        counted.append(queue.name)
-        return int(count(queue))
-
-    monkeypatch.setattr(Queue, "approximate_number_of_messages", property(counting))
+    counted = counted_queues(monkeypatch)
 
     for number in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"m{number}")

@@ -47,6 +47,7 @@ _log = logging.getLogger(__name__)
 SQS_CONCURRENCY = 4  # batches of one queue in flight at once (Lambda starts with 5 pollers per queue)
 _IDLE_SECONDS = 0.02  # a stream poller's pause when there is nothing new
 _RETRY_SECONDS = 0.5  # a stream batch's pause before it is retried
+_DELETE_BATCH = 10  # DeleteMessageBatch takes at most 10 entries
 
 
 def install() -> Installation:
@@ -215,9 +216,10 @@ class EventSourcePollers:
             failed = _batch_item_failures(esm, answer) if succeeded else set()
             if not _allowed(backend, esm, "sqs:DeleteMessage", esm.event_source_arn):
                 continue
-            for message in messages:
-                if message.id not in failed:
-                    sqs.delete_message(queue.name, str(message.receipt_handle))
+            done = [m for m in messages if m.id not in failed]
+            for start in range(0, len(done), _DELETE_BATCH):  # as Lambda's pollers: DeleteMessageBatch
+                batch = done[start : start + _DELETE_BATCH]
+                sqs.delete_message_batch(queue.name, [{"Id": m.id, "ReceiptHandle": m.receipt_handle} for m in batch])
 
     # ------------------------------------------------------- DynamoDB streams
     def _poll_stream(self, backend: Any, esm: Any) -> None:

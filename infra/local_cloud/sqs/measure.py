@@ -1,5 +1,7 @@
-"""The measurement of the SQS speed seam (``python -m local_cloud.measure send_attributes``): SendMessage to a
-queue that already holds 2,000 messages, as a replay fills the read model's queue."""
+"""The measurements of the SQS speed seams (``python -m local_cloud.measure send_attributes receive_retention
+queue_counts batch_deletes``): SendMessage to, ReceiveMessage from, GetQueueAttributes of, and a poller's deletions
+in a queue that holds 2,000 messages (10,000 for the receive), as a replay fills and drains the read model's queue
+while its client waits for it to empty."""
 
 from __future__ import annotations
 
@@ -11,14 +13,21 @@ from local_cloud.measure import InProcessTrial, Measurement, in_process
 QUEUE = "measure-queue"
 _DEPTH = 2000
 _SENDS_PER_ROUND = 50
+_REPLAY_DEPTH = 10_000
+_COUNTS_PER_ROUND = 5
+_BATCH = 100
+COUNTS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed")
 
 
 class SendToADeepQueue(InProcessTrial):
+    depth = _DEPTH
+
     def __init__(self, runner: Any, measurement: Measurement) -> None:
         super().__init__(runner, measurement)
         self.url = self.sqs("CreateQueue", {"QueueName": QUEUE})["QueueUrl"]
-        for number in range(_DEPTH):
-            self.sqs("SendMessage", {"QueueUrl": self.url, "MessageBody": json.dumps({"n": number})})
+        with self.arm(True):  # filled with every seam on: moto alone makes filling a queue quadratic
+            for number in range(self.depth):
+                self.sqs("SendMessage", {"QueueUrl": self.url, "MessageBody": json.dumps({"n": number})})
 
     def sqs(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.app.call("sqs", f"AmazonSQS.{operation}", body)
@@ -29,11 +38,71 @@ class SendToADeepQueue(InProcessTrial):
         return _SENDS_PER_ROUND
 
 
+class ReceiveFromADeepQueue(SendToADeepQueue):
+    """Batches of 100, as a poller takes them from a replay's 10,000 events; each message received stays in flight
+    (visibility 12 hours), so the queue stays as deep and every round receives new ones."""
+
+    depth = _REPLAY_DEPTH
+
+    def round(self) -> int:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.sqs.models import sqs_backends
+
+        return len(sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].receive_message(QUEUE, _BATCH, 0, 43200)) or 1
+
+
+class CountADeepQueue(SendToADeepQueue):
+    """The three counts a client waiting for the queue to empty asks for."""
+
+    def round(self) -> int:
+        for _ in range(_COUNTS_PER_ROUND):
+            self.sqs("GetQueueAttributes", {"QueueUrl": self.url, "AttributeNames": list(COUNTS)})
+        return _COUNTS_PER_ROUND
+
+
+class DrainADeepQueue(SendToADeepQueue):
+    """What a poller does with a batch: receive 100, delete them (100 more sent before each round, untimed, keep the
+    queue as deep)."""
+
+    def round(self) -> int:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.sqs.models import sqs_backends
+
+        received = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].receive_message(QUEUE, _BATCH, 0, 60)  # as a poller
+        for start in range(0, len(received), 10):  # DeleteMessageBatch, 10 at a time
+            batch = received[start : start + 10]
+            entries = [{"Id": str(n), "ReceiptHandle": m.receipt_handle} for n, m in enumerate(batch)]
+            self.sqs("DeleteMessageBatch", {"QueueUrl": self.url, "Entries": entries})
+        return _BATCH
+
+    def before_round(self) -> None:  # untimed: the queue as deep again
+        for number in range(_BATCH):
+            self.sqs("SendMessage", {"QueueUrl": self.url, "MessageBody": json.dumps({"refill": number})})
+
+
 MEASUREMENTS = [
     Measurement(
         "send_attributes",
         f"SendMessage to a queue holding {_DEPTH:,} messages or more",
         "moto.sqs.models.Queue.attributes.fget",
         in_process(SendToADeepQueue),
+    ),
+    Measurement(
+        "receive_retention",
+        f"a poller's ReceiveMessage (per message, batches of {_BATCH}) from a queue holding {_REPLAY_DEPTH:,} messages",
+        "moto.sqs.models.SQSBackend.is_message_valid_based_on_retention_period",
+        in_process(ReceiveFromADeepQueue),
+    ),
+    Measurement(
+        "queue_counts",
+        f"GetQueueAttributes of the three message counts of a queue holding {_DEPTH:,} messages",
+        "moto.sqs.models.SQSBackend.get_queue_attributes",
+        in_process(CountADeepQueue),
+    ),
+    Measurement(
+        "batch_deletes",
+        f"a poller's batch of {_BATCH} from a queue holding {_DEPTH:,} messages: received and deleted (per message)",
+        "moto.sqs.models.SQSBackend.delete_message_batch",
+        in_process(DrainADeepQueue),
     ),
 ]

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from local_cloud.seams import Installation, install_each
-from local_cloud.sqs import message_moves, send_attributes
+from local_cloud.sqs import batch_deletes, message_moves, queue_counts, receive_retention, send_attributes
 
 
 def install_all(without: Collection[str] = ()) -> Installation:
     return install_each(
-        {"message_move_tasks": message_moves.install, "send_attributes": send_attributes.install}, without
+        {
+            "message_move_tasks": message_moves.install,
+            "send_attributes": send_attributes.install,
+            "receive_retention": receive_retention.install,
+            "queue_counts": queue_counts.install,
+            "batch_deletes": batch_deletes.install,
+        },
+        without,
     )
