@@ -37,7 +37,8 @@ def function_specs(endpoint_url: str, stack_name: str, region: str = "us-east-1"
     specs: dict[str, FunctionSpec] = {}
     for page in client.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
-            if not fn["FunctionName"].startswith(f"{stack_name}-"):
+            logical_id = fn["FunctionName"].removeprefix(f"{stack_name}-")
+            if logical_id == fn["FunctionName"] or "-" in logical_id:  # another stack's ("e2e-express-...")
                 continue
             module = fn["Handler"].rsplit(".", 2)[-2]
             specs[module] = FunctionSpec(

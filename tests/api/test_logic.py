@@ -84,6 +84,9 @@ def test_execution_arn_of_a_state_machine() -> None:
 
     expected = "arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:Checkout:ord-1"
     assert execution_arn(machine, "ord-1") == expected
+    # started through the alias the API uses, or a version: the execution is still the state machine's
+    assert execution_arn(f"{machine}:live", "ord-1") == expected
+    assert execution_arn(f"{machine}:7", "ord-1") == expected
 
 
 def test_page_tokens_round_trip_and_are_url_safe() -> None:

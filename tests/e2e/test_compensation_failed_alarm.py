@@ -60,6 +60,7 @@ def test_a_saga_ending_compensation_failed_raises_the_alarm_on_the_alerts_topic(
         alarm["AlarmName"]
         for alarm in stack.client("cloudwatch").describe_alarms()["MetricAlarms"]
         if alarm["MetricName"] == "SagaCompensationFailed"
+        and stack.outputs["AlertsTopicArn"] in alarm["AlarmActions"]  # this stack's, not one deployed beside it
     ]
     queue_url = alerts_queue(stack)
     before = failed_compensations(stack)

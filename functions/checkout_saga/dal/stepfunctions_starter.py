@@ -18,9 +18,10 @@ if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime 
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:
-    """arn:aws:states:<region>:<account>:stateMachine:<machine> -> ...:execution:<machine>:<name>"""
+    """arn:aws:states:<region>:<account>:stateMachine:<machine>[:<alias or version>] -> ...:execution:<machine>:<name>
+    (an execution started through an alias or a version belongs to its state machine: its ARN names no qualifier)."""
     parts = state_machine_arn.split(":")
-    return ":".join([*parts[:5], "execution", *parts[6:], name])
+    return ":".join([*parts[:5], "execution", parts[6], name])
 
 
 class StepFunctionsSagaStarter:
