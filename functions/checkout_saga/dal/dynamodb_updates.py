@@ -10,20 +10,23 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import CONDITION_FAILED, error_code
 from checkout_saga.dal.dynamodb_values import from_wire, plain
+from checkout_saga.models import OrderStatus
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime does not need them
     from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_dynamodb.type_defs import UpdateItemInputTableUpdateItemTypeDef
 
+    from checkout_saga.dal.interfaces import ResumedMark
+
 
 COUNT_MARK = "ADD compensationFailures :one"  # with ":one": 1, in a write that marks COMPENSATION_FAILED
 
 
-def is_resumed_mark(resumes: int | str) -> tuple[str, dict[str, Any]]:
+def is_resumed_mark(resumes: ResumedMark) -> tuple[str, dict[str, Any]]:
     """The condition that an item is COMPENSATION_FAILED (`#status`), and its mark the one a resume was started for
     (`resumes`: its compensationFailures then; an item marked before marks were counted has none, which counts as
-    0). A resume started by hand names none (any other value): any mark."""
-    marked: dict[str, Any] = {":marked": "COMPENSATION_FAILED"}
+    0). A resume started by hand names none (ANY_MARK): any mark."""
+    marked: dict[str, Any] = {":marked": OrderStatus.COMPENSATION_FAILED.value}  # a return's is the same word
     if not isinstance(resumes, int):
         return "#status = :marked", marked
     return (

@@ -19,7 +19,7 @@ from checkout_saga.dal.interfaces import (
     SagaStarter,
 )
 from checkout_saga.errors import UnknownOrder
-from checkout_saga.models import OrderStatus, ReturnStatus, SagaFailure, SagaState, StepName
+from checkout_saga.models import Order, OrderStatus, ReturnStatus, SagaFailure, SagaState, StepName
 from checkout_saga.saga_definition import CHECKOUT
 
 FORCED = "ForcedCompensation"  # saga.failure.error of a compensation an operator forced
@@ -47,21 +47,25 @@ def undo_execution_name(order_id: str, kind: str) -> str:
 
 def current_status(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository) -> OrderStatus:
     """The order's status; the saga log's when the saga failed before storing an order."""
+    return _current(order_id, orders, saga_log)[0]
+
+
+def _current(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository) -> tuple[OrderStatus, Order | None]:
+    """The status (as current_status) and the stored order, if any, from one read of it."""
     order = orders.get(order_id)
     if order is not None:
-        return order.status
+        return order.status, order
     saga = saga_log.get(order_id)
     if saga is None:
         raise UnknownOrder(f"no order {order_id}")
-    return OrderStatus(saga.status.value)
+    return OrderStatus(saga.status.value), None
 
 
 def resume(order_id: str, orders: OrdersRepository, saga_log: SagaLogRepository, starter: SagaStarter) -> UndoStarted:
     """Run the undo of a COMPENSATION_FAILED saga again (once its cause is gone)."""
-    status = current_status(order_id, orders, saga_log)
+    status, order = _current(order_id, orders, saga_log)
     if status is not OrderStatus.COMPENSATION_FAILED:
         raise NotAllowedNow(f"order {order_id} is {status.value}: only a COMPENSATION_FAILED saga can be resumed")
-    order = orders.get(order_id)
     document = undo_document("orderId", order_id, order.compensation_failures if order is not None else 0)
     return UndoStarted(order_id, starter.start(undo_execution_name(order_id, "resume"), document))
 

@@ -19,6 +19,14 @@ _BATCH = 100
 COUNTS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed")
 
 
+def _backend() -> Any:
+    """moto's SQS backend the trial's queue is in: a poller calls it directly, for batches above 10."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+
+
 class SendToADeepQueue(InProcessTrial):
     depth = _DEPTH
 
@@ -45,10 +53,7 @@ class ReceiveFromADeepQueue(SendToADeepQueue):
     depth = _REPLAY_DEPTH
 
     def round(self) -> int:
-        from moto.core.models import DEFAULT_ACCOUNT_ID
-        from moto.sqs.models import sqs_backends
-
-        return len(sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].receive_message(QUEUE, _BATCH, 0, 43200)) or 1
+        return len(_backend().receive_message(QUEUE, _BATCH, 0, 43200)) or 1
 
 
 class CountADeepQueue(SendToADeepQueue):
@@ -65,10 +70,7 @@ class DrainADeepQueue(SendToADeepQueue):
     queue as deep)."""
 
     def round(self) -> int:
-        from moto.core.models import DEFAULT_ACCOUNT_ID
-        from moto.sqs.models import sqs_backends
-
-        received = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].receive_message(QUEUE, _BATCH, 0, 60)  # as a poller
+        received = _backend().receive_message(QUEUE, _BATCH, 0, 60)  # as a poller
         for start in range(0, len(received), 10):  # DeleteMessageBatch, 10 at a time
             batch = received[start : start + 10]
             entries = [{"Id": str(n), "ReceiptHandle": m.receipt_handle} for n, m in enumerate(batch)]
