@@ -17,6 +17,7 @@ from checkout_saga.models import (
     PaymentStatus,
     PricedItem,
     ReservationStatus,
+    SagaFailure,
     SagaState,
     ShardTake,
 )
@@ -124,6 +125,28 @@ def test_create_opens_the_history_only_if_the_api_has_not(cloud: Cloud, sku: str
     saga = stack.saga_log.get("ord-3")
     assert saga is not None
     assert saga.customer_id == "c-1"
+
+
+@pytest.mark.parametrize("first", [SagaState.CANCELLED, SagaState.ORDER_CREATED])
+def test_the_apis_started_after_the_saga_has_logged_is_refused(cloud: Cloud, first: SagaState) -> None:
+    """A saga can log before the API's STARTED: a fast one, or one a keyed retry found already done (its
+    CreateOrder failed, so CancelOrder logged CANCELLED first). STARTED then neither sets it back nor follows
+    its end in the history."""
+    stack = cloud.stack
+    status = OrderStatus.CANCELLED if first is SagaState.CANCELLED else None
+    assert stack.saga_log.record("ord-5", first, AT, status=status, customer_id="c-1")
+    assert stack.saga_log.record("ord-5", SagaState.STARTED, AT, customer_id="c-1") is False
+    saga = stack.saga_log.get("ord-5")
+    assert saga is not None
+    assert (saga.state, saga.status) == (first, status or OrderStatus.PENDING)
+    assert _states(cloud, "ord-5") == [first.value]
+
+
+def test_the_apis_started_opens_a_log_holding_only_a_failure(cloud: Cloud) -> None:
+    stack = cloud.stack
+    assert stack.saga_log.record_failure("ord-6", SagaFailure(step="CreateOrder", error="X", cause="x"), AT)
+    assert stack.saga_log.record("ord-6", SagaState.STARTED, AT, customer_id="c-1") is True
+    assert _states(cloud, "ord-6") == ["STARTED"]
 
 
 def test_a_fenced_order_is_not_confirmed_and_its_log_is_left_alone(cloud: Cloud, sku: str) -> None:

@@ -250,6 +250,8 @@ class FakeSagaLog:
         barred = {state, *ends_barring(state)}  # as the DynamoDB saga log's condition (docs/adr/0009)
         if any(transition.state in barred for transition in record.history):
             return False
+        if state is SagaState.STARTED and record.history:  # as the DynamoDB saga log: STARTED opens a log
+            return False
         opening = [SagaTransition(state=opens_with, at=at)] if opens_with and saga_id not in self.items else []
         self.items[saga_id] = record.model_copy(
             update={

@@ -204,7 +204,6 @@ def _append(log: LogAppend, expires_at: int | None = None) -> dict[str, Any]:
         ":entry": [{"state": log.state.value, "at": log.at}],
         ":status": (log.status or OrderStatus.PENDING).value,
         ":reached": {log.state.value} | ({log.opens_with.value} if log.opens_with else set()),
-        ":stateName": log.state.value,
     }
     if log.customer_id is not None:
         assignments.append("customerId = if_not_exists(customerId, :customer)")
@@ -212,14 +211,19 @@ def _append(log: LogAppend, expires_at: int | None = None) -> dict[str, Any]:
     if expires_at is not None:
         assignments.append("expiresAt = :expires")
         values[":expires"] = expires_at
-    # An undo's transition on the way is not appended to a saga that has ended (docs/adr/0009).
-    ends = {f":end{i}": end for i, end in enumerate(ends_barring(log.state))}
-    values.update(ends)
-    not_reached = " AND ".join(f"NOT contains(reached, {name})" for name in [":stateName", *ends])
+    # STARTED (the API's, after its StartExecution) opens a log that holds nothing yet: a saga fast enough to
+    # have logged its first steps, or its end, before it (or a keyed retry finding that saga done) is not set
+    # back to STARTED.
+    condition = "attribute_not_exists(reached)"
+    if log.state != SagaState.STARTED:
+        # An undo's transition on the way is not appended to a saga that has ended (docs/adr/0009).
+        barred = {":stateName": log.state.value, **{f":end{i}": end for i, end in enumerate(ends_barring(log.state))}}
+        values.update(barred)
+        condition += " OR (" + " AND ".join(f"NOT contains(reached, {name})" for name in barred) + ")"
     return {
         "Key": {"sagaId": log.saga_id},
         "UpdateExpression": f"SET {', '.join(assignments)} ADD reached :reached",
-        "ConditionExpression": f"attribute_not_exists(reached) OR ({not_reached})",
+        "ConditionExpression": condition,
         "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
         "ExpressionAttributeValues": values,
     }
