@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from samtranslator.yaml_helper import yaml_parse
+from deployer.template import parse_template_text
 
 # A resource type's prefix -> the LocalStack services that deploy and run it.
 SERVICES_OF_TYPE = {
@@ -38,7 +38,7 @@ RUNNING = frozenset({"available", "running"})
 
 
 def needed_services(template: Path) -> list[str]:
-    resources = yaml_parse(template.read_text(encoding="utf-8")).get("Resources", {})
+    resources = parse_template_text(template.read_text(encoding="utf-8")).get("Resources", {})
     needed = set(DEPLOYING)
     for resource in resources.values():
         for prefix, services in SERVICES_OF_TYPE.items():

@@ -24,6 +24,7 @@ from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
 from checkout_saga.settings import DEFAULT_FAULTS_PARAMETER as FAULTS_PARAMETER
 from local_cloud.awslambda import invocation_credentials
+from local_cloud.dynamodb import patches as dynamodb_seams
 from local_cloud.iam import enforcement as iam_enforcement
 from tests.support.events import LambdaContextStub, api_event
 from tests.support.function_roles import FunctionRole, key_policy
@@ -135,6 +136,7 @@ def moto_cloud() -> Iterator[Cloud]:
         pytest.MonkeyPatch.context() as environment,
         iam_enforcement.install(),
         invocation_credentials.install(),
+        dynamodb_seams.install_all(),  # as the local cloud's DynamoDB: atomic requests, item-level transactions
     ):
         tables = create_tables(boto3.client("dynamodb", region_name=REGION))
         key = boto3.client("kms", region_name=REGION).create_key(

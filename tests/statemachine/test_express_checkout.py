@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from samtranslator.yaml_helper import yaml_parse
 
 from checkout_saga.clock import utc_now_iso
 from checkout_saga.dal.stepfunctions_starter import StepFunctionsSagaStarter
@@ -23,13 +22,14 @@ from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.logic.saga_operations import force_compensation
 from checkout_saga.models import OrderStatus, PaymentStatus, SagaState
 from checkout_saga.saga_definition import CHECKOUT
+from deployer.template import load_template
 from local_cloud.console import sagas
 from local_cloud.console.cloud_reader import CloudReader
 from local_cloud.console.saga_kinds import saga_machine
 from tests.statemachine.test_saga_paths import checkout
 from tests.support.stack import Stack
 
-TEMPLATE = yaml_parse((Path(__file__).resolve().parents[2] / "template.yaml").read_text(encoding="utf-8"))
+TEMPLATE = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
 # What the template substitutes into the checkout's definition, per CheckoutWorkflowType.
 EXPRESS_SUBSTITUTIONS = TEMPLATE["Resources"]["CheckoutStateMachine"]["Properties"]["DefinitionSubstitutions"]
 FINAL = (OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.COMPENSATION_FAILED)

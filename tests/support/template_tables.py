@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from samtranslator.yaml_helper import yaml_parse
+from deployer.template import load_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 _CREATE_TABLE_PROPERTIES = (
@@ -27,7 +27,7 @@ def table_properties(template: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
 
 @lru_cache(maxsize=4)
 def _table_properties(template: Path, _version: int) -> dict[str, dict[str, Any]]:
-    resources = yaml_parse(template.read_text(encoding="utf-8"))["Resources"]
+    resources = load_template(template)["Resources"]
     return {
         logical_id: resource.get("Properties", {})
         for logical_id, resource in resources.items()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.yaml_helper import yaml_parse
 
 from checkout_saga.saga_definition import (
     CHECKOUT,
@@ -24,9 +23,10 @@ from checkout_saga.saga_definition import (
     StepName,
     saga_of,
 )
+from deployer.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+TEMPLATE = load_template(ROOT / "template.yaml")
 MACHINES = {CHECKOUT.kind: "CheckoutStateMachine", RETURN.kind: "ReturnStateMachine"}
 ALL = ["States.ALL"]
 State = dict[str, Any]

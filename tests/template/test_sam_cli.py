@@ -7,15 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from samtranslator.yaml_helper import yaml_parse
 
+from deployer.template import load_template
 from tests.template.test_sample_event_files import snake
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 # Every function a state machine runs (its DefinitionSubstitutions), and the API's: derived from the template,
 # so a new step is checked without being listed here.
-TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+TEMPLATE = load_template(ROOT / "template.yaml")
 # The choreographed checkout's functions (no state machine names them).
 CHOREOGRAPHY = [
     "PublishSagaEventsFunction",
@@ -103,7 +103,7 @@ def test_every_sample_event_names_an_existing_function():
         for path in (ROOT / "events").glob("*.json")
         if not path.stem.startswith(("api", "checkout", "return", "sam-local"))  # API and state machine inputs
     )
-    resources = yaml_parse((ROOT / "template.yaml").read_text())["Resources"]
+    resources = load_template(ROOT / "template.yaml")["Resources"]
     functions = {
         snake(name.removesuffix("Function")) for name, r in resources.items() if r["Type"].endswith("Function")
     }

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
-from samtranslator.yaml_helper import yaml_parse
 
 import deployer
+from deployer.template import load_template
 from saga_client.sam_env import VARIABLE_OUTPUTS, sam_env_vars, write_env_file
 from saga_client.stack_access import local_parameters
 from tests.template.test_sam_cli import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE: dict[str, Any] = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))
+TEMPLATE: dict[str, Any] = load_template(ROOT / "template.yaml")
 LOCAL_CLOUD_FILE = ROOT / "events" / "sam-local-env.local-cloud.json"
 # The committed file, and LocalStack's when `make sam-env-localstack` has written it.
 ENV_FILES = sorted((ROOT / "events").glob("sam-local-env.*.json"))

@@ -5,10 +5,10 @@ events/api_*.json. tests/statemachine/test_sample_events.py runs them."""
 import re
 from pathlib import Path
 
-from samtranslator.yaml_helper import yaml_parse
+from deployer.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
-RESOURCES = yaml_parse((ROOT / "template.yaml").read_text(encoding="utf-8"))["Resources"]
+RESOURCES = load_template(ROOT / "template.yaml")["Resources"]
 
 
 def snake(name: str) -> str:

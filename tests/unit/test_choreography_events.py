@@ -8,8 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from samtranslator.yaml_helper import yaml_parse
-
 from checkout_saga.choreography.service import ENDS_HERE, STEP_HANDLERS, TRANSIENT
 from checkout_saga.errors import OrderAlreadyExists, PaymentProviderUnavailable, TransientStepError
 from checkout_saga.models import SagaState
@@ -27,8 +25,9 @@ from checkout_saga.saga_events import (
     reactions,
     transition_events,
 )
+from deployer.template import load_template
 
-RESOURCES: dict[str, Any] = yaml_parse((Path(__file__).resolve().parents[2] / "template.yaml").read_text())["Resources"]
+RESOURCES: dict[str, Any] = load_template(Path(__file__).resolve().parents[2] / "template.yaml")["Resources"]
 SERVICES = {step.service for step in (*CHECKOUT.steps, CHECKOUT.gives_up)}
 
 

@@ -11,12 +11,12 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from samtranslator.yaml_helper import yaml_parse
 
 from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox, OutboxSagaLog
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBLogAppend, DynamoDBSagaLog
 from checkout_saga.models import SagaFailure, SagaState, StepName
 from checkout_saga.saga_events import SagaEvent
+from deployer.template import load_template
 from tests.support.template_tables import TEMPLATE, create_tables, table_properties
 
 NOW = "2026-11-26T10:00:00.000Z"
@@ -79,7 +79,7 @@ def test_an_outbox_event_expires_its_retention_after_its_write(tables: dict[str,
 
 
 def test_the_template_turns_ttl_on_and_gives_every_function_both_retentions() -> None:
-    template = yaml_parse(TEMPLATE.read_text(encoding="utf-8"))
+    template = load_template(TEMPLATE)
     for table in ("SagaLogTable", "ReturnSagaLogTable", "OutboxTable"):
         assert table_properties()[table]["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     variables = template["Globals"]["Function"]["Environment"]["Variables"]

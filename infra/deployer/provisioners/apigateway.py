@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
-from samtranslator.yaml_helper import yaml_parse
 
 from ..errors import TemplateError
 from ..intrinsics import partition_of
-from ..template import Template
+from ..template import Template, parse_template_text
 from .base import Provisioner, Result, Target, error_code, tag_dict
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
@@ -188,7 +187,7 @@ class RestApiProvisioner(Provisioner):
         if isinstance(location, dict):
             local = template.local_artifact(location.get("Bucket"), location.get("Key"))
             if local is not None:
-                body = yaml_parse(local.read_text(encoding="utf-8"))
+                body = parse_template_text(local.read_text(encoding="utf-8"))
                 if isinstance(body, dict):
                     return body
         raise TemplateError(f"{logical_id}: needs a Body, or a local DefinitionUri")
