@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 
 # The functions log and emit metrics as on Lambda; thousands of schedules a minute would print millions of lines.
@@ -25,6 +26,12 @@ for _name, _value in {
     "POWERTOOLS_METRICS_NAMESPACE": "simulator",
 }.items():
     os.environ.setdefault(_name, _value)
+# With metrics disabled, every handler's log_metrics still warns that it has none to publish: not in this command's
+# output (nor in its spawned workers', which read PYTHONWARNINGS when they start).
+_QUIET = "No application metrics to publish"
+warnings.filterwarnings("ignore", message=_QUIET, category=UserWarning)
+_inherited = os.environ.get("PYTHONWARNINGS")
+os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [_inherited, f"ignore:{_QUIET}:UserWarning"]))
 
 from simulator.explore import Failure, explore_in_worker, replay, shrink  # noqa: E402
 from simulator.simulation import Outcome, prepared_world  # noqa: E402
