@@ -1,7 +1,9 @@
-"""A deploy while a saga runs (docs/adr/0011-a-saga-runs-the-version-it-started-with.md): the API starts sagas
-through the checkout state machine's alias `live`; a new version behind it, published while a saga is held in its
-payment's retries, runs the sagas started after, and the one in flight finishes on the version it started with.
-Every saga ends consistent (the chaos invariants)."""
+"""A deploy while a saga runs (docs/adr/0011-a-saga-runs-the-version-it-started-with.md), in both coordinations.
+Orchestrated, the API starts sagas through the checkout state machine's alias `live`; a new version behind it,
+published while a saga is held in its payment's retries, runs the sagas started after, and the one in flight
+finishes on the version it started with. Choreographed, there is no version to keep: the services are deployed
+under the saga in flight, which finishes on their new deployment. Every saga ends consistent (the chaos
+invariants)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 import requests
 
 from saga_client.chaos_driver import SagaRun
+from saga_client.choreography_stack import SERVICE_QUEUES, wait_until_empty
 from saga_client.invariants import Snapshot, check
 from saga_client.stored_data import collect
 from tests.e2e.test_saga_e2e import wait_for_order
@@ -22,6 +25,7 @@ from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a saga held in its retries, then two run to their end
 API_FUNCTION = "e2e-ApiFunction"  # tests/e2e/conftest.py deploys the stack `e2e`
+SERVICE_FUNCTIONS = [f"e2e-{service}ServiceFunction" for service in ("Orders", "Inventory", "Payments")]
 NEW_FIRST_STATE = "Deployed"  # the new version's only change: a Pass state before the old first state
 
 
@@ -38,8 +42,9 @@ def redeployable(deployed_stack: Stack) -> Iterator[tuple[Stack, str]]:
     sfn.update_state_machine(stateMachineArn=machine, definition=definition)
 
 
-def checkout(stack: Stack, sku: str) -> dict[str, Any]:
+def checkout(stack: Stack, sku: str, coordination: str = "orchestration") -> dict[str, Any]:
     body: dict[str, Any] = {"items": [{"sku": sku, "quantity": 1}], "paymentToken": "tok_visa"}
+    body["coordination"] = coordination
     headers = stack.auth(f"c-deploy-{uuid.uuid4().hex[:6]}")
     accepted = requests.post(f"{stack.outputs['ApiUrl']}/checkout", json=body, headers=headers, timeout=30)
     assert accepted.status_code == 202, accepted.text
@@ -84,6 +89,57 @@ def test_a_saga_in_flight_keeps_its_version_and_every_saga_ends_consistent(
     assert outcomes[in_flight["orderId"]] in {"CONFIRMED", "CANCELLED"}  # its retry may succeed once faults end
     assert NEW_FIRST_STATE not in stack.entered_states(in_flight["executionArn"])
     assert stack.entered_states(after["executionArn"])[0] == NEW_FIRST_STATE
+    runs = [
+        SagaRun("deploy", order_id, "", reported_status=status, first_final=status)
+        for order_id, status in outcomes.items()
+    ]
+    snapshot = Snapshot(orders=collect(stack, runs), initial_stock={sku: 10}, available=stack.raw_available([sku]))
+    assert check(snapshot) == []
+
+
+@pytest.fixture
+def redeployable_services(deployed_stack: Stack) -> Iterator[Stack]:
+    """The stack; its choreography's service functions put back as they were after the test."""
+    functions = deployed_stack.client("lambda")
+    before = {name: functions.get_function_configuration(FunctionName=name) for name in SERVICE_FUNCTIONS}
+    yield deployed_stack
+    for name, configuration in before.items():
+        functions.update_function_configuration(FunctionName=name, Environment=configuration["Environment"])
+
+
+def deploy_the_services(stack: Stack) -> None:
+    """What a deploy that changes the services does to them on the local cloud: UpdateFunctionConfiguration (here a
+    new environment variable), after which each function runs in new execution environments."""
+    functions = stack.client("lambda")
+    for name in SERVICE_FUNCTIONS:
+        variables = functions.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        functions.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {**variables, "DEPLOYED": "in-flight-test"}}
+        )
+
+
+def test_a_choreographed_saga_in_flight_through_a_deploy_of_its_services_ends_consistent(
+    redeployable_services: Stack, sku: str, faults: Any
+) -> None:
+    stack = redeployable_services
+    faults({"ChargePayment": {"mode": "transient", "rate": 1.0}})  # its event redelivered, again and again
+    in_flight = checkout(stack, sku, "choreography")
+    deadline = time.monotonic() + 20
+    while (saga := stack.saga_log.get(in_flight["orderId"])) is None or saga.state != "STOCK_RESERVED":
+        assert time.monotonic() < deadline, f"the saga never reached its payment: {saga}"
+        time.sleep(0.05)
+
+    deploy_the_services(stack)
+    faults({})
+
+    functions = stack.client("lambda")
+    for name in SERVICE_FUNCTIONS:  # the deploy happened under the saga
+        assert functions.get_function_configuration(FunctionName=name)["Environment"]["Variables"]["DEPLOYED"]
+    after = checkout(stack, sku, "choreography")
+    outcomes = {order["orderId"]: wait_for_order(stack, order["orderId"])["status"] for order in (in_flight, after)}
+    assert outcomes[after["orderId"]] == "CONFIRMED"
+    assert outcomes[in_flight["orderId"]] in {"CONFIRMED", "CANCELLED"}  # its payment may have given up meanwhile
+    wait_until_empty(stack, SERVICE_QUEUES, timeout=20)  # no event of either saga left to come
     runs = [
         SagaRun("deploy", order_id, "", reported_status=status, first_final=status)
         for order_id, status in outcomes.items()
