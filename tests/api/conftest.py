@@ -4,8 +4,7 @@ saga itself is tested in tests/statemachine). IAM is enforced as on the local cl
 execution role from template.yaml, so a permission missing there fails here.
 
 One moto cloud per module (creating clients and tables is what costs); each test gets empty tables but the seeded
-catalog, and a
-state machine of its own, so it sees only the executions it started."""
+catalog, and a state machine of its own, so it sees only the executions it started."""
 
 from __future__ import annotations
 
