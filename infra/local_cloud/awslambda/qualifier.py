@@ -28,8 +28,8 @@ def install_alias_permissions() -> Installation:
     """AddPermission on an alias or a version named in ``FunctionName`` (``function:name:live``, as SAM's
     permissions for a function with AutoPublishAlias name it): AWS's statement names that qualified ARN, and only
     an invocation of it is allowed; moto (5.2.5) wrote the unqualified ARN, which then matched nothing invoked
-    through the alias. The statement is kept by the version the alias points to (moto has no policy per alias): a
-    deploy that moves the alias adds it again, as the deployer's permissions are re-applied on every deploy."""
+    through the alias. (moto keeps one policy for a function and all its versions, so the statement stays with the
+    alias when it moves; it names the alias, so it allows invoking nothing else.)"""
     from moto.awslambda.models import LambdaBackend
 
     original: Any = LambdaBackend.add_permission  # typed ``qualifier: str``, though the API lets it be absent (None)
