@@ -29,6 +29,8 @@ ARTIFACT_BUCKET = "deployer-local-artifacts"
 
 # transform() never publishes its metrics, so their destructor would warn after every run.
 logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
+# With no feature toggle configuration (AWS's is internal), each DeploymentPreference asks for a feature and warns.
+logging.getLogger("samtranslator.feature_toggle.feature_toggle").setLevel(logging.ERROR)
 
 # (resource type, property) pairs that `sam package` uploads; the same pairs in Globals.
 _PACKAGEABLE: dict[str, tuple[str, ...]] = {

@@ -10,6 +10,7 @@ from local_cloud import dispatch, moto_api_dump, unimplemented
 from local_cloud.awslambda import patches as awslambda
 from local_cloud.awslambda.types import LambdaRunner
 from local_cloud.cloudwatch import emf_metrics
+from local_cloud.codedeploy import groups as codedeploy_groups
 from local_cloud.cognito import patches as cognito
 from local_cloud.dynamodb import patches as dynamodb
 from local_cloud.events import patches as events
@@ -42,6 +43,7 @@ def install_all(
             "unimplemented_operations": unimplemented.install,
             "moto_api_data_dump": moto_api_dump.install,
             "sqs": lambda: sqs.install_all(without),
+            "codedeploy_groups": codedeploy_groups.install,
         },
         without,
     )

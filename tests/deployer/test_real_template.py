@@ -165,9 +165,9 @@ def test_state_machine_definition_has_every_placeholder_substituted(logical_id: 
             key = raw[2:]
             seen.add(key)
             spec = substitutions[key]
-            if "Fn::GetAtt" in spec:
-                function = spec["Fn::GetAtt"][0]
-                assert value == lam.get_function_configuration(FunctionName=f"{STACK}-{function}")["FunctionArn"]
+            if str(spec.get("Ref", "")).endswith(".Alias"):  # each Task invokes its function's alias `live`
+                function = spec["Ref"].removesuffix(".Alias")
+                assert value == lam.get_alias(FunctionName=f"{STACK}-{function}", Name="live")["AliasArn"], key
             elif "Fn::If" in spec:  # a state's name or a number, by CheckoutWorkflowType (STANDARD here)
                 condition, _express, standard = spec["Fn::If"]
                 assert (condition, value) == ("IsExpressCheckout", standard), key
@@ -175,10 +175,10 @@ def test_state_machine_definition_has_every_placeholder_substituted(logical_id: 
                 assert value == int(parameter(spec["Ref"])), key  # unquoted placeholder -> a JSON number
     assert seen == set(substitutions)
 
-    function_arns = {f["FunctionArn"] for f in lam.list_functions()["Functions"]}
+    alias_arns = {f"{f['FunctionArn']}:live" for f in lam.list_functions()["Functions"]}
     tasks = [s for s in deployed["States"].values() if s["Type"] == "Task"]
     assert tasks
-    assert all(task["Resource"] in function_arns for task in tasks)
+    assert all(task["Resource"] in alias_arns for task in tasks)
     retries = [r for task in tasks for r in task.get("Retry", [])]
     assert retries
     assert all(r["IntervalSeconds"] == 1 and r["BackoffRate"] == 1 for r in retries)
@@ -195,7 +195,7 @@ def test_api_has_a_proxy_method_per_event_pointing_at_the_api_function(outputs: 
     apigw, lam = client("apigateway"), client("lambda")
     (api,) = apigw.get_rest_apis()["items"]
     assert outputs["ApiUrl"] == f"http://localhost:4566/restapis/{api['id']}/{parameter('StageName')}/_user_request_"
-    function_arn = lam.get_function_configuration(FunctionName=f"{STACK}-ApiFunction")["FunctionArn"]
+    function_arn = lam.get_alias(FunctionName=f"{STACK}-ApiFunction", Name="live")["AliasArn"]  # through its alias
     resources = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"])["items"]}
     for path, method in events.items():
         assert set(resources[path]["resourceMethods"]) == {method}, path
@@ -341,9 +341,10 @@ def test_the_stale_saga_sweep_is_scheduled(outputs: dict[str, str]) -> None:
     assert rule["State"] == "ENABLED"
     (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
     sweeper = lam.get_function_configuration(FunctionName=f"{STACK}-SweepStaleSagasFunction")
-    assert target["Arn"] == sweeper["FunctionArn"]
+    alias = lam.get_alias(FunctionName=sweeper["FunctionName"], Name="live")["AliasArn"]
+    assert target["Arn"] == alias  # the schedule invokes the function's alias
     assert sweeper["Environment"]["Variables"]["STALE_AFTER_SECONDS"] == "900"
-    policy = json.loads(lam.get_policy(FunctionName=sweeper["FunctionArn"])["Policy"])
+    policy = json.loads(lam.get_policy(FunctionName=alias)["Policy"])
     assert [(s["Principal"], s["Condition"]["ArnLike"]["AWS:SourceArn"]) for s in policy["Statement"]] == [
         ({"Service": "events.amazonaws.com"}, rule["Arn"])
     ]

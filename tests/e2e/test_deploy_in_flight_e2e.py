@@ -1,9 +1,9 @@
 """A deploy while a saga runs (docs/adr/0011-a-saga-runs-the-version-it-started-with.md), in both coordinations.
 Orchestrated, the API starts sagas through the checkout state machine's alias `live`; a new version behind it,
 published while a saga is held in its payment's retries, runs the sagas started after, and the one in flight
-finishes on the version it started with. Choreographed, there is no version to keep: the services are deployed
-under the saga in flight, which finishes on their new deployment. Every saga ends consistent (the chaos
-invariants)."""
+finishes on the version it started with. Choreographed, there is no state machine version to keep: each service's
+new version is published behind the alias its queue's mapping invokes, under the saga in flight, which finishes on
+the new versions. Every saga ends consistent (the chaos invariants)."""
 
 from __future__ import annotations
 
@@ -99,23 +99,30 @@ def test_a_saga_in_flight_keeps_its_version_and_every_saga_ends_consistent(
 
 @pytest.fixture
 def redeployable_services(deployed_stack: Stack) -> Iterator[Stack]:
-    """The stack; its choreography's service functions put back as they were after the test."""
+    """The stack; its choreography's service functions and their aliases put back as they were after the test."""
     functions = deployed_stack.client("lambda")
     before = {name: functions.get_function_configuration(FunctionName=name) for name in SERVICE_FUNCTIONS}
+    aliased = {
+        name: functions.get_alias(FunctionName=name, Name="live")["FunctionVersion"] for name in SERVICE_FUNCTIONS
+    }
     yield deployed_stack
     for name, configuration in before.items():
         functions.update_function_configuration(FunctionName=name, Environment=configuration["Environment"])
+        functions.update_alias(FunctionName=name, Name="live", FunctionVersion=aliased[name])
 
 
 def deploy_the_services(stack: Stack) -> None:
     """What a deploy that changes the services does to them on the local cloud: UpdateFunctionConfiguration (here a
-    new environment variable), after which each function runs in new execution environments."""
+    new environment variable), a new version, the alias `live` their queues' mappings invoke moved onto it at once;
+    each then runs in new execution environments."""
     functions = stack.client("lambda")
     for name in SERVICE_FUNCTIONS:
         variables = functions.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
         functions.update_function_configuration(
             FunctionName=name, Environment={"Variables": {**variables, "DEPLOYED": "in-flight-test"}}
         )
+        version = functions.publish_version(FunctionName=name)["Version"]
+        functions.update_alias(FunctionName=name, Name="live", FunctionVersion=version)
 
 
 def test_a_choreographed_saga_in_flight_through_a_deploy_of_its_services_ends_consistent(
@@ -133,8 +140,13 @@ def test_a_choreographed_saga_in_flight_through_a_deploy_of_its_services_ends_co
     faults({})
 
     functions = stack.client("lambda")
-    for name in SERVICE_FUNCTIONS:  # the deploy happened under the saga
-        assert functions.get_function_configuration(FunctionName=name)["Environment"]["Variables"]["DEPLOYED"]
+    for name in SERVICE_FUNCTIONS:  # the deploy happened under the saga, and its queue's mapping invokes it
+        alias = functions.get_alias(FunctionName=name, Name="live")["AliasArn"]
+        (mapping,) = functions.list_event_source_mappings(FunctionName=alias)["EventSourceMappings"]
+        assert mapping["FunctionArn"] == alias
+        assert functions.get_function_configuration(FunctionName=name, Qualifier="live")["Environment"]["Variables"][
+            "DEPLOYED"
+        ]
     after = checkout(stack, sku, "choreography")
     outcomes = {order["orderId"]: wait_for_order(stack, order["orderId"])["status"] for order in (in_flight, after)}
     assert outcomes[after["orderId"]] == "CONFIRMED"

@@ -158,6 +158,38 @@ def test_sqs_delivery_is_asynchronous_batched_and_partial_failures_reach_the_dea
     assert not (tmp_path / "gate.missed").exists(), "a sender waited for the consumer"
 
 
+def test_a_mapping_of_an_alias_invokes_the_version_the_alias_points_to_now(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]]
+) -> None:
+    """As Lambda: the mapping keeps the alias, so a message after the alias moved runs the new version."""
+    (first_url, first_arn), (second_url, second_arn) = queue(aws, "v1"), queue(aws, "v2")
+    url, arn = queue(aws, "aliased", VisibilityTimeout="6")
+    function, _ = make_function(
+        "partial",
+        {"OUT": first_url},
+        [(["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], arn)]
+        + [(["sqs:SendMessage"], out) for out in (first_arn, second_arn)],
+    )
+    lam = aws("lambda")
+    lam.create_alias(
+        FunctionName=function, Name="live", FunctionVersion=lam.publish_version(FunctionName=function)["Version"]
+    )
+    alias_arn = lam.get_alias(FunctionName=function, Name="live")["AliasArn"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=alias_arn, BatchSize=1)
+    assert mapping["FunctionArn"] == alias_arn
+    aws("sqs").send_message(QueueUrl=url, MessageBody="before")
+    assert drain(aws, first_url, 1) == ["before"]
+
+    lam.update_function_configuration(FunctionName=function, Environment={"Variables": {"OUT": second_url}})
+    lam.update_alias(
+        FunctionName=function, Name="live", FunctionVersion=lam.publish_version(FunctionName=function)["Version"]
+    )
+    aws("sqs").send_message(QueueUrl=url, MessageBody="after")
+
+    assert drain(aws, second_url, 1) == ["after"]
+    assert drain(aws, first_url, 1, timeout=1) == []
+
+
 @pytest.mark.parametrize(
     "granted",
     [[], ["sqs:ReceiveMessage"], ["sqs:GetQueueAttributes"]],  # AWS's poller needs both

@@ -261,6 +261,16 @@ def test_a_worker_runs_with_its_roles_renewed_credentials(
     assert second["key"] != first["key"]
 
 
+def _finished(sfn: Any, machine: str) -> dict[str, Any]:
+    """An execution of the machine with no input, once it ended."""
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    deadline = time.monotonic() + 30
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return dict(described)
+
+
 def test_the_state_machine_invokes_only_what_its_role_allows(aws: Callable[[str], Any]) -> None:
     iam, lam, sfn = aws("iam"), aws("lambda"), aws("stepfunctions")
     function_role = iam.create_role(RoleName="iam-fn", AssumeRolePolicyDocument=trust_policy())["Role"]["Arn"]
@@ -295,18 +305,53 @@ def test_the_state_machine_invokes_only_what_its_role_allows(aws: Callable[[str]
         machine = sfn.create_state_machine(
             name=f"m-{function}", definition=json.dumps(definition), roleArn=machine_role
         )
-        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
-        deadline = time.monotonic() + 30
-        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        return dict(described)
+        return _finished(sfn, machine["stateMachineArn"])
 
     assert run("iam-granted")["status"] == "SUCCEEDED"
     refused = run("iam-forbidden")
     assert refused["status"] == "FAILED"
     assert "is not authorized to perform: lambda:InvokeFunction" in refused["cause"]
     assert "function:iam-forbidden" in refused["cause"]
+
+
+def test_an_alias_is_invoked_only_with_a_policy_naming_it(aws: Callable[[str], Any]) -> None:
+    """As on AWS: a policy naming the function's unqualified ARN does not allow invoking its alias, and one naming
+    the alias does not allow the unqualified function."""
+    iam, lam, sfn = aws("iam"), aws("lambda"), aws("stepfunctions")
+    function_role = iam.create_role(RoleName="iam-aliased-fn", AssumeRolePolicyDocument=trust_policy())["Role"]
+    lam.create_function(
+        FunctionName="iam-aliased",
+        Runtime="python3.11",
+        Role=function_role["Arn"],
+        Handler="whoami.handler",
+        Code={"ZipFile": WHOAMI},
+    )
+    version = lam.publish_version(FunctionName="iam-aliased")["Version"]
+    lam.create_alias(FunctionName="iam-aliased", Name="live", FunctionVersion=version)
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:iam-aliased"
+
+    runs = iter(range(3))
+
+    def outcome(granted: str, invoked: str) -> dict[str, Any]:
+        run = next(runs)
+        role = f"iam-alias-{run}"
+        machine_role = iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy("states.amazonaws.com"))
+        iam.put_role_policy(
+            RoleName=role, PolicyName="invoke", PolicyDocument=allow(["lambda:InvokeFunction"], granted)
+        )
+        definition = {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": invoked, "End": True}}}
+        machine = sfn.create_state_machine(
+            name=f"alias-{run}",
+            definition=json.dumps(definition),
+            roleArn=machine_role["Role"]["Arn"],
+        )
+        return _finished(sfn, machine["stateMachineArn"])
+
+    refused = outcome(granted=function, invoked=f"{function}:live")
+    assert refused["status"] == "FAILED"
+    assert f"lambda:InvokeFunction on resource: {function}:live" in refused["cause"]
+    assert outcome(granted=f"{function}:live", invoked=f"{function}:live")["status"] == "SUCCEEDED"
+    assert outcome(granted=f"{function}:live", invoked=function)["status"] == "FAILED"
 
 
 # -- which resources a request names ----------------------------------------------------------------
@@ -329,5 +374,12 @@ def test_request_checks_of_each_service() -> None:
         {},
         path=f"/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A{ACCOUNT}%3Afunction%3Ag%3A1/invocations",
         **where,
-    ) == [("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:g")]
+    ) == [("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:g:1")]
+    # A qualifier in the query string (as the SDKs send Invoke's Qualifier) qualifies the ARN; one in the name wins.
+    assert request_checks(
+        "lambda", "Invoke", {}, path="/2015-03-31/functions/f/invocations", qualifier="live", **where
+    ) == [("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f:live")]
+    assert request_checks(
+        "lambda", "Invoke", {}, path="/2015-03-31/functions/f%3A2/invocations", qualifier="live", **where
+    ) == [("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f:2")]
     assert request_checks("sts", "GetCallerIdentity", {}, **where) == [("sts:GetCallerIdentity", "*")]

@@ -54,3 +54,28 @@ def test_a_qualifier_runs_that_version_or_the_aliases(lam: Any) -> None:
     assert said(lam, FunctionName=alias) == "one"
     assert said(lam, FunctionName="f", Qualifier="$LATEST") == "two"
     assert said(lam, FunctionName="f") == "two"
+
+
+def test_a_permission_of_an_alias_names_the_alias_and_moves_with_it(lam: Any) -> None:
+    """As AWS writes it: the statement allows invoking `f:live`, which the API's and the schedules' checks look for;
+    the unqualified function is not what it allows. It stays the alias's when the alias moves to a new version."""
+    alias = lam.create_alias(
+        FunctionName="f", Name="live", FunctionVersion=lam.publish_version(FunctionName="f")["Version"]
+    )
+    lam.add_permission(
+        FunctionName=alias["AliasArn"],
+        StatementId="api",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+    )
+
+    (statement,) = json.loads(lam.get_policy(FunctionName=alias["AliasArn"])["Policy"])["Statement"]
+
+    assert statement["Resource"] == alias["AliasArn"]
+    first = alias["FunctionVersion"]
+    lam.update_function_code(FunctionName="f", ZipFile=package("two"))
+    lam.update_alias(FunctionName="f", Name="live", FunctionVersion=lam.publish_version(FunctionName="f")["Version"])
+    moved = json.loads(lam.get_policy(FunctionName=alias["AliasArn"])["Policy"])["Statement"]
+    assert [s["Sid"] for s in moved] == ["api"]  # the alias keeps its policy when it moves
+    assert said(lam, FunctionName=alias["AliasArn"]) == "two"
+    assert first != lam.get_alias(FunctionName="f", Name="live")["FunctionVersion"]

@@ -83,6 +83,15 @@ def test_a_reservation_of_zero_refuses_every_invocation(aws: Callable[[str], Any
     aws("lambda").put_function_concurrency(FunctionName=functions["switched-off"], ReservedConcurrentExecutions=0)
 
 
+def test_a_reservation_holds_for_every_version_and_alias(aws: Callable[[str], Any], functions: dict[str, str]) -> None:
+    """The reservation is the function's: invoked through its alias or a version, it is throttled all the same."""
+    lam = aws("lambda")
+    version = lam.publish_version(FunctionName=functions["switched-off"])["Version"]
+    alias = lam.create_alias(FunctionName=functions["switched-off"], Name="live", FunctionVersion=version)["AliasArn"]
+    assert _invoke(aws, alias, 0) == "429 TooManyRequestsException"
+    assert _invoke(aws, f"{functions['switched-off']}:{version}", 0) == "429 TooManyRequestsException"
+
+
 def test_a_task_sees_lambda_too_many_requests_and_retries_it(
     aws: Callable[[str], Any], machine_role_arn: str, functions: dict[str, str]
 ) -> None:

@@ -195,4 +195,4 @@ def test_each_task_runs_the_function_of_its_own_name(machine: str) -> None:
     for name, state in states.items():
         if state["Type"] == "Task":
             variable = re.fullmatch(r"\$\{(\w+)\}", state["Resource"]).group(1)  # type: ignore[union-attr]
-            assert substitutions[variable] == {"Fn::GetAtt": [f"{name}Function", "Arn"]}, name
+            assert substitutions[variable] == {"Ref": f"{name}Function.Alias"}, name  # through its alias `live`

@@ -93,6 +93,10 @@ def emitted_on_transition(logical_id: str) -> list[str]:
 def sources(logical_id: str) -> str:
     """The handler modules of the functions the state machine's definition calls."""
     substitutions = state_machines()[logical_id]["DefinitionSubstitutions"].values()
-    functions = [value["Fn::GetAtt"][0] for value in substitutions if isinstance(value, dict) and "Fn::GetAtt" in value]
+    functions = [  # each Task invokes its function's alias (`!Ref <Function>.Alias`)
+        value["Ref"].removesuffix(".Alias")
+        for value in substitutions
+        if isinstance(value, dict) and str(value.get("Ref", "")).endswith(".Alias")
+    ]
     modules = [RESOURCES[function]["Properties"]["Handler"].rsplit(".", 1)[0] for function in functions]
     return "\n".join((ROOT / "functions" / f"{module.replace('.', '/')}.py").read_text("utf-8") for module in modules)

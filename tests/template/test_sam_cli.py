@@ -26,11 +26,11 @@ CHOREOGRAPHY = [
     "StalledSagaTimerFunction",
 ]
 FUNCTIONS = [
-    value["Fn::GetAtt"][0]
+    value["Ref"].removesuffix(".Alias")  # each Task invokes its function's alias `live`
     for resource in TEMPLATE["Resources"].values()
     if resource["Type"] == "AWS::Serverless::StateMachine"
     for value in resource["Properties"]["DefinitionSubstitutions"].values()
-    if isinstance(value, dict) and "Fn::GetAtt" in value
+    if isinstance(value, dict) and str(value.get("Ref", "")).endswith(".Alias")
 ] + ["ApiFunction", *CHOREOGRAPHY]
 
 

@@ -12,6 +12,7 @@ from .awslambda import (
 )
 from .base import Provisioner, Result, Target
 from .cloudwatch import AlarmProvisioner, DashboardProvisioner
+from .codedeploy import ApplicationProvisioner, DeploymentGroupProvisioner
 from .cognito import UserPoolClientProvisioner, UserPoolGroupProvisioner, UserPoolProvisioner
 from .dynamodb import TableProvisioner
 from .events import ArchiveProvisioner, EventBusProvisioner, RuleProvisioner
@@ -27,8 +28,10 @@ PROVISIONERS: dict[str, Provisioner] = {
     p.resource_type: p
     for p in (
         AlarmProvisioner(),
+        ApplicationProvisioner(),
         ArchiveProvisioner(),
         DashboardProvisioner(),
+        DeploymentGroupProvisioner(),
         DeploymentProvisioner(),
         EventBusProvisioner(),
         EventSourceMappingProvisioner(),

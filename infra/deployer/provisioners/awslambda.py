@@ -321,7 +321,8 @@ class EventSourceMappingProvisioner(Provisioner):
 
 class VersionProvisioner(Provisioner):
     """Publishes the function's code and configuration as a new version, unless its newest version already has
-    that code (a re-deploy that changed nothing publishes nothing, as Lambda's PublishVersion answers then)."""
+    that code and configuration (a re-deploy that changed nothing publishes nothing, as Lambda's PublishVersion
+    answers then)."""
 
     resource_type = "AWS::Lambda::Version"
     properties = frozenset({"FunctionName", "CodeSha256", "Description"})
@@ -338,16 +339,42 @@ class VersionProvisioner(Provisioner):
             if version["Version"] != "$LATEST"
         ]
         newest = max(numbered, key=lambda version: int(version["Version"]), default=None)
-        if newest is not None and newest["CodeSha256"] == latest["CodeSha256"]:
+        if newest is not None and _same_version(newest, latest):
             return Result(ref=newest["FunctionArn"], action="unchanged", attributes={"Version": newest["Version"]})
         described = {"Description": properties["Description"]} if properties.get("Description") else {}
         published = lam.publish_version(FunctionName=name, **described)
         return Result(ref=published["FunctionArn"], action="created", attributes={"Version": published["Version"]})
 
 
+# What a version fixes besides its code: a change of any of them is a new version (Lambda's PublishVersion).
+_VERSIONED_CONFIGURATION = (
+    "CodeSha256",
+    "Role",
+    "Handler",
+    "Runtime",
+    "Timeout",
+    "MemorySize",
+    "Environment",
+    "TracingConfig",
+    "Layers",
+    "Architectures",
+    "EphemeralStorage",
+    "LoggingConfig",
+    "VpcConfig",
+    "DeadLetterConfig",
+    "KMSKeyArn",
+)
+
+
+def _same_version(version: Mapping[str, Any], latest: Mapping[str, Any]) -> bool:
+    return all(
+        _comparable(dict(version)).get(key) == _comparable(dict(latest)).get(key) for key in _VERSIONED_CONFIGURATION
+    )
+
+
 class FunctionAliasProvisioner(Provisioner):
-    """Points the alias at its version. A DeploymentPreference's gradual shift (CodeDeploy on AWS) is not
-    deployed here: the alias moves at once."""
+    """Points the alias at its version. A DeploymentPreference's gradual shift (CodeDeploy on AWS, the alias's
+    UpdatePolicy) is not run here: the alias moves at once, as the deployment group's note says at deploy."""
 
     resource_type = "AWS::Lambda::Alias"
     properties = frozenset({"Name", "FunctionName", "FunctionVersion", "Description"})

@@ -92,3 +92,13 @@ def wait_until(probe: Callable[[], bool], *, what: str, timeout: float = 300.0, 
             raise DeployError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
         interval = min(interval * 1.5, 2.0)
+
+
+def camel_case(value: Any) -> Any:
+    """CloudFormation's PascalCase property shapes as the camelCase of the APIs that take them (Step Functions,
+    CodeDeploy)."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: camel_case(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_case(v) for v in value]
+    return value

@@ -13,18 +13,9 @@ from typing import Any
 from .. import asl
 from ..errors import DeployError, TemplateError
 from ..template import Template
-from .base import Provisioner, Result, Target, tag_dict
+from .base import Provisioner, Result, Target, camel_case, tag_dict
 
 _SOURCES = frozenset({"Definition", "DefinitionS3Location", "DefinitionString"})
-
-
-def _camel(value: Any) -> Any:
-    """CloudFormation's PascalCase property shapes as the Step Functions API's camelCase."""
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_camel(v) for v in value]
-    return value
 
 
 class StateMachineProvisioner(Provisioner):
@@ -59,7 +50,7 @@ class StateMachineProvisioner(Provisioner):
         settings: dict[str, Any] = {"roleArn": properties["RoleArn"]}
         for key in ("LoggingConfiguration", "TracingConfiguration"):
             if key in properties:
-                settings[key[:1].lower() + key[1:]] = _camel(properties[key])
+                settings[key[:1].lower() + key[1:]] = camel_case(properties[key])
 
         tags = tag_dict(properties.get("Tags"))
         arn = self._find(sfn, name)
@@ -199,7 +190,7 @@ class StateMachineAliasProvisioner(Provisioner):
                 )
             routing = [{"stateMachineVersionArn": preference["StateMachineVersionArn"], "weight": 100}]
         else:
-            routing = _camel(properties["RoutingConfiguration"])
+            routing = camel_case(properties["RoutingConfiguration"])
         machine_arn = str(routing[0]["stateMachineVersionArn"]).rsplit(":", 1)[0]
         alias_arn = f"{machine_arn}:{properties['Name']}"
         try:

@@ -49,6 +49,7 @@ from local_cloud.apigateway.stage_throttle import StageThrottle
 from local_cloud.cloudwatch import service_metrics
 from local_cloud.cognito.authorizer import Denied, authorize
 from local_cloud.iam.policies import resource_policy_allows
+from local_cloud.iam.resources import function_arn as invoked_arn
 from local_cloud.netutil import HEALTH_PATH
 from local_cloud.wsgi_types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -187,7 +188,7 @@ class ApiGatewayMiddleware:
             action="lambda:InvokeFunction",
             source_arn=source_arn,
             source_account=self.account_id,
-            resource=function.function_arn,
+            resource=invoked_arn(function_arn, region, self.account_id),  # the alias, when the integration names it
         )
 
     def _invoke(self, function_arn: str, event: dict[str, Any]) -> Response:

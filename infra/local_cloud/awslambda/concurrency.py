@@ -63,7 +63,9 @@ def install_reserved_concurrency(gate: ConcurrencyGate | None = None) -> Install
     def invoke(
         self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
     ) -> Any:
-        fn = self.get_function(function_name, qualifier)
+        # A reservation is the function's, whichever version or alias is invoked: it is kept on $LATEST, and every
+        # version's invocations count against it.
+        fn = self.get_function(self.get_function(function_name, qualifier).function_name)
         reserved = getattr(fn, "reserved_concurrency", None)
         arn = str(fn.function_arn)
         if not gate.enter(arn, None if reserved is None else int(reserved)):

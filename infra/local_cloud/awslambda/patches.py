@@ -25,6 +25,7 @@ def install_all(
             "invoke_payload_limits": limits.install_invoke_payload_limits,
             "reserved_concurrency": concurrency.install_reserved_concurrency,
             "invoke_qualifier": qualifier.install_invoke_qualifier,
+            "alias_permissions": qualifier.install_alias_permissions,
         },
         without,
     )

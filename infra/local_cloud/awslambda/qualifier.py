@@ -22,3 +22,27 @@ def install_invoke_qualifier() -> Installation:
         return original(self)
 
     return Installation([replace(LambdaResponse, "invoke", invoke)])
+
+
+def install_alias_permissions() -> Installation:
+    """AddPermission on an alias or a version named in ``FunctionName`` (``function:name:live``, as SAM's
+    permissions for a function with AutoPublishAlias name it): AWS's statement names that qualified ARN, and only
+    an invocation of it is allowed; moto (5.2.5) wrote the unqualified ARN, which then matched nothing invoked
+    through the alias. (moto keeps one policy for a function and all its versions, so the statement stays with the
+    alias when it moves; it names the alias, so it allows invoking nothing else.)"""
+    from moto.awslambda.models import LambdaBackend
+
+    original: Any = LambdaBackend.add_permission  # typed ``qualifier: str``, though the API lets it be absent (None)
+    require_signature(original, ["self", "function_name", "qualifier", "raw"], "LambdaBackend.add_permission")
+
+    def add_permission(self: Any, function_name: str, qualifier: str | None, raw: str) -> Any:
+        return original(self, function_name, qualifier or named_qualifier(function_name), raw)
+
+    return Installation([replace(LambdaBackend, "add_permission", add_permission)])
+
+
+def named_qualifier(function: str) -> str | None:
+    """The version or alias a function's name, partial ARN or ARN carries, if any."""
+    name = function.split(":function:", 1)[1] if ":function:" in function else function
+    _, _, qualifier = name.partition(":")
+    return qualifier or None

@@ -60,6 +60,7 @@ def install() -> Installation:
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original(self, spec)
         detach_synchronous_delivery(self.account_id, self.region_name, esm)
+        esm.function_arn = mapped_function_arn(str(spec["FunctionName"]), esm.function_arn)
         if ":dynamodb:" in esm.event_source_arn and not all(
             _allowed(self, esm, action, esm.event_source_arn) for action in STREAM_ACCESS
         ):
@@ -84,6 +85,17 @@ def install() -> Installation:
         return esm
 
     return Installation([replace(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)])
+
+
+def mapped_function_arn(named: str, resolved_arn: str) -> str:
+    """What a mapping invokes, as Lambda keeps it: the function as named, an alias included. moto resolves an alias to
+    the version it points at when the mapping is created (``resolved_arn``), so a mapping of ``function:live`` would
+    go on invoking that version after the alias moved."""
+    qualifier = named.split(":function:", 1)[-1].split(":")[1:] if ":function:" in named else named.split(":")[1:]
+    if not qualifier:
+        return resolved_arn
+    unqualified = ":".join(resolved_arn.split(":")[:7])
+    return f"{unqualified}:{qualifier[0]}"
 
 
 def detach_synchronous_delivery(account_id: str, region: str, esm: Any) -> None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local_cloud.iam.policies import resource_policy_allows
+from local_cloud.iam.resources import function_arn as invoked_arn
 from local_cloud.periodic import Periodic
 
 _log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def _invoke_async(account: str, region: str, function_arn: str, event: dict[str,
         action="lambda:InvokeFunction",
         source_arn=rule_arn,
         source_account=account,
-        resource=function.function_arn,
+        resource=invoked_arn(function_arn, region, account),  # the alias, when the target names it
     ):
         _log.warning("rule %s may not invoke %s (no resource policy allows it)", rule_arn, function_arn)
         return

@@ -126,6 +126,7 @@ def authorize_request(response: Any) -> None:
         region=response.region,
         account=response.current_account,
         path=response.path,
+        qualifier=_query_value(response, "Qualifier"),
     ):
         if iam_action in _ALWAYS_ALLOWED:
             continue
@@ -232,6 +233,12 @@ def _expired(principal: Any) -> bool:
         if assumed.access_key_id == principal._access_key_id:
             return bool(assumed.expiration < now)
     return False
+
+
+def _query_value(response: Any, name: str) -> str:
+    """One value of the request's query string ("" when absent): Lambda's ``Qualifier`` travels there."""
+    values = (getattr(response, "querystring", None) or {}).get(name) or [""]
+    return str(values[0] if isinstance(values, list) else values)
 
 
 def _params(response: Any) -> dict[str, Any]:

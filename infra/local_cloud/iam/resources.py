@@ -10,7 +10,9 @@ actions than the operation's name:
   ``Query``/``Scan`` on an index are authorized on the index's ARN.
 - SSM parameters are named ``/a/b``; their ARN is ``parameter/a/b`` (one slash).
 - Step Functions execution operations are authorized on the execution's ARN.
-- Lambda operations on the function's ARN (a name, a partial or a full ARN may be given).
+- Lambda operations on the function's ARN (a name, a partial or a full ARN may be given), qualified when the
+  request names a version or an alias (in the name or its ``Qualifier``): a policy naming the unqualified ARN does
+  not allow invoking ``function:name:live``, nor one naming the alias invoking the unqualified function.
 - KMS operations on the key's ARN (a key id or ARN in ``KeyId``; an alias is not resolved here).
 - EventBridge ``PutEvents`` on the bus of each entry; SQS operations on the queue of ``QueueUrl``.
 
@@ -36,11 +38,21 @@ _TRANSACT_WRITE = {
 
 
 def request_checks(
-    service: str, action: str, params: Mapping[str, Any], *, region: str, account: str, path: str = ""
+    service: str,
+    action: str,
+    params: Mapping[str, Any],
+    *,
+    region: str,
+    account: str,
+    path: str = "",
+    qualifier: str = "",
 ) -> list[Check]:
     """What to authorize for ``service:action`` with these parameters (a request's JSON body, or for
-    REST services the decoded URL path). Unknown services and actions are authorized on ``"*"``."""
+    REST services the decoded URL path, and Lambda's ``Qualifier`` from the query string). Unknown services and
+    actions are authorized on ``"*"``."""
     action = _IAM_ACTION.get((service, action), action)
+    if service == "lambda":
+        return _lambda(action, path, qualifier, region, account) or [(f"lambda:{action}", "*")]
     resolver = _RESOLVERS.get(service)
     checks = resolver(action, params, region, account, path) if resolver else None
     return checks or [(f"{service}:{action}", "*")]
@@ -89,24 +101,31 @@ def _states(action: str, params: Mapping[str, Any], region: str, account: str, p
     return []
 
 
-def _lambda(action: str, params: Mapping[str, Any], region: str, account: str, path: str) -> list[Check]:
+def _lambda(action: str, path: str, qualifier: str, region: str, account: str) -> list[Check]:
     # /2015-03-31/functions/<name, partial ARN or ARN>/invocations and the other function routes.
     parts = path.split("/functions/", 1)
     if len(parts) != 2 or not parts[1]:
         return []
     name = unquote(parts[1].split("/", 1)[0])
-    return [(f"lambda:{action}", function_arn(name, region, account))]
+    return [(f"lambda:{action}", function_arn(name, region, account, qualifier))]
 
 
-def function_arn(name: str, region: str, account: str) -> str:
-    """A function's unqualified ARN from a name, ``account:function:name`` partial ARN or full ARN."""
+def function_arn(name: str, region: str, account: str, qualifier: str = "") -> str:
+    """The ARN IAM authorizes a call to a function on, from a name, ``account:function:name`` partial ARN or full
+    ARN, each with or without ``:qualifier``, or the qualifier given apart (a qualifier in the name wins, as Lambda
+    has it): the function's unqualified ARN, or with a version or alias, that qualified ARN."""
     if name.startswith("arn:"):
         fields = name.split(":")
-        return ":".join(fields[:7])  # drop a version or alias qualifier
-    if ":function:" in name:
-        owner, _, function = name.split(":", 2)
-        return f"arn:aws:lambda:{region}:{owner}:function:{function.split(':')[0]}"
-    return f"arn:aws:lambda:{region}:{account}:function:{name.split(':')[0]}"
+        owner, function, named = fields[4], fields[6], fields[7] if len(fields) > 7 else ""
+        region = fields[3]
+    elif ":function:" in name:
+        owner, _, rest = name.split(":", 2)
+        function, _, named = rest.partition(":")
+    else:
+        owner = account
+        function, _, named = name.partition(":")
+    qualified = named or qualifier
+    return f"arn:aws:lambda:{region}:{owner}:function:{function}" + (f":{qualified}" if qualified else "")
 
 
 _Resolver = Callable[[str, Mapping[str, Any], str, str, str], list[Check]]
@@ -153,7 +172,6 @@ _RESOLVERS: dict[str, _Resolver] = {
     "dynamodb": _dynamodb,
     "ssm": _ssm,
     "states": _states,
-    "lambda": _lambda,
     "kms": _kms,
     "events": _events,
     "sqs": _sqs,

@@ -34,14 +34,17 @@ class DirectLambdaClient:
         from moto.core.exceptions import JsonRESTError
 
         if self.role_arn:
-            self._authorize(str(parameters["FunctionName"]))
+            self._authorize(str(parameters["FunctionName"]), str(parameters.get("Qualifier") or ""))
         payload = parameters.get("Payload") or b""
         body = payload.decode() if isinstance(payload, bytes | bytearray) else str(payload)
         invocation_type = parameters.get("InvocationType", "RequestResponse")
         request_headers = {"x-amz-invocation-type": invocation_type}
         response_headers: dict[str, Any] = {}
+        backend = get_backend(self.account_id, self.region)
         try:
-            result = get_backend(self.account_id, self.region).invoke(
+            # The version an alias routes to runs, and is the one reported (AWS's ExecutedVersion).
+            executed = backend.get_function(parameters["FunctionName"], parameters.get("Qualifier")).version
+            result = backend.invoke(
                 parameters["FunctionName"], parameters.get("Qualifier"), body, request_headers, response_headers
             )
         except JsonRESTError as exc:
@@ -52,7 +55,7 @@ class DirectLambdaClient:
         response: dict[str, Any] = {
             "StatusCode": _STATUS.get(invocation_type, 200),
             "Payload": io.BytesIO(data),
-            "ExecutedVersion": parameters.get("Qualifier") or "$LATEST",
+            "ExecutedVersion": str(executed),
         }
         if "x-amz-function-error" in response_headers:
             response["FunctionError"] = response_headers["x-amz-function-error"]
@@ -60,9 +63,10 @@ class DirectLambdaClient:
             response["LogResult"] = response_headers["x-amz-log-result"]
         return response
 
-    def _authorize(self, function: str) -> None:
-        """As Step Functions does with the role it assumed: ``lambda:InvokeFunction`` on the function."""
-        resource = function_arn(function, self.region, self.account_id)
+    def _authorize(self, function: str, qualifier: str) -> None:
+        """As Step Functions does with the role it assumed: ``lambda:InvokeFunction`` on the function, or on its
+        version or alias when the Task names one."""
+        resource = function_arn(function, self.region, self.account_id, qualifier)
         principal = f"arn:aws:sts::{self.account_id}:assumed-role/{role_name(self.role_arn)}/StepFunctions"
         try:
             authorize_role(self.role_arn, principal, "lambda:InvokeFunction", resource)
