@@ -28,9 +28,10 @@ LATENESS = 6
 def timer_only_stack(slow_retry_stack: Stack) -> Stack:
     """The stack whose stalled sagas only their timers can find: the minute sweep's schedule is disabled."""
     stack = slow_retry_stack
-    sweeper = stack.client("lambda").get_function(FunctionName=stack.outputs["SweepStalledSagasFunctionName"])
+    name = stack.outputs["SweepStalledSagasFunctionName"]
+    sweeper = stack.client("lambda").get_alias(FunctionName=name, Name="live")  # the schedule invokes the alias
     events = stack.client("events")
-    schedules = events.list_rule_names_by_target(TargetArn=sweeper["Configuration"]["FunctionArn"])["RuleNames"]
+    schedules = events.list_rule_names_by_target(TargetArn=sweeper["AliasArn"])["RuleNames"]
     assert len(schedules) == 1
     events.disable_rule(Name=schedules[0])
     return stack
