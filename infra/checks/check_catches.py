@@ -21,11 +21,11 @@ from checks.project_copy import copy_project
 ROOT = Path(__file__).resolve().parents[2]
 ASLS = (Path("statemachine/checkout.asl.json"), Path("statemachine/return.asl.json"))
 ASL = ASLS[0]
-# Numeric DefinitionSubstitutions are written unquoted in the ASL: quote them to parse, unquote to write back.
+# Numeric DefinitionSubstitutions are written unquoted in the ASL: quote them to parse, unquote to write back
+# (those the ASL files write unquoted, whichever they are).
 NUMERIC = re.compile(r"(:\s*)(\$\{\w+\})")
-QUOTED_NUMERIC = re.compile(
-    r'"(\$\{(?:RetryIntervalSeconds|RetryBackoffRate|StepMaxAttempts|CompensationMaxAttempts)\})"'
-)
+NUMERIC_NAMES = sorted({name for asl in ASLS for name in re.findall(r":\s*\$\{(\w+)\}", (ROOT / asl).read_text())})
+QUOTED_NUMERIC = re.compile(r'"(\$\{(?:' + "|".join(NUMERIC_NAMES) + r')\})"')
 
 
 def without_each_catch(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
