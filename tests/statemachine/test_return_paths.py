@@ -500,3 +500,35 @@ def test_a_lost_completion_stays_completed_even_when_the_first_undo_keeps_failin
     assert record.status is ReturnStatus.COMPLETED
     saga = stack.return_saga_log.get(document["returnId"])
     assert (saga.status, saga.failure, saga.compensation_failure) == (ReturnStatus.COMPLETED, None, None)
+
+
+def test_a_return_that_cannot_even_be_marked_ends_in_its_own_fail_state(stack, products):
+    """MarkReturnCompensationFailed failing after its retries is never silent: the execution ends in a Fail state of
+    its own, and the data stays as the undo that gave up left it (the return not marked)."""
+    skus = products(1)
+    order_id = bought(stack, skus)
+    lam, iam = stack.client("lambda"), stack.client("iam")
+    name = "MarkReturnCompensationFailed"
+    function = next(f for f in lam.list_functions()["Functions"] if name in f["FunctionName"])
+    role = function["Role"].rsplit("/", 1)[1]
+    policies = {
+        policy: iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+        for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    }
+    faults(stack, {"CompleteReturn": {"mode": "fail", "rate": 1.0}, "UnstockReturn": {"mode": "fail", "rate": 1.0}})
+    for policy in policies:  # the role may do nothing: every attempt to mark the return is denied
+        iam.delete_role_policy(RoleName=role, PolicyName=policy)
+    document = a_return(order_id, {skus[0]: 1})
+    try:
+        execution, states = run_return(stack, document)
+    finally:
+        for policy, statement in policies.items():
+            iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(statement))
+        faults(stack, {})
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "CompensationFailureNotRecorded"
+    assert states[-3:] == ["UnstockReturnCompensationFailed", name, "CompensationFailureNotRecorded"]
+    assert stack.returns.get(document["returnId"]).status is not ReturnStatus.COMPENSATION_FAILED
+    assert stack.available(*skus) == {skus[0]: 8}  # restocked, the unstock given up: nothing taken back
+    assert stack.payments.get(order_id).refunded_cents == 1000
