@@ -11,6 +11,8 @@ TERMINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
 RETURN_FINAL_STATUSES = frozenset({"COMPLETED", "REJECTED", "CANCELLED", "COMPENSATION_FAILED"})
 THROTTLED_RETRIES = 5
 THROTTLED_BACKOFF_SECONDS = 0.25  # then 0.5, 1, 2, 4: a stage's bucket refills within that at any sane rate
+READ_ATTEMPTS = 5  # a GET failing five times running (over 5 s) is an answer, not a passing fault
+READ_BACKOFF_SECONDS = 0.5  # then 1, 1.5, 2
 
 
 class ApiError(RuntimeError):
@@ -31,9 +33,30 @@ class CheckoutApi:
         if token is not None:
             self._session.headers["Authorization"] = token
         self._timeout = timeout
+        self.retried_reads = 0  # GETs sent again after a 5xx or a timeout
 
     def _call(self, method: str, path: str, expected: tuple[int, ...], **kwargs: Any) -> Any:
+        """A GET (safe to send again) that meets a 5xx or a timeout is sent again, a few times, as a careful
+        front end would; any other request fails at once: a POST is sent again only by a caller that knows it
+        is idempotent (its Idempotency-Key)."""
         url = f"{self.api_url}{path}"
+        attempts = READ_ATTEMPTS if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._send(method, url, **kwargs)
+            except (requests.Timeout, requests.ConnectionError):
+                if attempt == attempts:
+                    raise
+            else:
+                if response.status_code in expected:
+                    return response.json()
+                if response.status_code < 500 or attempt == attempts:
+                    raise ApiError(response)
+            self.retried_reads += 1
+            time.sleep(READ_BACKOFF_SECONDS * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         response = self._session.request(method, url, timeout=self._timeout, **kwargs)
         # Throttled by the stage (429): back off and try again, as the AWS SDKs do with throttling errors.
         for attempt in range(THROTTLED_RETRIES):
@@ -41,9 +64,7 @@ class CheckoutApi:
                 break
             time.sleep(THROTTLED_BACKOFF_SECONDS * 2**attempt)
             response = self._session.request(method, url, timeout=self._timeout, **kwargs)
-        if response.status_code not in expected:
-            raise ApiError(response)
-        return response.json()
+        return response
 
     def put_product(self, product: dict[str, Any]) -> dict[str, Any]:
         body = {key: product[key] for key in ("name", "unitPriceCents", "available")}

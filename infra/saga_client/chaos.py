@@ -63,6 +63,7 @@ class ChaosReport:
     retries: Counter[str] = field(default_factory=Counter)  # state -> retried attempts
     repeated_requests: int = 0
     retried_requests: int = 0  # POST /checkout sent again after a 5xx, a 409 in progress or a timeout
+    retried_reads: int = 0  # GET /orders asked again after a 5xx or a timeout
     redelivered_in_flight: int = 0
     redelivered_after: int = 0
     restocked: dict[str, int] = field(default_factory=dict)
@@ -365,6 +366,7 @@ class ChaosRun:
         ]
         report.violations += self._unanswered_orders()
         report.retried_requests = self.driver.retried_posts
+        report.retried_reads = self.driver.retried_reads
         facts = collect(self.stack, report.runs, self.options.concurrency)
         returns = collect_returns(self.stack, self.return_runs, self.options.concurrency)
         report.violations_before_resume = check(self._snapshot(facts, returns))

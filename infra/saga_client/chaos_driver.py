@@ -48,6 +48,7 @@ class Driver:
         self._local = threading.local()
         self._retries_lock = threading.Lock()
         self.retried_posts = 0  # POSTs sent again after a 5xx, a 409 in progress or a timeout
+        self._apis: list[CheckoutApi] = []
         # An operator: chaos checks out for many customers, and an operator may act for any of them.
         self.token = StackIdentities.of(stack.outputs, stack.endpoint_url).operator("chaos-operator")
 
@@ -56,8 +57,16 @@ class Driver:
         """One HTTP session per thread (requests' Session is not guaranteed thread-safe)."""
         if not hasattr(self._local, "api"):
             self._local.api = CheckoutApi(self._stack.outputs["ApiUrl"], timeout=30.0, token=self.token)
+            with self._retries_lock:
+                self._apis.append(self._local.api)
         api: CheckoutApi = self._local.api
         return api
+
+    @property
+    def retried_reads(self) -> int:
+        """GETs sent again after a 5xx or a timeout, by every thread's client."""
+        with self._retries_lock:
+            return sum(api.retried_reads for api in self._apis)
 
     # ---------------------------------------------------------------- requests
     def post(self, body: dict[str, Any], key: str) -> dict[str, Any]:

@@ -69,7 +69,8 @@ def render(report: ChaosReport) -> str:
     lines += [
         "",
         f"requests sent twice with one Idempotency-Key: {report.repeated_requests}"
-        f" (and {report.retried_requests} sent again after a 5xx or a timeout)",
+        f" (and {report.retried_requests} sent again after a 5xx or a timeout;"
+        f" GET /orders asked again after one: {report.retried_reads})",
         f"steps delivered twice: {report.redelivered_in_flight} while their saga ran, "
         f"{report.redelivered_after} after it had finished",
         f"scarce-stock race: {report.race}",
