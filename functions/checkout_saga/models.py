@@ -401,12 +401,12 @@ class SagaProjection(CamelModel):
 
 
 class ProjectionChange(CamelModel):
-    """What one event adds to its saga's projection."""
+    """What one event, or several of one saga's events, add to its saga's projection."""
 
     customer_id: str
     saga_id: str
     kind: str
-    event_type: str
+    event_types: frozenset[str]
     placed_at: str | None = None
     spent_cents: int | None = None
     refunded_cents: int | None = None

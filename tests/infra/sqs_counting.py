@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from moto.sqs.models import Queue
+from moto.sqs.models import Message, Queue
 
 
 def counted_queues(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -19,3 +19,16 @@ def counted_queues(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Queue, "approximate_number_of_messages", property(counting))
     return counted
+
+
+def tested_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The bodies of the messages whose visibility is tested from now on."""
+    tested: list[str] = []
+    visible: Any = Message.__dict__["visible"].fget
+
+    def testing(message: Any) -> bool:
+        tested.append(message.body)
+        return bool(visible(message))
+
+    monkeypatch.setattr(Message, "visible", property(testing))
+    return tested

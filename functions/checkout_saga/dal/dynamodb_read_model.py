@@ -1,6 +1,6 @@
 """The customers' read model table: one item per saga (customerId HASH, sagaId RANGE), its projection
-(logic/customer_summary.py). An event's update adds its type to the `events` set and sets what that event alone
-carries: repeating it, or applying events in any order, leaves the same item, so no condition is needed."""
+(logic/customer_summary.py). An update adds its events' types to the `events` set and sets what those events alone
+carry: repeating it, or applying events in any order, leaves the same item, so no condition is needed."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class DynamoDBReadModel:
 
     def apply(self, change: ProjectionChange) -> None:
         assignments = ["kind = :kind"]
-        values: dict[str, Any] = {":kind": change.kind, ":event": {change.event_type}}
+        values: dict[str, Any] = {":kind": change.kind, ":event": set(change.event_types)}
         for attribute, name in _CARRIED.items():
             value = getattr(change, name)
             if value is not None:

@@ -341,7 +341,7 @@ class SagaController(SagaStarter, Protocol):
 
 class ReadModelRepository(Protocol):
     def apply(self, change: ProjectionChange) -> None:
-        """Add the event's type to its saga's projection and set what it carries (idempotent, commutative)."""
+        """Add the events' types to their saga's projection and set what they carry (idempotent, commutative)."""
         ...
 
     def projections_of(self, customer_id: str) -> list[SagaProjection]: ...

@@ -38,15 +38,16 @@ def install() -> Installation:
         wanted = {str(receipt["ReceiptHandle"]) for receipt in receipts}
         found: set[str] = set()
         kept = []
-        for message in queue._messages:
-            had = wanted.intersection(message.all_receipt_handles)
-            if had:
-                found |= had
-                queue.pending_messages.discard(message)
-                queue.deleted_messages.update(message.all_receipt_handles)
-                continue
-            kept.append(message)
-        queue._messages = kept
+        with queue._messages_lock:  # a send meanwhile would append to the list this one replaces (queue_lock.py)
+            for message in queue._messages:
+                had = wanted.intersection(message.all_receipt_handles)
+                if had:
+                    found |= had
+                    queue.pending_messages.discard(message)
+                    queue.deleted_messages.update(message.all_receipt_handles)
+                    continue
+                kept.append(message)
+            queue._messages = kept
         success, errors = [], []
         for receipt in receipts:
             handle = str(receipt["ReceiptHandle"])

@@ -1,7 +1,7 @@
 """The measurements of the SQS speed seams (``python -m local_cloud.measure send_attributes receive_retention
-queue_counts batch_deletes``): SendMessage to, ReceiveMessage from, GetQueueAttributes of, and a poller's deletions
-in a queue that holds 2,000 messages (10,000 for the receive), as a replay fills and drains the read model's queue
-while its client waits for it to empty."""
+queue_counts batch_deletes visible_messages``): SendMessage to, ReceiveMessage from, GetQueueAttributes of, and a
+poller's deletions in a queue that holds 2,000 messages (10,000 for the receive and the last drain), as a replay
+fills and drains the read model's queue while its client waits for it to empty."""
 
 from __future__ import annotations
 
@@ -82,6 +82,12 @@ class DrainADeepQueue(SendToADeepQueue):
             self.sqs("SendMessage", {"QueueUrl": self.url, "MessageBody": json.dumps({"refill": number})})
 
 
+class DrainAReplay(DrainADeepQueue):
+    """The same from a queue as deep as a replay of 10,000 events leaves it."""
+
+    depth = _REPLAY_DEPTH
+
+
 MEASUREMENTS = [
     Measurement(
         "send_attributes",
@@ -106,5 +112,12 @@ MEASUREMENTS = [
         f"a poller's batch of {_BATCH} from a queue holding {_DEPTH:,} messages: received and deleted (per message)",
         "moto.sqs.models.SQSBackend.delete_message_batch",
         in_process(DrainADeepQueue),
+    ),
+    Measurement(
+        "visible_messages",
+        f"a poller's batch of {_BATCH} from a queue holding {_REPLAY_DEPTH:,} messages: received and deleted"
+        " (per message)",
+        "moto.sqs.models.Queue.messages.fget",
+        in_process(DrainAReplay),
     ),
 ]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from local_cloud.seams import Installation, install_each
-from local_cloud.sqs import batch_deletes, message_moves, queue_counts, receive_retention, send_attributes
+from local_cloud.sqs import (
+    batch_deletes,
+    message_moves,
+    queue_counts,
+    queue_lock,
+    receive_retention,
+    send_attributes,
+    visible_messages,
+)
 
 
 def install_all(without: Collection[str] = ()) -> Installation:
@@ -16,6 +24,8 @@ def install_all(without: Collection[str] = ()) -> Installation:
             "receive_retention": receive_retention.install,
             "queue_counts": queue_counts.install,
             "batch_deletes": batch_deletes.install,
+            "visible_messages": visible_messages.install,
+            "queue_lock": queue_lock.install,  # last: it wraps the seams above
         },
         without,
     )
