@@ -21,7 +21,7 @@ def counted_queues(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return counted
 
 
-def tested_messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def visibility_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The bodies of the messages whose visibility is tested from now on."""
     tested: list[str] = []
     visible: Any = Message.__dict__["visible"].fget

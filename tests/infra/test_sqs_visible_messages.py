@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from local_cloud.sqs import patches
-from tests.infra.sqs_counting import tested_messages
+from tests.infra.sqs_counting import visibility_checks
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_a_receive_tests_only_the_messages_up_to_those_it_hands_out(
         for number in range(500):
             sqs.send_message(QueueUrl=url, MessageBody=f"m{number}")
         first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60)["Messages"]
-        tested = tested_messages(monkeypatch)
+        tested = visibility_checks(monkeypatch)
 
         second = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
 
