@@ -28,7 +28,7 @@ help:
 	@echo "make test      the whole test suite (unit, state machine paths, end to end on the local cloud), both cores"
 	@echo "make test-fast the tiers that open no socket (unit, API and state machine in process): under a minute"
 	@echo "make check-catches   remove each Catch of the ASL in turn: the path tests must fail every time"
-	@echo "make check-iam [RESOURCES=..] [ACTION=..] [PARTS=8 [PART=n]]   remove each IAM policy statement in turn: a test must fail every time"
+	@echo "make check-iam [RESOURCES=..] [ACTION=..] [STATEMENT=..] [PARTS=8 [PART=n]]   remove each IAM policy statement in turn: a test must fail every time"
 	@echo "make up|down   start (deploy + seed) / stop the local cloud on 127.0.0.1:$(LOCAL_CLOUD_PORT) (LOCAL_CLOUD_HOST=0.0.0.0 LOCAL_CLOUD_ALLOWED_PEERS=172.17.0.0/16 for containers); saga console at /_console/"
 	@echo "make outputs   the deployed stack's outputs as one JSON object"
 	@echo "make token USER=<name> [GROUP=admins]   a Cognito ID token for the API (Authorization header)"
@@ -128,11 +128,11 @@ check-catches: $(VENV)/.installed
 	@$(PY) -m checks.check_catches
 
 # Each policy statement of template.yaml in turn removed: a test must fail every time (30-60 minutes;
-# RESOURCES="ApiFunction ..." checks those resources' statements only; PARTS=8 one eighth of the resources,
+# RESOURCES="ApiFunction ..." checks those resources' statements only, ACTION= one action, STATEMENT= one Sid; PARTS=8 one eighth of the resources,
 # today's (the day of the year modulo 8; PART=n another): CI checks them all over eight days).
 check-iam: $(VENV)/.installed
-	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION)) $(if $(PARTS),--parts $(PARTS)) \
-		$(if $(PART),--part $(PART))
+	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION)) \
+		$(if $(STATEMENT),--statement $(STATEMENT)) $(if $(PARTS),--parts $(PARTS)) $(if $(PART),--part $(PART))
 
 # The inner loop: unit, in-process API and state machine tiers, and the other tests that open no socket. tests/e2e
 # and tests/infra are wholly of the tiers it leaves out (tests/conftest.py): not even collected (their imports cost).

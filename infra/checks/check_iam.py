@@ -185,12 +185,15 @@ class Runner:
         return failed[1] if failed else ""
 
 
-def selected(lines: list[str], resources: set[str], action: str = "") -> list[Statement]:
-    """The removals to check: those of `resources` (every resource's if empty); only of `action` if given."""
+def selected(lines: list[str], resources: set[str], action: str = "", statement: str = "") -> list[Statement]:
+    """The removals to check: those of `resources` (every resource's if empty); only of `action` if given; only of
+    the statement named `statement` (its Sid, or a policy template's name) if given."""
     return [
         variant
         for variant in variants(lines)
-        if (not resources or variant.resource in resources) and (not action or variant.action == action)
+        if (not resources or variant.resource in resources)
+        and (not action or variant.action == action)
+        and (not statement or variant.name.split(" ")[0] == statement)
     ]
 
 
@@ -227,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         "--action", default="", help="only the removal of this action (e.g. dynamodb:GetItem) from each statement"
     )
     parser.add_argument(
+        "--statement", default="", help="only the removals of this statement (its Sid, e.g. ReadFaultPlan)"
+    )
+    parser.add_argument(
         "--parts",
         type=int,
         default=0,
@@ -249,11 +255,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(sorted(only))}",
             flush=True,
         )
-    found = selected(lines, only, arguments.action)
-    if only - {variant.resource for variant in found}:
-        missing = sorted(only - {v.resource for v in found})
+    found = selected(lines, only, arguments.action, arguments.statement)
+    if not found or only - {variant.resource for variant in found}:
+        missing = sorted(only - {v.resource for v in found}) if only else "the template"
+        named = f" named {arguments.statement}" if arguments.statement else ""
         with_action = f" with {arguments.action}" if arguments.action else ""
-        print(f"no policy statements{with_action} in {missing}", file=sys.stderr)
+        print(f"no policy statements{named}{with_action} in {missing}", file=sys.stderr)
         return 2
     surviving = []
     with tempfile.TemporaryDirectory(prefix="check-iam-") as work:

@@ -17,12 +17,10 @@ SOURCES = {
 
 # Step Functions Standard: per state transition (a retry is a transition too).
 STANDARD_PER_TRANSITION = 0.025 / 1_000
-# Step Functions Express: per execution, and per GB-second of duration (billed in 100 ms steps, memory
-# in 64 MB steps; the checkout's payloads are a few KB, so 64 MB).
+# Step Functions Express: per execution, and per GB-second of duration (the local cloud meters the billed
+# duration and memory: local_cloud.usage_meter).
 EXPRESS_PER_REQUEST = 1.00 / 1_000_000
 EXPRESS_PER_GB_SECOND = 0.00001667
-EXPRESS_DURATION_STEP_MS = 100
-EXPRESS_MEMORY_MB = 64
 # Lambda (x86_64): per request and per GB-second (duration billed per millisecond).
 LAMBDA_PER_REQUEST = 0.20 / 1_000_000
 LAMBDA_PER_GB_SECOND = 0.0000166667

@@ -27,7 +27,7 @@ from saga_client import bench_coordinations as coordinations
 from saga_client.api_client import CheckoutApi
 from saga_client.aws_session import aws_session
 from saga_client.bench_console import measure_console_list
-from saga_client.bench_cost import run_costs
+from saga_client.bench_cost import CostStack, run_costs
 from saga_client.bench_cpu import CpuSnapshot, cpu_per_saga
 from saga_client.bench_events import measure_lag, measure_replay
 from saga_client.bench_growth import run_growth
@@ -65,6 +65,7 @@ class BenchOptions:
     quiet_wait_s: float = QUIET_WAIT_S  # how long to wait for a quiet machine before measuring
     replay_events: int = 10_000  # archived events replayed into an empty read model (0 skips the events' phase)
     lag_sagas: int = 200  # checkouts whose read model lag is measured, at `concurrency`
+    express_stack_name: str = ""  # the Express checkout's stack, for the cost phase ("": <stack_name>-express)
 
 
 def conditions(options: BenchOptions, endpoint: str, cloud: str) -> dict[str, Any]:
@@ -112,6 +113,16 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         outputs = deploy_stack(endpoint, options.stack_name, log=lambda line: None)
         cloud = "reused (already running)" if reused else "started by the benchmark"
         return run_phases(endpoint, outputs, options, cloud=cloud, progress=say)
+
+
+def _express_stack(endpoint: str, stack_name: str) -> CostStack:
+    """The checkout as an Express workflow, beside the benchmark's stack (a machine's type cannot change in place),
+    seeded as the benchmark's is."""
+    outputs = deploy_stack(endpoint, stack_name, log=lambda _line: None, overrides={"CheckoutWorkflowType": "EXPRESS"})
+    api = CheckoutApi(outputs["ApiUrl"], token=StackIdentities.of(outputs, endpoint).operator("bench-operator"))
+    seed_catalog(api)
+    seed_bench_stock(api)
+    return CostStack(outputs, api)
 
 
 def _iam_figures(endpoint: str) -> dict[str, float] | None:
@@ -166,8 +177,12 @@ def run_phases(
     cancelled = run_saga(api, options.poll_interval, token="tok_declined")  # a template for the growth phase
 
     if options.cost_sagas:
-        progress(f"[3/9] AWS cost: {options.cost_sagas} sagas per outcome, counted")
-        report["cost"] = run_costs(endpoint, api, outputs, options.cost_sagas, progress=progress)
+        express_name = options.express_stack_name or f"{options.stack_name}-express"
+        progress(
+            f"[3/9] AWS cost: {options.cost_sagas} sagas per outcome, counted; the Express checkout: {express_name}"
+        )
+        express = _express_stack(endpoint, express_name)
+        report["cost"] = run_costs(endpoint, CostStack(outputs, api), express, options.cost_sagas, progress=progress)
 
     progress(f"[4/9] latency at concurrency 1: {options.sagas} sagas")
     before = CpuSnapshot.take(server_pid)

@@ -1,11 +1,14 @@
-"""What 1,000 checkouts would cost on AWS, from counts measured on the local cloud, per saga outcome.
+"""What 1,000 checkouts would cost on AWS, from counts measured on the local cloud, per saga outcome and per
+workflow type.
 
-For each outcome the phase runs sagas one after the other through the API (POST /checkout, then waits on
-the execution), then reads each order once (GET /orders/{id}), and takes:
-- Step Functions state transitions from each execution's real history (every state entered, plus every
-  retry), and the execution's duration for the Express comparison;
+For each outcome the phase runs sagas one after the other through the API (POST /checkout, then waits for the saga
+to end), then reads each order once (GET /orders/{id}), on two stacks: the Standard checkout and an Express one
+(CheckoutWorkflowType=EXPRESS) beside it. It takes:
+- Standard: the state transitions from each execution's real history (every state entered, plus every retry);
+- Express: the executions and their billed duration (100 ms steps, 64 MB), as the local cloud meters each Express
+  execution at its end (there is no history to read);
 - Lambda requests and billed GB-seconds, and DynamoDB requests and request units, from the local cloud's
-  usage meter (local_cloud.usage_meter), as the difference before and after, per function;
+  usage meter (local_cloud.usage_meter), as the difference before and after, per function, on each stack;
 - API Gateway requests as the client made them.
 Then multiplies them by the price table (aws_prices).
 """
@@ -13,10 +16,10 @@ Then multiplies them by the price table (aws_prices).
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +29,9 @@ from saga_client import aws_prices as prices
 from saga_client.api_client import CheckoutApi
 from saga_client.aws_session import aws_session
 from saga_client.bench_load import checkout_body
+from saga_client.choreography_stack import ENDED
+from saga_client.express_runs import wait_for_saga
+from saga_client.stack_data import CHECKOUT, StackData
 
 # (outcome, payment token, faults while it runs, the order's final status)
 OUTCOMES: tuple[tuple[str, str, dict[str, Any] | None, str], ...] = (
@@ -34,6 +40,7 @@ OUTCOMES: tuple[tuple[str, str, dict[str, Any] | None, str], ...] = (
     ("compensated after ConfirmOrder fails", "tok_visa", {"ConfirmOrder": {"mode": "fail", "rate": 1.0}}, "CANCELLED"),
 )
 FAULTS_SETTLE_S = 2.5  # the steps re-read the faults parameter within 2 s
+SAGA_TIMEOUT_S = 60.0
 BENCH_CALLER = "admin"  # the benchmark's own calls (signed with the account's keys) are not the saga's
 
 
@@ -72,6 +79,21 @@ def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict
             if kind == "dynamodb":
                 add(name, f"op:{row['operation']}", row["requests"] - base.get("requests", 0))
     return {"by_function": by_function}
+
+
+def express_delta(before: dict[str, Any], after: dict[str, Any], machine_arn: str) -> dict[str, float]:
+    """The Express executions of `machine_arn` (or of its versions) metered between two usage snapshots."""
+
+    def of_machine(snapshot: dict[str, Any]) -> dict[str, float]:
+        rows = [
+            row
+            for row in snapshot.get("express", [])
+            if row["stateMachine"] == machine_arn or row["stateMachine"].startswith(f"{machine_arn}:")
+        ]
+        return {key: float(sum(row[key] for row in rows)) for key in ("executions", "billedMs", "gbSeconds")}
+
+    first, last = of_machine(before), of_machine(after)
+    return {key: last[key] - first[key] for key in last}
 
 
 def _row_key(kind: str, row: dict[str, Any]) -> tuple[str, ...]:
@@ -128,26 +150,77 @@ def _faults(ssm: Any, parameter: str | None, faults: dict[str, Any] | None) -> I
 def measure_outcome(
     endpoint: str, api: CheckoutApi, sfn: Any, token: str, expected_status: str, sagas: int
 ) -> dict[str, Any]:
+    """`sagas` on the Standard checkout: its state transitions from each execution's history."""
     before = usage(endpoint)
     executions = []
     for _ in range(sagas):
         accepted = api.checkout(checkout_body(token))
         executions.append((accepted["orderId"], _wait_ended(sfn, accepted["executionArn"])))
     after_sagas = usage(endpoint)
-    statuses = [api.order(order_id)["status"] for order_id, _ in executions]
-    after_reads = usage(endpoint)
-    if any(status != expected_status for status in statuses):
-        raise RuntimeError(f"expected every order {expected_status}, got {sorted(set(statuses))}")
+    order_ids = [order_id for order_id, _ in executions]
+    after_reads = _read_orders(endpoint, api, order_ids, expected_status)
     transitions = [state_transitions(_history(sfn, execution["executionArn"])) for _, execution in executions]
     durations = [_duration_ms(execution) for _, execution in executions]
+    return {
+        "state_transitions": sum(transitions) / sagas,
+        "execution_ms": sum(durations) / sagas,
+        **_counted(before, after_sagas, after_reads, sagas, expected_status),
+    }
+
+
+def measure_express_outcome(
+    endpoint: str, api: CheckoutApi, stack: StackData, token: str, expected_status: str, sagas: int
+) -> dict[str, Any]:
+    """`sagas` on the Express checkout: its executions and billed duration as the local cloud metered them."""
+    machine = stack.outputs[CHECKOUT]
+    before = usage(endpoint)
+    order_ids = []
+    for _ in range(sagas):
+        order_id = api.checkout(checkout_body(token))["orderId"]
+        saga = wait_for_saga(stack, order_id, lambda saga: saga.status.value in ENDED, timeout=SAGA_TIMEOUT_S)
+        if saga is None or saga.status.value not in ENDED:
+            raise TimeoutError(f"the Express saga {order_id} did not end within {SAGA_TIMEOUT_S:.0f} s")
+        order_ids.append(order_id)
+    after_sagas = _wait_metered(endpoint, before, machine, sagas)
+    after_reads = _read_orders(endpoint, api, order_ids, expected_status)
+    billed = express_delta(before, after_sagas, machine)
+    return {
+        "executions": billed["executions"] / sagas,
+        "billed_ms": billed["billedMs"] / sagas,
+        "gb_seconds": billed["gbSeconds"] / sagas,
+        **_counted(before, after_sagas, after_reads, sagas, expected_status),
+    }
+
+
+def _wait_metered(endpoint: str, before: dict[str, Any], machine: str, executions: int) -> dict[str, Any]:
+    """Usage once the machine's `executions` have ended: an execution ends just after its saga's last write, and
+    its last function call is metered only then."""
+    deadline = time.monotonic() + SAGA_TIMEOUT_S
+    while True:
+        now = usage(endpoint)
+        if express_delta(before, now, machine)["executions"] >= executions:
+            return now
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{executions} Express executions of {machine} not metered in {SAGA_TIMEOUT_S:.0f} s")
+        time.sleep(0.05)
+
+
+def _read_orders(endpoint: str, api: CheckoutApi, order_ids: list[str], expected_status: str) -> dict[str, Any]:
+    """Each order read once; the usage after."""
+    statuses = [api.order(order_id)["status"] for order_id in order_ids]
+    if any(status != expected_status for status in statuses):
+        raise RuntimeError(f"expected every order {expected_status}, got {sorted(set(statuses))}")
+    return usage(endpoint)
+
+
+def _counted(
+    before: dict[str, Any], after_sagas: dict[str, Any], after_reads: dict[str, Any], sagas: int, status: str
+) -> dict[str, Any]:
     saga = _per_saga(usage_delta(before, after_sagas), sagas)
     read = _per_saga(usage_delta(after_sagas, after_reads), sagas)
     return {
         "sagas": sagas,
-        "final_status": expected_status,
-        "state_transitions": sum(transitions) / sagas,
-        "execution_ms": sum(durations) / sagas,
-        "express_billed_ms": sum(_express_billed_ms(ms) for ms in durations) / sagas,
+        "final_status": status,
         "apigateway_requests": 1,
         "per_function": saga,
         "totals": _totals(saga),
@@ -160,11 +233,6 @@ def _duration_ms(execution: dict[str, Any]) -> float:
     if isinstance(start, str):
         start, stop = datetime.fromisoformat(start), datetime.fromisoformat(stop)
     return float((stop - start).total_seconds() * 1000)
-
-
-def _express_billed_ms(duration_ms: float) -> int:
-    step = prices.EXPRESS_DURATION_STEP_MS
-    return max(step, math.ceil(duration_ms / step) * step)
 
 
 def _per_saga(delta: dict[str, dict[str, dict[str, float]]], sagas: int) -> dict[str, dict[str, float]]:
@@ -185,49 +253,66 @@ def _totals(per_function: dict[str, dict[str, float]]) -> dict[str, float]:
     return {key: round(sum(counts.get(key, 0.0) for counts in per_function.values()), 4) for key in keys}
 
 
-def cost_per_1000(outcome: dict[str, Any]) -> dict[str, Any]:
-    """Dollars per 1,000 sagas of this outcome (each read once), Standard and Express side by side."""
+def cost_per_1000(standard: dict[str, Any], express: dict[str, Any]) -> dict[str, Any]:
+    """Dollars per 1,000 sagas of this outcome (each read once), each workflow type from its own runs."""
+    result: dict[str, Any] = {}
+    for workflow, outcome, orchestration in (
+        ("standard", standard, standard["state_transitions"] * prices.STANDARD_PER_TRANSITION),
+        (
+            "express",
+            express,
+            express["executions"] * prices.EXPRESS_PER_REQUEST + express["gb_seconds"] * prices.EXPRESS_PER_GB_SECOND,
+        ),
+    ):
+        parts = {"stepfunctions": orchestration, **_common_costs(outcome)}
+        result[workflow] = {key: round(value * 1000, 5) for key, value in parts.items()}
+        result[workflow]["total"] = round(sum(parts.values()) * 1000, 5)
+    return result
+
+
+def _common_costs(outcome: dict[str, Any]) -> dict[str, float]:
+    """Lambda, DynamoDB and API Gateway, per saga and its one read."""
     totals, read = outcome["totals"], outcome["one_order_read"]
-    lambda_requests = totals["lambda_requests"] + read["lambda_requests"]
-    common = {
-        "lambda": lambda_requests * prices.LAMBDA_PER_REQUEST
+    return {
+        "lambda": (totals["lambda_requests"] + read["lambda_requests"]) * prices.LAMBDA_PER_REQUEST
         + (totals["lambda_gbSeconds"] + read["lambda_gbSeconds"]) * prices.LAMBDA_PER_GB_SECOND,
         "dynamodb": (totals["dynamodb_readUnits"] + read["dynamodb_readUnits"]) * prices.DYNAMODB_PER_READ_UNIT
         + (totals["dynamodb_writeUnits"] + read["dynamodb_writeUnits"]) * prices.DYNAMODB_PER_WRITE_UNIT,
         "apigateway": (outcome["apigateway_requests"] + read["apigateway_requests"])
         * prices.APIGATEWAY_REST_PER_REQUEST,
     }
-    standard = outcome["state_transitions"] * prices.STANDARD_PER_TRANSITION
-    express = prices.EXPRESS_PER_REQUEST + (
-        prices.EXPRESS_MEMORY_MB / 1024 * outcome["express_billed_ms"] / 1000 * prices.EXPRESS_PER_GB_SECOND
-    )
-    result: dict[str, Any] = {}
-    for workflow, orchestration in (("standard", standard), ("express", express)):
-        parts = {"stepfunctions": orchestration, **common}
-        result[workflow] = {key: round(value * 1000, 5) for key, value in parts.items()}
-        result[workflow]["total"] = round(sum(parts.values()) * 1000, 5)
-    return result
+
+
+@dataclass(frozen=True)
+class CostStack:
+    """A stack the cost phase runs its sagas on: its outputs, and an API client with an operator's token."""
+
+    outputs: dict[str, str]
+    api: CheckoutApi
 
 
 def run_costs(
     endpoint: str,
-    api: CheckoutApi,
-    outputs: dict[str, str],
+    standard: CostStack,
+    express: CostStack,
     sagas: int,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     session = aws_session(endpoint)
     sfn, ssm = session.client("stepfunctions"), session.client("ssm")
-    parameter = outputs.get("FaultsParameterName")
+    express_stack = StackData(express.outputs, endpoint)
     outcomes: dict[str, Any] = {}
     for name, token, faults, status in OUTCOMES:
-        if faults and parameter is None:
+        parameters = (standard.outputs.get("FaultsParameterName"), express.outputs.get("FaultsParameterName"))
+        if faults and None in parameters:
             progress(f"    {name}: skipped (no fault injection in this deployment)")
             continue
-        progress(f"    {name}: {sagas} sagas")
-        with _faults(ssm, parameter, faults):
-            outcome = measure_outcome(endpoint, api, sfn, token, status, sagas)
-        outcome["cost_per_1000_usd"] = cost_per_1000(outcome)
+        progress(f"    {name}: {sagas} sagas on the Standard checkout, {sagas} on the Express one")
+        with _faults(ssm, parameters[0], faults):
+            outcome = measure_outcome(endpoint, standard.api, sfn, token, status, sagas)
+        with _faults(ssm, parameters[1], faults):
+            outcome["express"] = measure_express_outcome(endpoint, express.api, express_stack, token, status, sagas)
+        outcome["cost_per_1000_usd"] = cost_per_1000(outcome, outcome["express"])
         outcomes[name] = outcome
     return {
         "prices": {
@@ -259,6 +344,14 @@ def render_cost_rows(costs: dict[str, Any]) -> list[tuple[str, str]]:
             if counts.get("dynamodb_requests")
         )
         rows.append(("  DynamoDB requests by function", steps))
+        express = outcome["express"]
+        rows.append(
+            (
+                "  Express (its own runs): executions / billed ms / Lambda calls / DynamoDB requests",
+                f"{express['executions']:g} / {express['billed_ms']:.0f} / "
+                f"{express['totals']['lambda_requests']:.0f} / {express['totals']['dynamodb_requests']:.0f}",
+            )
+        )
         rows.append(
             (
                 "  USD per 1,000 (+1 read each): Standard / Express",

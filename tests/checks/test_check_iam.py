@@ -110,6 +110,33 @@ def test_one_action_can_be_checked_alone() -> None:
     assert len(selected(_lines(), {"MarkCompensationFailedFunction"})) > len(chosen)
 
 
+def test_one_statement_can_be_checked_alone() -> None:
+    chosen = selected(_lines(), {"PaymentsServiceFunction"}, statement="ConsumeEvents")
+
+    assert [str(v) for v in chosen] == [
+        "PaymentsServiceFunction: ConsumeEvents",
+        *(
+            f"PaymentsServiceFunction: ConsumeEvents / {action}"
+            for action in (
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            )
+        ),
+    ]
+    assert [str(v) for v in selected(_lines(), {"PaymentsServiceFunction"}, statement="ReadFaultPlan")] == [
+        "PaymentsServiceFunction: ReadFaultPlan"  # a conditional statement: removed as a whole only
+    ]
+
+
+def test_a_statement_that_no_resource_has_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    from checks.check_iam import main
+
+    assert main(["PaymentsServiceFunction", "--statement", "NoSuchSid"]) == 2
+    assert "no policy statements named NoSuchSid in ['PaymentsServiceFunction']" in capsys.readouterr().err
+
+
 @pytest.mark.slow  # pytest processes
 def test_the_choreographys_own_tests_run_before_its_remembered_failure(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner

@@ -31,6 +31,7 @@ TINY = BenchOptions(
     sustained=2.0,
     replay_events=40,
     lag_sagas=3,
+    express_stack_name="e2e-bench-express",
     quiet_wait_s=0.0,  # the suite's machine is busy by design: the targets then say so
 )
 
@@ -127,6 +128,12 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
         assert totals["dynamodb_requests"] >= 4
         assert totals["dynamodb_writeUnits"] >= totals["dynamodb_requests"] / 2
         assert outcome["one_order_read"]["dynamodb_readUnits"] > 0
+        express = outcome["express"]  # the same outcome run on the Express checkout, metered as AWS bills it
+        assert express["executions"] == 1
+        assert express["billed_ms"] >= 100
+        assert express["billed_ms"] % 100 == 0
+        assert express["totals"]["lambda_requests"] >= 4
+        assert express["totals"]["dynamodb_writeUnits"] > 0
         dollars = outcome["cost_per_1000_usd"]
         assert 0 < dollars["express"]["total"] < dollars["standard"]["total"]
     # A compensation runs more states than a confirmed checkout.

@@ -79,6 +79,9 @@ def test_sam_build_packages_a_function_with_its_dependencies(tmp_path):
     result = sam(
         "build",
         "ApiFunction",
+        # A build of one resource never records its dependencies' folder (.aws-sam/deps), so a cached one would
+        # leave a new copy of them there at every run.
+        "--no-cached",
         "--template-file",
         "template.yaml",
         "--build-dir",

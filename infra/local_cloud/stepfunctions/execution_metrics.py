@@ -1,6 +1,7 @@
 """Step Functions' execution metrics (``AWS/States`` ``ExecutionsSucceeded``, ``ExecutionsFailed``,
 ``ExecutionsTimedOut``, ``ExecutionsAborted``, per ``StateMachineArn``), which moto never writes: an alarm on a
-failed or timed-out execution fires from the execution itself. The seam is where moto's interpreter records an
+failed or timed-out execution fires from the execution itself. An Express execution's billed duration goes to the
+usage meter there too (``make bench`` prices Express from it). The seam is where moto's interpreter records an
 execution's end, ``BaseExecutionWorkerCommunication.terminated``."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from typing import Any
 
 from local_cloud.cloudwatch import service_metrics
 from local_cloud.seams import Installation, replace, require_signature
+from local_cloud.stepfunctions.express import EXPRESS
+from local_cloud.usage_meter import USAGE
 
 
 def install_execution_metrics() -> Installation:
@@ -22,5 +25,8 @@ def install_execution_metrics() -> Installation:
         execution = self.execution
         status = getattr(execution.exec_status, "value", str(execution.exec_status))
         service_metrics.execution_ended(str(execution.state_machine.arn), status)
+        if getattr(execution.state_machine, "type", None) == EXPRESS and execution.stop_date is not None:
+            duration = execution.stop_date - execution.start_date
+            USAGE.add_express_execution(str(execution.state_machine_arn), duration.total_seconds() * 1000)
 
     return Installation([replace(BaseExecutionWorkerCommunication, "terminated", terminated)])
