@@ -128,11 +128,11 @@ check-catches: $(VENV)/.installed
 	@$(PY) -m checks.check_catches
 
 # Each policy statement of template.yaml in turn removed: a test must fail every time (30-60 minutes;
-# RESOURCES="ApiFunction ..." checks those resources' statements only, ACTION= one action, STATEMENT= one Sid; PARTS=8 one eighth of the resources,
+# RESOURCES="ApiFunction ..." checks those resources' statements only, ACTION= one action, STATEMENT= these Sids; PARTS=8 one eighth of the resources,
 # today's (the day of the year modulo 8; PART=n another): CI checks them all over eight days).
 check-iam: $(VENV)/.installed
 	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION)) \
-		$(if $(STATEMENT),--statement $(STATEMENT)) $(if $(PARTS),--parts $(PARTS)) $(if $(PART),--part $(PART))
+		$(foreach sid,$(STATEMENT),--statement $(sid)) $(if $(PARTS),--parts $(PARTS)) $(if $(PART),--part $(PART))
 
 # The inner loop: unit, in-process API and state machine tiers, and the other tests that open no socket. tests/e2e
 # and tests/infra are wholly of the tiers it leaves out (tests/conftest.py): not even collected (their imports cost).

@@ -185,15 +185,17 @@ class Runner:
         return failed[1] if failed else ""
 
 
-def selected(lines: list[str], resources: set[str], action: str = "", statement: str = "") -> list[Statement]:
+def selected(
+    lines: list[str], resources: set[str], action: str = "", statements: frozenset[str] = frozenset()
+) -> list[Statement]:
     """The removals to check: those of `resources` (every resource's if empty); only of `action` if given; only of
-    the statement named `statement` (its Sid, or a policy template's name) if given."""
+    the statements named in `statements` (a Sid, or a policy template's name) if any."""
     return [
         variant
         for variant in variants(lines)
         if (not resources or variant.resource in resources)
         and (not action or variant.action == action)
-        and (not statement or variant.name.split(" ")[0] == statement)
+        and (not statements or variant.name.split(" ")[0] in statements)
     ]
 
 
@@ -230,7 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         "--action", default="", help="only the removal of this action (e.g. dynamodb:GetItem) from each statement"
     )
     parser.add_argument(
-        "--statement", default="", help="only the removals of this statement (its Sid, e.g. ReadFaultPlan)"
+        "--statement",
+        action="append",
+        default=[],
+        help="only the removals of this statement (its Sid, e.g. ReadFaultPlan); may be given again",
     )
     parser.add_argument(
         "--parts",
@@ -255,10 +260,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(sorted(only))}",
             flush=True,
         )
-    found = selected(lines, only, arguments.action, arguments.statement)
+    found = selected(lines, only, arguments.action, frozenset(arguments.statement))
     if not found or only - {variant.resource for variant in found}:
         missing = sorted(only - {v.resource for v in found}) if only else "the template"
-        named = f" named {arguments.statement}" if arguments.statement else ""
+        named = f" named {' or '.join(arguments.statement)}" if arguments.statement else ""
         with_action = f" with {arguments.action}" if arguments.action else ""
         print(f"no policy statements{named}{with_action} in {missing}", file=sys.stderr)
         return 2

@@ -111,7 +111,7 @@ def test_one_action_can_be_checked_alone() -> None:
 
 
 def test_one_statement_can_be_checked_alone() -> None:
-    chosen = selected(_lines(), {"PaymentsServiceFunction"}, statement="ConsumeEvents")
+    chosen = selected(_lines(), {"PaymentsServiceFunction"}, statements=frozenset({"ConsumeEvents"}))
 
     assert [str(v) for v in chosen] == [
         "PaymentsServiceFunction: ConsumeEvents",
@@ -125,9 +125,13 @@ def test_one_statement_can_be_checked_alone() -> None:
             )
         ),
     ]
-    assert [str(v) for v in selected(_lines(), {"PaymentsServiceFunction"}, statement="ReadFaultPlan")] == [
+    assert [
+        str(v) for v in selected(_lines(), {"PaymentsServiceFunction"}, statements=frozenset({"ReadFaultPlan"}))
+    ] == [
         "PaymentsServiceFunction: ReadFaultPlan"  # a conditional statement: removed as a whole only
     ]
+    both = selected(_lines(), {"PaymentsServiceFunction"}, statements=frozenset({"ReadFaultPlan", "ConsumeEvents"}))
+    assert [str(v) for v in both] == [*(str(v) for v in chosen), "PaymentsServiceFunction: ReadFaultPlan"]
 
 
 def test_a_statement_that_no_resource_has_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
