@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from checkout_saga.dal.dynamodb_outbox import DynamoDBOutbox
+from checkout_saga.dal.outbox_starter import OutboxSagaStarter
 from checkout_saga.errors import StockMoved
 from checkout_saga.models import (
     Order,
@@ -125,6 +127,26 @@ def test_create_opens_the_history_only_if_the_api_has_not(cloud: Cloud, sku: str
     saga = stack.saga_log.get("ord-3")
     assert saga is not None
     assert saga.customer_id == "c-1"
+
+
+@pytest.mark.parametrize("api_first", [True, False])
+def test_a_choreographed_start_leaves_the_history_to_its_first_transition(
+    cloud: Cloud, sku: str, api_first: bool
+) -> None:
+    """The API starts a choreographed saga with one transaction (its log marked, CheckoutRequested in the outbox),
+    then logs STARTED; the orders service may create the order in between. Either way the history opens with
+    STARTED, once."""
+    stack = cloud.stack
+    outbox = DynamoDBOutbox(cloud.dynamodb.Table(cloud.tables["OutboxTable"]))
+    OutboxSagaStarter(cloud.tables["SagaLogTable"], outbox).start("ord-7", {"orderId": "ord-7"})
+    if api_first:
+        assert stack.saga_log.record("ord-7", SagaState.STARTED, AT, customer_id="c-1")
+    log = stack.saga_log.pending("ord-7", SagaState.ORDER_CREATED, AT, customer_id="c-1", opens_with=SagaState.STARTED)
+    assert stack.orders.create(_pending_order("ord-7", sku), log=log) is not None
+    assert log.appended is True
+    assert stack.saga_log.record("ord-7", SagaState.STARTED, AT, customer_id="c-1") is False
+
+    assert _states(cloud, "ord-7") == ["STARTED", "ORDER_CREATED"]
 
 
 @pytest.mark.parametrize("first", [SagaState.CANCELLED, SagaState.ORDER_CREATED])

@@ -14,6 +14,13 @@ def _lines() -> list[str]:
     return (ROOT / "template.yaml").read_text().splitlines(keepends=True)
 
 
+@pytest.fixture
+def plain_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's pytest processes without the installed plugins (0.8 s each): the suites these tests write for it
+    are plain functions, and what is tested is which suites it runs, and in what order."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
 def test_every_function_and_the_state_machine_have_statements_to_remove() -> None:
     resources = {statement.resource for statement in statements(_lines())}
     assert {"CreateOrderFunction", "RefundPaymentFunction", "ApiFunction", "CheckoutStateMachine"} <= resources
@@ -45,6 +52,7 @@ def test_removing_an_action_keeps_the_others_of_its_statement() -> None:
 
 
 @pytest.mark.slow  # pytest processes
+@pytest.mark.usefixtures("plain_pytest")
 def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Path) -> None:
     from checks.check_iam import Runner
 
@@ -72,6 +80,7 @@ def test_the_runner_tries_a_resources_last_failed_test_alone_first(tmp_path: Pat
 
 
 @pytest.mark.slow  # pytest processes
+@pytest.mark.usefixtures("plain_pytest")
 def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
 
@@ -142,6 +151,7 @@ def test_a_statement_that_no_resource_has_is_refused_by_name(capsys: pytest.Capt
 
 
 @pytest.mark.slow  # pytest processes
+@pytest.mark.usefixtures("plain_pytest")
 def test_the_choreographys_own_tests_run_before_its_remembered_failure(tmp_path: Path) -> None:
     from checks.check_iam import CHOREOGRAPHY_FIRST, Runner
 

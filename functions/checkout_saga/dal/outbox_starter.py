@@ -26,12 +26,13 @@ class OutboxSagaStarter:
                     "Update": {
                         "TableName": self._saga_log_table,
                         "Key": {"sagaId": name},
-                        # A valid record from the start (as record_failure starts one): the order view and the
-                        # byStatus index see the saga before its STARTED transition is appended.
+                        # A valid record from the start: the order view and the byStatus index see the saga
+                        # before its STARTED transition is appended. No history yet: the first transition opens it,
+                        # with STARTED first if the orders service logs ORDER_CREATED before the API logs STARTED.
                         "UpdateExpression": "SET coordination = :coordination, "
                         "checkout = if_not_exists(checkout, :doc), startedAt = if_not_exists(startedAt, :at), "
                         "updatedAt = :at, #state = if_not_exists(#state, :started), "
-                        "#status = if_not_exists(#status, :pending), history = if_not_exists(history, :empty)",
+                        "#status = if_not_exists(#status, :pending)",
                         "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
                         "ExpressionAttributeValues": {
                             ":coordination": Coordination.CHOREOGRAPHY.value,
@@ -39,7 +40,6 @@ class OutboxSagaStarter:
                             ":at": now,
                             ":started": SagaState.STARTED.value,
                             ":pending": OrderStatus.PENDING.value,
-                            ":empty": [],
                         },
                     }
                 },
