@@ -162,8 +162,8 @@ chaos: $(VENV)/.installed
 		--workflow $(WORKFLOW)
 
 # One SKU's flash sale past DynamoDB's hot-key limit (docs/scale.md): its own local cloud on a free port, the
-# per-key limit lowered to FLASHSALE_WCU write units/s; FLASHSALE_ARGS e.g. "--buyers 400 --units 80".
-FLASHSALE_WCU ?= 10
+# per-key limit of the inventory table lowered to FLASHSALE_WCU write units/s; FLASHSALE_ARGS e.g. "--buyers 400 --units 80".
+FLASHSALE_WCU ?= 4
 flashsale: $(VENV)/.installed
 	@$(PY) -m saga_client flashsale --partition-wcu $(FLASHSALE_WCU) $(FLASHSALE_ARGS)
 

@@ -67,7 +67,7 @@ class CheckoutApi:
         return response
 
     def put_product(self, product: dict[str, Any]) -> dict[str, Any]:
-        body = {key: product[key] for key in ("name", "unitPriceCents", "available")}
+        body = {key: product[key] for key in ("name", "unitPriceCents", "available", "shards") if key in product}
         return dict(self._call("PUT", f"/products/{product['sku']}", (200,), json=body))
 
     def product(self, sku: str) -> dict[str, Any]:

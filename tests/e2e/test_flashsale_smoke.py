@@ -28,5 +28,7 @@ def test_a_tiny_flash_sale_sells_exactly_the_stock_with_1_and_8_shards(deployed_
         assert sale.buyers >= TINY.buyers
         assert sum(sale.statuses.values()) == sale.buyers  # every buyer's order ended: sold or refused
         assert deployed_stack.available(sale.sku) == {sale.sku: 0}
+        stored = deployed_stack.inventory.shard_stock([sale.sku])[sale.sku]
+        assert (stored.shards, len(stored.available)) == (sale.shards, sale.shards)  # the sale had its shards
     lines = report(rounds, 1000)
     assert re.fullmatch(r"flashsale: sold 6 of 6, oversold 0, 1 shard \d+\.\d/s, 8 shards \d+\.\d/s", lines[-1])

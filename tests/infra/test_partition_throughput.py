@@ -145,3 +145,14 @@ def test_the_sdk_retries_a_throttled_write_until_the_partition_has_room(monkeypa
             _add(client, "hot")
         assert _available(client, "hot") == 30
         assert dynamodb_patches.PARTITIONS[-1].throttled > before
+
+
+def test_the_lowered_limit_holds_for_the_named_tables_only_the_others_keeping_awss() -> None:
+    clock = FrozenClock()
+    buckets = PartitionBuckets(2, clock, tables=("sale-Inventory*",))
+    hot, own = ("sale-InventoryTable-1A2B", '{"S": "hot"}'), ("sale-SagaLogTable-3C4D", '{"S": "o-1"}')
+    assert buckets.admit({hot: 2}) == []
+    assert buckets.admit({hot: 1}) == [hot]  # the named table: 2 units a second
+    assert all(buckets.admit({own: 10}) == [] for _ in range(50))  # another: AWS's 1,000 units a second
+    assert buckets.admit({own: 600}) == [own]
+    assert (buckets.limit_of(hot[0]), buckets.limit_of(own[0])) == (2, AWS_PARTITION_WCU)

@@ -12,11 +12,15 @@ moto has no such limit. Here each partition key (table, hash key value) has a to
 its limit, refilled continuously; a write is admitted only when every key it touches has the units it costs
 (capacity.write_units: 1 per KB of the larger of the item before and after, twice that in a transaction), and a
 refused write consumes nothing, as on AWS. ``LOCAL_CLOUD_PARTITION_WCU`` lowers the limit so that the effect
-shows on a small machine; unset, it is AWS's.
+shows on a small machine; unset, it is AWS's. ``LOCAL_CLOUD_PARTITION_WCU_TABLES`` (table name patterns, comma-
+separated, ``*`` a wildcard) lowers it for those tables only, the others keeping AWS's: a lowered limit scales down
+the hot key's share of a small machine's load, but each saga's own items are written at the same pace on any
+machine, and a limit of a few units would throttle them too, which AWS's never does.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import threading
@@ -28,6 +32,7 @@ from local_cloud.dynamodb.capacity import item_size, write_units
 from local_cloud.dynamodb.usage import stored_item, write_targets
 
 LIMIT_VARIABLE = "LOCAL_CLOUD_PARTITION_WCU"
+TABLES_VARIABLE = "LOCAL_CLOUD_PARTITION_WCU_TABLES"
 AWS_PARTITION_WCU = 1000.0  # write units per second one partition takes on AWS
 _JSON = "application/x-amz-json-1.0"
 _TYPE_PREFIX = "com.amazonaws.dynamodb.v20120810#"
@@ -54,11 +59,19 @@ def partition_wcu_limit() -> float:
     return limit
 
 
-class PartitionBuckets:
-    """One token bucket per partition key, each holding at most one second of the limit."""
+def lowered_tables() -> tuple[str, ...]:
+    """The table name patterns the lowered limit applies to (``LOCAL_CLOUD_PARTITION_WCU_TABLES``); empty: all."""
+    return tuple(pattern.strip() for pattern in os.environ.get(TABLES_VARIABLE, "").split(",") if pattern.strip())
 
-    def __init__(self, limit: float, clock: Callable[[], float] = time.monotonic) -> None:
+
+class PartitionBuckets:
+    """One token bucket per partition key, each holding at most one second of its table's limit: `limit`, for the
+    tables matching `tables` (every table if none), AWS's for the others."""
+
+    def __init__(self, limit: float, clock: Callable[[], float] = time.monotonic, tables: tuple[str, ...] = ()) -> None:
         self.limit = limit
+        self._tables = tables
+        self._limits: dict[str, float] = {}  # table name -> its limit
         self._clock = clock
         self._buckets: dict[PartitionKey, tuple[float, float]] = {}  # key -> (tokens, when counted)
         self._lock = threading.Lock()
@@ -70,7 +83,7 @@ class PartitionBuckets:
         with self._lock:
             now = self._clock()
             levels = {key: self._level(key, now) for key in costs}
-            short = [key for key, units in costs.items() if levels[key] < min(units, self.limit)]
+            short = [key for key, units in costs.items() if levels[key] < min(units, self.limit_of(key[0]))]
             if short:
                 self.throttled += 1
                 return short
@@ -78,9 +91,16 @@ class PartitionBuckets:
                 self._buckets[key] = (levels[key] - units, now)
             return []
 
+    def limit_of(self, table: str) -> float:
+        if table not in self._limits:
+            lowered = not self._tables or any(fnmatch.fnmatchcase(table, pattern) for pattern in self._tables)
+            self._limits[table] = self.limit if lowered else AWS_PARTITION_WCU
+        return self._limits[table]
+
     def _level(self, key: PartitionKey, now: float) -> float:
-        tokens, then = self._buckets.get(key, (self.limit, now))
-        return min(self.limit, tokens + (now - then) * self.limit)
+        limit = self.limit_of(key[0])
+        tokens, then = self._buckets.get(key, (limit, now))
+        return min(limit, tokens + (now - then) * limit)
 
 
 def write_costs(backend: Any, operation: str, body: dict[str, Any]) -> list[tuple[PartitionKey, float]]:

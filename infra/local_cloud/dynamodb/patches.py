@@ -46,7 +46,12 @@ from collections.abc import Collection
 from typing import Any
 
 from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
-from local_cloud.dynamodb.partition_throughput import PartitionBuckets, partition_wcu_limit, throttled_response
+from local_cloud.dynamodb.partition_throughput import (
+    PartitionBuckets,
+    lowered_tables,
+    partition_wcu_limit,
+    throttled_response,
+)
 from local_cloud.dynamodb.usage import caller_name, metered
 from local_cloud.seams import (
     Installation,
@@ -94,7 +99,7 @@ def install_partition_throughput() -> Installation:
     if locked is None:
         raise SeamChanged("moto.dynamodb.responses.DynamoHandler.call_action is gone: moto changed this seam")
     require_signature(locked, ["self"], "DynamoHandler.call_action")
-    buckets = PartitionBuckets(partition_wcu_limit())
+    buckets = PartitionBuckets(partition_wcu_limit(), tables=lowered_tables())
 
     def call_action(self: Any) -> Any:
         operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
