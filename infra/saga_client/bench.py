@@ -119,10 +119,18 @@ def _express_stack(endpoint: str, stack_name: str) -> CostStack:
     """The checkout as an Express workflow, beside the benchmark's stack (a machine's type cannot change in place),
     seeded as the benchmark's is."""
     outputs = deploy_stack(endpoint, stack_name, log=lambda _line: None, overrides={"CheckoutWorkflowType": "EXPRESS"})
-    api = CheckoutApi(outputs["ApiUrl"], token=StackIdentities.of(outputs, endpoint).operator("bench-operator"))
+    api, _token = _seeded_api(endpoint, outputs)
+    return CostStack(outputs, api)
+
+
+def _seeded_api(endpoint: str, outputs: dict[str, str]) -> tuple[CheckoutApi, str]:
+    """The stack's API as the benchmark's operator (its customers are many, one per saga, and an operator may check
+    out for any), and the operator's token; the catalog and the benchmark's stock seeded."""
+    token = StackIdentities.of(outputs, endpoint).operator("bench-operator")
+    api = CheckoutApi(outputs["ApiUrl"], token=token)
     seed_catalog(api)
     seed_bench_stock(api)
-    return CostStack(outputs, api)
+    return api, token
 
 
 def _iam_figures(endpoint: str) -> dict[str, float] | None:
@@ -156,11 +164,7 @@ def run_phases(
     """Every measurement, on a deployed stack (the smoke test runs this with tiny options)."""
     _check_no_faults(endpoint, outputs)
     api_url = outputs["ApiUrl"]
-    # An operator: the bench's customers are many (one per saga), and an operator may check out for any.
-    token = StackIdentities.of(outputs, endpoint).operator("bench-operator")
-    api = CheckoutApi(api_url, token=token)
-    seed_catalog(api)
-    seed_bench_stock(api)
+    api, token = _seeded_api(endpoint, outputs)
     server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
     server_pid = int(server["pid"]) if server and "pid" in server else None
     quiet = wait_for_quiet(timeout_s=options.quiet_wait_s, progress=progress)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checkout_saga.clock import parse_iso
+from local_cloud.dynamodb.partition_throughput import LIMIT_VARIABLE, TABLES_VARIABLE
 from local_cloud.netutil import free_port, health, port_is_free
 from saga_client.api_client import CheckoutApi
 from saga_client.demo import ROOT, local_cloud, say
@@ -27,8 +28,6 @@ from saga_client.identity import StackIdentities
 from saga_client.stack_access import deploy_stack
 from saga_client.stack_data import StackData
 
-LIMIT_VARIABLE = "LOCAL_CLOUD_PARTITION_WCU"
-TABLES_VARIABLE = "LOCAL_CLOUD_PARTITION_WCU_TABLES"  # the lowered limit for these tables only
 AWS_PARTITION_WCU = 1000  # DynamoDB's write units per second per partition (docs/scale.md)
 UNITS_PER_RESERVATION = 2  # one small item written in a transaction: 2 write units
 SHARD_COUNTS = (1, 8)

@@ -24,9 +24,10 @@ def install_execution_metrics() -> Installation:
         original(self)
         execution = self.execution
         status = getattr(execution.exec_status, "value", str(execution.exec_status))
-        service_metrics.execution_ended(str(execution.state_machine.arn), status)
+        machine_arn = str(execution.state_machine.arn)
+        service_metrics.execution_ended(machine_arn, status)
         if getattr(execution.state_machine, "type", None) == EXPRESS and execution.stop_date is not None:
             duration = execution.stop_date - execution.start_date
-            USAGE.add_express_execution(str(execution.state_machine_arn), duration.total_seconds() * 1000)
+            USAGE.add_express_execution(machine_arn, duration.total_seconds() * 1000)
 
     return Installation([replace(BaseExecutionWorkerCommunication, "terminated", terminated)])
