@@ -52,3 +52,29 @@ def test_a_batch_deletes_as_moto_does(seam: bool) -> None:
     assert failed == [("never", "ReceiptHandleIsInvalid")]
     assert left == ["m3", "m4", "m6", "m7"]  # three deleted, one of those received twice; one in flight
     assert counts == {"ApproximateNumberOfMessages": "4", "ApproximateNumberOfMessagesNotVisible": "1"}
+
+
+def _head_deleted(seam: bool) -> tuple[list[str], list[str]]:
+    """The head of a deeper queue received and deleted, as a poller does: the walk may stop at the last of them."""
+    with mock_aws(), batch_deletes.install() if seam else contextlib.nullcontext():
+        sqs: Any = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        for number in range(30):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{number:02d}")
+        head = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(head)]
+        answer = sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+        left = [
+            m["Body"]
+            for _ in range(3)
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+        ]
+        return sorted(entry["Id"] for entry in answer.get("Successful", [])), left
+
+
+@pytest.mark.parametrize("seam", [True, False], ids=["seam", "moto"])
+def test_deleting_the_head_of_a_queue_keeps_the_rest_in_order(seam: bool) -> None:
+    succeeded, left = _head_deleted(seam)
+
+    assert succeeded == sorted(str(n) for n in range(10))
+    assert left == [f"m{n:02d}" for n in range(10, 30)]

@@ -37,12 +37,19 @@ def install() -> Installation:
         queue = self.get_queue(queue_name)
         wanted = {str(receipt["ReceiptHandle"]) for receipt in receipts}
         found: set[str] = set()
-        kept = []
         with queue._messages_lock:  # a send meanwhile would append to the list this one replaces (queue_lock.py)
-            for message in queue._messages:
-                had = wanted.intersection(message.all_receipt_handles)
+            # A handle is one message's, so the walk ends once each handle not deleted before has its message: a
+            # poller deletes what it received, the oldest, near the head of a queue a replay made deep.
+            missing = wanted - queue.deleted_messages
+            messages, kept = queue._messages, []
+            for position, message in enumerate(messages):
+                if not missing:
+                    kept.extend(messages[position:])
+                    break
+                had = missing.intersection(message.all_receipt_handles)
                 if had:
                     found |= had
+                    missing -= had
                     queue.pending_messages.discard(message)
                     queue.deleted_messages.update(message.all_receipt_handles)
                     continue
