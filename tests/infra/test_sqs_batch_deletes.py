@@ -5,6 +5,7 @@ handle deleted before succeeds again, one the queue never gave is refused; what 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -14,12 +15,19 @@ from moto import mock_aws
 from local_cloud.sqs import batch_deletes
 
 
-def _scenario(seam: bool) -> tuple[list[str], list[tuple[str, str]], list[str], dict[str, str]]:
+@contextlib.contextmanager
+def _queue(seam: bool, messages: int) -> Iterator[tuple[Any, str]]:
+    """A client and the URL of a queue holding `messages` messages m0, m1, ... (2 digits from 10 on)."""
     with mock_aws(), batch_deletes.install() if seam else contextlib.nullcontext():
         sqs: Any = boto3.client("sqs", region_name="us-east-1")
         url = sqs.create_queue(QueueName="q")["QueueUrl"]
-        for number in range(8):
-            sqs.send_message(QueueUrl=url, MessageBody=f"m{number}")
+        for number in range(messages):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{number:0{len(str(messages - 1))}d}")
+        yield sqs, url
+
+
+def _scenario(seam: bool) -> tuple[list[str], list[tuple[str, str]], list[str], dict[str, str]]:
+    with _queue(seam, 8) as (sqs, url):
         first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=6, VisibilityTimeout=0)["Messages"]
         again = {m["MessageId"]: m for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]}
         entries = [
@@ -56,11 +64,7 @@ def test_a_batch_deletes_as_moto_does(seam: bool) -> None:
 
 def _head_deleted(seam: bool) -> tuple[list[str], list[str]]:
     """The head of a deeper queue received and deleted, as a poller does: the walk may stop at the last of them."""
-    with mock_aws(), batch_deletes.install() if seam else contextlib.nullcontext():
-        sqs: Any = boto3.client("sqs", region_name="us-east-1")
-        url = sqs.create_queue(QueueName="q")["QueueUrl"]
-        for number in range(30):
-            sqs.send_message(QueueUrl=url, MessageBody=f"m{number:02d}")
+    with _queue(seam, 30) as (sqs, url):
         head = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
         entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(head)]
         answer = sqs.delete_message_batch(QueueUrl=url, Entries=entries)
