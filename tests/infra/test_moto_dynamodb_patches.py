@@ -196,6 +196,181 @@ def test_the_update_expression_parse_is_shared() -> None:
     assert parser.make("SET a = :v") is not parser.make("SET a = :v")
 
 
+# -- 9: cached condition expressions ---------------------------------------------------------------------
+
+
+def _conditional_answers(cached: bool) -> list[Any]:
+    """Each conditional request twice (the second finds its condition cached), passing and failing, with the
+    answer or the error (code, message, the item and cancellation reasons it returns)."""
+    without = () if cached else ("condition_expression_cache",)
+    with mock_aws(), dynamodb_patches.install_all(without=without):
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        _create_saga_log(client)
+        log = {"TableName": "log"}
+        item = {"sagaId": {"S": "s-1"}, "status": {"S": "PENDING"}, "n": {"N": "1"}, "tags": {"L": [{"S": "a"}]}}
+        guarded = {"ExpressionAttributeNames": {"#s": "status"}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        key = {"sagaId": {"S": "s-1"}}
+        requests: list[tuple[str, dict[str, Any]]] = [
+            ("put_item", {**log, "Item": item, "ConditionExpression": "attribute_not_exists(sagaId)"}),
+            (
+                "update_item",
+                {
+                    **log,
+                    **guarded,
+                    "Key": key,
+                    "UpdateExpression": "SET n = n + :one",
+                    "ConditionExpression": "#s = :p AND n BETWEEN :one AND :ten",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":p": {"S": "PENDING"}, ":ten": {"N": "10"}},
+                },
+            ),
+            (
+                "update_item",
+                {
+                    **log,
+                    **guarded,
+                    "Key": key,
+                    "UpdateExpression": "SET #s = :c",
+                    "ConditionExpression": "#s IN (:c, :x) OR contains(tags, :t)",
+                    "ExpressionAttributeValues": {":c": {"S": "DONE"}, ":x": {"S": "X"}, ":t": {"S": "zz"}},
+                },
+            ),
+            (
+                "delete_item",
+                {
+                    **log,
+                    "Key": key,
+                    "ConditionExpression": "size(tags) > :n",
+                    "ExpressionAttributeValues": {":n": {"N": "3"}},
+                },
+            ),
+            (
+                "put_item",
+                {**log, "Item": item, "ConditionExpression": "#s = :p", "ExpressionAttributeNames": {"#s": "status"}},
+            ),  # :p is not given
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "#s = = :p",
+                    **guarded,
+                    "ExpressionAttributeValues": {":p": {"S": "PENDING"}},
+                },
+            ),  # not an expression
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "attribute_exists(sagaId)",
+                    "ExpressionAttributeNames": {"#unused": "status"},
+                },
+            ),
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "status = :p",  # a reserved word
+                    "ExpressionAttributeValues": {":p": {"S": "PENDING"}},
+                },
+            ),
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "n BETWEEN :nothing AND :one",
+                    "ExpressionAttributeValues": {":nothing": {"NULL": True}, ":one": {"N": "1"}},
+                },
+            ),
+            (
+                "transact_write_items",
+                {
+                    "TransactItems": [
+                        {
+                            "ConditionCheck": {
+                                **log,
+                                **guarded,
+                                "Key": key,
+                                "ConditionExpression": "#s = :p",
+                                "ExpressionAttributeValues": {":p": {"S": "PENDING"}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                **log,
+                                "Item": {"sagaId": {"S": "s-2"}},
+                                "ConditionExpression": "attribute_not_exists(sagaId)",
+                            }
+                        },
+                    ]
+                },
+            ),
+        ]
+        answers: list[Any] = []
+        for operation, request in requests:
+            for _ in range(2):
+                try:
+                    answer = getattr(client, operation)(**request)
+                    answer.pop("ResponseMetadata")
+                except ClientError as error:
+                    answer = {name: value for name, value in error.response.items() if name != "ResponseMetadata"}
+                except (KeyError, ValueError) as error:  # moto's own, raised as they are: a missing placeholder,
+                    answer = {type(error).__name__: str(error)}  # a condition it cannot parse
+                answers.append((operation, answer))
+        answers.append(client.scan(TableName="log")["Items"])
+        return answers
+
+
+def test_a_cached_condition_answers_and_refuses_exactly_as_moto_does() -> None:
+    cached = _conditional_answers(cached=True)
+    assert cached == _conditional_answers(cached=False)
+    errors = [answer["Error"]["Code"] for _, answer in cached[:-1] if "Error" in answer]
+    assert {"ConditionalCheckFailedException", "ValidationException", "TransactionCanceledException"} <= set(errors)
+    refused = [answer for _, answer in cached[:-1] if "Item" in answer]  # ALL_OLD: the item the condition refused
+    assert refused
+    assert refused[0]["Item"]["status"] == {"S": "PENDING"}
+    assert {"KeyError", "ValueError", "IncorrectOperandType"} <= {name for _, answer in cached[:-1] for name in answer}
+
+
+def test_a_cached_condition_is_its_own_and_keyed_on_the_values_it_names() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    def parse(names: Any, values: Any) -> tuple[Any, Any]:
+        parser = ConditionExpressionParser("#s = :v AND contains(tags, :t)", names, values)
+        return parser.parse(), parser
+
+    stored = Item(
+        DynamoType({"S": "k"}), None, {"k": {"S": "k"}, "status": {"S": "A"}, "tags": {"L": [{"L": [{"S": "x"}]}]}}
+    )
+    listed: list[Any] = [{"S": "x"}]
+    values = {":v": {"S": "A"}, ":t": {"L": listed}, ":other": {"S": "ignored"}}
+    _, uncached = parse({"#s": "status"}, values)
+    with dynamodb_patches.install_all():
+        first, parser = parse({"#s": "status"}, values)
+        _, hit = parse({"#s": "status"}, values)
+        for found in (parser, hit):  # what moto checks the request's placeholders against
+            assert found.expr_attr_names_found == uncached.expr_attr_names_found == ["#s", "tags"]
+            assert found.expr_attr_values_found == uncached.expr_attr_values_found == [":v", ":t"]
+        listed.append({"S": "y"})  # the caller's map changes after the parse: not the cached condition
+        again, _ = parse({"#s": "status"}, {":v": {"S": "A"}, ":t": {"L": [{"S": "x"}]}, ":other": {"S": "2"}})
+        assert again is first
+        assert first.expr(stored)
+        assert parse({"#s": "status"}, {":v": {"S": "B"}, ":t": {"L": [{"S": "x"}]}})[0] is not first
+        assert not parse({"#s": "status"}, {":v": {"S": "B"}, ":t": {"L": [{"S": "x"}]}})[0].expr(stored)
+        assert parse({"#s": "other"}, {":v": {"S": "A"}, ":t": {"L": [{"S": "x"}]}})[0] is not first
+        assert (
+            parse({"#s": "status"}, {":v": {"BOOL": True}, ":t": {"L": []}})[0]
+            is not parse({"#s": "status"}, {":v": {"BOOL": 1}, ":t": {"L": []}})[0]
+        )
+        with pytest.raises(KeyError):
+            parse({"#s": "status"}, {":v": {"S": "A"}})  # :t missing: refused every time, never cached
+        with pytest.raises(KeyError):
+            parse({"#s": "status"}, {":v": {"S": "A"}})
+
+
 # -- 4: responses written with json.dumps are the ones moto's serializer writes ------------------------
 
 ITEM = {
