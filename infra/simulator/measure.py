@@ -37,7 +37,7 @@ def measure(world: World, seeds: range, profile: Path | None = None) -> Throughp
     """Replays `seeds` after one warm-up schedule (the first seed: imports, caches and moto's first calls are not
     what a long exploration pays); with `profile`, cProfile's statistics of the timed part go to that file."""
     replay(world, seeds[0])
-    profiler = cProfile.Profile(time.process_time) if profile else None
+    profiler = cProfile.Profile() if profile else None
     calls = violations = 0
     started = time.process_time()
     if profiler:
