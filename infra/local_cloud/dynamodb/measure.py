@@ -196,6 +196,12 @@ MEASUREMENTS = [
         in_process(AppendTransition),
     ),
     Measurement(
+        "fast_traversal",
+        _APPEND_TEXT,
+        "moto.dynamodb.parsing.ast_nodes.DepthFirstTraverser.traverse",
+        in_process(AppendTransition),
+    ),
+    Measurement(
         "fast_ast_copy",
         _APPEND_TEXT,
         "moto.dynamodb.parsing.validators.deepcopy",

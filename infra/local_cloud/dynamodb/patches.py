@@ -38,6 +38,11 @@
    can refer to (the parser looks up only placeholders it read from the text), parsed over private copies of
    them: the condition only evaluates, and hands out no value it holds but immutable ones or new containers. A
    condition moto refuses is never cached: it is parsed again, and refused as moto refuses it.
+10. ``DepthFirstTraverser.traverse``: the validator's passes (seven at every UpdateItem) each walk the whole
+   update expression's AST, and at every node ask two isinstance questions of moto's abstract node classes and
+   rebuild the pass's map of node types (a dict, then a tuple). The walk here is moto's, node for node and in
+   the same order (the same hook before each child, the same processing and re-linking); the pass's node types
+   are read once per walk (every pass's map has fixed keys) and both answers once per node class and set of types.
 """
 
 from __future__ import annotations
@@ -382,6 +387,77 @@ def _frozen(value: Any) -> Any:
     return _UNFROZEN
 
 
+# The node types a pass processes -> node class -> (a Node?, one of those types?): what moto's isinstance checks
+# answer, which depends on nothing but the classes (moto registers no virtual subclass of its nodes).
+_WALK_ANSWERS: dict[tuple[type, ...], dict[type, tuple[bool, bool]]] = {}
+
+
+def install_fast_traversal() -> Installation:
+    from moto.dynamodb.parsing import ast_nodes
+
+    traverser = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009 - the module is untyped
+    node_class = getattr(ast_nodes, "Node")  # noqa: B009 - the module is untyped
+    require_source(traverser.traverse, ["return self.traverse_node_recursively(node)"], "DepthFirstTraverser.traverse")
+    require_source(
+        traverser.traverse_node_recursively,
+        [
+            "if isinstance(node, Node):",
+            "parent_node = node.parent",
+            "if node.children is not None:",
+            "for i, child_node in enumerate(node.children):",
+            "self.pre_processing_of_child(node, i)",
+            "self.traverse_node_recursively(child_node, i)",
+            "if isinstance(node, self.nodes_to_be_processed()):",
+            "node = self.process(node)",
+            "node.parent = parent_node",
+            "if parent_node:",
+            "parent_node.children[child_id] = node",
+            "return node",
+        ],
+        "DepthFirstTraverser.traverse_node_recursively",
+    )
+    require_source(
+        traverser.nodes_to_be_processed,
+        ["return tuple(k for k in self._processing_map().keys())"],
+        "DepthFirstTraverser.nodes_to_be_processed",
+    )
+    walk_of_moto = traverser.traverse_node_recursively
+    types_of_moto = traverser.nodes_to_be_processed
+    no_hook = traverser.pre_processing_of_child
+    original = traverser.traverse
+
+    def traverse(self: Any, node: Any) -> Any:
+        kind = type(self)
+        if kind.traverse_node_recursively is not walk_of_moto or kind.nodes_to_be_processed is not types_of_moto:
+            return original(self, node)  # a pass that walks otherwise: its own walk
+        processed = self.nodes_to_be_processed()
+        hook = None if kind.pre_processing_of_child is no_hook else self.pre_processing_of_child
+        process = self.process
+        answers = _WALK_ANSWERS.setdefault(processed, {})
+
+        def walk(node: Any, child_id: int) -> Any:
+            answer = answers.get(type(node))
+            if answer is None:
+                answer = answers[type(node)] = (isinstance(node, node_class), isinstance(node, processed))
+            if answer[0]:
+                parent_node = node.parent
+                if node.children is not None:
+                    for i, child_node in enumerate(node.children):
+                        if hook is not None:
+                            hook(node, i)
+                        walk(child_node, i)
+                if answer[1]:
+                    node = process(node)
+                    node.parent = parent_node
+                    if parent_node:
+                        parent_node.children[child_id] = node
+            return node
+
+        return walk(node, -1)
+
+    return Installation([replace(traverser, "traverse", traverse)])
+
+
 def install_static_check_cache() -> Installation:
     from moto.dynamodb.parsing import validators
 
@@ -483,6 +559,7 @@ def install_all(without: Collection[str] = ()) -> Installation:
             "update_expression_cache": install_update_expression_cache,
             "static_check_cache": install_static_check_cache,
             "condition_expression_cache": install_condition_expression_cache,
+            "fast_traversal": install_fast_traversal,
             "fast_json_results": install_fast_json_results,
             "indexed_queries": install_indexed_queries,
             "fast_ast_copy": install_fast_ast_copy,
