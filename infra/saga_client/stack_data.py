@@ -57,7 +57,14 @@ class StackData:
         return self._local.dynamodb
 
     def _table(self, output: str) -> Any:
-        return self._dynamodb().Table(self.outputs[output])
+        """One per table and thread, like the resource it comes from: building a Table builds its class from the
+        resource model, which cost more than the read it served (the simulator's checker reads after every saga)."""
+        name = self.outputs[output]
+        if not hasattr(self._local, "tables"):
+            self._local.tables = {}
+        if name not in self._local.tables:
+            self._local.tables[name] = self._dynamodb().Table(name)
+        return self._local.tables[name]
 
     @property
     def orders(self) -> DynamoDBOrders:

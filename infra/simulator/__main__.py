@@ -3,7 +3,11 @@
 With --seed, that one schedule, the same output every time; with --budget, new schedules (from --seed, or from a
 seed drawn from the clock) for that long. A schedule that breaks an invariant prints its seed, the violations
 and the shrunk schedule as a numbered list of calls, and the exit status is 1. The last line is always
-`simulate: N schedules, V violations`."""
+`simulate: N schedules, V violations`.
+
+`python -m simulator --measure 1-16 [--profile FILE]`: the CPU time per schedule of those seeds replayed in one
+process (docs/simulation.md, "Throughput"); with --profile, cProfile's statistics go to FILE (and the profiler's
+own cost inflates the figure printed: take the figure without it)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 # The functions log and emit metrics as on Lambda; thousands of schedules a minute would print millions of lines.
 # powertools reads these when the product's observability module is first imported, hence here, before that
@@ -34,6 +39,7 @@ _inherited = os.environ.get("PYTHONWARNINGS")
 os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [_inherited, f"ignore:{_QUIET}:UserWarning"]))
 
 from simulator.explore import Failure, explore_in_worker, replay, shrink  # noqa: E402
+from simulator.measure import measure, seed_range  # noqa: E402
 from simulator.simulation import Outcome, prepared_world  # noqa: E402
 
 
@@ -48,9 +54,16 @@ def main(argv: list[str] | None = None) -> int:
         default=set(),
         help="seeds to pass over while exploring (comma-separated): failures already reported, to find the next one",
     )
+    parser.add_argument("--measure", type=seed_range, default=None, help="CPU per schedule of seeds FIRST-LAST")
+    parser.add_argument("--profile", type=Path, default=None, help="with --measure: cProfile's statistics to FILE")
     options = parser.parse_args(argv)
+    if options.measure is not None:
+        with prepared_world() as world:
+            throughput = measure(world, options.measure, options.profile)
+        print(throughput)
+        return 1 if throughput.violations else 0
     if options.seed is None and options.budget is None:
-        parser.error("give --seed N, --budget SECONDS, or both")
+        parser.error("give --seed N, --budget SECONDS, --measure FIRST-LAST, or both of the first two")
     if options.budget is None:
         count, failure = 1, _replay(options.seed)
     else:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout, suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from unittest.mock import patch
 
@@ -317,7 +318,7 @@ class Simulation:
         body = json.dumps({"detail": event.to_payload()})
         record = SQSRecord({"body": body, "attributes": {"ApproximateReceiveCount": str(attempt)}})
         with _injecting(REACTIONS[event.name], fault):
-            service.react(record, _CONTEXT, load_settings(service.ServiceSettings))
+            service.react(record, _CONTEXT, self._service_settings)
 
     def _delivered(self, event: SagaEvent, attempt: int, actor: Actor) -> None:
         """A failed receive comes back (the message's visibility ran out) until the dead-letter queue takes it."""
@@ -334,6 +335,12 @@ class Simulation:
                 self._spawn(f"timer sweeps {stalled.saga_id}", lambda s=stalled: _sweep(sagas, s), stalled.saga_id)
                 swept = True
         return swept
+
+    @cached_property
+    def _service_settings(self) -> service.ServiceSettings:
+        """Read once a schedule, as the consumer reads them once for each batch of records: the variables do not
+        change while a schedule runs, and reading and validating them cost more than some deliveries."""
+        return load_settings(service.ServiceSettings)
 
     # ------------------------------------------------------------------ the check
     def outcome(self) -> Outcome:

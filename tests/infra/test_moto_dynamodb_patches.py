@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from local_cloud.dynamodb import gsi_index
 from local_cloud.dynamodb import patches as dynamodb_patches
+from local_cloud.seams import is_ours
 
 Client = Any
 STATUSES = ("PENDING", "CONFIRMED", "CANCELLED")
@@ -194,6 +195,282 @@ def test_the_update_expression_parse_is_shared() -> None:
     with dynamodb_patches.install_all():
         assert parser.make("SET a = :v") is parser.make("SET a = :v")
     assert parser.make("SET a = :v") is not parser.make("SET a = :v")
+
+
+# -- 9: cached condition expressions ---------------------------------------------------------------------
+
+
+def _conditional_answers(cached: bool) -> list[Any]:
+    """Each conditional request twice (the second finds its condition cached), passing and failing, with the
+    answer or the error (code, message, the item and cancellation reasons it returns)."""
+    without = () if cached else ("condition_expression_cache",)
+    with mock_aws(), dynamodb_patches.install_all(without=without):
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        _create_saga_log(client)
+        log = {"TableName": "log"}
+        item = {"sagaId": {"S": "s-1"}, "status": {"S": "PENDING"}, "n": {"N": "1"}, "tags": {"L": [{"S": "a"}]}}
+        guarded = {"ExpressionAttributeNames": {"#s": "status"}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        key = {"sagaId": {"S": "s-1"}}
+        requests: list[tuple[str, dict[str, Any]]] = [
+            ("put_item", {**log, "Item": item, "ConditionExpression": "attribute_not_exists(sagaId)"}),
+            (
+                "update_item",
+                {
+                    **log,
+                    **guarded,
+                    "Key": key,
+                    "UpdateExpression": "SET n = n + :one",
+                    "ConditionExpression": "#s = :p AND n BETWEEN :one AND :ten",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":p": {"S": "PENDING"}, ":ten": {"N": "10"}},
+                },
+            ),
+            (
+                "update_item",
+                {
+                    **log,
+                    **guarded,
+                    "Key": key,
+                    "UpdateExpression": "SET #s = :c",
+                    "ConditionExpression": "#s IN (:c, :x) OR contains(tags, :t)",
+                    "ExpressionAttributeValues": {":c": {"S": "DONE"}, ":x": {"S": "X"}, ":t": {"S": "zz"}},
+                },
+            ),
+            (
+                "delete_item",
+                {
+                    **log,
+                    "Key": key,
+                    "ConditionExpression": "size(tags) > :n",
+                    "ExpressionAttributeValues": {":n": {"N": "3"}},
+                },
+            ),
+            (
+                "put_item",
+                {**log, "Item": item, "ConditionExpression": "#s = :p", "ExpressionAttributeNames": {"#s": "status"}},
+            ),  # :p is not given
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "#s = = :p",
+                    **guarded,
+                    "ExpressionAttributeValues": {":p": {"S": "PENDING"}},
+                },
+            ),  # not an expression
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "attribute_exists(sagaId)",
+                    "ExpressionAttributeNames": {"#unused": "status"},
+                },
+            ),
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "status = :p",  # a reserved word
+                    "ExpressionAttributeValues": {":p": {"S": "PENDING"}},
+                },
+            ),
+            (
+                "put_item",
+                {
+                    **log,
+                    "Item": item,
+                    "ConditionExpression": "n BETWEEN :nothing AND :one",
+                    "ExpressionAttributeValues": {":nothing": {"NULL": True}, ":one": {"N": "1"}},
+                },
+            ),
+            (
+                "transact_write_items",
+                {
+                    "TransactItems": [
+                        {
+                            "ConditionCheck": {
+                                **log,
+                                **guarded,
+                                "Key": key,
+                                "ConditionExpression": "#s = :p",
+                                "ExpressionAttributeValues": {":p": {"S": "PENDING"}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                **log,
+                                "Item": {"sagaId": {"S": "s-2"}},
+                                "ConditionExpression": "attribute_not_exists(sagaId)",
+                            }
+                        },
+                    ]
+                },
+            ),
+        ]
+        answers: list[Any] = []
+        for operation, request in requests:
+            for _ in range(2):
+                try:
+                    answer = getattr(client, operation)(**request)
+                    answer.pop("ResponseMetadata")
+                except ClientError as error:
+                    answer = {name: value for name, value in error.response.items() if name != "ResponseMetadata"}
+                except (KeyError, ValueError) as error:  # moto's own, raised as they are: a missing placeholder,
+                    answer = {type(error).__name__: str(error)}  # a condition it cannot parse
+                answers.append((operation, answer))
+        answers.append(client.scan(TableName="log")["Items"])
+        return answers
+
+
+def test_a_cached_condition_answers_and_refuses_exactly_as_moto_does() -> None:
+    cached = _conditional_answers(cached=True)
+    assert cached == _conditional_answers(cached=False)
+    errors = [answer["Error"]["Code"] for _, answer in cached[:-1] if "Error" in answer]
+    assert {"ConditionalCheckFailedException", "ValidationException", "TransactionCanceledException"} <= set(errors)
+    refused = [answer for _, answer in cached[:-1] if "Item" in answer]  # ALL_OLD: the item the condition refused
+    assert refused
+    assert refused[0]["Item"]["status"] == {"S": "PENDING"}
+    assert {"KeyError", "ValueError", "IncorrectOperandType"} <= {name for _, answer in cached[:-1] for name in answer}
+
+
+def test_a_cached_condition_is_its_own_and_keyed_on_the_values_it_names() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    def parse(names: Any, values: Any) -> tuple[Any, Any]:
+        parser = ConditionExpressionParser("#s = :v AND contains(tags, :t)", names, values)
+        return parser.parse(), parser
+
+    stored = Item(
+        DynamoType({"S": "k"}), None, {"k": {"S": "k"}, "status": {"S": "A"}, "tags": {"L": [{"L": [{"S": "x"}]}]}}
+    )
+    listed: list[Any] = [{"S": "x"}]
+    values = {":v": {"S": "A"}, ":t": {"L": listed}, ":other": {"S": "ignored"}}
+    _, uncached = parse({"#s": "status"}, values)
+    with dynamodb_patches.install_all():
+        first, parser = parse({"#s": "status"}, values)
+        _, hit = parse({"#s": "status"}, values)
+        for found in (parser, hit):  # what moto checks the request's placeholders against
+            assert found.expr_attr_names_found == uncached.expr_attr_names_found == ["#s", "tags"]
+            assert found.expr_attr_values_found == uncached.expr_attr_values_found == [":v", ":t"]
+        listed.append({"S": "y"})  # the caller's map changes after the parse: not the cached condition
+        again, _ = parse({"#s": "status"}, {":v": {"S": "A"}, ":t": {"L": [{"S": "x"}]}, ":other": {"S": "2"}})
+        assert again is first
+        assert first.expr(stored)
+        assert parse({"#s": "status"}, {":v": {"S": "B"}, ":t": {"L": [{"S": "x"}]}})[0] is not first
+        assert not parse({"#s": "status"}, {":v": {"S": "B"}, ":t": {"L": [{"S": "x"}]}})[0].expr(stored)
+        assert parse({"#s": "other"}, {":v": {"S": "A"}, ":t": {"L": [{"S": "x"}]}})[0] is not first
+        assert (
+            parse({"#s": "status"}, {":v": {"BOOL": True}, ":t": {"L": []}})[0]
+            is not parse({"#s": "status"}, {":v": {"BOOL": 1}, ":t": {"L": []}})[0]
+        )
+        with pytest.raises(KeyError):
+            parse({"#s": "status"}, {":v": {"S": "A"}})  # :t missing: refused every time, never cached
+        with pytest.raises(KeyError):
+            parse({"#s": "status"}, {":v": {"S": "A"}})
+
+
+# -- 10: the validator's walk ------------------------------------------------------------------------------
+
+
+def _update_answers(fast: bool) -> list[Any]:
+    """UpdateItems that go through every pass of the validator (functions, arithmetic, nested paths, each kind of
+    clause), twice each, then the ones each pass refuses, with moto's answer or error."""
+    without = () if fast else ("fast_traversal",)
+    with mock_aws(), dynamodb_patches.install_all(without=without):
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        _create_saga_log(client)
+        key = {"sagaId": {"S": "s-1"}}
+        client.put_item(
+            TableName="log",
+            Item={**key, "n": {"N": "1"}, "m": {"M": {"a": {"L": [{"S": "x"}]}}}, "ss": {"SS": ["a", "b"]}},
+        )
+        updates: list[dict[str, Any]] = [
+            {
+                "UpdateExpression": "SET n = n + :one, #h = list_append(if_not_exists(#h, :none), :entry) ADD c :one",
+                "ExpressionAttributeNames": {"#h": "history"},
+                "ExpressionAttributeValues": {":one": {"N": "1"}, ":none": {"L": []}, ":entry": {"L": [{"S": "e"}]}},
+            },
+            {
+                "UpdateExpression": "SET m.a[0] = :v, m.b = m.a, k = n - :one REMOVE gone DELETE ss :a",
+                "ExpressionAttributeValues": {":v": {"S": "y"}, ":one": {"N": "1"}, ":a": {"SS": ["a"]}},
+            },
+            {
+                "UpdateExpression": "SET #s = :s",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":s": {"S": "DONE"}},
+                "ReturnValues": "UPDATED_OLD",
+            },
+            {"UpdateExpression": "SET n = :missing, o = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}},
+            {
+                "UpdateExpression": "SET n = #missing, o = #other",
+                "ExpressionAttributeNames": {"#other": "x"},
+            },
+            {"UpdateExpression": "SET n = nope.deeper + :one", "ExpressionAttributeValues": {":one": {"N": "1"}}},
+            {"UpdateExpression": "SET n = n + :s", "ExpressionAttributeValues": {":s": {"S": "text"}}},
+            {"UpdateExpression": "SET sagaId = :k", "ExpressionAttributeValues": {":k": {"S": "s-2"}}},
+            {"UpdateExpression": "ADD ss :n", "ExpressionAttributeValues": {":n": {"N": "1"}}},
+            {"UpdateExpression": "SET n = list_append(n, :l)", "ExpressionAttributeValues": {":l": {"L": []}}},
+            {"UpdateExpression": "SET startedAt = :e", "ExpressionAttributeValues": {":e": {"S": ""}}},
+        ]
+        answers: list[Any] = []
+        for update in updates:
+            for _ in range(2):
+                try:
+                    answer = client.update_item(TableName="log", Key=key, **update)
+                    answer.pop("ResponseMetadata")
+                except ClientError as error:
+                    answer = {name: value for name, value in error.response.items() if name != "ResponseMetadata"}
+                answers.append(answer)
+        answers.append(client.get_item(TableName="log", Key=key)["Item"])
+        answers.append(
+            client.update_item(
+                TableName="log",
+                Key={"sagaId": {"S": "new"}},
+                UpdateExpression="SET a = :a",
+                ExpressionAttributeValues={":a": {"S": "A"}},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        )
+        return answers
+
+
+def test_the_fast_walk_validates_and_refuses_exactly_as_moto_does() -> None:
+    fast = _update_answers(fast=True)
+    assert fast == _update_answers(fast=False)
+    refused = fast[6:-2]  # the last eight updates, each refused both times
+    assert all("Error" in answer for answer in refused)
+    assert {answer["Error"]["Message"] for answer in refused} >= {
+        "Invalid UpdateExpression: An expression attribute value used in expression is not defined; "
+        "attribute value: :missing",
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; "
+        "attribute name: #missing",
+        "The provided expression refers to an attribute that does not exist in the item",
+    }
+    assert fast[-2]["history"] == {"L": [{"S": "e"}, {"S": "e"}]}  # the first update ran twice
+    assert fast[-2]["m"] == {"M": {"a": {"L": [{"S": "y"}]}, "b": {"L": [{"S": "y"}]}}}
+
+
+def test_the_fast_walk_leaves_a_pass_that_walks_otherwise_to_moto() -> None:
+    from moto.dynamodb.parsing import ast_nodes, expressions
+    from moto.dynamodb.parsing.validators import NoneExistingPathChecker
+
+    traverser = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009 - untyped module
+
+    walked: list[Any] = []
+
+    class Counting(NoneExistingPathChecker):  # type: ignore[misc]  # moto is untyped
+        def traverse_node_recursively(self, node: Any, child_id: int = -1) -> Any:
+            walked.append(node)
+            return super().traverse_node_recursively(node, child_id)
+
+    tree = getattr(expressions, "UpdateExpressionParser").make("SET a = :v")  # noqa: B009 - untyped module
+    with dynamodb_patches.install_all():
+        assert is_ours(traverser.traverse)
+        assert Counting().traverse(tree) is tree
+    assert len(walked) > 1  # its own walk, node by node, ran
 
 
 # -- 4: responses written with json.dumps are the ones moto's serializer writes ------------------------

@@ -15,6 +15,7 @@ from saga_client.invariants import OrderFacts
 from simulator import asl
 from simulator.check import ended_once
 from simulator.explore import explore, replay
+from simulator.measure import measure, seed_range
 from simulator.simulation import ASL_PARAMETERS, prepared_world
 from simulator.world import TABLE_VARIABLES, World
 
@@ -102,3 +103,17 @@ def test_the_transport_answers_through_moto_and_bills_nothing(world: World) -> N
     assert refused.value.response["Item"] == item
     assert client.get_item(TableName=table, Key={"orderId": item["orderId"]})["Item"] == item
     assert USAGE.snapshot() == billed
+
+
+def test_a_measure_counts_only_the_seeds_timed_after_its_warm_up(world: World) -> None:
+    """`python -m simulator --measure 1-2` (docs/simulation.md, "Throughput"): the figure covers seeds 1 and 2, the
+    same schedules `--seed` prints, and the warm-up's schedule is not in it."""
+    assert seed_range("1-16") == range(1, 17)
+    assert seed_range("5") == range(5, 6)
+    throughput = measure(world, range(1, 3))
+    replayed = [replay(world, seed)[0] for seed in (1, 2)]
+    assert throughput.schedules == 2
+    assert throughput.calls == sum(len(outcome.trace) for outcome in replayed)
+    assert throughput.violations == 0
+    assert throughput.cpu_seconds > 0
+    assert str(throughput).startswith("measure: 2 schedules, ")

@@ -190,6 +190,18 @@ MEASUREMENTS = [
         in_process(AppendTransition),
     ),
     Measurement(
+        "condition_expression_cache",
+        _APPEND_TEXT,
+        "moto.dynamodb.comparisons.ConditionExpressionParser.parse",
+        in_process(AppendTransition),
+    ),
+    Measurement(
+        "fast_traversal",
+        _APPEND_TEXT,
+        "moto.dynamodb.parsing.ast_nodes.DepthFirstTraverser.traverse",
+        in_process(AppendTransition),
+    ),
+    Measurement(
         "fast_ast_copy",
         _APPEND_TEXT,
         "moto.dynamodb.parsing.validators.deepcopy",

@@ -32,12 +32,24 @@
    is the same tree, its parent links pointing into the copy.
 8. ``DynamoHandler.call_action`` again, around (1): a write beyond a partition key's throughput is throttled
    before it runs, as DynamoDB throttles a hot key: see partition_throughput.
+9. ``ConditionExpressionParser.parse``: a condition is lexed and parsed two or three times per request (once to
+   check its placeholders, once to run it, once more inside a transaction), each time token by token through
+   regular expressions. The parsed condition is cached per expression text and the names and values the text
+   can refer to (the parser looks up only placeholders it read from the text), parsed over private copies of
+   them: the condition only evaluates, and hands out no value it holds but immutable ones or new containers. A
+   condition moto refuses is never cached: it is parsed again, and refused as moto refuses it.
+10. ``DepthFirstTraverser.traverse``: the validator's passes (seven at every UpdateItem) each walk the whole
+   update expression's AST, and at every node ask two isinstance questions of moto's abstract node classes and
+   rebuild the pass's map of node types (a dict, then a tuple). The walk here is moto's, node for node and in
+   the same order (the same hook before each child, the same processing and re-linking); the pass's node types
+   are read once per walk (every pass's map has fixed keys) and both answers once per node class and set of types.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import json
 import math
 import threading
@@ -302,6 +314,150 @@ def install_update_expression_cache() -> Installation:
     return Installation([replace(parser_class, "make", classmethod(make))])
 
 
+def install_condition_expression_cache() -> Installation:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original = ConditionExpressionParser.parse
+    require_signature(original, ["self"], "ConditionExpressionParser.parse")
+    require_signature(
+        ConditionExpressionParser.__init__,
+        ["self", "condition_expression", "expression_attribute_names", "expression_attribute_values"],
+        "ConditionExpressionParser.__init__",
+    )
+    if not is_ours(original):
+        # The key holds only the placeholders found in the text: true while the parser reads its maps nowhere but
+        # in the two lookups of a placeholder it lexed (each attribute named twice: set, then looked up).
+        source = inspect.getsource(ConditionExpressionParser)
+        for attribute in ("expression_attribute_names", "expression_attribute_values"):
+            if source.count(f"self.{attribute}") != 2 or f"return self.{attribute}[name]" not in source:
+                raise SeamChanged(f"ConditionExpressionParser reads {attribute} elsewhere: moto changed this seam")
+    parsed: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
+
+    def parse(self: Any) -> Any:
+        expression = self.condition_expression
+        names = _placeholders(self.expression_attribute_names, expression)
+        values = _placeholders(self.expression_attribute_values, expression)
+        key = (expression, _frozen(names), _frozen(values)) if type(expression) is str and expression else None
+        if key is None or _UNFROZEN in key:
+            return original(self)
+        hit = parsed.get(key)
+        if hit is None:
+            private = ConditionExpressionParser(expression, copy.deepcopy(names), copy.deepcopy(values))
+            try:
+                condition = original(private)
+            except Exception:
+                return original(self)  # refused: as moto refuses it, with what it leaves on the parser
+            hit = (condition, tuple(private.expr_attr_names_found), tuple(private.expr_attr_values_found))
+            with DYNAMODB_LOCK:
+                if len(parsed) >= 1024:
+                    parsed.clear()
+                parsed[key] = hit
+        condition, names_found, values_found = hit
+        self.expr_attr_names_found.extend(names_found)
+        self.expr_attr_values_found.extend(values_found)
+        return condition
+
+    return Installation([replace(ConditionExpressionParser, "parse", parse)])
+
+
+_UNFROZEN = object()  # in a key: a value it cannot be keyed on (the parse is not cached)
+
+
+def _placeholders(mapping: Any, expression: Any) -> Any:
+    """The entries of a names or values map whose placeholder occurs in the expression's text (None stays None)."""
+    if mapping is None or type(expression) is not str:
+        return mapping
+    if type(mapping) is not dict or not all(type(name) is str for name in mapping):
+        return _UNFROZEN
+    return {name: value for name, value in mapping.items() if name in expression}
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a JSON-like value, equal only for values of the same types and contents (True, 1
+    and 1.0 differ); _UNFROZEN for anything else."""
+    kind = type(value)
+    if kind is dict:
+        items = tuple((key, _frozen(item)) for key, item in value.items())
+        return _UNFROZEN if any(item is _UNFROZEN for _, item in items) else (dict, items)
+    if kind is list:
+        items = tuple(_frozen(item) for item in value)
+        return _UNFROZEN if _UNFROZEN in items else (list, items)
+    if value is None or kind in (str, bytes, bool, int, float):
+        return (kind, value)
+    return _UNFROZEN
+
+
+# The node types a pass processes -> node class -> (a Node?, one of those types?): what moto's isinstance checks
+# answer, which depends on nothing but the classes (moto registers no virtual subclass of its nodes).
+_WALK_ANSWERS: dict[tuple[type, ...], dict[type, tuple[bool, bool]]] = {}
+
+
+def install_fast_traversal() -> Installation:
+    from moto.dynamodb.parsing import ast_nodes
+
+    traverser = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009 - the module is untyped
+    node_class = getattr(ast_nodes, "Node")  # noqa: B009 - the module is untyped
+    require_source(traverser.traverse, ["return self.traverse_node_recursively(node)"], "DepthFirstTraverser.traverse")
+    require_source(
+        traverser.traverse_node_recursively,
+        [
+            "if isinstance(node, Node):",
+            "parent_node = node.parent",
+            "if node.children is not None:",
+            "for i, child_node in enumerate(node.children):",
+            "self.pre_processing_of_child(node, i)",
+            "self.traverse_node_recursively(child_node, i)",
+            "if isinstance(node, self.nodes_to_be_processed()):",
+            "node = self.process(node)",
+            "node.parent = parent_node",
+            "if parent_node:",
+            "parent_node.children[child_id] = node",
+            "return node",
+        ],
+        "DepthFirstTraverser.traverse_node_recursively",
+    )
+    require_source(
+        traverser.nodes_to_be_processed,
+        ["return tuple(k for k in self._processing_map().keys())"],
+        "DepthFirstTraverser.nodes_to_be_processed",
+    )
+    walk_of_moto = traverser.traverse_node_recursively
+    types_of_moto = traverser.nodes_to_be_processed
+    no_hook = traverser.pre_processing_of_child
+    original = traverser.traverse
+
+    def traverse(self: Any, node: Any) -> Any:
+        kind = type(self)
+        if kind.traverse_node_recursively is not walk_of_moto or kind.nodes_to_be_processed is not types_of_moto:
+            return original(self, node)  # a pass that walks otherwise: its own walk
+        processed = self.nodes_to_be_processed()
+        hook = None if kind.pre_processing_of_child is no_hook else self.pre_processing_of_child
+        process = self.process
+        answers = _WALK_ANSWERS.setdefault(processed, {})
+
+        def walk(node: Any, child_id: int) -> Any:
+            answer = answers.get(type(node))
+            if answer is None:
+                answer = answers[type(node)] = (isinstance(node, node_class), isinstance(node, processed))
+            if answer[0]:
+                parent_node = node.parent
+                if node.children is not None:
+                    for i, child_node in enumerate(node.children):
+                        if hook is not None:
+                            hook(node, i)
+                        walk(child_node, i)
+                if answer[1]:
+                    node = process(node)
+                    node.parent = parent_node
+                    if parent_node:
+                        parent_node.children[child_id] = node
+            return node
+
+        return walk(node, -1)
+
+    return Installation([replace(traverser, "traverse", traverse)])
+
+
 def install_static_check_cache() -> Installation:
     from moto.dynamodb.parsing import validators
 
@@ -402,6 +558,8 @@ def install_all(without: Collection[str] = ()) -> Installation:
             "item_level_transactions": install_item_level_transactions,
             "update_expression_cache": install_update_expression_cache,
             "static_check_cache": install_static_check_cache,
+            "condition_expression_cache": install_condition_expression_cache,
+            "fast_traversal": install_fast_traversal,
             "fast_json_results": install_fast_json_results,
             "indexed_queries": install_indexed_queries,
             "fast_ast_copy": install_fast_ast_copy,
