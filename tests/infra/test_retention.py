@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from local_cloud.retention import DEFAULT_RETENTION_SECONDS, RetentionSweeper, retention_seconds
+from local_cloud.retention import (
+    DEFAULT_RETENTION_SECONDS,
+    RetentionSweeper,
+    forget_finished_interpreter_threads,
+    retention_seconds,
+)
 from local_cloud.server import LocalCloud
 
 WAITS = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "SecondsPath": "$.seconds", "End": True}}}
@@ -48,6 +53,33 @@ def test_ended_executions_older_than_the_retention_are_forgotten_running_ones_ke
         assert sfn.describe_execution(executionArn=running)["status"] == "RUNNING"
         listed = [e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]]
         assert listed == [running]
+    finally:
+        sfn.stop_execution(executionArn=running)
+
+
+def test_the_interpreters_finished_threads_are_let_go_its_running_ones_kept(
+    cloud: LocalCloud, aws: Callable[[str], Any], machine_role_arn: str
+) -> None:
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    sfn = aws("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"threads-{uuid.uuid4().hex[:6]}", definition=json.dumps(WAITS), roleArn=machine_role_arn
+    )["stateMachineArn"]
+    for _ in range(3):
+        ended = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 0}')["executionArn"]
+        assert _finished(sfn, ended)["status"] == "SUCCEEDED"
+    running = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 120}')["executionArn"]
+    try:
+        assert sum(not thread.is_alive() for thread in TMP_THREADS) >= 3  # what moto's interpreter leaves behind
+        alive_before = [thread for thread in TMP_THREADS if thread.is_alive()]
+
+        RetentionSweeper(seconds=600).sweep()
+
+        assert all(thread.is_alive() for thread in TMP_THREADS)
+        assert set(alive_before) <= set(TMP_THREADS)  # the running execution's thread is still listed
+        assert forget_finished_interpreter_threads() == 0
+        assert sfn.describe_execution(executionArn=running)["status"] == "RUNNING"
     finally:
         sfn.stop_execution(executionArn=running)
 
