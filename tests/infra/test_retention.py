@@ -31,16 +31,28 @@ def _finished(sfn: Any, execution: str) -> dict[str, Any]:
     raise AssertionError(f"{execution} still running")
 
 
+def _ended_then_running(sfn: Any, role_arn: str, ended: int = 1) -> str:
+    """A Wait machine's `ended` executions run to their end, then one that waits two minutes: its ARN."""
+    machine = sfn.create_state_machine(
+        name=f"retention-{uuid.uuid4().hex[:6]}", definition=json.dumps(WAITS), roleArn=role_arn
+    )["stateMachineArn"]
+    for _ in range(ended):
+        execution = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 0}')["executionArn"]
+        assert _finished(sfn, execution)["status"] == "SUCCEEDED"
+    return str(sfn.start_execution(stateMachineArn=machine, input='{"seconds": 120}')["executionArn"])
+
+
 def test_ended_executions_older_than_the_retention_are_forgotten_running_ones_kept(
     cloud: LocalCloud, aws: Callable[[str], Any], machine_role_arn: str
 ) -> None:
     sfn = aws("stepfunctions")
-    machine = sfn.create_state_machine(
-        name=f"retention-{uuid.uuid4().hex[:6]}", definition=json.dumps(WAITS), roleArn=machine_role_arn
-    )["stateMachineArn"]
-    ended = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 0}')["executionArn"]
-    assert _finished(sfn, ended)["status"] == "SUCCEEDED"
-    running = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 120}')["executionArn"]
+    running = _ended_then_running(sfn, machine_role_arn)
+    machine = sfn.describe_execution(executionArn=running)["stateMachineArn"]
+    ended = next(
+        e["executionArn"]
+        for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        if e["status"] != "RUNNING"
+    )
     try:
         RetentionSweeper(seconds=600, clock=lambda: time.time() + 599).sweep()
         assert sfn.describe_execution(executionArn=ended)["status"] == "SUCCEEDED"  # not yet old enough
@@ -63,13 +75,7 @@ def test_the_interpreters_finished_threads_are_let_go_its_running_ones_kept(
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
     sfn = aws("stepfunctions")
-    machine = sfn.create_state_machine(
-        name=f"threads-{uuid.uuid4().hex[:6]}", definition=json.dumps(WAITS), roleArn=machine_role_arn
-    )["stateMachineArn"]
-    for _ in range(3):
-        ended = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 0}')["executionArn"]
-        assert _finished(sfn, ended)["status"] == "SUCCEEDED"
-    running = sfn.start_execution(stateMachineArn=machine, input='{"seconds": 120}')["executionArn"]
+    running = _ended_then_running(sfn, machine_role_arn, ended=3)
     try:
         assert sum(not thread.is_alive() for thread in TMP_THREADS) >= 3  # what moto's interpreter leaves behind
         alive_before = [thread for thread in TMP_THREADS if thread.is_alive()]
