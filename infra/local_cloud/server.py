@@ -42,6 +42,7 @@ from local_cloud.netutil import PortInUseError, bind_listener, endpoint_url, por
 from local_cloud.patches import install_all
 from local_cloud.retention import RetentionSweeper
 from local_cloud.seams import Installation
+from local_cloud.stored import stored_bytes
 from local_cloud.usage_meter import USAGE
 
 _active_lock = threading.Lock()
@@ -115,8 +116,11 @@ class LocalCloud:
                 "retentionSeconds": retention.seconds,
             }
 
-            def health() -> dict[str, Any]:
-                return {**identity, "iam": enforcement_stats(), "usage": USAGE.snapshot()}
+            def health(query: dict[str, str]) -> dict[str, Any]:
+                document = {**identity, "iam": enforcement_stats(), "usage": USAGE.snapshot()}
+                if query.get("stored") == "1":  # a walk of every backend: asked for, never polled
+                    document["storedBytes"] = stored_bytes()
+                return document
 
             gateway = ApiGatewayMiddleware(DomainDispatcherApplication(create_backend_app), health=health)
             # The guard first: no foreign Host or Origin reaches the console (docs/operations.md) or AWS APIs.

@@ -133,6 +133,12 @@ def _seeded_api(endpoint: str, outputs: dict[str, str]) -> tuple[CheckoutApi, st
     return api, token
 
 
+def _stored_bytes(endpoint: str) -> dict[str, int] | None:
+    """The bytes the local cloud keeps per service (None for another cloud, which does not say)."""
+    server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80, 120, stored=True)
+    return server.get("storedBytes") if server else None
+
+
 def _iam_figures(endpoint: str) -> dict[str, float] | None:
     server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
     figures = server.get("iam") if server else None
@@ -266,6 +272,7 @@ def run_phases(
             seconds=options.sustained,
             concurrency=options.concurrency,
             poll_interval=options.poll_interval,
+            stored=lambda: _stored_bytes(endpoint),
             progress=progress,
         )
 

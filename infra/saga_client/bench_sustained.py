@@ -36,6 +36,14 @@ def memory(server_pid: int | None) -> dict[str, float | None]:
     }
 
 
+def stored_growth_kb(before: dict[str, int] | None, after: dict[str, int] | None, sagas: int) -> dict[str, float]:
+    """KB per saga that each service's stored data grew by (largest first), {} when either count is unknown."""
+    if not before or not after or not sagas:
+        return {}
+    grown = {service: (after[service] - before.get(service, 0)) / 1024 / sagas for service in after}
+    return {service: round(kb, 1) for service, kb in sorted(grown.items(), key=lambda item: -item[1])}
+
+
 def run_sustained(
     api_url: str,
     token: str,
@@ -45,10 +53,13 @@ def run_sustained(
     concurrency: int = 8,
     poll_interval: float = 0.005,
     window_s: float = WINDOW_S,
+    stored: Callable[[], dict[str, int] | None] = lambda: None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
+    """`stored()`: the bytes the local cloud keeps per service, asked at the start and the end (not timed)."""
     windows: list[dict[str, Any]] = []
     at_start = memory(server_pid)
+    stored_at_start = stored()
     elapsed, sagas = 0.0, 0
     while elapsed < seconds:
         span = min(window_s, seconds - elapsed)
@@ -82,6 +93,8 @@ def run_sustained(
         if at_start["server_rss_mb"] is not None
         else None
     )
+    stored_kb = stored_growth_kb(stored_at_start, stored(), sagas)
+    rss_kb = round(grown * 1024 / sagas, 2) if grown is not None and sagas else None
     return {
         "seconds": seconds,
         "concurrency": concurrency,
@@ -90,7 +103,12 @@ def run_sustained(
         "windows": windows,
         "p50_last_over_first_window": drift,
         "server_rss_growth_mb": round(grown, 1) if grown is not None else None,
-        "server_rss_kb_per_saga": round(grown * 1024 / sagas, 2) if grown is not None and sagas else None,
+        "server_rss_kb_per_saga": rss_kb,
+        # What the services store, as AWS stores it too (items, stream records, log events, metrics), and the rest.
+        "stored_kb_per_saga": stored_kb,
+        "server_rss_kb_per_saga_beyond_stored": (
+            round(rss_kb - sum(stored_kb.values()), 1) if rss_kb is not None and stored_kb else None
+        ),
     }
 
 
@@ -111,4 +129,14 @@ def render_sustained_rows(sustained: dict[str, Any]) -> list[tuple[str, str]]:
             f"{last['workers_rss_mb']} MB ({sustained['sagas']} sagas, "
             f"{sustained['server_rss_kb_per_saga']} KB of server RSS per saga stored)",
         ),
-    ]
+    ] + (
+        [
+            (
+                "  of which stored per saga, by service (the rest: beyond what is stored)",
+                ", ".join(f"{service} {kb:g}" for service, kb in sustained["stored_kb_per_saga"].items() if kb)
+                + f" KB; the rest {sustained['server_rss_kb_per_saga_beyond_stored']} KB",
+            )
+        ]
+        if sustained.get("stored_kb_per_saga")
+        else []
+    )

@@ -145,6 +145,8 @@ def test_the_benchmark_reports_every_section(deployed_stack: Stack) -> None:
     assert window["server_rss_mb"] > 10
     assert sustained["memory_at_start"]["server_rss_mb"] > 10
     assert sustained["p50_last_over_first_window"] == 1.0
+    assert sustained["stored_kb_per_saga"]["dynamodb"] > 0  # the sagas' items, asked of the local cloud itself
+    assert sustained["server_rss_kb_per_saga_beyond_stored"] is not None
 
     events = report["events"]
     _positive_summary(events["lag"]["lag_ms"], TINY.lag_sagas)

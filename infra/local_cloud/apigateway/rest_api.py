@@ -40,6 +40,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
@@ -72,13 +73,13 @@ class ApiGatewayMiddleware:
         app: WSGIApplication,
         *,
         account_id: str | None = None,
-        health: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+        health: Callable[[dict[str, str]], dict[str, Any]] | None = None,
         integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ):
         self.app = app
         self.integration_timeout_seconds = integration_timeout_seconds
         self._account_id = account_id  # None: the account moto serves (the local cloud sets it)
-        # Served at HEALTH_PATH so `up`/`status` can tell our server from others; a callable for live figures.
+        # Served at HEALTH_PATH so `up`/`status` can tell our server from others: live figures, given the query.
         self.health = health
         self.throttle = StageThrottle()
 
@@ -86,7 +87,7 @@ class ApiGatewayMiddleware:
         # WSGI gives the decoded path as latin-1; API Gateway decodes percent-escapes as UTF-8.
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         if self.health is not None and path == HEALTH_PATH:
-            figures = self.health() if callable(self.health) else self.health
+            figures = self.health(dict(parse_qsl(environ.get("QUERY_STRING", ""))))
             return _json(200, {"status": "running", **figures})(environ, start_response)
         match = _USER_REQUEST.match(path)
         if match is None:
