@@ -22,8 +22,20 @@ _NOT_DATA = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionTy
 def stored_bytes(services: tuple[str, ...] = SERVICES) -> dict[str, int]:
     """Bytes held by each service's backends (every account and region moto serves), each object counted for the
     first service that reaches it. The Step Functions figure includes the ASL interpreter's backends."""
+    from moto.core.base_backend import BaseBackend
+
     seen: set[int] = set()
-    return {service: sum(_size(backend, seen) for backend in _backends(service)) for service in services}
+    backends = {service: _backends(service) for service in services}
+    # A backend may hold another service's (Step Functions its logs'): each is walked as its own service's only.
+    for own in backends.values():
+        seen.update(id(backend) for backend in own)
+    sizes = {}
+    for service, own in backends.items():
+        sizes[service] = 0
+        for backend in own:
+            seen.discard(id(backend))
+            sizes[service] += _size(backend, seen, BaseBackend)
+    return sizes
 
 
 def _backends(service: str) -> list[Any]:
@@ -42,11 +54,11 @@ def _backends(service: str) -> list[Any]:
     ]
 
 
-def _size(root: Any, seen: set[int]) -> int:
+def _size(root: Any, seen: set[int], backend_class: type) -> int:
     size, pending = 0, [root]
     while pending:
         item = pending.pop()
-        if id(item) in seen or isinstance(item, _NOT_DATA):
+        if id(item) in seen or isinstance(item, _NOT_DATA) or (item is not root and isinstance(item, backend_class)):
             continue
         seen.add(id(item))
         size += sys.getsizeof(item)
