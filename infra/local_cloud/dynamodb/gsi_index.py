@@ -14,6 +14,10 @@ or was rolled back) the items it names are re-read and re-filed; any other reque
 PartiQL statement, a restore, a table update) drops every index, to be rebuilt on the next query. Only
 queries the index answers exactly take the fast path: one equality on the GSI's single hash key, no
 range-key condition, no legacy QueryFilter, a Limit. Everything else is moto's own scan.
+
+A Query of the table's own key gets the same treatment with no index to keep: moto sorts every item of the table
+(``all_items()``) to keep those of the query's partition, and sorts those by range key; it is handed the
+partition's items (the table holds them by hash key), and does all the rest as before.
 """
 
 from __future__ import annotations
@@ -252,6 +256,8 @@ def install_indexed_queries() -> Installation:
             "for item in self.all_items():",
             "possible_results = self.sorted_items(hash_attrs, range_attrs, possible_results)",
             "if scan_index_forward is False: possible_results.reverse()",
+            "if isinstance(item, Item) and item.hash_key == hash_key",
+            "possible_results.sort(key=lambda item: item.range_key)",
         ],
         "Table.query",
     )
@@ -291,6 +297,11 @@ def _page(
     """The items moto needs to see to answer this query exactly, or None when the index cannot say."""
     if not getattr(IN_REQUEST, "active", False):
         return None
+    if not index_name:  # the table's own key: moto keeps the partition's items, and sorts them by range key
+        held = table.items.get(hash_key)
+        if held is None:
+            return []
+        return list(held.values()) if table.range_key_attr else [held]
     if not index_name or range_comparison or range_key_conditions or filter_kwargs or not isinstance(limit, int):
         return None
     if limit < 1 or not hash_key_conditions or len(hash_key_conditions) != 1:

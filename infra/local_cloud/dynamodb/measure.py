@@ -137,6 +137,38 @@ class QueryNewest(LogTrial):
         return _QUERIES_PER_ROUND
 
 
+class QueryPartition(InProcessTrial):
+    """The read model's shape: one item per (customer, saga), 1,000 of them over 50 customers."""
+
+    def __init__(self, runner: Any, measurement: Measurement) -> None:
+        super().__init__(runner, measurement)
+        keys = ("customerId", "sagaId")
+        self.app.call(
+            "dynamodb",
+            "DynamoDB_20120810.CreateTable",
+            {
+                "TableName": "partitions",
+                "KeySchema": [
+                    {"AttributeName": name, "KeyType": kind} for name, kind in zip(keys, ("HASH", "RANGE"), strict=True)
+                ],
+                "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in keys],
+                "BillingMode": "PAY_PER_REQUEST",
+            },
+        )
+        for number in range(1000):
+            item = {"customerId": {"S": f"customer-{number % 50}"}, "sagaId": {"S": f"saga-{number:06d}"}}
+            self.app.call("dynamodb", "DynamoDB_20120810.PutItem", {"TableName": "partitions", "Item": item})
+
+    def round(self) -> int:
+        for number in range(_QUERIES_PER_ROUND):
+            query = {
+                "KeyConditionExpression": "customerId = :c",
+                "ExpressionAttributeValues": {":c": {"S": f"customer-{number % 50}"}},
+            }
+            self.app.call("dynamodb", "DynamoDB_20120810.Query", {"TableName": "partitions", **query})
+        return _QUERIES_PER_ROUND
+
+
 class ReserveTransaction(LogTrial):
     def __init__(self, runner: Any, measurement: Measurement) -> None:
         super().__init__(runner, measurement, items=500)
@@ -218,6 +250,12 @@ MEASUREMENTS = [
         "Query of a status index, newest 20, 1,000 items in 4 statuses",
         "moto.dynamodb.models.table.Table.query",
         in_process(QueryNewest),
+    ),
+    Measurement(
+        "indexed_queries",
+        "Query of one customer's 20 items by the table's own key, 1,000 items in 50 partitions",
+        "moto.dynamodb.models.table.Table.query",
+        in_process(QueryPartition),
     ),
     Measurement(
         "item_level_transactions",
