@@ -90,10 +90,10 @@ def forget_finished_interpreter_threads() -> int:
     list itself (a thread appended meanwhile may be dropped from the list too, which only a shutdown reads)."""
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
-    running = [thread for thread in list(TMP_THREADS) if thread.is_alive()]
-    finished = len(TMP_THREADS) - len(running)
+    threads = list(TMP_THREADS)
+    running = [thread for thread in threads if thread.is_alive()]
     TMP_THREADS[:] = running
-    return finished
+    return len(threads) - len(running)
 
 
 def _millis(moment: datetime) -> float:

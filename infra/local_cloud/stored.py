@@ -13,6 +13,8 @@ import sys
 import types
 from typing import Any
 
+from moto.core.base_backend import BaseBackend
+
 # The services a checkout's stack uses that keep data as it runs; moto's names.
 SERVICES = ("dynamodb", "dynamodbstreams", "events", "sqs", "stepfunctions", "logs", "cloudwatch", "lambda", "sns")
 # Shared structure, not a backend's data: never followed.
@@ -20,10 +22,8 @@ _NOT_DATA = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionTy
 
 
 def stored_bytes(services: tuple[str, ...] = SERVICES) -> dict[str, int]:
-    """Bytes held by each service's backends (every account and region moto serves), each object counted for the
-    first service that reaches it. The Step Functions figure includes the ASL interpreter's backends."""
-    from moto.core.base_backend import BaseBackend
-
+    """Bytes held by each service's backends (every account and region moto serves), an object they share counted
+    for the first service that reaches it. The Step Functions figure includes the ASL interpreter's backends."""
     seen: set[int] = set()
     backends = {service: _backends(service) for service in services}
     # A backend may hold another service's (Step Functions its logs'): each is walked as its own service's only.
@@ -34,7 +34,7 @@ def stored_bytes(services: tuple[str, ...] = SERVICES) -> dict[str, int]:
         sizes[service] = 0
         for backend in own:
             seen.discard(id(backend))
-            sizes[service] += _size(backend, seen, BaseBackend)
+            sizes[service] += _size(backend, seen)
     return sizes
 
 
@@ -54,11 +54,11 @@ def _backends(service: str) -> list[Any]:
     ]
 
 
-def _size(root: Any, seen: set[int], backend_class: type) -> int:
+def _size(root: Any, seen: set[int]) -> int:
     size, pending = 0, [root]
     while pending:
         item = pending.pop()
-        if id(item) in seen or isinstance(item, _NOT_DATA) or (item is not root and isinstance(item, backend_class)):
+        if id(item) in seen or isinstance(item, _NOT_DATA) or (item is not root and isinstance(item, BaseBackend)):
             continue
         seen.add(id(item))
         size += sys.getsizeof(item)

@@ -133,14 +133,20 @@ def _seeded_api(endpoint: str, outputs: dict[str, str]) -> tuple[CheckoutApi, st
     return api, token
 
 
+def _health(endpoint: str, timeout: float = 1.0, *, stored: bool = False) -> dict[str, Any] | None:
+    """The health document of the local cloud at `endpoint` (None for another cloud)."""
+    address = urlsplit(endpoint)
+    return health(address.hostname or "127.0.0.1", address.port or 80, timeout, stored=stored)
+
+
 def _stored_bytes(endpoint: str) -> dict[str, int] | None:
     """The bytes the local cloud keeps per service (None for another cloud, which does not say)."""
-    server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80, 120, stored=True)
+    server = _health(endpoint, timeout=120, stored=True)
     return server.get("storedBytes") if server else None
 
 
 def _iam_figures(endpoint: str) -> dict[str, float] | None:
-    server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
+    server = _health(endpoint)
     figures = server.get("iam") if server else None
     return dict(figures) if isinstance(figures, dict) else None
 
@@ -171,7 +177,7 @@ def run_phases(
     _check_no_faults(endpoint, outputs)
     api_url = outputs["ApiUrl"]
     api, token = _seeded_api(endpoint, outputs)
-    server = health(urlsplit(endpoint).hostname or "127.0.0.1", urlsplit(endpoint).port or 80)
+    server = _health(endpoint)
     server_pid = int(server["pid"]) if server and "pid" in server else None
     quiet = wait_for_quiet(timeout_s=options.quiet_wait_s, progress=progress)
     report: dict[str, Any] = {"conditions": conditions(options, endpoint, cloud), "options": asdict(options)}

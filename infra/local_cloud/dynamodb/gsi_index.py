@@ -302,7 +302,7 @@ def _page(
         if held is None:
             return []
         return list(held.values()) if table.range_key_attr else [held]
-    if not index_name or range_comparison or range_key_conditions or filter_kwargs or not isinstance(limit, int):
+    if range_comparison or range_key_conditions or filter_kwargs or not isinstance(limit, int):
         return None
     if limit < 1 or not hash_key_conditions or len(hash_key_conditions) != 1:
         return None
