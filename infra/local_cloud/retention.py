@@ -1,5 +1,6 @@
 """Retention: the local cloud forgets what only a developer looks at once it is older than
-``LOCAL_CLOUD_RETENTION_SECONDS`` (default 3600), so that a long run's memory stays flat:
+``LOCAL_CLOUD_RETENTION_SECONDS`` (default 3600), so that a long run does not keep it for ever (what the stack
+stores, its tables' items above all, still grows: docs/speed-and-cost.md measures it):
 
 - a Step Functions execution that ended before the cutoff, with its history (DescribeExecution then answers
   ``ExecutionDoesNotExist``, as AWS does once it no longer keeps an execution);
