@@ -355,7 +355,7 @@ class ChaosRun:
     def _check_and_resume(self) -> None:
         report = self.report
         report.violations += [
-            f"1: {run.phase} saga {run.order_id} still running after {self.options.saga_timeout:.0f} s"
+            f"1: {run.phase} saga {run.order_id} still running after {self.options.saga_timeout:.0f} s ({run.left_at})"
             for run in report.runs
             if not run.ended
         ]

@@ -39,6 +39,7 @@ class SagaRun:
     replay_same: bool | None = None  # its Idempotency-Key sent again gave the same order
     redelivered: int = 0  # steps delivered a second time while it ran
     ended: bool = False  # the execution ended within the bound
+    left_at: str = ""  # where the saga stood when the bound passed, if it had not ended
     resumed: bool = False
 
 
@@ -130,6 +131,7 @@ class Driver:
                 run.first_final = run.first_final or run.reported_status
                 return run
             time.sleep(self._poll)
+        run.left_at = where(self._stack, run)
         return run
 
     def _ended(self, run: SagaRun) -> bool:
@@ -176,3 +178,14 @@ class Driver:
         response = self._stack.client("lambda").invoke(FunctionName=step.resource, Payload=step.input.encode())
         answer: dict[str, Any] = json.loads(response["Payload"].read() or b"null") or {}
         return answer
+
+
+def where(stack: StackData, run: SagaRun) -> str:
+    """Where a saga stands: its saga log's status and state and, orchestrated, its execution's last state and event."""
+    saga = stack.saga_log.get(run.order_id)
+    logged = f"saga log {saga.status.value} {saga.state.value}" if saga is not None else "no saga log yet"
+    if is_choreographed(run.execution_arn) or is_express_arn(run.execution_arn):
+        return logged
+    events = stack.history(run.execution_arn)
+    states = [event["stateEnteredEventDetails"]["name"] for event in events if "stateEnteredEventDetails" in event]
+    return f"{logged}, in state {states[-1] if states else '-'}, last event {events[-1]['type']}"

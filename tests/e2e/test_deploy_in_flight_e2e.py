@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from saga_client.chaos_driver import SagaRun
+from saga_client.chaos_driver import SagaRun, where
 from saga_client.choreography_stack import SERVICE_QUEUES, wait_until_empty
 from saga_client.invariants import Snapshot, check
 from saga_client.stored_data import collect
@@ -80,6 +80,9 @@ def test_a_saga_in_flight_keeps_its_version_and_every_saga_ends_consistent(
     while "ChargePayment" not in stack.entered_states(in_flight["executionArn"]):
         assert time.monotonic() < deadline, "the saga never reached ChargePayment"
         time.sleep(0.02)
+
+    held = where(stack, SagaRun("deploy", in_flight["orderId"], in_flight["executionArn"]))
+    assert "in state ChargePayment" in held, held  # what chaos reports of a saga still running at its bound
 
     publish_behind_the_alias(stack, old_version)
     faults({})
@@ -155,6 +158,8 @@ def test_a_choreographed_saga_in_flight_through_a_deploy_of_its_services_ends_co
         saga = stack.saga_log.get(in_flight["orderId"])
         assert saga is not None
         assert saga.state == "STOCK_RESERVED"  # the deploy happened under the saga, its payment still to come
+        held = where(stack, SagaRun("deploy", in_flight["orderId"], in_flight["executionArn"]))
+        assert held == f"saga log {saga.status.value} STOCK_RESERVED"  # what chaos reports of a saga at its bound
 
     functions = stack.client("lambda")
     for name in SERVICE_FUNCTIONS:  # and each queue's mapping invokes the new version behind the alias

@@ -43,12 +43,14 @@ def machine(sfn: Any, name: str, kind: str) -> str:
 
 def ended(arn: str, timeout: float = 10.0) -> str:
     """The execution's final status, read from moto's backend (the API has none for an Express execution)."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
-    execution = next(e for m in backend.state_machines for e in m.executions if e.execution_arn == arn)
+    execution: Any = next(e for m in backend.state_machines for e in m.executions if e.execution_arn == arn)
     deadline = time.monotonic() + timeout
-    while execution.status == "RUNNING" and time.monotonic() < deadline:
+    # moto lists an execution just before it starts it: its status is None until then.
+    while execution.exec_status in (None, ExecutionStatus.RUNNING) and time.monotonic() < deadline:
         time.sleep(0.02)
     return str(execution.status)
 
