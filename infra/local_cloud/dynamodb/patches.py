@@ -57,7 +57,9 @@ import types
 from collections.abc import Collection
 from typing import Any
 
+from local_cloud.dynamodb import item_limits
 from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
+from local_cloud.dynamodb.item_limits import install_item_limits, put_back, remember_copy
 from local_cloud.dynamodb.partition_throughput import (
     PartitionBuckets,
     lowered_tables,
@@ -143,7 +145,9 @@ class _CopyModule(types.ModuleType):
     def deepcopy(self, value: Any, memo: Any = None) -> Any:
         if isinstance(value, self._table_class) and getattr(_no_table_copies, "active", False):
             return value
-        return copy.deepcopy(value, memo)
+        copied = copy.deepcopy(value, memo)
+        remember_copy(value, copied)  # item_limits puts an update's original back from moto's own copy
+        return copied
 
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
@@ -173,7 +177,8 @@ def install_item_level_transactions() -> Installation:
             streamed = _stream_lengths(saved)
             _no_table_copies.active = True
             try:
-                original(self, transact_items)
+                with item_limits.transaction():
+                    original(self, transact_items)
             except BaseException:
                 _restore(self, saved)
                 _unstream(streamed)
@@ -235,15 +240,7 @@ def _unstream(streamed: list[tuple[Any, int]]) -> None:
 
 def _restore(backend: Any, saved: list[tuple[Any, Any, Any, Any]]) -> None:
     for table, hash_key, range_key, item in reversed(saved):  # the first snapshot of a key is its original
-        if range_key is not None:
-            if item is None:
-                table.items.get(hash_key, {}).pop(range_key, None)
-            else:
-                table.items[hash_key][range_key] = item
-        elif item is None:
-            table.items.pop(hash_key, None)
-        else:
-            table.items[hash_key] = item
+        put_back(table, hash_key, range_key, item)
 
 
 def install_fast_ast_copy() -> Installation:
@@ -556,6 +553,7 @@ def install_all(without: Collection[str] = ()) -> Installation:
             "request_lock": install_request_lock,
             "partition_throughput": install_partition_throughput,
             "item_level_transactions": install_item_level_transactions,
+            "item_limits": install_item_limits,
             "update_expression_cache": install_update_expression_cache,
             "static_check_cache": install_static_check_cache,
             "condition_expression_cache": install_condition_expression_cache,
