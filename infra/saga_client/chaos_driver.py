@@ -19,7 +19,7 @@ from local_cloud.stepfunctions.express import is_express_arn
 from saga_client.api_client import TERMINAL_STATUSES, ApiError, CheckoutApi
 from saga_client.choreography_stack import ENDED, is_choreographed, saga_events, saga_status
 from saga_client.choreography_stack import redeliver as redeliver_event
-from saga_client.histories import Scheduled, scheduled
+from saga_client.histories import Scheduled, current_state, scheduled
 from saga_client.identity import StackIdentities
 from saga_client.stack_data import EXECUTION_DONE, StackData
 
@@ -187,5 +187,4 @@ def where(stack: StackData, run: SagaRun) -> str:
     if is_choreographed(run.execution_arn) or is_express_arn(run.execution_arn):
         return logged
     events = stack.history(run.execution_arn)
-    states = [event["stateEnteredEventDetails"]["name"] for event in events if "stateEnteredEventDetails" in event]
-    return f"{logged}, in state {states[-1] if states else '-'}, last event {events[-1]['type']}"
+    return f"{logged}, in state {current_state(events) or '-'}, last event {events[-1]['type']}"

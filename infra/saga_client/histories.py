@@ -40,6 +40,12 @@ def _with_state(events: Iterable[Event]) -> Iterator[tuple[str, Event]]:
         yield state, event
 
 
+def current_state(events: Iterable[Event]) -> str:
+    """The state the execution last entered ("" before its first)."""
+    entered = [state for state, _event in _with_state(events)]
+    return entered[-1] if entered else ""
+
+
 def scheduled(events: Iterable[Event]) -> list[Scheduled]:
     found = []
     for state, event in _with_state(events):
