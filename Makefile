@@ -128,7 +128,7 @@ check-catches: $(VENV)/.installed
 	@$(PY) -m checks.check_catches
 
 # Each policy statement of template.yaml in turn removed: a test must fail every time (30-60 minutes;
-# RESOURCES="ApiFunction ..." checks those resources' statements only, ACTION= one action, STATEMENT= these Sids; PARTS=8 one eighth of the resources,
+# RESOURCES="ApiFunction ..." checks those resources' statements only, ACTION= one action, STATEMENT= these Sids; PARTS=8 one eighth of the removals by cost,
 # today's (the day of the year modulo 8; PART=n another): CI checks them all over eight days).
 check-iam: $(VENV)/.installed
 	@$(PY) -m checks.check_iam $(RESOURCES) $(if $(ACTION),--action $(ACTION)) \

@@ -199,19 +199,36 @@ def selected(
     ]
 
 
-def parts(lines: list[str], count: int) -> list[list[str]]:
-    """Every resource with statements, in `count` parts of about as many removals each (the most first, each into
-    the part with the fewest so far): `--parts` checks one part a day, so that all are checked over `count` days."""
-    removals: dict[str, int] = {}
+# A removal that only the end-to-end suite can see costs about four of the others: its resource's own end-to-end
+# tests run first, on a new local cloud, and often the rest of that suite too (docs/testing.md).
+END_TO_END_COST = 4
+
+
+def cost(variant: Statement) -> int:
+    return END_TO_END_COST if variant.resource in END_TO_END_ONLY else 1
+
+
+def parts(lines: list[str], count: int) -> list[list[Statement]]:
+    """Every removal, in `count` parts of about the same cost (`--parts` checks one part a day, so that all are
+    checked over `count` days). A resource's removals stay together, as the runner re-runs the test that needed the
+    resource's last one, unless they alone cost more than a part's share: then they go in even pieces of at most
+    that share. The pieces, costliest first, each go to the cheapest part so far."""
+    by_resource: dict[str, list[Statement]] = {}
     for variant in variants(lines):
-        removals[variant.resource] = removals.get(variant.resource, 0) + 1
-    shares: list[list[str]] = [[] for _ in range(count)]
-    sizes = [0] * count
-    for resource in sorted(removals, key=lambda name: (-removals[name], name)):
-        smallest = sizes.index(min(sizes))
-        shares[smallest].append(resource)
-        sizes[smallest] += removals[resource]
-    return [sorted(share) for share in shares]
+        by_resource.setdefault(variant.resource, []).append(variant)
+    share = -(-sum(cost(v) for removals in by_resource.values() for v in removals) // count)
+    pieces: list[list[Statement]] = []
+    for removals in by_resource.values():
+        per_piece = max(1, share // cost(removals[0]))
+        size = -(-len(removals) // -(-len(removals) // per_piece))  # as even as pieces of at most `per_piece` go
+        pieces += [removals[start : start + size] for start in range(0, len(removals), size)]
+    shares: list[list[Statement]] = [[] for _ in range(count)]
+    costs = [0] * count
+    for piece in sorted(pieces, key=lambda piece: (-sum(map(cost, piece)), piece[0].resource, piece[0].lines.start)):
+        cheapest = costs.index(min(costs))
+        shares[cheapest] += piece
+        costs[cheapest] += sum(map(cost, piece))
+    return [sorted(share, key=lambda v: (v.lines.start, v.action)) for share in shares]
 
 
 def todays_part(count: int, today: datetime.date | None = None) -> int:
@@ -248,19 +265,21 @@ def main(argv: list[str] | None = None) -> int:
     only = set(arguments.resources)
     root = Path(__file__).resolve().parents[2]
     lines = (root / TEMPLATE).read_text().splitlines(keepends=True)
+    found = selected(lines, only, arguments.action, frozenset(arguments.statement))
     if arguments.parts:
         if only:
             parser.error("give resources or --parts, not both")
         part = todays_part(arguments.parts) if arguments.part is None else arguments.part
         if not 0 <= part < arguments.parts:
             parser.error(f"--part {part}: the parts are 0 to {arguments.parts - 1}")
-        only = set(parts(lines, arguments.parts)[part])
+        todays = parts(lines, arguments.parts)[part]
+        found = [variant for variant in found if variant in todays]
+        only = {variant.resource for variant in todays}
+        counts = ", ".join(f"{r} ({sum(v.resource == r for v in todays)})" for r in sorted(only))
         print(
-            f"check-iam: part {part} of 0-{arguments.parts - 1} (day {_day_of_year()} of the year): "
-            f"{', '.join(sorted(only))}",
+            f"check-iam: part {part} of 0-{arguments.parts - 1} (day {_day_of_year()} of the year): {counts}",
             flush=True,
         )
-    found = selected(lines, only, arguments.action, frozenset(arguments.statement))
     if not found or only - {variant.resource for variant in found}:
         missing = sorted(only - {v.resource for v in found}) if only else "the template"
         named = f" named {' or '.join(arguments.statement)}" if arguments.statement else ""
