@@ -389,7 +389,7 @@ class SagaRecord(CamelModel):
 
 
 class SagaProjection(CamelModel):
-    """One saga as the read model keeps it."""
+    """One saga as the read model tells it: folded from the items of its events."""
 
     customer_id: str
     saga_id: str
@@ -401,12 +401,12 @@ class SagaProjection(CamelModel):
 
 
 class ProjectionChange(CamelModel):
-    """What one event, or several of one saga's events, add to its saga's projection."""
+    """What one event adds to its saga's projection: the event's type, and what that event alone carries."""
 
     customer_id: str
     saga_id: str
     kind: str
-    event_types: frozenset[str]
+    event_type: str
     placed_at: str | None = None
     spent_cents: int | None = None
     refunded_cents: int | None = None

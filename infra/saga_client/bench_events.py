@@ -118,9 +118,5 @@ def _summary(stack: StackData, customer: str) -> str:
 
 
 def _drop(stack: StackData, customers: list[str]) -> None:
-    table, client = stack.outputs["CustomerSummariesTableName"], stack.client("dynamodb")
     for customer in customers:
-        for projection in stack.read_model.projections_of(customer):
-            client.delete_item(
-                TableName=table, Key={"customerId": {"S": customer}, "sagaId": {"S": projection.saga_id}}
-            )
+        stack.read_model.delete(customer)

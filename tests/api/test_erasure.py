@@ -48,15 +48,12 @@ def finished_checkout(cloud: Cloud, order_id: str, customer_id: str) -> None:
     stack.payments.settle(order_id, PaymentStatus.CAPTURED, 9998, None)
     stack.orders.confirm(order_id, AT)
     stack.saga_log.record(order_id, SagaState.CONFIRMED, AT, OrderStatus.CONFIRMED)
-    for event_type, spent in (("OrderCreated", None), ("OrderConfirmed", 9998)):
-        change = ProjectionChange(
-            customer_id=customer_id,
-            saga_id=order_id,
-            kind="checkout",
-            event_types=frozenset({event_type}),
-            spent_cents=spent,
+    stack.read_model.apply(
+        ProjectionChange(
+            customer_id=customer_id, saga_id=order_id, kind="checkout", event_type=event_type, spent_cents=spent
         )
-        stack.read_model.apply(change)
+        for event_type, spent in (("OrderCreated", None), ("OrderConfirmed", 9998))
+    )
 
 
 def completed_return(cloud: Cloud, return_id: str, order_id: str, customer_id: str) -> None:

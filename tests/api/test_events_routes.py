@@ -97,8 +97,8 @@ def test_a_return_has_its_history_under_its_return_id(call: Call, cloud: Cloud) 
 def test_summaries_of_the_read_model_for_the_customer_and_operators(call: Call, cloud: Cloud) -> None:
     model = DynamoDBReadModel(cloud.dynamodb.Table(cloud.tables["CustomerSummariesTable"]))
     saga = {"customer_id": "c-42", "saga_id": "ord-1", "kind": "checkout"}
-    model.apply(ProjectionChange(**saga, event_types=frozenset({"OrderCreated"}), placed_at=AT.format(1)))
-    model.apply(ProjectionChange(**saga, event_types=frozenset({"OrderConfirmed"}), spent_cents=900))
+    model.apply([ProjectionChange(**saga, event_type="OrderCreated", placed_at=AT.format(1))])
+    model.apply([ProjectionChange(**saga, event_type="OrderConfirmed", spent_cents=900)])
     expected = {
         "customerId": "c-42",
         "orders": 1,

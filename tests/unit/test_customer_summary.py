@@ -1,5 +1,6 @@
 """The customers' read model on moto's DynamoDB: its projections are the same whatever the order of the events
-and however often each one is delivered, so the summary is too; the projector writes a batch one saga at a time."""
+and however often each one is delivered, so the summary is too; the projector writes a batch in one go, 25 items a
+request."""
 
 import json
 import random
@@ -14,7 +15,6 @@ from checkout_saga.dal.dynamodb_read_model import DynamoDBReadModel
 from checkout_saga.handlers.project_customer_summaries import project_batch
 from checkout_saga.logic.customer_summary import CustomerSummary, change_of, summarize
 from checkout_saga.logic.saga_history import HistoryEvent, PublishedEvent
-from checkout_saga.models import ProjectionChange
 from tests.support.template_tables import create_tables
 
 
@@ -56,17 +56,19 @@ def tables() -> Iterator[dict[str, str]]:
 
 
 def fresh_model(tables: dict[str, str]) -> DynamoDBReadModel:
-    table = boto3.resource("dynamodb", region_name="us-east-1").Table(tables["CustomerSummariesTable"])
-    for item in table.scan()["Items"]:
-        table.delete_item(Key={"customerId": item["customerId"], "sagaId": item["sagaId"]})
-    return DynamoDBReadModel(table)
+    model = DynamoDBReadModel(
+        boto3.resource("dynamodb", region_name="us-east-1").Table(tables["CustomerSummariesTable"])
+    )
+    for customer in ("c-1", "c-2"):
+        model.delete(customer)
+    return model
 
 
 def summary_after(model: DynamoDBReadModel, events: list[PublishedEvent]) -> CustomerSummary:
     for published in events:
         change = change_of(published)
         assert change is not None
-        model.apply(change)
+        model.apply([change])
     return summarize("c-1", model.projections_of("c-1"))
 
 
@@ -95,18 +97,14 @@ def test_a_customer_with_no_sagas_has_an_empty_summary(tables: dict[str, str]) -
     assert summarize("c-0", fresh_model(tables).projections_of("c-0")) == CustomerSummary(customer_id="c-0")
 
 
-class CountedWrites:
-    """The real read model, counting its writes."""
-
-    def __init__(self, model: DynamoDBReadModel) -> None:
-        self.model, self.writes = model, 0
-
-    def apply(self, change: ProjectionChange) -> None:
-        self.writes += 1
-        self.model.apply(change)
-
-    def projections_of(self, customer_id: str) -> list[Any]:
-        return self.model.projections_of(customer_id)
+def counted_requests(model: DynamoDBReadModel) -> list[int]:
+    """The items of each BatchWriteItem request the model sends from now on."""
+    sent: list[int] = []
+    model._table.meta.client.meta.events.register(
+        "before-parameter-build.dynamodb.BatchWriteItem",
+        lambda params, **_: sent.append(sum(len(requests) for requests in params["RequestItems"].values())),
+    )
+    return sent
 
 
 def batch(events: list[PublishedEvent]) -> dict[str, Any]:
@@ -127,31 +125,55 @@ def batch(events: list[PublishedEvent]) -> dict[str, Any]:
     }
 
 
-def test_a_batch_is_written_once_per_saga_and_makes_the_same_projections(tables: dict[str, str]) -> None:
-    model = CountedWrites(fresh_model(tables))
+def test_a_batch_is_written_in_one_request_and_makes_the_same_projections(tables: dict[str, str]) -> None:
+    model = fresh_model(tables)
+    requests = counted_requests(model)
     delivered = [*EVENTS, EVENTS[0], EVENTS[3]]  # two of them twice
     random.Random(1).shuffle(delivered)
 
     answer = project_batch(batch(delivered), model)
 
     assert answer == {"batchItemFailures": []}
-    assert model.writes == 4  # o-1, o-2, ret-1 of c-1 and o-3 of c-2, whatever the number of their events
+    assert requests == [len(EVENTS)]  # one item per event: the twice-delivered ones once
     one_by_one = fresh_model(tables)
     assert summary_after(one_by_one, EVENTS) == EXPECTED
-    assert sorted(model.projections_of("c-1"), key=lambda p: p.saga_id) == sorted(
-        one_by_one.projections_of("c-1"), key=lambda p: p.saga_id
-    )
+    for customer in ("c-1", "c-2"):
+        assert sorted(model.projections_of(customer), key=lambda p: p.saga_id) == sorted(
+            one_by_one.projections_of(customer), key=lambda p: p.saga_id
+        )
 
 
-def test_a_saga_whose_write_fails_fails_its_records_only(tables: dict[str, str]) -> None:
+def test_a_large_batch_goes_25_items_a_request(tables: dict[str, str]) -> None:
     model = fresh_model(tables)
-    # o-2's item holds `events` as a string: DynamoDB refuses to ADD a set to it
-    model._table.put_item(Item={"customerId": "c-1", "sagaId": "o-2", "kind": "checkout", "events": "corrupt"})
+    requests = counted_requests(model)
+    events = [
+        event(f"o-{n}", "checkout", "OrderCreated", f"2026-12-06T00:{n // 60:02d}:{n % 60:02d}.000Z", 1)
+        for n in range(60)
+    ]
+
+    assert project_batch(batch(events), model) == {"batchItemFailures": []}
+
+    assert requests == [25, 25, 10]
+    assert summarize("c-1", model.projections_of("c-1")).orders == 60
+
+
+def test_a_failed_write_fails_every_record_read_and_their_second_delivery_completes_the_model(
+    tables: dict[str, str],
+) -> None:
+    model = fresh_model(tables)
+    # a sort key over DynamoDB's 1,024 bytes: the request that holds it is refused
+    too_long = event("o-" + "x" * 1100, "checkout", "OrderCreated", "2026-12-06T00:09:00.000Z", 1)
     unreadable = {"messageId": "m-bad", "receiptHandle": "r", "body": "not json", "attributes": {}}
-    records = batch([EVENTS[0], EVENTS[4], EVENTS[3], EVENTS[5]])["Records"] + [unreadable]
+    records = batch([EVENTS[0], EVENTS[3], too_long])["Records"] + [unreadable]
 
     answer = project_batch({"Records": records}, model)
 
-    assert sorted(failure["itemIdentifier"] for failure in answer["batchItemFailures"]) == ["m-1", "m-3", "m-bad"]
-    written = model._table.get_item(Key={"customerId": "c-1", "sagaId": "o-1"})["Item"]
-    assert (written["events"], written["spentCents"]) == ({"OrderCreated", "OrderConfirmed"}, 5000)
+    assert sorted(failure["itemIdentifier"] for failure in answer["batchItemFailures"]) == [
+        "m-0",
+        "m-1",
+        "m-2",
+        "m-bad",
+    ]
+    assert project_batch(batch([EVENTS[0], EVENTS[3]]), model) == {"batchItemFailures": []}  # without the bad one
+    (written,) = model.projections_of("c-1")
+    assert (written.saga_id, written.events, written.spent_cents) == ("o-1", {"OrderCreated", "OrderConfirmed"}, 5000)

@@ -61,7 +61,7 @@ class Stack:
             for published in events_added(record, CHECKOUT, self.repos):
                 change = change_of(published)
                 if change is not None:
-                    self.read_model.apply(change)
+                    self.read_model.apply([change])
 
     def projected(self, customer_id: str, saga_id: str) -> set[str]:
         found = [p.events for p in self.read_model.projections_of(customer_id) if p.saga_id == saga_id]

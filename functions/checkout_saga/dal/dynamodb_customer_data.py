@@ -1,7 +1,7 @@
 """Where a customer's id is stored, across the tables, and its replacement by a pseudonym (logic/erasure.py;
 docs/security.md, "Erasure").
 
-The orders are found through their `byCustomer` index and the summaries by their key; the saga logs, the
+The orders are found through their `byCustomer` index and the read model's items by their key; the saga logs, the
 idempotency records and the outbox have no index by customer (no request of the sagas needs one), so an erasure
 scans them: a rare operator's action, paid for by a full read of those tables (the last two keep a day or so of
 items, the saga logs SagaRetentionDays). Every write is conditional on the item still naming the customer and,
@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from checkout_saga.dal.aws_errors import REFUSED, error_code
 from checkout_saga.dal.dynamodb_orders import BY_CUSTOMER_INDEX
+from checkout_saga.dal.dynamodb_read_model import EVENT_KEY
 from checkout_saga.dal.dynamodb_values import plain
 from checkout_saga.dal.interfaces import CustomerMention, CustomerStore
 
@@ -69,11 +70,9 @@ class DynamoDBCustomerData:
             for store in (CustomerStore.CHECKOUT_SAGA_LOG, CustomerStore.RETURN_SAGA_LOG)
             for item in self._scan(store, Attr(CUSTOMER).eq(customer_id) | Attr("checkout.customerId").eq(customer_id))
         ]
-        summaries = [
-            CustomerMention(CustomerStore.CUSTOMER_SUMMARIES, item["sagaId"])
-            for item in self._query(CustomerStore.CUSTOMER_SUMMARIES, Key(CUSTOMER).eq(customer_id))
-        ]
-        saga_ids = {mention.key for mention in orders + sagas + summaries}
+        summary_items = list(self._query(CustomerStore.CUSTOMER_SUMMARIES, Key(CUSTOMER).eq(customer_id)))
+        summaries = [CustomerMention(CustomerStore.CUSTOMER_SUMMARIES, item[EVENT_KEY]) for item in summary_items]
+        saga_ids = {mention.key for mention in orders + sagas} | {item["sagaId"] for item in summary_items}
         records = [
             CustomerMention(CustomerStore.IDEMPOTENCY, item["id"], item.get("status"))
             for item in self._scan(CustomerStore.IDEMPOTENCY)
@@ -122,7 +121,7 @@ class DynamoDBCustomerData:
             elif mention.store in (CustomerStore.CHECKOUT_SAGA_LOG, CustomerStore.RETURN_SAGA_LOG):
                 self._rename(table, {"sagaId": mention.key}, customer_id, pseudonym)
             elif mention.store is CustomerStore.CUSTOMER_SUMMARIES:
-                self._move(table, {CUSTOMER: customer_id, "sagaId": mention.key}, customer_id, pseudonym)
+                self._move(table, {CUSTOMER: customer_id, EVENT_KEY: mention.key}, customer_id, pseudonym)
             elif mention.store is CustomerStore.IDEMPOTENCY:
                 self._rewrite_record(table, mention.key, customer_id, pseudonym)
             else:
@@ -155,7 +154,8 @@ class DynamoDBCustomerData:
 
     @staticmethod
     def _move(table: Table, key: dict[str, str], customer_id: str, pseudonym: str) -> None:
-        """A summary is keyed by its customer: the same item under the pseudonym, and the old one gone, at once."""
+        """A read model item is keyed by its customer: the same item under the pseudonym, and the old one gone, at
+        once."""
         item = table.get_item(Key=key, ConsistentRead=True).get("Item")
         if item is None:
             return
@@ -165,10 +165,16 @@ class DynamoDBCustomerData:
                     "Put": {
                         "TableName": table.name,
                         "Item": {**item, CUSTOMER: pseudonym},
-                        "ConditionExpression": "attribute_not_exists(sagaId)",
+                        "ConditionExpression": f"attribute_not_exists({EVENT_KEY})",
                     }
                 },
-                {"Delete": {"TableName": table.name, "Key": key, "ConditionExpression": "attribute_exists(sagaId)"}},
+                {
+                    "Delete": {
+                        "TableName": table.name,
+                        "Key": key,
+                        "ConditionExpression": f"attribute_exists({EVENT_KEY})",
+                    }
+                },
             ]
         )
 

@@ -7,7 +7,7 @@ both or neither (DynamoDB: one TransactWriteItems) and sets `appended`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Literal, Protocol
@@ -340,8 +340,8 @@ class SagaController(SagaStarter, Protocol):
 
 
 class ReadModelRepository(Protocol):
-    def apply(self, change: ProjectionChange) -> None:
-        """Add the events' types to their saga's projection and set what they carry (idempotent, commutative)."""
+    def apply(self, changes: Iterable[ProjectionChange]) -> None:
+        """Add each event to its saga's projection, with what it carries (idempotent, in any order)."""
         ...
 
     def projections_of(self, customer_id: str) -> list[SagaProjection]: ...
