@@ -1,7 +1,8 @@
 """`make replay SINCE=<ISO time> [UNTIL=<ISO time>]`: replay the saga events' archive to the bus (docs/events.md).
 
-EventBridge marks each replayed event `replay-name`: the services' rules refuse it, so a replay reserves, charges
-and refunds nothing; the read model's rule takes it, so a replay rebuilds the read model. This starts the replay,
+The replay goes to the read model's rule only (the destination's `FilterArns`), and EventBridge marks each replayed
+event `replay-name`, which the services' rules refuse as well: a replay reserves, charges and refunds nothing; the
+read model's rule takes it, so a replay rebuilds the read model. This starts the replay,
 prints its state until it has ended, then waits until the read model's projector has consumed every event the
 replay delivered to its queue: when it exits 0, the read model is rebuilt."""
 
@@ -17,6 +18,7 @@ from saga_client.choreography_stack import wait_until_empty
 from saga_client.stack_data import StackData
 
 READ_MODEL_QUEUES = ("CustomerSummariesQueueUrl",)
+READ_MODEL_RULES = ("CustomerSummariesRuleArn",)
 _ENDED = {"COMPLETED", "FAILED", "CANCELLED"}
 
 
@@ -59,7 +61,7 @@ def replay(
             EventSourceArn=stack.outputs["SagaEventArchiveArn"],
             EventStartTime=since,
             EventEndTime=until,
-            Destination={"Arn": stack.outputs["SagaEventBusArn"]},
+            Destination={"Arn": stack.outputs["SagaEventBusArn"], **_read_models_only(stack.outputs)},
         )
     say(f"replay {name}: events of {since.isoformat()} to {until.isoformat()}")
     deadline = started + timeout
@@ -81,3 +83,10 @@ def replay(
     seconds = time.monotonic() - started
     say(f"replay {name}: the read model has every replayed event after {seconds:.1f} s")
     return ReplayResult(name, state, seconds)
+
+
+def _read_models_only(outputs: dict[str, str]) -> dict[str, list[str]]:
+    """The read models' rules as the replay's only destinations; a stack deployed before it had their outputs gets
+    the whole bus, whose services' rules refuse a replayed event anyway."""
+    rules = [outputs[output] for output in READ_MODEL_RULES if output in outputs]
+    return {"FilterArns": rules} if rules else {}

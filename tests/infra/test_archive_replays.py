@@ -83,6 +83,31 @@ def test_a_replay_sends_its_window_to_the_rules_that_take_replayed_events(aws: C
     assert drain(aws, service) == []  # a replayed event carries replay-name: refused
 
 
+def test_a_replay_with_filter_arns_reaches_those_rules_only(aws: Callable[[str], Any]) -> None:
+    events = aws("events")
+    bus = events.create_event_bus(Name="sagas")["EventBusArn"]
+    archive = events.create_archive(ArchiveName="history", EventSourceArn=bus)["ArchiveArn"]
+    model = queue_for(aws, "sagas", "model", '{"source": ["history"]}')
+    other_model = queue_for(aws, "sagas", "other-model", '{"source": ["history"]}')
+    events.put_events(Entries=[{"Source": "history", "DetailType": "One", "Detail": "{}", "EventBusName": "sagas"}])
+    assert drain(aws, model) == drain(aws, other_model) == ["One"]
+    model_rule = events.describe_rule(Name="model", EventBusName="sagas")["Arn"]
+    window = {"EventStartTime": NOW - timedelta(hours=1), "EventEndTime": datetime.now(UTC) + timedelta(minutes=1)}
+
+    events.start_replay(
+        ReplayName="to-the-model",
+        EventSourceArn=archive,
+        Destination={"Arn": bus, "FilterArns": [model_rule]},
+        **window,
+    )
+    assert ended(events, "to-the-model") == "COMPLETED"
+    assert (drain(aws, model), drain(aws, other_model)) == (["One"], [])  # moto alone sends it to both
+
+    events.start_replay(ReplayName="to-all", EventSourceArn=archive, Destination={"Arn": bus}, **window)
+    assert ended(events, "to-all") == "COMPLETED"
+    assert drain(aws, model) == drain(aws, other_model) == ["One"]
+
+
 def test_a_replay_skips_what_the_retention_dropped(aws: Callable[[str], Any]) -> None:
     events = aws("events")
     bus = events.create_event_bus(Name="sagas")["EventBusArn"]

@@ -2,9 +2,10 @@
 and that the archive still keeps (its RetentionDays).
 
 moto 5.2.5's ``Replay.replay_events`` sends every event the archive ever took, whatever ``EventStartTime``,
-``EventEndTime`` and the retention say: a replay of the last hour would replay everything. The seam hands moto's
-own replay (which marks each event with ``replay-name`` and routes it through the bus's rules) only the events
-of the window.
+``EventEndTime`` and the retention say: a replay of the last hour would replay everything. And it sends each one to
+every rule of the bus, whatever the destination's ``FilterArns`` name: EventBridge sends a replay only to the rules
+listed there, when there is a list. The seam routes only the events of the window, each marked as moto marks it (a
+new ``id``, and ``replay-name``), to those rules alone.
 
 moto also replays inside the StartReplay request, which then lasts as long as the replay: thousands of events
 outlast an SDK's read timeout, and the SDK's retry of the request finds its own replay and fails with
@@ -17,7 +18,6 @@ import logging
 import threading
 import time
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, cast
 
 from local_cloud.seams import Installation, replace, require_signature
@@ -27,7 +27,9 @@ _log = logging.getLogger(__name__)
 
 
 def install() -> Installation:
-    from moto.events.models import Replay, ReplayState
+    from moto.core.utils import unix_time
+    from moto.events.models import Replay, ReplayState, events_backends
+    from moto.moto_api._internal import mock_random as random
 
     original = Replay.replay_events
     require_signature(original, ["self", "archive"], "Replay.replay_events")
@@ -40,11 +42,18 @@ def install() -> Installation:
             for event in archive.events
             if start <= moment(event.get("time", 0)) < end and moment(event.get("time", 0)) >= kept_since
         ]
+        bus = events_backends[self.account_id][self.region].describe_event_bus(self.destination["Arn"].split("/")[-1])
+        only = set(self.destination.get("FilterArns") or ())
+        rules = [rule for rule in bus.rules.values() if not only or rule.arn in only]
         self.state = ReplayState.RUNNING
 
         def run() -> None:
             try:
-                original(self, cast(Any, SimpleNamespace(events=window)))  # moto reads only `.events`; COMPLETED
+                for event in window:  # marked as moto marks a replayed event, once for the bus as on EventBridge
+                    marked = dict(event, **{"id": str(random.uuid4()), "replay-name": self.name})
+                    for rule in rules:
+                        rule.send_to_targets(cast(Any, dict(marked)), transform_input=False)  # moto types it loosely
+                self.state, self.end_time = ReplayState.COMPLETED, unix_time()
             except Exception:
                 _log.exception("replay %s failed", self.name)
                 self.state, self.end_time = ReplayState.FAILED, time.time()
