@@ -67,6 +67,29 @@ def test_a_rule_delivers_to_a_queue_whose_policy_allows_it(aws: Callable[[str], 
     assert (event["detail-type"], event["detail"]) == ("OrderCreated", {"orderId": "o-1"})
 
 
+def test_a_queue_policy_changed_after_a_delivery_decides_the_next_one(aws: Callable[[str], Any]) -> None:
+    # The decision is taken once per policy text and sender: a new policy is decided again.
+    url, queue, rule = deliver_event(aws, lambda _rule, queue: may_send("events.amazonaws.com", OTHER_RULE, queue))
+    assert received(aws, url) == []
+    aws("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": may_send("events.amazonaws.com", rule, queue)})
+
+    aws("events").put_events(
+        Entries=[{"Source": "checkout-saga", "DetailType": "OrderConfirmed", "Detail": json.dumps({"orderId": "o-1"})}]
+    )
+
+    assert [event["detail-type"] for event in received(aws, url)] == ["OrderConfirmed"]
+    aws("sqs").set_queue_attributes(
+        QueueUrl=url, Attributes={"Policy": may_send("events.amazonaws.com", OTHER_RULE, queue)}
+    )
+    aws("events").put_events(
+        Entries=[{"Source": "checkout-saga", "DetailType": "OrderCancelled", "Detail": json.dumps({"orderId": "o-1"})}]
+    )
+    counts = aws("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    assert counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "1"}  # no new one
+
+
 # -- SNS topic -> SQS subscription -------------------------------------------------------------------------
 
 

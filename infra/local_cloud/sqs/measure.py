@@ -1,7 +1,7 @@
 """The measurements of the SQS speed seams (``python -m local_cloud.measure send_attributes receive_retention
-queue_counts batch_deletes visible_messages``): SendMessage to, ReceiveMessage from, GetQueueAttributes of, and a
-poller's deletions in a queue that holds 2,000 messages (10,000 for the receive and the last drain), as a replay
-fills and drains the read model's queue while its client waits for it to empty."""
+queue_counts batch_deletes visible_messages receipt_handles message_clock``): SendMessage to, ReceiveMessage from,
+GetQueueAttributes of, and a poller's deletions in a queue that holds 2,000 messages (10,000 for the receive and the
+drains that follow it), as a replay fills and drains the read model's queue while its client waits for it to empty."""
 
 from __future__ import annotations
 
@@ -118,6 +118,20 @@ MEASUREMENTS = [
         f"a poller's batch of {_BATCH} from a queue holding {_REPLAY_DEPTH:,} messages: received and deleted"
         " (per message)",
         "moto.sqs.models.Queue.messages.fget",
+        in_process(DrainAReplay),
+    ),
+    Measurement(
+        "receipt_handles",
+        f"a poller's batch of {_BATCH} from a queue holding {_REPLAY_DEPTH:,} messages: received and deleted"
+        " (per message)",
+        "moto.sqs.models.generate_receipt_handle",
+        in_process(DrainAReplay),
+    ),
+    Measurement(
+        "message_clock",
+        f"a poller's batch of {_BATCH} from a queue holding {_REPLAY_DEPTH:,} messages: received and deleted"
+        " (per message)",
+        "moto.sqs.models.unix_time_millis",
         in_process(DrainAReplay),
     ),
 ]

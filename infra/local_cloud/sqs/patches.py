@@ -7,9 +7,11 @@ from collections.abc import Collection
 from local_cloud.seams import Installation, install_each
 from local_cloud.sqs import (
     batch_deletes,
+    message_clock,
     message_moves,
     queue_counts,
     queue_lock,
+    receipt_handles,
     receive_retention,
     send_attributes,
     visible_messages,
@@ -25,6 +27,8 @@ def install_all(without: Collection[str] = ()) -> Installation:
             "queue_counts": queue_counts.install,
             "batch_deletes": batch_deletes.install,
             "visible_messages": visible_messages.install,
+            "receipt_handles": receipt_handles.install,
+            "message_clock": message_clock.install,
             "queue_lock": queue_lock.install,  # last: it wraps the seams above
         },
         without,
