@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import re
 import subprocess
 import sys
@@ -216,18 +217,19 @@ def parts(lines: list[str], count: int) -> list[list[Statement]]:
     by_resource: dict[str, list[Statement]] = {}
     for variant in variants(lines):
         by_resource.setdefault(variant.resource, []).append(variant)
-    share = -(-sum(cost(v) for removals in by_resource.values() for v in removals) // count)
+    share = math.ceil(sum(cost(v) for removals in by_resource.values() for v in removals) / count)
     pieces: list[list[Statement]] = []
     for removals in by_resource.values():
         per_piece = max(1, share // cost(removals[0]))
-        size = -(-len(removals) // -(-len(removals) // per_piece))  # as even as pieces of at most `per_piece` go
+        size = math.ceil(len(removals) / math.ceil(len(removals) / per_piece))  # even pieces of at most `per_piece`
         pieces += [removals[start : start + size] for start in range(0, len(removals), size)]
     shares: list[list[Statement]] = [[] for _ in range(count)]
     costs = [0] * count
-    for piece in sorted(pieces, key=lambda piece: (-sum(map(cost, piece)), piece[0].resource, piece[0].lines.start)):
+    weighed = [(sum(map(cost, piece)), piece) for piece in pieces]
+    for weight, piece in sorted(weighed, key=lambda each: (-each[0], each[1][0].resource, each[1][0].lines.start)):
         cheapest = costs.index(min(costs))
         shares[cheapest] += piece
-        costs[cheapest] += sum(map(cost, piece))
+        costs[cheapest] += weight
     return [sorted(share, key=lambda v: (v.lines.start, v.action)) for share in shares]
 
 

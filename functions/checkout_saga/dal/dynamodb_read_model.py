@@ -21,10 +21,6 @@ CUSTOMER, EVENT_KEY = "customerId", "eventKey"
 _CARRIED = {"placedAt": "placed_at", "spentCents": "spent_cents", "refundedCents": "refunded_cents"}
 
 
-def event_key(saga_id: str, event_type: str) -> str:
-    return f"{saga_id}#{event_type}"
-
-
 class DynamoDBReadModel:
     def __init__(self, table: Table) -> None:
         self._table = table
@@ -75,7 +71,7 @@ def _item(change: ProjectionChange) -> dict[str, Any]:
     carried = {attribute: value for attribute, name in _CARRIED.items() if (value := getattr(change, name)) is not None}
     return {
         CUSTOMER: change.customer_id,
-        EVENT_KEY: event_key(change.saga_id, change.event_type),
+        EVENT_KEY: f"{change.saga_id}#{change.event_type}",
         "sagaId": change.saga_id,
         "kind": change.kind,
         "type": change.event_type,

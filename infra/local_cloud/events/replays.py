@@ -27,7 +27,6 @@ _log = logging.getLogger(__name__)
 
 
 def install() -> Installation:
-    from moto.core.utils import unix_time
     from moto.events.models import Replay, ReplayState, events_backends
     from moto.moto_api._internal import mock_random as random
 
@@ -53,7 +52,7 @@ def install() -> Installation:
                     marked = dict(event, **{"id": str(random.uuid4()), "replay-name": self.name})
                     for rule in rules:
                         rule.send_to_targets(cast(Any, dict(marked)), transform_input=False)  # moto types it loosely
-                self.state, self.end_time = ReplayState.COMPLETED, unix_time()
+                self.state, self.end_time = ReplayState.COMPLETED, time.time()
             except Exception:
                 _log.exception("replay %s failed", self.name)
                 self.state, self.end_time = ReplayState.FAILED, time.time()
