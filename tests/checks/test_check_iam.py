@@ -119,6 +119,29 @@ def test_the_choreographys_functions_are_checked_end_to_end_only(tmp_path: Path)
     assert runs.read_text().split()[:2] == ["statemachine", "api"]
 
 
+@pytest.mark.slow  # pytest processes
+@pytest.mark.usefixtures("plain_pytest")
+def test_a_failing_baseline_is_shown_and_run_again_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from checks.check_iam import Runner, passes_unchanged
+
+    (tmp_path / "tests" / "e2e").mkdir(parents=True)
+    (tmp_path / "tests" / "e2e" / "test_flaky.py").write_text(  # fails on its first run only
+        "from pathlib import Path\n\n\ndef test_flaky():\n"
+        "    seen = Path('seen').exists()\n    Path('seen').touch()\n    assert seen, 'the first run fails'\n"
+    )
+    assert passes_unchanged(Runner(tmp_path), {"PaymentsServiceFunction"})
+    shown = capsys.readouterr().err
+    assert "AssertionError: the first run fails" in shown
+    assert "FAILED tests/e2e/test_flaky.py::test_flaky" in shown
+    assert "the failure above is a flaky test's" in shown
+
+    (tmp_path / "tests" / "e2e" / "test_flaky.py").write_text("def test_broken():\n    assert 1 == 2\n")
+    assert not passes_unchanged(Runner(tmp_path), {"PaymentsServiceFunction"})
+    shown = capsys.readouterr().err
+    assert shown.count("FAILED tests/e2e/test_flaky.py::test_broken") == 2
+    assert shown.endswith("fix them first\n")
+
+
 def test_one_action_can_be_checked_alone() -> None:
     chosen = selected(_lines(), {"MarkCompensationFailedFunction", "ReleaseStockFunction"}, "dynamodb:PutItem")
 
