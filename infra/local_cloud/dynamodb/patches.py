@@ -58,8 +58,10 @@ from collections.abc import Collection
 from typing import Any
 
 from local_cloud.dynamodb import item_limits
+from local_cloud.dynamodb.batch_writes import install_atomic_batch_writes
 from local_cloud.dynamodb.gsi_index import IN_REQUEST, INDEXES, install_indexed_queries
-from local_cloud.dynamodb.item_limits import install_item_limits, put_back, remember_copy
+from local_cloud.dynamodb.item_limits import install_item_limits, remember_copy
+from local_cloud.dynamodb.item_rollback import restore, snapshot, stream_lengths, unstream
 from local_cloud.dynamodb.partition_throughput import (
     PartitionBuckets,
     lowered_tables,
@@ -173,15 +175,15 @@ def install_item_level_transactions() -> Installation:
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         with DYNAMODB_LOCK:
-            saved = _snapshot(self, transact_items)
-            streamed = _stream_lengths(saved)
+            saved = snapshot(self, transact_items)
+            streamed = stream_lengths(saved)
             _no_table_copies.active = True
             try:
                 with item_limits.transaction():
                     original(self, transact_items)
             except BaseException:
-                _restore(self, saved)
-                _unstream(streamed)
+                restore(saved)
+                unstream(streamed)
                 raise
             finally:
                 _no_table_copies.active = False
@@ -192,55 +194,6 @@ def install_item_level_transactions() -> Installation:
             replace(DynamoDBBackend, "transact_write_items", transact_write_items),
         ]
     )
-
-
-def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
-    """(table, hash key, range key, deep copy of the item or None) for every item the transaction names."""
-    saved = []
-    for entry in transact_items:
-        for op_type, op in entry.items():
-            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-            if table is None:
-                continue  # moto raises for it before anything is written
-            key = _key_of(table, op_type, op)
-            if key is None:
-                continue
-            try:
-                hash_key, range_key = backend.get_keys_value(table, key)
-                item = table.get_item(hash_key, range_key)
-            except Exception:  # an invalid key: moto rejects that operation without writing it
-                continue
-            saved.append((table, hash_key, range_key, copy.deepcopy(item)))
-    return saved
-
-
-def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
-    if op_type != "Put":
-        key = op.get("Key")
-        return key if isinstance(key, dict) else None
-    attrs = op.get("Item") or {}
-    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-    if not all(name in attrs for name in names):
-        return None
-    return {name: attrs[name] for name in names}
-
-
-def _stream_lengths(saved: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, int]]:
-    """Each touched table's stream shard and how many records it holds before the transaction."""
-    shards = {id(shard): shard for table, *_ in saved if (shard := getattr(table, "stream_shard", None)) is not None}
-    return [(shard, len(shard.items)) for shard in shards.values()]
-
-
-def _unstream(streamed: list[tuple[Any, int]]) -> None:
-    """A cancelled transaction wrote nothing, so its stream has no record of it (moto's writes before the
-    failing item added some; under the lock, nothing else did since)."""
-    for shard, length in streamed:
-        del shard.items[length:]
-
-
-def _restore(backend: Any, saved: list[tuple[Any, Any, Any, Any]]) -> None:
-    for table, hash_key, range_key, item in reversed(saved):  # the first snapshot of a key is its original
-        put_back(table, hash_key, range_key, item)
 
 
 def install_fast_ast_copy() -> Installation:
@@ -554,6 +507,7 @@ def install_all(without: Collection[str] = ()) -> Installation:
             "partition_throughput": install_partition_throughput,
             "item_level_transactions": install_item_level_transactions,
             "item_limits": install_item_limits,
+            "atomic_batch_writes": install_atomic_batch_writes,
             "update_expression_cache": install_update_expression_cache,
             "static_check_cache": install_static_check_cache,
             "condition_expression_cache": install_condition_expression_cache,
