@@ -32,3 +32,41 @@ def test_numeric_placeholders_go_back_unquoted(asl):
     assert sorted(unquoted.findall(written)) == sorted(unquoted.findall(text))  # every one, e.g. the timeout's
     assert '"${RetryIntervalSeconds}"' not in written
     assert '"Resource": "${' in written  # string substitutions (the functions' ARNs) stay strings
+
+
+def test_the_tests_that_failed_before_run_alone_first_and_the_suite_only_when_they_pass():
+    from checks.check_catches import FIRST_TRIED, Killers
+
+    runs: list[list[str]] = []
+
+    def suite_failing(*answers: str | None):
+        """A run answering each of `answers` in turn (the failing test, or None: every test passed)."""
+        remaining = list(answers)
+
+        def run(paths: list[str]) -> str | None:
+            runs.append(paths)
+            return remaining.pop(0)
+
+        return run
+
+    killers = Killers()
+    assert killers.catch(suite_failing("t1"))  # none known yet: the whole suite, and t1 failed
+    assert killers.catch(suite_failing("t1"))  # t1 alone fails: caught without the suite
+    assert killers.catch(suite_failing(None, "t2"))  # t1 passes: the suite, where t2 fails
+    assert not killers.catch(suite_failing(None, None))  # both pass, and so does the suite: it survived
+    for test in ("t3", "t4"):
+        killers.catch(suite_failing(None, test))
+
+    assert runs == [
+        ["tests/statemachine"],
+        ["t1"],
+        ["t1"],
+        ["tests/statemachine"],
+        ["t2", "t1"],
+        ["tests/statemachine"],
+        ["t2", "t1"],
+        ["tests/statemachine"],
+        ["t3", "t2", "t1"],
+        ["tests/statemachine"],
+    ]
+    assert killers.tests[:FIRST_TRIED] == ["t4", "t3", "t2"]  # the most recent first, at most FIRST_TRIED tried
