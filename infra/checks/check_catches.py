@@ -2,9 +2,9 @@
 one Catch removed runs the path tests, which must fail. Too slow for `make test` (one suite run per Catch);
 run it with `make check-catches` after changing the state machine.
 
-The tests that failed for earlier Catches run first, alone: most Catches are needed by a test that needed
-another (the undo paths), and a few tests cost about a third of the suite. Only when they all pass does the
-whole suite run, and the test that fails there joins them.
+The first run, with every Catch in place, records which Catches each test's executions took (checks.catches_taken).
+A Catch removed changes only the executions that took it, so the tests that took it run first, alone (a few
+tests cost a fraction of the suite); only when none of them fails, or none took it, does the whole suite run.
 
 The copy is a temporary directory, so the working tree is never modified, even if interrupted."""
 
@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from checks.catches_taken import ENVIRONMENT, catch_name
 from checks.project_copy import copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,7 @@ def without_each_catch(definition: dict[str, Any]) -> Iterator[tuple[str, dict[s
             del catches[index]
             if not catches:
                 del mutated["States"][name]["Catch"]
-            yield f"{name}: Catch {catch['ErrorEquals']} -> {catch['Next']}", mutated
+            yield catch_name(name, catch), mutated
 
 
 def main() -> int:
@@ -54,14 +55,15 @@ def main() -> int:
         # otherwise every variant would "fail".
         for asl, definition in definitions.items():
             (copy / asl).write_text(_unparse(definition))
-        if (failed := _failing_test(copy, ["tests/statemachine"])) is not None:
+        taken = Path(work) / "catches-taken.jsonl"
+        if (failed := _failing_test(copy, WHOLE_SUITE, {ENVIRONMENT: str(taken)})) is not None:
             print(f"the path tests fail without any change: fix them first ({failed})", file=sys.stderr)
             return 2
-        killers = Killers()
+        coverage = Coverage.read(taken)
         for asl, definition in definitions.items():
             for description, mutated in without_each_catch(definition):
                 (copy / asl).write_text(_unparse(mutated))
-                caught = killers.catch(lambda paths: _failing_test(copy, paths))
+                caught = coverage.catch(description, lambda paths: _failing_test(copy, paths))
                 print(f"{'caught' if caught else 'SURVIVED'}  {asl.name} {description}", flush=True)
                 if not caught:
                     surviving.append(description)
@@ -78,35 +80,42 @@ def _unparse(definition: dict[str, Any]) -> str:
 
 # A run's failing test: None when every test passed, "" when pytest named none (it could not even collect).
 Run = Callable[[list[str]], "str | None"]
-FIRST_TRIED = 3  # earlier killers run alone first, most recent first; more would cost as much as the suite
+WHOLE_SUITE = ["tests/statemachine"]
 
 
-class Killers:
-    """The tests that failed for the Catches checked so far, tried alone before the whole suite."""
+class Coverage:
+    """The tests whose executions took each Catch, in the first run (with every Catch in place)."""
 
-    def __init__(self) -> None:
-        self.tests: list[str] = []  # most recent first
+    def __init__(self, taken: dict[str, list[str]]) -> None:
+        self.taken = taken  # Catch name -> test node ids
 
-    def catch(self, run: Run) -> bool:
-        """Whether a test fails: the last killers first, then the whole suite (whose failing test joins them)."""
-        if self.tests and run(self.tests[:FIRST_TRIED]) is not None:
-            return True  # (pytest -x names the first that failed; they stay in their order)
-        failed = run(["tests/statemachine"])
-        if failed:
-            self.tests = [failed, *(test for test in self.tests if test != failed)]
-        return failed is not None
+    @classmethod
+    def read(cls, path: Path) -> Coverage:
+        taken: dict[str, list[str]] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            for catch in record["catches"]:
+                taken.setdefault(catch, []).append(record["test"])
+        return cls(taken)
+
+    def catch(self, description: str, run: Run) -> bool:
+        """Whether a test fails without this Catch: those that took it first, then the whole suite."""
+        tests = self.taken.get(description, [])
+        if tests and run(tests) is not None:
+            return True
+        return run(WHOLE_SUITE) is not None
 
 
-def _failing_test(project: Path, paths: list[str]) -> str | None:
+def _failing_test(project: Path, paths: list[str], environment: dict[str, str] | None = None) -> str | None:
     """None if the tests pass; else the first failing test's node id ("" if pytest names none)."""
     # The whole suite as `make test` runs it: one worker more than cores (tests/conftest.py shares the stack
     # within a unit); a few named tests in this process, where the workers' start would cost more than they save.
-    whole = paths == ["tests/statemachine"]
+    whole = paths == WHOLE_SUITE
     workers = ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadscope", "--no-loadscope-reorder"] if whole else []
     run = subprocess.run(
         [sys.executable, "-m", "pytest", *paths, "-x", "-q", "-rfE", "-p", "no:cacheprovider", *workers],
         cwd=project,
-        env={**os.environ, "PYTHONPATH": "functions:infra:."},
+        env={**os.environ, "PYTHONPATH": "functions:infra:.", **(environment or {})},
         capture_output=True,
         text=True,
     )

@@ -2,6 +2,9 @@
 
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,12 +37,18 @@ def test_numeric_placeholders_go_back_unquoted(asl):
     assert '"Resource": "${' in written  # string substitutions (the functions' ARNs) stay strings
 
 
-def test_the_tests_that_failed_before_run_alone_first_and_the_suite_only_when_they_pass():
-    from checks.check_catches import FIRST_TRIED, Killers
+def test_the_tests_that_took_a_catch_run_alone_first_and_the_suite_only_when_they_pass(tmp_path: Path) -> None:
+    from checks.check_catches import WHOLE_SUITE, Coverage
 
+    (tmp_path / "taken.jsonl").write_text(
+        '{"test": "t1", "catches": ["A: Catch [\'States.ALL\'] -> AFailed"]}\n'
+        '{"test": "t2", "catches": ["A: Catch [\'States.ALL\'] -> AFailed", "B: Catch [\'X\'] -> Done"]}\n'
+        '{"test": "t3", "catches": []}\n'
+    )
+    coverage = Coverage.read(tmp_path / "taken.jsonl")
     runs: list[list[str]] = []
 
-    def suite_failing(*answers: str | None):
+    def answering(*answers: str | None) -> Callable[[list[str]], str | None]:
         """A run answering each of `answers` in turn (the failing test, or None: every test passed)."""
         remaining = list(answers)
 
@@ -49,24 +58,44 @@ def test_the_tests_that_failed_before_run_alone_first_and_the_suite_only_when_th
 
         return run
 
-    killers = Killers()
-    assert killers.catch(suite_failing("t1"))  # none known yet: the whole suite, and t1 failed
-    assert killers.catch(suite_failing("t1"))  # t1 alone fails: caught without the suite
-    assert killers.catch(suite_failing(None, "t2"))  # t1 passes: the suite, where t2 fails
-    assert not killers.catch(suite_failing(None, None))  # both pass, and so does the suite: it survived
-    for test in ("t3", "t4"):
-        killers.catch(suite_failing(None, test))
+    assert coverage.catch("A: Catch ['States.ALL'] -> AFailed", answering("t2"))  # t1 and t2 took it: t2 fails
+    assert coverage.catch("B: Catch ['X'] -> Done", answering(None, "t3"))  # t2 passes without it: the suite fails
+    assert not coverage.catch("C: Catch ['States.ALL'] -> CFailed", answering(None))  # none took it: the suite passes
 
-    assert runs == [
-        ["tests/statemachine"],
-        ["t1"],
-        ["t1"],
-        ["tests/statemachine"],
-        ["t2", "t1"],
-        ["tests/statemachine"],
-        ["t2", "t1"],
-        ["tests/statemachine"],
-        ["t3", "t2", "t1"],
-        ["tests/statemachine"],
-    ]
-    assert killers.tests[:FIRST_TRIED] == ["t4", "t3", "t2"]  # the most recent first, at most FIRST_TRIED tried
+    assert runs == [["t1", "t2"], ["t2"], WHOLE_SUITE, WHOLE_SUITE]
+
+
+CHECKOUT_LIKE = {
+    "States": {
+        "Reserve": {
+            "Type": "Task",
+            "Catch": [
+                {"ErrorEquals": ["OutOfStock"], "Next": "SoldOut"},
+                {"ErrorEquals": ["States.ALL"], "Next": "ReserveFailed"},
+            ],
+        },
+        "Charge": {"Type": "Task", "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "ChargeFailed"}]},
+    }
+}
+
+
+def _entered(name: str) -> dict[str, Any]:
+    return {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": name}}
+
+
+def _failed(error: str) -> dict[str, Any]:
+    return {"type": "TaskFailed", "taskFailedEventDetails": {"error": error, "cause": "..."}}
+
+
+def test_the_catches_taken_are_read_from_the_history_as_step_functions_picks_them() -> None:
+    from checks.catches_taken import catches_taken
+
+    out_of_stock = [_entered("Reserve"), _failed("OutOfStock"), _entered("SoldOut")]
+    other_error = [_entered("Reserve"), _failed("Boom"), _entered("ReserveFailed")]
+    retried_away = [_entered("Charge"), _failed("Flaky"), {"type": "TaskSucceeded"}, _entered("Confirm")]
+    timed_out = [_entered("Charge"), _failed("States.Timeout"), {"type": "ExecutionFailed"}]
+
+    assert catches_taken(CHECKOUT_LIKE, out_of_stock) == {"Reserve: Catch ['OutOfStock'] -> SoldOut"}
+    assert catches_taken(CHECKOUT_LIKE, other_error) == {"Reserve: Catch ['States.ALL'] -> ReserveFailed"}
+    assert catches_taken(CHECKOUT_LIKE, retried_away) == set()  # a retry that worked took no Catch
+    assert catches_taken(CHECKOUT_LIKE, timed_out) == set()  # States.TaskFailed does not match a timeout

@@ -2,6 +2,7 @@
 interpreter, every Task running the real handler in this process through the local cloud's Lambda seam."""
 
 import itertools
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from moto import mock_aws
 import deployer
 from checkout_saga.handlers.dependencies import reset_caches
 from checkout_saga.models import Product
+from checks.catches_taken import ENVIRONMENT, catches_taken
 from local_cloud.awslambda.runtime import InProcessRunner
 from local_cloud.patches import install_all
 from tests.support.stack import Stack
@@ -73,3 +75,34 @@ def products(stack: Stack):
         return skus
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def catches_taken_by_this_test(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
+    """For `make check-catches` only (CATCHES_TAKEN names a file): appends the Catches this test's executions took,
+    so that each Catch removed runs first the tests that took it."""
+    path = os.environ.get(ENVIRONMENT)
+    if not path:
+        yield
+        return
+    before = set(_executions(stack))
+    yield
+    taken: set[str] = set()
+    for execution, machine in _executions(stack).items():
+        if execution not in before:
+            definition = json.loads(
+                stack.client("stepfunctions").describe_state_machine(stateMachineArn=machine)["definition"]
+            )
+            taken |= catches_taken(definition, stack.history(execution))
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(json.dumps({"test": request.node.nodeid, "catches": sorted(taken)}) + "\n")
+
+
+def _executions(stack: Stack) -> dict[str, str]:
+    """Every execution of the stack's state machines: its ARN -> its state machine's."""
+    sfn = stack.client("stepfunctions")
+    found: dict[str, str] = {}
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
+            found |= {execution["executionArn"]: machine["stateMachineArn"] for execution in page["executions"]}
+    return found
