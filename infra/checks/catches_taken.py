@@ -38,8 +38,9 @@ def catches_taken(definition: dict[str, Any], events: list[dict[str, Any]]) -> s
 
 def _matching(definition: dict[str, Any], state: str, error: str) -> dict[str, Any] | None:
     """The state's first Catch that matches `error`, as Step Functions picks it."""
-    for catch in definition.get("States", {}).get(state, {}).get("Catch", []):
+    catches: list[dict[str, Any]] = definition.get("States", {}).get(state, {}).get("Catch", [])
+    for catch in catches:
         names = catch["ErrorEquals"]
         if error in names or "States.ALL" in names or ("States.TaskFailed" in names and error != "States.Timeout"):
-            return dict(catch)
+            return catch
     return None

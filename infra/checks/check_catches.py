@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 
 from checks.catches_taken import ENVIRONMENT, catch_name
 from checks.project_copy import copy_project
+from checks.pytest_runs import run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ASLS = (Path("statemachine/checkout.asl.json"), Path("statemachine/return.asl.json"))
@@ -30,7 +30,6 @@ ASL = ASLS[0]
 # (those the ASL files write unquoted, whichever they are).
 NUMERIC = re.compile(r"(:\s*)(\$\{\w+\})")
 NUMERIC_NAMES = sorted({name for asl in ASLS for name in re.findall(r":\s*\$\{(\w+)\}", (ROOT / asl).read_text())})
-FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)  # pytest -rfE's summary line
 QUOTED_NUMERIC = re.compile(r'"(\$\{(?:' + "|".join(NUMERIC_NAMES) + r')\})"')
 
 
@@ -110,19 +109,11 @@ def _failing_test(project: Path, paths: list[str], environment: dict[str, str] |
     """None if the tests pass; else the first failing test's node id ("" if pytest names none)."""
     # The whole suite as `make test` runs it: one worker more than cores (tests/conftest.py shares the stack
     # within a unit); a few named tests in this process, where the workers' start would cost more than they save.
-    whole = paths == WHOLE_SUITE
-    workers = ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadscope", "--no-loadscope-reorder"] if whole else []
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", *paths, "-x", "-q", "-rfE", "-p", "no:cacheprovider", *workers],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": "functions:infra:.", **(environment or {})},
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode == 0:
-        return None
-    failed = FAILED.search(run.stdout)
-    return failed[1] if failed else ""
+    workers = ["-n", str((os.cpu_count() or 1) + 1), "--dist", "loadscope", "--no-loadscope-reorder"]
+    arguments = [*paths, *(workers if paths == WHOLE_SUITE else [])]
+    return run_pytest(
+        project, arguments, {**os.environ, "PYTHONPATH": "functions:infra:.", **(environment or {})}
+    ).failed
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import argparse
 import datetime
 import math
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.project_copy import copy_project
+from checks.pytest_runs import run_pytest
 
 TEMPLATE = Path("template.yaml")
 STAGES = (("in-process", ["tests/statemachine", "tests/api"]), ("end to end", ["tests/e2e"]))
@@ -52,9 +52,7 @@ _POLICIES = re.compile(r"^(\s+)Policies:\s*$")
 _STATEMENT = re.compile(r"^(\s+)- Sid: (\w+)\s*$")
 _CONDITIONAL = re.compile(r"^(\s+)- !If\s*$")  # a statement that exists only under a condition
 _POLICY_TEMPLATE = re.compile(r"^(\s+)- (\w+Policy): (.*)$")
-_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)  # pytest -rf's summary line
 _ACTIONS = re.compile(r"^(\s+Action: \[)(.*)(\]\s*)$")
-REPORTED_LINES = 60  # of a failed baseline's pytest output: its traceback's end and the summary
 
 
 @dataclass(frozen=True)
@@ -175,18 +173,10 @@ class Runner:
 
     def _fails(self, paths: list[str]) -> str | None:
         """None if the tests pass; else the failed test's node id ("" when pytest names none)."""
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider", *paths],
-            cwd=self._copy,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            return None
-        self.last_failure_report = "\n".join((result.stdout + result.stderr).splitlines()[-REPORTED_LINES:])
-        failed = _FAILED.search(result.stdout)
-        return failed[1] if failed else ""
+        run = run_pytest(self._copy, paths)
+        if run.failed is not None:
+            self.last_failure_report = run.report
+        return run.failed
 
 
 def passes_unchanged(runner: Runner, resources: set[str]) -> bool:

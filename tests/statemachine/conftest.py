@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -88,12 +89,13 @@ def catches_taken_by_this_test(request: pytest.FixtureRequest, stack: Stack) -> 
     before = set(_executions(stack))
     yield
     taken: set[str] = set()
+    definitions: dict[str, Any] = {}  # state machine ARN -> its definition, read once
     for execution, machine in _executions(stack).items():
         if execution not in before:
-            definition = json.loads(
-                stack.client("stepfunctions").describe_state_machine(stateMachineArn=machine)["definition"]
-            )
-            taken |= catches_taken(definition, stack.history(execution))
+            if machine not in definitions:
+                described = stack.client("stepfunctions").describe_state_machine(stateMachineArn=machine)
+                definitions[machine] = json.loads(described["definition"])
+            taken |= catches_taken(definitions[machine], stack.history(execution))
     with open(path, "a", encoding="utf-8") as file:
         file.write(json.dumps({"test": request.node.nodeid, "catches": sorted(taken)}) + "\n")
 

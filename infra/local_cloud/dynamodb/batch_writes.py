@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from local_cloud.dynamodb.item_rollback import restore, snapshot, stream_lengths, unstream
+from local_cloud.dynamodb.item_rollback import key_of, restore, snapshot, stream_lengths, unstream
 from local_cloud.seams import Installation, SeamChanged, replace, require_signature, require_source
 
 MAX_REQUESTS = 25  # per BatchWriteItem, over all its tables
@@ -85,14 +85,17 @@ def refusal_of(backend: Any, requests: dict[str, list[dict[str, Any]]]) -> str |
             return TABLE_CONSTRAINT.format(table=table_name, count=len(table_requests))
     if sum(len(table_requests) for table_requests in requests.values()) > MAX_REQUESTS:
         return TOO_MANY
-    for table_name, table_requests in requests.items():
-        table = backend.tables.get(table_name)
+    keys: list[str] = []  # one per write, with its table
+    for write in as_transaction_items(requests):
+        [(op_type, op)] = write.items()
+        table = backend.tables.get(op["TableName"])
         if table is None:
             continue  # moto refuses it (ResourceNotFoundException) before writing
-        keys = [key for request in table_requests if (key := _key(table, request)) is not None]
-        if len(set(keys)) < len(keys):
-            return DUPLICATES
-    return None
+        # an incomplete key: moto refuses that request, and nothing stays written
+        key = key_of(table, op_type, op)
+        if key is not None:
+            keys.append(json.dumps([op["TableName"], key], sort_keys=True))
+    return DUPLICATES if len(set(keys)) < len(keys) else None
 
 
 def as_transaction_items(requests: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -105,15 +108,3 @@ def as_transaction_items(requests: dict[str, list[dict[str, Any]]]) -> list[dict
             elif "DeleteRequest" in request:
                 items.append({"Delete": {"TableName": table_name, "Key": request["DeleteRequest"].get("Key")}})
     return items
-
-
-def _key(table: Any, request: dict[str, Any]) -> str | None:
-    """The item's key the request names (its key attributes' values, as text), or None if it names none."""
-    if "PutRequest" in request:
-        attributes = request["PutRequest"].get("Item") or {}
-    else:
-        attributes = (request.get("DeleteRequest") or {}).get("Key") or {}
-    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-    if not all(name in attributes for name in names):
-        return None  # moto refuses the request whose key is incomplete; nothing stays written
-    return json.dumps([attributes[name] for name in names], sort_keys=True)

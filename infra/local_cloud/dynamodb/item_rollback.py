@@ -19,7 +19,7 @@ def snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[A
             table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
             if table is None:
                 continue  # moto raises for it before anything is written
-            key = _key_of(table, op_type, op)
+            key = key_of(table, op_type, op)
             if key is None:
                 continue
             try:
@@ -31,7 +31,8 @@ def snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[A
     return saved
 
 
-def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
+def key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
+    """The key of the item a write (in TransactItems' shape) names, or None if it names none whole."""
     if op_type != "Put":
         key = op.get("Key")
         return key if isinstance(key, dict) else None
