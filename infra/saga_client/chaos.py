@@ -41,6 +41,7 @@ from saga_client.chaos_scenario import (
     make_scenario,
 )
 from saga_client.express_runs import duplicates_started, set_duplicate_rate
+from saga_client.function_failures import recent_failures
 from saga_client.histories import failed_attempts, retries, scheduled
 from saga_client.invariants import Holding, OrderFacts, Race, ReturnFacts, Snapshot, check, holdings
 from saga_client.progress import Progress
@@ -50,6 +51,7 @@ from saga_client.stored_data import collect, fingerprint, orders_of
 
 REACTION_TIMEOUT = 30.0  # an event delivered again to a choreographed saga: how long its services may take to react
 RESTOCK_SPACING = 0.5  # seconds between the deliveries of one batch, so they land while its sagas run
+API_FUNCTION = "ApiFunction"  # the template's function behind every API route
 STUCK_KINDS = ("tok_visa", "tok_declined", "out_of_stock", "unknown_sku")
 
 
@@ -240,13 +242,25 @@ class ChaosRun:
         self, phase: str, body: dict[str, Any], repeat: str = "", watch: bool = False, number: int | None = None
     ) -> SagaRun | None:
         """One checkout; an API that keeps refusing a valid request is a violation, not the end of the run."""
+        started_ms = int(time.time() * 1000)
         try:
             return self.driver.checkout(phase, body, self._key(), repeat, watch, number=number)
         except (ApiError, requests.RequestException) as exc:
-            self.report.violations.append(f"API: a {phase} checkout got no answer: {exc}")
+            self.report.violations.append(f"API: a {phase} checkout got no answer: {exc}{self._why(exc, started_ms)}")
             return None
         finally:
             self.progress.advance()
+
+    def _why(self, exc: Exception, since_ms: int) -> str:
+        """For a 5xx: the API function's failures meanwhile, from its log (the answer says only "Internal server
+        error")."""
+        if not isinstance(exc, ApiError) or exc.status_code < 500:
+            return ""
+        try:
+            lines = recent_failures(self.stack.client("logs"), API_FUNCTION, since_ms)
+        except Exception as failure:  # the diagnosis must not hide the violation it explains
+            return f" (its log could not be read: {failure})"
+        return "; the API function's log: " + (" | ".join(lines) if lines else "no failed call")
 
     def _restock(self, restocks: Iterable[tuple[str, int]]) -> None:
         """Deliveries while sagas run: POST /products/{sku}/restock adds atomically, so no unit is lost or sold

@@ -29,6 +29,9 @@ LOCAL_PARAMETERS = {
     "ProtectData": "false",
     "EnableFaultInjection": "true",
     "FaultPlanMaxAgeSeconds": "0",  # the steps read the fault plan at every call: a plan set holds at once
+    # The whole suite loads the machine: a call of a few hundred ms on an idle one has taken over 10 s (the
+    # API then answers 502, as AWS does for a function that timed out).
+    "FunctionTimeoutSeconds": "25",
     # The alarms' own bounds, at their lowest: one failed execution, any request's latency raises them (their
     # tests set them back to OK first, then cause the condition).
     "FailedExecutionsAlarmThreshold": "1",

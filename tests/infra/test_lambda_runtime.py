@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from local_cloud.awslambda.moto_runner import log_lines
 from local_cloud.awslambda.runtime import FunctionSpec, InProcessRunner, InvokeResult, LambdaRunner, WorkerPoolRunner
 from local_cloud.awslambda.types import reserved_variables
 from tests.infra.conftest import make_zip, pid_alive, wait_dead
@@ -84,6 +85,10 @@ def test_exception_has_lambdas_error_shape(runner: LambdaRunner, spec: Spec) -> 
     assert isinstance(error["stackTrace"], list)
     assert "in decline" in error["stackTrace"][-1]
     assert "[ERROR] PaymentDeclined: card tok_declined was declined" in result.logs
+    lines = log_lines(spec("decline"), result)  # the handler said why: Lambda adds no line of its own
+    assert [line for line in lines if "Error:" in line] == []
+    assert lines[0].startswith("START RequestId: ")
+    assert lines[-1].startswith(f"REPORT RequestId: {result.request_id}\tDuration: ")
 
 
 def test_logs_of_each_call_are_its_own(runner: LambdaRunner, spec: Spec) -> None:
@@ -204,6 +209,10 @@ def test_timeout_kills_and_replaces_the_worker(pool: WorkerPoolRunner, spec: Spe
         "errorType": "Sandbox.Timedout",
         "errorMessage": f"RequestId: {result.request_id} Error: Task timed out after 0.50 seconds",
     }
+    # The function's log says so, as on AWS (the handler could not): what tells a 502 of the API from its cause.
+    lines = log_lines(spec("sleepy", timeout_seconds=0.5), result)
+    assert f"RequestId: {result.request_id} Error: Task timed out after 0.50 seconds" in lines
+    assert lines[-2] == f"END RequestId: {result.request_id}"
     assert wait_dead(warm)
     after = json.loads(pool.invoke(spec("sleepy", timeout_seconds=0.5), '{"seconds": 0}').payload)["pid"]
     assert after != warm
@@ -216,6 +225,7 @@ def test_crash_is_an_exit_error_and_the_next_call_works(pool: WorkerPoolRunner, 
     error = json.loads(result.payload)
     assert error["errorType"] == "Runtime.ExitError"
     assert "exit status 3" in error["errorMessage"]
+    assert any("Runtime exited with error: exit status 3" in line for line in log_lines(spec("crash"), result))
     assert not pool.invoke(spec("echo", function_name="fn-crashy"), "{}").errored
 
 

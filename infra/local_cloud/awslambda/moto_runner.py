@@ -25,6 +25,8 @@ from local_cloud.usage_meter import USAGE
 
 # The logs Invoke returns with LogType=Tail: AWS returns the last 4 KB.
 _TAIL_BYTES = 4096
+# The error types of a call Lambda itself ended: the handler wrote nothing about them.
+LAMBDA_ENDED = frozenset({"Sandbox.Timedout", "Runtime.ExitError", "Runtime.InitError"})
 # moto's log streams are not thread-safe ("to be thread safe this would need a lock", logs/models.py).
 _LOGS_LOCK = threading.Lock()
 
@@ -102,9 +104,9 @@ def _event_json(event: Any) -> str:
     return json.dumps(event)
 
 
-def _save_logs(fn: Any, spec: FunctionSpec, result: InvokeResult) -> None:
-    """Write the call to /aws/lambda/<function>, one stream per execution environment, framed by
-    START/END/REPORT lines as on AWS."""
+def log_lines(spec: FunctionSpec, result: InvokeResult) -> list[str]:
+    """One call's lines in its function's log, framed by START/END/REPORT as on AWS. A call that Lambda ended
+    (a timeout, a crashed runtime) gets Lambda's own line saying so, as on AWS: the handler could not write one."""
     rid = result.request_id
     report = (
         f"REPORT RequestId: {rid}\tDuration: {result.duration_ms:.2f} ms\t"
@@ -114,9 +116,31 @@ def _save_logs(fn: Any, spec: FunctionSpec, result: InvokeResult) -> None:
         report += f"\tInit Duration: {result.init_duration_ms:.2f} ms"
     lines = [f"START RequestId: {rid} Version: {spec.version}"]
     lines += [line for line in result.logs.splitlines() if line.strip()]
+    ended = _ended_by_lambda(result)
+    if ended:
+        lines.append(ended)
     lines += [f"END RequestId: {rid}", report]
+    return lines
+
+
+def _ended_by_lambda(result: InvokeResult) -> str:
+    """The errorMessage of a call Lambda ended ("RequestId: ... Error: Task timed out after 10.00 seconds"), or ""."""
+    if not result.errored:
+        return ""
+    try:
+        error = json.loads(result.payload)
+    except ValueError:
+        return ""
+    if not isinstance(error, dict) or error.get("errorType") not in LAMBDA_ENDED:
+        return ""
+    return str(error.get("errorMessage", ""))
+
+
+def _save_logs(fn: Any, spec: FunctionSpec, result: InvokeResult) -> None:
+    """Write the call to /aws/lambda/<function>, one stream per execution environment."""
+    lines = log_lines(spec, result)
     now = int(time.time() * 1000)
-    stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{spec.version}]{result.worker_id or rid}"
+    stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{spec.version}]{result.worker_id or result.request_id}"
     backend = fn.logs_backend
     with _LOGS_LOCK:
         backend.ensure_log_group(fn.logs_group_name)
