@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from local_cloud import dispatch, moto_api_dump, unimplemented
+from local_cloud import dispatch, model_tracking, moto_api_dump, unimplemented
 from local_cloud.awslambda import patches as awslambda
 from local_cloud.awslambda.types import LambdaRunner
 from local_cloud.cloudwatch import emf_metrics
@@ -42,6 +42,7 @@ def install_all(
             "cognito": cognito.install_all,
             "unimplemented_operations": unimplemented.install,
             "moto_api_data_dump": moto_api_dump.install,
+            "weak_model_tracking": model_tracking.install,
             "sqs": lambda: sqs.install_all(without),
             "codedeploy_groups": codedeploy_groups.install,
         },

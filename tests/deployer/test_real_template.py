@@ -103,7 +103,7 @@ def test_every_function_has_its_handler_settings_and_resolved_environment(output
         config = lam.get_function_configuration(FunctionName=f"{STACK}-{logical_id}")
         assert config["Handler"] == props["Handler"]
         assert config["Runtime"] == GLOBALS["Runtime"]
-        assert config["Timeout"] == props.get("Timeout", GLOBALS["Timeout"])
+        assert config["Timeout"] == props.get("Timeout", int(parameter(GLOBALS["Timeout"]["Ref"])))
         assert config["MemorySize"] == props.get("MemorySize", GLOBALS["MemorySize"])
         assert config["TracingConfig"]["Mode"] == GLOBALS["Tracing"]
         declared = {**GLOBALS["Environment"]["Variables"], **props.get("Environment", {}).get("Variables", {})}

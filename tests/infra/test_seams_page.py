@@ -70,7 +70,7 @@ def test_every_patch_in_the_code_is_on_the_page() -> None:
 
 def test_each_seam_has_a_kind_and_a_guarding_test_that_exists() -> None:
     for name, seam in seams().items():
-        assert seam["kind"] <= {"fidelity", "speed"}, name
+        assert seam["kind"] <= {"fidelity", "speed", "memory"}, name
         guards = GUARDS.findall(seam["text"])
         assert guards, f"{name}: no guarding test named"
         for path, test in guards:
@@ -84,6 +84,13 @@ def test_every_speed_seam_has_its_measurement_and_figure() -> None:
     for name in speed:
         assert measured[name].replaced in seams()[name]["targets"], name
         assert re.search(r"\*\*Figure\*\* .*\d+ %", seams()[name]["text"]), f"{name}: no figure"
+
+
+def test_every_memory_seam_has_its_figure() -> None:
+    memory = {name: seam for name, seam in seams().items() if "memory" in seam["kind"]}
+    assert memory, "no memory seam on the page"
+    for name, seam in memory.items():
+        assert re.search(r"\*\*Figure\*\* .*\d KB", seam["text"], re.DOTALL), f"{name}: no figure"
 
 
 @pytest.fixture(scope="module")
