@@ -79,13 +79,15 @@ def products(stack: Stack):
 
 
 @pytest.fixture(autouse=True)
-def catches_taken_by_this_test(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
+def catches_taken_by_this_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """For `make check-catches` only (CATCHES_TAKEN names a file): appends the Catches this test's executions took,
-    so that each Catch removed runs first the tests that took it."""
+    so that each Catch removed runs first the tests that took it. Otherwise it asks for nothing, not even the stack:
+    a test that needs no stack deploys none."""
     path = os.environ.get(ENVIRONMENT)
     if not path:
         yield
         return
+    stack: Stack = request.getfixturevalue("stack")
     before = set(_executions(stack))
     yield
     taken: set[str] = set()
