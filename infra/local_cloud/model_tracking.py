@@ -67,6 +67,7 @@ def install() -> Installation:
     original = BaseModel.__dict__["__new__"].__func__
     require_source(original, ["cls.instances_tracked.append(instance)"], "moto.core.common_models.BaseModel.__new__")
     converting = threading.Lock()
+    converted: list[Any] = []  # the classes whose list became weak: given a plain one back at uninstall
 
     def tracked_new(cls: Any, *args: Any, **kwargs: Any) -> Any:
         instance = super(BaseModel, cls).__new__(cls)  # as moto's: object.__new__ takes no arguments
@@ -77,7 +78,19 @@ def install() -> Installation:
                 if not isinstance(tracked, WeakInstances):
                     tracked = WeakInstances(tracked or ())
                     cls.instances_tracked = tracked
+                    converted.append(cls)
         tracked.append(instance)
         return instance
 
-    return Installation([replace(BaseModel, "__new__", staticmethod(tracked_new))])
+    def give_lists_back() -> None:
+        """moto's own ``__new__`` would go on appending to a weak list: each class gets a plain one again, holding
+        the instances that live."""
+        with converting:
+            for cls in converted:
+                tracked = cls.__dict__.get("instances_tracked")
+                if isinstance(tracked, WeakInstances):
+                    cls.instances_tracked = list(tracked)
+            converted.clear()
+
+    # Undone in reverse: moto's __new__ back first, then the lists.
+    return Installation([give_lists_back, replace(BaseModel, "__new__", staticmethod(tracked_new))])

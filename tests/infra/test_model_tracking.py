@@ -53,6 +53,7 @@ def _tracked_items() -> list[Any]:
 
 
 def test_moto_alone_keeps_every_copy_it_made(table: Any) -> None:
+    assert type(_tracked(Item)) is list  # moto's own list, even where the seam was installed before
     _update_often(table)
     assert len(_tracked_items()) > UPDATES  # what the seam is for
 
@@ -65,7 +66,9 @@ def test_the_copies_are_freed_and_the_stored_item_is_still_listed(table: Any) ->
         assert any(item.attrs["n"].value == str(UPDATES) for item in kept)
         assert isinstance(_tracked(Item), model_tracking.WeakInstances)
         assert is_ours(BaseModel.__dict__["__new__"].__func__)
-    assert not is_ours(BaseModel.__dict__["__new__"].__func__)  # uninstalled: moto's own is back
+    assert not is_ours(BaseModel.__dict__["__new__"].__func__)  # uninstalled: moto's own is back,
+    assert type(_tracked(Item)) is list  # with a plain list again, holding the instances that live
+    assert any(item.attrs["n"].value == str(UPDATES) for item in _tracked_items())
 
 
 class _Slotted:
