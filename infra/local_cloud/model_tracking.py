@@ -1,7 +1,7 @@
 """moto keeps every model instance it ever made (pinned: 5.2.5): ``BaseModel.__new__`` appends each one to its
 class's ``instances_tracked`` list, for its dashboard (``/moto-api/data.json``) and for S3's reset, and nothing
-removes it. moto makes many short-lived ones: each DynamoDB item it reads or writes is deep-copied into a new
-``Item``, and each log event, metric datum, stream record and SQS message is one. So a long run kept all of them,
+removes it. moto makes many short-lived ones: each DynamoDB item it updates is deep-copied into a new ``Item``,
+and each log event, metric datum, stream record and SQS message is one. So a long run kept all of them,
 dead or alive: about 107 instances and 35 KB a saga that no backend holds any more (docs/local-cloud-seams.md).
 
 Here each class's list holds weak references: the dashboard and S3's reset still see every instance that lives, and

@@ -26,7 +26,7 @@ from local_cloud.usage_meter import USAGE
 # The logs Invoke returns with LogType=Tail: AWS returns the last 4 KB.
 _TAIL_BYTES = 4096
 # The error types of a call Lambda itself ended: the handler wrote nothing about them.
-LAMBDA_ENDED = frozenset({"Sandbox.Timedout", "Runtime.ExitError", "Runtime.InitError"})
+_LAMBDA_ENDED = frozenset({"Sandbox.Timedout", "Runtime.ExitError", "Runtime.InitError"})
 # moto's log streams are not thread-safe ("to be thread safe this would need a lock", logs/models.py).
 _LOGS_LOCK = threading.Lock()
 
@@ -131,7 +131,7 @@ def _ended_by_lambda(result: InvokeResult) -> str:
         error = json.loads(result.payload)
     except ValueError:
         return ""
-    if not isinstance(error, dict) or error.get("errorType") not in LAMBDA_ENDED:
+    if not isinstance(error, dict) or error.get("errorType") not in _LAMBDA_ENDED:
         return ""
     return str(error.get("errorMessage", ""))
 
