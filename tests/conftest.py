@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.support import shared_botocore_loader
+from local_cloud.awslambda import shared_loader
 
-shared_botocore_loader.install()  # before any session: every session of this process shares one loader
+shared_loader.install()  # before any session: every session of this process shares one loader
 os.environ.update(
     AWS_ACCESS_KEY_ID="test",
     AWS_SECRET_ACCESS_KEY="test",
