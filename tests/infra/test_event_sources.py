@@ -15,6 +15,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
+from local_cloud.events import event_sources
 from local_cloud.events.event_sources import (
     QUEUE_ACCESS,
     SQS_CONCURRENCY,
@@ -260,6 +261,23 @@ def test_a_stream_is_read_in_order_and_a_failed_batch_retried(
         aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}})
 
     assert drain(aws, out[0], 3) == ["first", "retry-me", "last"]  # in order, the failed batch again before "last"
+
+
+def test_an_idle_stream_poller_is_woken_by_the_write_not_by_a_timer(
+    cloud: LocalCloud,
+    aws: Callable[[str], Any],
+    make_function: Callable[..., tuple[str, str]],
+    out: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a poller whose idle wait would last two minutes, idle after its first record
+    monkeypatch.setattr(event_sources, "_IDLE_SECONDS", 120.0)
+    table, _role, _stream = stream_consumer(aws, make_function, out, list(STREAM_ACCESS))
+    aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "first"}})
+    assert drain(aws, out[0], 1) == ["first"]
+    # When the next record is written, Then it is delivered long before the wait would end
+    aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "second"}})
+    assert drain(aws, out[0], 1, timeout=30) == ["second"]
 
 
 def test_a_failing_stream_batch_is_bisected_and_the_poisoned_record_goes_to_the_on_failure_queue(

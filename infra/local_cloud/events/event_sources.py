@@ -45,17 +45,51 @@ from local_cloud.seams import Installation, replace, require_signature
 
 _log = logging.getLogger(__name__)
 SQS_CONCURRENCY = 4  # batches of one queue in flight at once (Lambda starts with 5 pollers per queue)
-_IDLE_SECONDS = 0.02  # a stream poller's pause when there is nothing new
+# A stream poller with nothing new sleeps until a write adds a record (``StreamShard.add`` wakes it), or this long,
+# to see a mapping disabled or deleted meanwhile.
+_IDLE_SECONDS = 1.0
 _RETRY_SECONDS = 0.5  # a stream batch's pause before it is retried
 _DELETE_BATCH = 10  # DeleteMessageBatch takes at most 10 entries
+
+
+class _StreamWrites:
+    """How many stream records were written so far, and a wait for the next one: an idle stream poller sleeps
+    until a write wakes it, instead of waking every few milliseconds to find nothing."""
+
+    def __init__(self) -> None:
+        self._written = threading.Condition()
+        self._count = 0
+
+    def count(self) -> int:
+        with self._written:
+            return self._count
+
+    def added(self) -> None:
+        with self._written:
+            self._count += 1
+            self._written.notify_all()
+
+    def wait_past(self, seen: int, timeout: float) -> None:
+        with self._written:
+            self._written.wait_for(lambda: self._count != seen, timeout)
+
+
+STREAM_WRITES = _StreamWrites()
 
 
 def install() -> Installation:
     from moto.awslambda.exceptions import InvalidParameterValueException
     from moto.awslambda.models import LambdaBackend
+    from moto.dynamodb.models.table import StreamShard
 
     original = LambdaBackend.create_event_source_mapping
     require_signature(original, ["self", "spec"], "LambdaBackend.create_event_source_mapping")
+    original_add = StreamShard.add
+    require_signature(original_add, ["self", "old", "new"], "StreamShard.add")
+
+    def add(self: Any, old: Any, new: Any) -> None:
+        original_add(self, old, new)
+        STREAM_WRITES.added()
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original(self, spec)
@@ -84,7 +118,12 @@ def install() -> Installation:
             )
         return esm
 
-    return Installation([replace(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)])
+    return Installation(
+        [
+            replace(LambdaBackend, "create_event_source_mapping", create_event_source_mapping),
+            replace(StreamShard, "add", add),
+        ]
+    )
 
 
 def mapped_function_arn(named: str, resolved_arn: str) -> str:
@@ -245,10 +284,11 @@ class EventSourcePollers:
                 continue
             if position is None:  # LATEST: what is written from now on; TRIM_HORIZON: all that is kept
                 position = len(shard.items) if esm.starting_position == "LATEST" else 0
+            seen = STREAM_WRITES.count()  # before the read: a record added after it wakes the wait below
             with DYNAMODB_LOCK:  # never a record of a transaction still running (it may be cancelled)
                 records = shard.items[position : position + size]
             if not records:
-                time.sleep(_IDLE_SECONDS)
+                STREAM_WRITES.wait_past(seen, _IDLE_SECONDS)
                 continue
             if not all(_allowed(backend, esm, action, esm.event_source_arn) for action in STREAM_READ):
                 time.sleep(1)
