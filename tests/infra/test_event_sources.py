@@ -280,6 +280,18 @@ def test_an_idle_stream_poller_is_woken_by_the_write_not_by_a_timer(
     assert drain(aws, out[0], 1, timeout=30) == ["second"]
 
 
+def test_a_read_stream_can_still_be_backed_up(
+    cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
+) -> None:
+    # Given a streamed table whose poller has read and waited on it
+    table, _role, _stream = stream_consumer(aws, make_function, out, list(STREAM_ACCESS))
+    aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "kept"}})
+    assert drain(aws, out[0], 1) == ["kept"]
+    # When it is backed up (moto deep-copies the table, its stream shard with it), Then the backup is made
+    backup = aws("dynamodb").create_backup(TableName=table, BackupName="with-stream")["BackupDetails"]
+    assert backup["BackupStatus"] == "AVAILABLE"
+
+
 def test_a_failing_stream_batch_is_bisected_and_the_poisoned_record_goes_to_the_on_failure_queue(
     cloud: LocalCloud, aws: Callable[[str], Any], make_function: Callable[..., tuple[str, str]], out: tuple[str, str]
 ) -> None:

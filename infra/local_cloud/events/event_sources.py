@@ -36,6 +36,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -53,25 +54,38 @@ _DELETE_BATCH = 10  # DeleteMessageBatch takes at most 10 entries
 
 
 class _StreamWrites:
-    """How many stream records were written so far, and a wait for the next one: an idle stream poller sleeps
-    until a write wakes it, instead of waking every few milliseconds to find nothing."""
+    """How many records each stream shard was given so far, and a wait for its next one: an idle stream poller
+    sleeps until a write to its own stream wakes it, instead of waking every few milliseconds to find nothing.
+    Kept beside the shards, not on them: moto deep-copies a table (and its shard) for a backup."""
 
     def __init__(self) -> None:
-        self._written = threading.Condition()
-        self._count = 0
+        self._lock = threading.Lock()
+        self._shards: weakref.WeakKeyDictionary[Any, tuple[threading.Condition, list[int]]] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def count(self) -> int:
-        with self._written:
-            return self._count
+    def count(self, shard: Any) -> int:
+        condition, added = self._of(shard)
+        with condition:
+            return added[0]
 
-    def added(self) -> None:
-        with self._written:
-            self._count += 1
-            self._written.notify_all()
+    def added(self, shard: Any) -> None:
+        condition, added = self._of(shard)
+        with condition:
+            added[0] += 1
+            condition.notify_all()
 
-    def wait_past(self, seen: int, timeout: float) -> None:
-        with self._written:
-            self._written.wait_for(lambda: self._count != seen, timeout)
+    def wait_past(self, shard: Any, seen: int, timeout: float) -> None:
+        condition, added = self._of(shard)
+        with condition:
+            condition.wait_for(lambda: added[0] != seen, timeout)
+
+    def _of(self, shard: Any) -> tuple[threading.Condition, list[int]]:
+        with self._lock:
+            state = self._shards.get(shard)
+            if state is None:
+                state = self._shards[shard] = (threading.Condition(), [0])
+            return state
 
 
 STREAM_WRITES = _StreamWrites()
@@ -89,7 +103,7 @@ def install() -> Installation:
 
     def add(self: Any, old: Any, new: Any) -> None:
         original_add(self, old, new)
-        STREAM_WRITES.added()
+        STREAM_WRITES.added(self)
 
     def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
         esm = original(self, spec)
@@ -284,11 +298,11 @@ class EventSourcePollers:
                 continue
             if position is None:  # LATEST: what is written from now on; TRIM_HORIZON: all that is kept
                 position = len(shard.items) if esm.starting_position == "LATEST" else 0
-            seen = STREAM_WRITES.count()  # before the read: a record added after it wakes the wait below
+            seen = STREAM_WRITES.count(shard)  # before the read: a record added after it wakes the wait below
             with DYNAMODB_LOCK:  # never a record of a transaction still running (it may be cancelled)
                 records = shard.items[position : position + size]
             if not records:
-                STREAM_WRITES.wait_past(seen, _IDLE_SECONDS)
+                STREAM_WRITES.wait_past(shard, seen, _IDLE_SECONDS)
                 continue
             if not all(_allowed(backend, esm, action, esm.event_source_arn) for action in STREAM_READ):
                 time.sleep(1)
