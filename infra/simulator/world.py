@@ -24,7 +24,7 @@ from local_cloud.dynamodb import patches as dynamodb_patches
 from local_cloud.dynamodb.gsi_index import INDEXES
 from saga_client.sam_env import VARIABLE_OUTPUTS
 from saga_client.stack_data import StackData
-from simulator import transport
+from simulator import json_errors, transport
 from simulator.scheduler import Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +113,7 @@ def simulated_cloud() -> Iterator[World]:
         # time is its steps): a simulated write is never throttled, and nothing is billed either.
         stack.enter_context(dynamodb_patches.install_all(without=("partition_throughput",)))
         stack.enter_context(patch.object(dynamodb_patches, "metered", lambda handler, call: call()))
+        stack.enter_context(json_errors.without_xml())
         # moto lists a handler class's methods (inspect.getmembers) at every request to find the operation's;
         # they do not change while the simulator runs.
         stack.enter_context(patch.object(moto_responses, "method_names_from_class", cache(method_names_from_class)))
@@ -123,11 +124,13 @@ def simulated_cloud() -> Iterator[World]:
 
         backend = dynamodb_backends["123456789012"][REGION]
         world = World([], [], StackData(_outputs()), backend, {})
-        # Every client the steps and the checker use: the functions' resource and client, the checker's resource.
+        # Every client the steps and the checker use: the functions' resource and client, the checker's resource
+        # and client (its stock reads).
         clients = (
             dependencies._dynamodb(None, REGION).meta.client,
             dependencies.aws_client("dynamodb"),
             world.stack._dynamodb().meta.client,
+            world.stack.client("dynamodb"),
         )
         for client in clients:
             transport.install(
