@@ -24,7 +24,7 @@ from local_cloud.dynamodb import patches as dynamodb_patches
 from local_cloud.dynamodb.gsi_index import INDEXES
 from saga_client.sam_env import VARIABLE_OUTPUTS
 from saga_client.stack_data import StackData
-from simulator import json_errors, transport
+from simulator import json_errors, transport, value_copies
 from simulator.scheduler import Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,6 +114,7 @@ def simulated_cloud() -> Iterator[World]:
         stack.enter_context(dynamodb_patches.install_all(without=("partition_throughput",)))
         stack.enter_context(patch.object(dynamodb_patches, "metered", lambda handler, call: call()))
         stack.enter_context(json_errors.without_xml())
+        stack.enter_context(value_copies.direct_value_copies())
         # moto lists a handler class's methods (inspect.getmembers) at every request to find the operation's;
         # they do not change while the simulator runs.
         stack.enter_context(patch.object(moto_responses, "method_names_from_class", cache(method_names_from_class)))
