@@ -20,6 +20,7 @@ from moto.core.utils import method_names_from_class
 
 from checkout_saga.handlers import dependencies
 from deployer.template import load_template
+from local_cloud import model_tracking
 from local_cloud.dynamodb import patches as dynamodb_patches
 from local_cloud.dynamodb.gsi_index import INDEXES
 from saga_client.sam_env import VARIABLE_OUTPUTS
@@ -113,6 +114,9 @@ def simulated_cloud() -> Iterator[World]:
         # time is its steps): a simulated write is never throttled, and nothing is billed either.
         stack.enter_context(dynamodb_patches.install_all(without=("partition_throughput",)))
         stack.enter_context(patch.object(dynamodb_patches, "metered", lambda handler, call: call()))
+        # moto lists every model instance it makes (each item it copies) and never lets one go: a long exploration
+        # grew by thousands of items a schedule. The local cloud's weak lists keep only those that live.
+        stack.enter_context(model_tracking.install())
         stack.enter_context(json_errors.without_xml())
         stack.enter_context(value_copies.direct_value_copies())
         # moto lists a handler class's methods (inspect.getmembers) at every request to find the operation's;
