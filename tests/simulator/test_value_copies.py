@@ -20,7 +20,7 @@ def _log_item() -> Item:
         "flag": {"BOOL": True},
         "nothing": {"NULL": True},
     }
-    return Item(DynamoType({"S": "order-1"}), None, attributes)
+    return Item(DynamoType({"S": "order-1"}), DynamoType({"N": "3"}), attributes)
 
 
 def _tree(value: Any) -> Any:
@@ -38,7 +38,12 @@ def _tree(value: Any) -> Any:
             return (type(node), node.type, inner, first)
         return node
 
-    return [walk(value.hash_key), {k: walk(v) for k, v in value.attrs.items()}]
+    return [
+        type(value.attrs),
+        walk(value.hash_key),
+        walk(value.range_key),
+        {k: walk(v) for k, v in value.attrs.items()},
+    ]
 
 
 def test_a_copy_is_the_tree_moto_copies_and_shares_nothing_with_the_original() -> None:
@@ -50,6 +55,8 @@ def test_a_copy_is_the_tree_moto_copies_and_shares_nothing_with_the_original() -
         copied = copy.deepcopy(item)
     assert _tree(copied) == _tree(by_moto) == _tree(item)
     assert copied.attrs["once"] is copied.attrs["twice"]
+    assert copied.hash_key is not item.hash_key
+    assert copied.range_key is not item.range_key
     copied.attrs["history"].value[0].value["state"].value = "changed"
     copied.attrs["reached"].value.append("S9")
     assert item.attrs["history"].value[0].value["state"].value == "S0"
@@ -57,7 +64,8 @@ def test_a_copy_is_the_tree_moto_copies_and_shares_nothing_with_the_original() -
 
 
 def test_the_copy_is_moto_s_again_once_left() -> None:
-    original = DynamoType.__deepcopy__
+    originals = DynamoType.__deepcopy__, Item.__deepcopy__
     with value_copies.direct_value_copies():
-        assert DynamoType.__deepcopy__ is not original
-    assert DynamoType.__deepcopy__ is original
+        assert DynamoType.__deepcopy__ is not originals[0]
+        assert Item.__deepcopy__ is not originals[1]
+    assert (DynamoType.__deepcopy__, Item.__deepcopy__) == originals
