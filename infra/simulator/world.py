@@ -25,7 +25,7 @@ from local_cloud.dynamodb import patches as dynamodb_patches
 from local_cloud.dynamodb.gsi_index import INDEXES
 from saga_client.sam_env import VARIABLE_OUTPUTS
 from saga_client.stack_data import StackData
-from simulator import json_errors, transport, value_copies, value_sizes
+from simulator import json_errors, response_ids, transport, value_copies, value_sizes
 from simulator.scheduler import Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,10 +117,11 @@ def simulated_cloud() -> Iterator[World]:
         # moto lists every model instance it makes (each item it copies) and never lets one go: a long exploration
         # grew by thousands of items a schedule. The local cloud's weak lists keep only those that live.
         stack.enter_context(model_tracking.install())
-        # moto's errors, copies and sizes, each the same as moto's at less cost (each module says where it went).
+        # moto's errors, copies, sizes and request ids, each as moto makes them at less cost (each module says how).
         stack.enter_context(json_errors.without_xml())
         stack.enter_context(value_copies.direct_value_copies())
         stack.enter_context(value_sizes.direct_value_sizes())
+        stack.enter_context(response_ids.cheaper_request_ids())
         # moto lists a handler class's methods (inspect.getmembers) at every request to find the operation's;
         # they do not change while the simulator runs.
         stack.enter_context(patch.object(moto_responses, "method_names_from_class", cache(method_names_from_class)))
