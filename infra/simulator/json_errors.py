@@ -2,10 +2,10 @@
 
 Every error of a JSON-protocol service (a refused conditional write, a cancelled transaction) first renders an XML
 ``ErrorResponse`` with xmltodict, as a query-protocol error would (``_RESTError.__init__``), then overwrites it
-with its JSON body (``JsonRESTError.__init__``). A schedule refuses many writes: the XML was about a twentieth of
-its CPU. Here ``JsonRESTError.__init__`` sets every attribute as moto sets it, the XML left out. In the local
-cloud it saved 5 % of a refused PutItem served over moto's server, under its bar for a seam; in the simulator,
-where the request costs far less around it, it is kept."""
+with its JSON body (``JsonRESTError.__init__``). Here ``JsonRESTError.__init__`` sets every attribute as moto sets
+it, the XML left out: 1.1 % of a schedule's instructions (seeds 1 to 8, 2026-12-07). In the local cloud it saved
+5 % of a refused PutItem served over moto's server, under its bar for a seam; in the simulator, where a schedule
+refuses many writes and a request costs far less around it, it is kept."""
 
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 
 ``BaseResponse._enrich_response`` draws a 52-character request id one ``random.choice`` at a time (about 120,000
 draws in sixteen schedules) and then runs a regular expression over the whole body to write the id into an XML
-``<RequestId>``, which a DynamoDB answer (JSON) never holds: about a fortieth of a schedule's CPU. Here the id is
-drawn in one call from moto's own random source (the same 62 characters, the same length, in the same header),
-and the body is searched only when it holds that tag. The id is random on both sides and nothing in a schedule
-reads it."""
+``<RequestId>``, which a DynamoDB answer (JSON) never holds. Here the id is drawn in one call from moto's own
+random source (the same 62 characters, the same length, in the same header), and the body is searched only when
+it holds that tag: 2.3 % of a schedule's instructions (seeds 1 to 8, 2026-12-07). The id is random on both sides
+and nothing in a schedule reads it."""
 
 from __future__ import annotations
 

