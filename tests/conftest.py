@@ -30,13 +30,11 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
 FOLDER_MARKERS = {"e2e": "e2e", "infra": "server"}
 # The modules (by path prefix) that share one costly fixture wider than a module: one unit of work each.
 SHARED_UNITS = {
-    # The state machine's modules share one deployed stack (tests/statemachine/conftest.py, package scope): three
-    # units, about as long, so that every worker runs one (much of their time is Step Functions' retry delays); a
-    # worker that runs two one after the other deploys once.
+    # The state machine's modules share one deployed stack (tests/statemachine/conftest.py, package scope): two
+    # units, about as long, each deploying it once (about 6 s of CPU); a worker that runs both deploys once.
     "tests/statemachine/test_return_paths.py": "statemachine-returns",
     "tests/statemachine/test_sample_events.py": "statemachine-returns",
-    "tests/statemachine/test_console_data.py": "statemachine-console",
-    "tests/statemachine/test_duplicate_delivery.py": "statemachine-console",
+    "tests/statemachine/test_duplicate_delivery.py": "statemachine-returns",
     "tests/statemachine/": "statemachine-checkouts",
     "tests/e2e/test_operator_e2e.py": "e2e-slow-retry-stack",  # tests/e2e/conftest.py: slow_retry_stack
     "tests/e2e/test_saga_timer_e2e.py": "e2e-slow-retry-stack",

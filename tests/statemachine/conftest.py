@@ -17,6 +17,7 @@ from checkout_saga.models import Product
 from checks.catches_taken import ENVIRONMENT, catches_taken
 from local_cloud.awslambda.runtime import InProcessRunner
 from local_cloud.patches import install_all
+from tests.support.retry_waits import shortened
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,8 @@ TEST_PARAMETERS = {
     "EnableFaultInjection": "true",
     "FaultPlanMaxAgeSeconds": "0",
 }
+# ...and shorter still: each Retry waits 1/20 of its IntervalSeconds (tests/support/retry_waits.py).
+RETRY_WAIT_DIVISOR = 20
 
 
 @pytest.fixture(scope="package")
@@ -36,7 +39,7 @@ def stack() -> Iterator[Stack]:
     """One stack for the package's modules: each test makes its own products and order ids, so none sees another's
     data. Under xdist the package is three units of work (tests/conftest.py), each deploying it once at most."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), shortened(RETRY_WAIT_DIVISOR):
         runner = InProcessRunner()
         with install_all(runner):
             outputs = deployer.deploy(
