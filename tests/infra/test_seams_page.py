@@ -38,9 +38,9 @@ def seams() -> dict[str, dict[str, Any]]:
     return found
 
 
-def patched_in_code() -> Iterator[str]:
-    """The attribute (or environment variable) of every replace()/add()/set_environ() call in infra/local_cloud."""
-    for path in (ROOT / "infra" / "local_cloud").rglob("*.py"):
+def patched_in_code(folder: str = "local_cloud") -> Iterator[str]:
+    """The attribute (or environment variable) of every replace()/add()/set_environ() call in infra/<folder>."""
+    for path in (ROOT / "infra" / folder).rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]:
             constants = {
@@ -66,6 +66,17 @@ def test_every_patch_in_the_code_is_on_the_page() -> None:
     listed = {target.rpartition(".")[2].strip('"[]') for seam in seams().values() for target in seam["targets"]}
     missing = set(patched_in_code()) - listed
     assert not missing, f"patched in infra/local_cloud but not in docs/local-cloud-seams.md: {sorted(missing)}"
+
+
+def test_every_patch_of_the_simulators_own_is_on_the_page() -> None:
+    """The simulator's own patches on moto are listed in the page's introduction, each with its guarding test."""
+    introduction = PAGE[: SEAM.search(PAGE).start()]  # type: ignore[union-attr]
+    listed = {target.rpartition(".")[2] for target in re.findall(r"`(moto\.[\w.]+)`", introduction)}
+    patched = set(patched_in_code("simulator"))
+    assert patched, "no patch found in infra/simulator"
+    assert patched <= listed, f"patched in infra/simulator but not on the page: {sorted(patched - listed)}"
+    for path, test in GUARDS.findall(introduction):
+        assert re.search(rf"^def {test}\(", (ROOT / path).read_text(encoding="utf-8"), re.MULTILINE), (path, test)
 
 
 def test_each_seam_has_a_kind_and_a_guarding_test_that_exists() -> None:
