@@ -6,6 +6,7 @@ The tiers (docs/testing.md): a folder's tests get its tier's marker here, so tha
 unit of work, so a module's fixtures are built once, on one worker; the state machine's modules are one unit, as
 they share one deployed stack (tests/statemachine/conftest.py)."""
 
+import gc
 import os
 from typing import Any
 
@@ -79,6 +80,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unit = work_unit(item.nodeid)
         rank[unit] = min(rank.get(unit, 2), _first(item))
     items.sort(key=lambda item: rank[work_unit(item.nodeid)])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported (moto's and botocore's models, the ASL parser, the handlers) lives as long as the
+    process: out of the garbage collector's sight, a full collection walks only what the tests make, and young
+    objects are collected less often. About 8 % of the in-process tiers' CPU (the state machine and API tiers in
+    one process: 65 s of CPU down to 60 s, in turns, 2026-12-07)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -50,6 +50,7 @@ def test_a_file_sets_only_declared_variables_and_every_variable_the_stack_decide
         assert decided_by_stack <= names, f"{function}: {sorted(decided_by_stack - names)} left unset"
 
 
+@pytest.mark.slow  # it deploys the whole template
 def test_the_local_cloud_file_names_what_make_up_deploys() -> None:
     # make up's deploy, into in-process moto serving the local cloud's account.
     with mock_aws(), pytest.MonkeyPatch.context() as patch:
@@ -64,6 +65,7 @@ def test_the_local_cloud_file_names_what_make_up_deploys() -> None:
     assert json.loads(LOCAL_CLOUD_FILE.read_text(encoding="utf-8")) == sam_env_vars(outputs, CONTAINER_ENDPOINT)
 
 
+@pytest.mark.slow  # SAM CLI's own interpreter, as the `sam` tests
 def test_sam_gives_each_container_the_files_values() -> None:
     """SAM CLI's own code (in .venv-sam) computes what `sam local invoke` would put in each container."""
     python = ROOT / ".venv-sam" / "bin" / "python"
