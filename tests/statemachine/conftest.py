@@ -37,7 +37,7 @@ RETRY_WAIT_DIVISOR = 20
 @pytest.fixture(scope="package")
 def stack() -> Iterator[Stack]:
     """One stack for the package's modules: each test makes its own products and order ids, so none sees another's
-    data. Under xdist the package is three units of work (tests/conftest.py), each deploying it once at most."""
+    data. Under xdist the package is two units of work (tests/conftest.py), each deploying it once at most."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), shortened(RETRY_WAIT_DIVISOR):
         runner = InProcessRunner()
