@@ -10,15 +10,12 @@ refuses many writes and a request costs far less around it, it is kept."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from local_cloud.seams import replace, require_signature, require_source
+from local_cloud.seams import Installation, replace, require_signature, require_source
 
 
-@contextmanager
-def without_xml() -> Iterator[None]:
+def without_xml() -> Installation:
     from moto.core import exceptions
 
     rest_error, json_error = exceptions._RESTError, exceptions.JsonRESTError
@@ -51,8 +48,4 @@ def without_xml() -> Iterator[None]:
         self.description = json.dumps({"__type": self.error_type, "message": self.message})
         self.content_type = "application/json"
 
-    undo = replace(json_error, "__init__", init)
-    try:
-        yield
-    finally:
-        undo()
+    return Installation([replace(json_error, "__init__", init)])

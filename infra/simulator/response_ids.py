@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from local_cloud.seams import replace, require_source
+from local_cloud.seams import Installation, replace, require_source
 
 _ID_CHARACTERS = string.ascii_letters + string.digits
 _ID_LENGTH = 52
 
 
-@contextmanager
-def cheaper_request_ids() -> Iterator[None]:
+def cheaper_request_ids() -> Installation:
     from moto.core.responses import BaseResponse
     from moto.moto_api._internal import mock_random
     from moto.utilities import aws_headers
@@ -62,8 +59,4 @@ def cheaper_request_ids() -> Iterator[None]:
             body = re.sub(r"(?<=<RequestId>).*(?=<\/RequestId>)", request_id, body)
         return headers, body
 
-    undo = replace(BaseResponse, "_enrich_response", staticmethod(enrich_response))
-    try:
-        yield
-    finally:
-        undo()
+    return Installation([replace(BaseResponse, "_enrich_response", staticmethod(enrich_response))])

@@ -24,6 +24,8 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.utilities.utils import get_partition
 from werkzeug.datastructures import Headers, MultiDict
 
+from local_cloud.seams import replace
+
 # moto takes the account and region from the signature's scope.
 _AUTHORIZATION = "AWS4-HMAC-SHA256 Credential=test/20260101/{region}/dynamodb/aws4_request"
 ACCOUNT = "123456789012"  # moto's default account: what the test access key maps to
@@ -64,7 +66,7 @@ def install(client: Any, before: Before, after: After) -> None:
         return http, parsed
 
     client.meta.events.register_first(f"before-call.{client.meta.service_model.service_id.hyphenize()}", answer)
-    client._ruleset_resolver = None
+    replace(client, "_ruleset_resolver", None)  # raises SeamChanged if botocore renames it
 
 
 def _handler(operation: str, body: bytes, headers: dict[str, str], url: str, region: str) -> DynamoHandler:

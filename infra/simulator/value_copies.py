@@ -11,17 +11,12 @@ takes about half as long, 1.5 % of a schedule's instructions (seeds 1 to 8, 2026
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from local_cloud.seams import replace, require_source
-
-_SETS = ("SS", "NS", "BS")
+from local_cloud.seams import Installation, replace, require_source
 
 
-@contextmanager
-def direct_value_copies() -> Iterator[None]:
+def direct_value_copies() -> Installation:
     from moto.dynamodb.models.dynamo_type import DDBType, DynamoType, Item, LimitedSizeDict
 
     require_source(
@@ -57,11 +52,8 @@ def direct_value_copies() -> Iterator[None]:
         ],
         "Item.__deepcopy__",
     )
-    assert (DDBType.LIST, DDBType.MAP, (DDBType.STRING_SET, DDBType.NUMBER_SET, DDBType.BINARY_SET)) == (
-        "L",
-        "M",
-        _SETS,
-    )
+    list_kind, map_kind = DDBType.LIST, DDBType.MAP
+    set_kinds = (DDBType.STRING_SET, DDBType.NUMBER_SET, DDBType.BINARY_SET)
 
     def child(value: Any, memo: dict[int, Any]) -> Any:
         return deep_copy(value, memo) if type(value) is DynamoType else copy.deepcopy(value, memo)
@@ -72,11 +64,11 @@ def direct_value_copies() -> Iterator[None]:
         result = self.__class__.__new__(self.__class__)
         memo[id(self)] = result
         result.type = kind = self.type
-        if kind == "L":
+        if kind == list_kind:
             result.value = [child(v, memo) for v in self.value]
-        elif kind == "M":
+        elif kind == map_kind:
             result.value = {k: child(v, memo) for k, v in self.value.items()}
-        elif kind in _SETS:
+        elif kind in set_kinds:
             result.value = list(self.value)
         else:
             result.value = self.value
@@ -96,9 +88,4 @@ def direct_value_copies() -> Iterator[None]:
         result.attrs = attrs
         return result
 
-    undo = [replace(DynamoType, "__deepcopy__", deep_copy), replace(Item, "__deepcopy__", deep_copy_item)]
-    try:
-        yield
-    finally:
-        for step in reversed(undo):
-            step()
+    return Installation([replace(DynamoType, "__deepcopy__", deep_copy), replace(Item, "__deepcopy__", deep_copy_item)])

@@ -9,18 +9,13 @@ so each size is the number moto computes: 2.5 % of a schedule's instructions (se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from local_cloud.seams import replace, require_source
-
-_SETS = ("SS", "NS", "BS")
+from local_cloud.seams import Installation, replace, require_source
 
 
-@contextmanager
-def direct_value_sizes() -> Iterator[None]:
-    from moto.dynamodb.models.dynamo_type import DynamoType
+def direct_value_sizes() -> Installation:
+    from moto.dynamodb.models.dynamo_type import DDBType, DynamoType
     from moto.dynamodb.models.utilities import bytesize
 
     require_source(
@@ -39,25 +34,24 @@ def direct_value_sizes() -> Iterator[None]:
         "DynamoType.size",
     )
 
+    list_kind, map_kind = DDBType.LIST, DDBType.MAP
+    set_kinds = (DDBType.STRING_SET, DDBType.NUMBER_SET, DDBType.BINARY_SET)
+
     def scalar(kind: str, value: Any) -> int:
-        if kind == "N":
+        if kind == DDBType.NUMBER:
             return len(str(value))
         return 1 if isinstance(value, bool) else bytesize(value)
 
     def size(self: Any) -> int:
         kind, value = self.type, self.value
-        if kind == "L":
+        if kind == list_kind:
             return sum([v.size() for v in value])
-        if kind == "M":
+        if kind == map_kind:
             return sum(
                 [bytesize(k) + (size(v) if type(v) is DynamoType else DynamoType(v).size()) for k, v in value.items()]
             )
-        if kind in _SETS:
+        if kind in set_kinds:
             return sum([scalar(kind[0], v) for v in value])
         return scalar(kind, value)
 
-    undo = replace(DynamoType, "size", size)
-    try:
-        yield
-    finally:
-        undo()
+    return Installation([replace(DynamoType, "size", size)])

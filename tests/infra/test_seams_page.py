@@ -69,9 +69,9 @@ def test_every_patch_in_the_code_is_on_the_page() -> None:
 
 
 def test_every_patch_of_the_simulators_own_is_on_the_page() -> None:
-    """The simulator's own patches on moto are listed in the page's introduction, each with its guarding test."""
+    """The simulator's own patches on moto and botocore are listed in the page's introduction, with their tests."""
     introduction = PAGE[: SEAM.search(PAGE).start()]  # type: ignore[union-attr]
-    listed = {target.rpartition(".")[2] for target in re.findall(r"`(moto\.[\w.]+)`", introduction)}
+    listed = {target.rpartition(".")[2] for target in re.findall(r"`((?:moto|botocore)\.[\w.]+)`", introduction)}
     patched = set(patched_in_code("simulator"))
     assert patched, "no patch found in infra/simulator"
     assert patched <= listed, f"patched in infra/simulator but not on the page: {sorted(patched - listed)}"

@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import time
 import types
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
-from local_cloud.seams import SeamChanged, replace, require_source
+from local_cloud.seams import Installation, SeamChanged, replace, require_source
 
 __all__ = ["SeamChanged", "shortened"]
 
 
-@contextmanager
-def shortened(divisor: float) -> Iterator[None]:
+def shortened(divisor: float) -> Installation:
     """Every Retry wait of moto's interpreter in this process lasts `1 / divisor` of its interval."""
     require_source(retrier_decl.RetrierDecl._eval_body, ["time.sleep(interval_seconds)"], "RetrierDecl._eval_body")
-    undo = replace(retrier_decl, "time", types.SimpleNamespace(sleep=lambda seconds: _wait(seconds / divisor)))
-    try:
-        yield
-    finally:
-        undo()
+    shortened_time = types.SimpleNamespace(sleep=lambda seconds: _wait(seconds / divisor))
+    return Installation([replace(retrier_decl, "time", shortened_time)])
 
 
 def _wait(seconds: float) -> None:
