@@ -14,11 +14,11 @@ from saga_client.chaos_report import injected_steps, render
 from saga_client.chaos_scenario import ChaosOptions
 
 OPTIONS = ChaosOptions(
-    sagas=30,
+    sagas=24,
     seed=2,  # its scenario restocks both scarce skus between the two batches
     concurrency=10,
-    batch_size=15,  # two random fault plans: each step meets both modes
-    fault_rates=(0.25, 0.4),  # high enough that each step meets a fault within 30 sagas
+    batch_size=12,  # two random fault plans: each step meets both modes
+    fault_rates=(0.25, 0.4),  # high enough that each step meets a fault within 24 sagas
     repeat_share=0.2,
     watch_share=0.2,
     redeliveries=10,

@@ -25,6 +25,12 @@ from tests.conftest import work_unit
 _TICKS = os.sysconf("SC_CLK_TCK")
 _SAMPLE_SECONDS = 0.5
 _SHOWN = 25
+KIND_COLUMNS = {  # each unit's CPU split by kind of process, under these headings
+    "pytest processes": "pytest",
+    "local cloud servers": "servers",
+    "Lambda workers": "Lambda",
+    "other processes": "other",
+}
 
 
 def _kind(command: str) -> str:
@@ -152,19 +158,29 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         if not hasattr(terminalreporter.config, "workerinput"):
             terminalreporter.write_line("cpu_by_unit: nothing sampled (it samples xdist workers: run with -n)")
         return
+    for line in summary_lines(_reports):
+        terminalreporter.write_line(line)
+
+
+def summary_lines(reports: list[dict[str, Any]]) -> list[str]:
+    """The total by kind of process, then the units that cost most, each with its CPU split by kind."""
     by_unit: defaultdict[str, float] = defaultdict(float)
     by_kind: defaultdict[str, float] = defaultdict(float)
+    by_unit_and_kind: defaultdict[tuple[str, str], float] = defaultdict(float)
     wall: defaultdict[str, float] = defaultdict(float)
-    for report in _reports:
+    for report in reports:
         for unit, kind, seconds in report["cpu"]:
             by_unit[unit] += seconds
             by_kind[kind] += seconds
+            by_unit_and_kind[(unit, kind)] += seconds
         for unit, seconds in report["wall"].items():
             wall[unit] += seconds
-    write = terminalreporter.write_line
-    write(f"CPU by unit of work: {sum(by_unit.values()):.0f} s in all, over {len(_reports)} workers")
-    for kind, seconds in sorted(by_kind.items(), key=lambda pair: -pair[1]):
-        write(f"  {seconds:7.1f} s  {kind}")
-    write(f"  {'CPU s':>7}  {'wall s':>7}  unit (the {_SHOWN} that cost most)")
+    lines = [f"CPU by unit of work: {sum(by_unit.values()):.0f} s in all, over {len(reports)} workers"]
+    kinds = sorted(by_kind, key=lambda kind: -by_kind[kind])
+    lines += [f"  {by_kind[kind]:7.1f} s  {kind}" for kind in kinds]
+    columns = "".join(f"  {KIND_COLUMNS.get(kind, kind):>7}" for kind in kinds)
+    lines.append(f"  {'CPU s':>7}{columns}  {'wall s':>7}  unit (the {_SHOWN} that cost most)")
     for unit, seconds in sorted(by_unit.items(), key=lambda pair: -pair[1])[:_SHOWN]:
-        write(f"  {seconds:7.1f}  {wall[unit]:7.1f}  {unit}")
+        split = "".join(f"  {by_unit_and_kind[(unit, kind)]:7.1f}" for kind in kinds)
+        lines.append(f"  {seconds:7.1f}{split}  {wall[unit]:7.1f}  {unit}")
+    return lines

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from tests.support.cpu_by_unit import _kind, _Sampler
+from tests.support.cpu_by_unit import _kind, _Sampler, summary_lines
 
 BURN = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.6: pass\ntime.sleep(1.2)\n"
 
@@ -36,3 +36,18 @@ def test_processes_are_told_apart_by_their_command_line() -> None:
     assert _kind("/x/python -m local_cloud.awslambda.zygote 11") == "Lambda workers"
     assert _kind("/x/python -m pytest -x -q tests") == "pytest processes"
     assert _kind("/x/chromium --headless") == "other processes"
+
+
+def test_the_summary_splits_each_units_cpu_by_kind_of_process() -> None:
+    reports = [
+        {"cpu": [["chaos", "Lambda workers", 3.0], ["chaos", "pytest processes", 1.0]], "wall": {"chaos": 9.0}},
+        {"cpu": [["unit", "pytest processes", 2.5], ["chaos", "Lambda workers", 1.0]], "wall": {"unit": 4.0}},
+    ]
+
+    lines = summary_lines(reports)
+
+    assert lines[0] == "CPU by unit of work: 8 s in all, over 2 workers"
+    assert lines[1:3] == ["      4.0 s  Lambda workers", "      3.5 s  pytest processes"]
+    assert lines[3].split()[:6] == ["CPU", "s", "Lambda", "pytest", "wall", "s"]
+    assert lines[4].split() == ["5.0", "4.0", "1.0", "9.0", "chaos"]
+    assert lines[5].split() == ["2.5", "0.0", "2.5", "4.0", "unit"]
