@@ -86,7 +86,6 @@ def measure_lambda_runtime(
             fresh.close()
         cold.append(elapsed)
         init.append(result.init_duration_ms or 0.0)
-    forked_cold, forked_init = _cold_starts_in_a_running_pool(endpoint_url, spec, event_json, cold_starts)
 
     pool = WorkerPoolRunner(endpoint_url, max_workers_per_function=1)
     local = InProcessRunner(endpoint_url)
@@ -104,6 +103,7 @@ def measure_lambda_runtime(
                 worker_overhead.append(elapsed - result.duration_ms)
                 elapsed, _ = _timed(partial(local.invoke, spec, event_json))
                 inprocess_wall.append(elapsed)
+            forked_cold, forked_init = _cold_starts_in_a_running_pool(pool, spec, event_json, cold_starts)
     finally:
         pool.close()
         local.close()
@@ -126,23 +126,17 @@ def measure_lambda_runtime(
 
 
 def _cold_starts_in_a_running_pool(
-    endpoint_url: str, spec: FunctionSpec, event_json: str, count: int
+    pool: WorkerPoolRunner, spec: FunctionSpec, event_json: str, count: int
 ) -> tuple[list[float], list[float]]:
-    """Cold starts as a running cloud has them: its pool's zygote already up (started by a first call here), each
-    call's function configuration new (one variable more), so that each needs a new worker, forked."""
-    pool = WorkerPoolRunner(endpoint_url, max_workers_per_function=1)
+    """Cold starts as a running cloud has them, in `pool`, whose zygote is up: each call's function configuration
+    is new (one variable more), so each needs a new worker, forked."""
     walls: list[float] = []
     inits: list[float] = []
-    try:
-        with _quiet():
-            _timed(partial(pool.invoke, spec, event_json))
-            for number in range(count):
-                changed = replace(spec, environment={**spec.environment, "BENCH_COLD_START": str(number)})
-                elapsed, result = _timed(partial(pool.invoke, changed, event_json))
-                walls.append(elapsed)
-                inits.append(result.init_duration_ms or 0.0)
-    finally:
-        pool.close()
+    for number in range(count):
+        changed = replace(spec, environment={**spec.environment, "BENCH_COLD_START": str(number)})
+        elapsed, result = _timed(partial(pool.invoke, changed, event_json))
+        walls.append(elapsed)
+        inits.append(result.init_duration_ms or 0.0)
     return walls, inits
 
 

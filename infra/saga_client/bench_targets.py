@@ -123,20 +123,11 @@ def _iam_rows(phase: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _running_pool_cold_start_rows(cold_start: dict[str, Any]) -> list[tuple[str, str]]:
-    forked = cold_start.get("in_running_pool")  # a report written before it was measured has none
-    if not forked:
-        return []
-    return [
-        ("Lambda cold start, running pool: first invoke, p50", _ms(forked["first_invoke"], ("p50",))),
-        ("  of which init (fork, handler import), p50", _ms(forked["init"], ("p50",))),
-    ]
-
-
 def render_table(report: dict[str, Any]) -> str:
     c = report["conditions"]
     one, concurrent = report["sequential"], report["concurrent"]
     runtime, orchestration = report["lambda_runtime"], report["orchestration"]
+    forked = runtime["cold_start_ms"]["in_running_pool"]
     throughput = concurrent.get("throughput", {})
     n = concurrent["concurrency"]
     rows: list[tuple[str, str]] = [
@@ -156,7 +147,8 @@ def render_table(report: dict[str, Any]) -> str:
         *_iam_rows(concurrent),
         ("Lambda cold start, new pool: first invoke, p50", _ms(runtime["cold_start_ms"]["first_invoke"], ("p50",))),
         ("  of which init (zygote start, fork, handler import), p50", _ms(runtime["cold_start_ms"]["init"], ("p50",))),
-        *_running_pool_cold_start_rows(runtime["cold_start_ms"]),
+        ("Lambda cold start, running pool: first invoke, p50", _ms(forked["first_invoke"], ("p50",))),
+        ("  of which init (fork, handler import), p50", _ms(forked["init"], ("p50",))),
         ("Lambda warm invoke, worker process, p50/p95", _ms(runtime["warm_worker_ms"], ("p50", "p95"))),
         ("  same handler in-process, p50/p95", _ms(runtime["warm_inprocess_ms"], ("p50", "p95"))),
         ("  runtime overhead (worker wall - handler), p50/p95", _ms(runtime["warm_invoke_overhead_ms"], P50_P95)),

@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from local_cloud.seams import Installation, replace, require_source
+from simulator.dynamo_kinds import SET_KINDS
 
 
 def direct_value_copies() -> Installation:
@@ -53,7 +54,6 @@ def direct_value_copies() -> Installation:
         "Item.__deepcopy__",
     )
     list_kind, map_kind = DDBType.LIST, DDBType.MAP
-    set_kinds = (DDBType.STRING_SET, DDBType.NUMBER_SET, DDBType.BINARY_SET)
 
     def child(value: Any, memo: dict[int, Any]) -> Any:
         return deep_copy(value, memo) if type(value) is DynamoType else copy.deepcopy(value, memo)
@@ -68,7 +68,7 @@ def direct_value_copies() -> Installation:
             result.value = [child(v, memo) for v in self.value]
         elif kind == map_kind:
             result.value = {k: child(v, memo) for k, v in self.value.items()}
-        elif kind in set_kinds:
+        elif kind in SET_KINDS:
             result.value = list(self.value)
         else:
             result.value = self.value

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from local_cloud.seams import Installation, replace, require_source
+from simulator.dynamo_kinds import SET_KINDS
 
 
 def direct_value_sizes() -> Installation:
@@ -35,7 +36,6 @@ def direct_value_sizes() -> Installation:
     )
 
     list_kind, map_kind = DDBType.LIST, DDBType.MAP
-    set_kinds = (DDBType.STRING_SET, DDBType.NUMBER_SET, DDBType.BINARY_SET)
 
     def scalar(kind: str, value: Any) -> int:
         if kind == DDBType.NUMBER:
@@ -50,7 +50,7 @@ def direct_value_sizes() -> Installation:
             return sum(
                 [bytesize(k) + (size(v) if type(v) is DynamoType else DynamoType(v).size()) for k, v in value.items()]
             )
-        if kind in set_kinds:
+        if kind in SET_KINDS:
             return sum([scalar(kind[0], v) for v in value])
         return scalar(kind, value)
 
