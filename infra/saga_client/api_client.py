@@ -7,6 +7,8 @@ from typing import Any
 
 import requests
 
+from saga_client.polling import pauses
+
 TERMINAL_STATUSES = frozenset({"CONFIRMED", "CANCELLED", "COMPENSATION_FAILED"})
 RETURN_FINAL_STATUSES = frozenset({"COMPLETED", "REJECTED", "CANCELLED", "COMPENSATION_FAILED"})
 THROTTLED_RETRIES = 5
@@ -82,15 +84,17 @@ class CheckoutApi:
         return dict(self._call("POST", f"/orders/{order_id}/returns", (200, 202), json=body, headers=headers))
 
     def wait_return(self, return_id: str, timeout: float = 60.0, poll: float = 0.05) -> dict[str, Any]:
-        """GET /returns/{returnId} until its status is final."""
+        """GET /returns/{returnId} until its status is final, asking again after `poll` s, then less often
+        (saga_client.polling)."""
         deadline = time.monotonic() + timeout
+        waits = pauses(poll)
         while True:
             shown = dict(self._call("GET", f"/returns/{return_id}", (200,)))
             if shown["status"] in RETURN_FINAL_STATUSES:
                 return shown
             if time.monotonic() > deadline:
                 raise TimeoutError(f"return {return_id} still {shown['status']} after {timeout:.0f} s")
-            time.sleep(poll)
+            time.sleep(next(waits))
 
     def resume_saga(self, order_id: str) -> dict[str, Any]:
         """POST /sagas/{orderId}/resume: {"orderId", "executionArn"}; ApiError 404/409 when refused."""
@@ -108,11 +112,13 @@ class CheckoutApi:
         return dict(self._call("GET", f"/orders/{order_id}", (200,)))
 
     def wait_until_terminal(self, order_id: str, timeout: float = 60.0, poll: float = 0.02) -> dict[str, Any]:
+        """GET /orders/{orderId} until its status is terminal, asking again after `poll` s, then less often."""
         deadline = time.monotonic() + timeout
+        waits = pauses(poll)
         while True:
             order = self.order(order_id)
             if order["status"] in TERMINAL_STATUSES:
                 return order
             if time.monotonic() > deadline:
                 raise TimeoutError(f"order {order_id} still {order['status']} after {timeout:.0f} s")
-            time.sleep(poll)
+            time.sleep(next(waits))

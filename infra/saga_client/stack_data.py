@@ -23,6 +23,7 @@ from checkout_saga.dal.dynamodb_returns import DynamoDBReturns
 from checkout_saga.dal.dynamodb_saga_log import DynamoDBSagaLog
 from checkout_saga.dal.kms_token_vault import KmsTokenVault
 from saga_client.aws_session import aws_session
+from saga_client.polling import pauses
 
 CHECKOUT, RETURN = "CheckoutStateMachineArn", "ReturnStateMachineArn"  # the outputs naming the state machines
 EXECUTION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -178,15 +179,17 @@ class StackData:
         )
 
     def wait(self, execution_arn: str, timeout: float = 60.0, interval: float = 0.05) -> dict[str, Any]:
-        """describe_execution once the execution has ended; TimeoutError if it is still running at `timeout`."""
+        """describe_execution once the execution has ended (asked again after `interval` s, then less often);
+        TimeoutError if it is still running at `timeout`."""
         deadline = time.monotonic() + timeout
+        waits = pauses(interval)
         while True:
             described: dict[str, Any] = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
             if described["status"] in EXECUTION_DONE:
                 return described
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout:.0f} s")
-            time.sleep(interval)
+            time.sleep(next(waits))
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from saga_client.polling import pauses
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e]
@@ -32,12 +33,13 @@ class Api:
 
     def wait(self, order_id: str, timeout: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
+        waits = pauses(0.05)
         while True:
             order = dict(self("GET", f"/orders/{order_id}").json())
             if order["status"] in TERMINAL:
                 return order
             assert time.monotonic() < deadline, f"order {order_id} still {order['status']}"
-            time.sleep(0.1)
+            time.sleep(next(waits))
 
 
 @pytest.fixture(scope="module")

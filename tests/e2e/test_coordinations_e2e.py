@@ -15,6 +15,7 @@ import requests
 
 from checkout_saga.models import OrderStatus, PaymentStatus, Product
 from saga_client.choreography_stack import SERVICE_QUEUES, wait_until_empty
+from saga_client.polling import pauses
 from tests.e2e.test_saga_e2e import wait_for_order
 from tests.support.stack import Stack
 
@@ -252,11 +253,12 @@ def checkout_losing_order_created(stack: Stack, sku: str) -> str:
 
 def wait_for_state(stack: Stack, order_id: str, state: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
+    waits = pauses(0.05)
     while time.monotonic() < deadline:
         saga = stack.saga_log.get(order_id)
         if saga is not None and state in [t.state.value for t in saga.history]:
             return
-        time.sleep(0.05)
+        time.sleep(next(waits))
     raise TimeoutError(f"{order_id} never reached {state}")
 
 

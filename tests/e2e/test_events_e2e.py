@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from checkout_saga.saga_definition import RETURN
+from saga_client.polling import pauses
 from saga_client.replay import replay
 from tests.e2e.test_coordinations_e2e import COORDINATIONS
 from tests.e2e.test_saga_e2e import wait_for_order
@@ -27,11 +28,12 @@ OUTCOMES = {"tok_visa": "CONFIRMED", "tok_declined": "CANCELLED"}
 def eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 20) -> T:
     """What `read` returns once `done` holds (the read model and the history lag the saga a little)."""
     deadline = time.monotonic() + timeout
+    waits = pauses(0.05)
     while True:
         value = read()
         if done(value) or time.monotonic() > deadline:
             return value
-        time.sleep(0.1)
+        time.sleep(next(waits))
 
 
 def get(stack: Stack, path: str, customer: str) -> Any:

@@ -15,6 +15,7 @@ import requests
 
 from checkout_saga.models import OrderStatus, Product
 from checks.check_iam import statements, without
+from saga_client.polling import pauses
 from tests.e2e.conftest import deploy_beside
 from tests.support.stack import Stack
 
@@ -60,6 +61,7 @@ def test_a_compensation_without_its_permission_fails_with_access_denied(stack_wi
 
 def _order(stack: Stack, order_id: str, timeout: float = 30) -> dict:  # type: ignore[type-arg]
     deadline = time.monotonic() + timeout
+    waits = pauses(0.05)
     while True:
         response = requests.get(
             f"{stack.outputs['ApiUrl']}/orders/{order_id}", headers=stack.auth(operator=True), timeout=10
@@ -67,4 +69,4 @@ def _order(stack: Stack, order_id: str, timeout: float = 30) -> dict:  # type: i
         if response.status_code == 200 and response.json()["status"] != "PENDING":
             return dict(response.json())
         assert time.monotonic() < deadline, response.text
-        time.sleep(0.1)
+        time.sleep(next(waits))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from saga_client.polling import pauses
 from saga_client.stack_data import RETURN
 from tests.e2e.test_api_e2e import Api, api, checkout, product  # noqa: F401  (fixtures)
 from tests.support.stack import Stack
@@ -21,12 +22,13 @@ RETURN_FINAL = {"COMPLETED", "REJECTED", "CANCELLED", "COMPENSATION_FAILED"}
 
 def wait_return(client: Api, return_id: str, timeout: float = 60.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
+    waits = pauses(0.05)
     while True:
         shown = dict(client("GET", f"/returns/{return_id}").json())
         if shown["status"] in RETURN_FINAL:
             return shown
         assert time.monotonic() < deadline, f"return {return_id} still {shown['status']}"
-        time.sleep(0.1)
+        time.sleep(next(waits))
 
 
 def bought(client: Api, sku: str) -> str:

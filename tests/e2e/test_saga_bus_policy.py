@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from checkout_saga.models import OrderStatus, PaymentStatus
 from checkout_saga.saga_events import SOURCE
 from saga_client.choreography_stack import wait_until_empty
+from saga_client.polling import pauses
 from tests.e2e.test_coordinations_e2e import checkout, wait_for_state
 from tests.e2e.test_saga_e2e import wait_for_order
 from tests.support.stack import Stack
@@ -108,9 +109,10 @@ def _detail_of(stack: Stack, order_id: str, name: str, timeout: float = 10) -> A
         aws_secret_access_key="test",
     ).Table(stack.outputs["OutboxTableName"])
     deadline = time.monotonic() + timeout
+    waits = pauses(0.05)
     while time.monotonic() < deadline:
         for item in table.scan()["Items"]:
             if str(item["eventId"]).startswith(f"{order_id}#{name}#"):
                 return json.loads(str(item["detail"]))
-        time.sleep(0.1)
+        time.sleep(next(waits))
     raise TimeoutError(f"no {name} of {order_id} in the outbox")

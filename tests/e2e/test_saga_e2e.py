@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from checkout_saga.models import OrderStatus, PaymentStatus
+from saga_client.polling import pauses
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +44,13 @@ def api(stack: Stack) -> str:
 
 def wait_for_order(stack: Stack, order_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
+    waits = pauses(0.05)
     while time.monotonic() < deadline:
         response = requests.get(f"{api(stack)}/orders/{order_id}", headers=stack.auth("ops", operator=True), timeout=10)
         if response.status_code == 200 and response.json()["status"] in TERMINAL:
             order: dict[str, Any] = response.json()
             return order
-        time.sleep(0.1)
+        time.sleep(next(waits))
     raise TimeoutError(order_id)
 
 
