@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,9 +24,47 @@ INFRA = Path(__file__).resolve().parents[2] / "infra"
 Spec = Callable[..., FunctionSpec]
 
 
+# The module's worker pools are shared by its tests: a pool starts its zygote (about 0.5 s of CPU) once, not once
+# a test. Each test still starts from cold starts, as in a pool of its own: its functions carry a code version of
+# their own (`spec` below), and a pool retires a function's workers when its code changes.
+
+
+@pytest.fixture(scope="module")
+def bare_pool() -> Iterator[WorkerPoolRunner]:
+    """A pool with no endpoint, as the in-process runner has none: the two are compared."""
+    runner = WorkerPoolRunner()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="module")
+def module_pool() -> Iterator[WorkerPoolRunner]:
+    runner = WorkerPoolRunner("http://127.0.0.1:9")
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def pool(module_pool: WorkerPoolRunner) -> WorkerPoolRunner:
+    return module_pool
+
+
+@pytest.fixture
+def spec(spec: Spec, request: pytest.FixtureRequest) -> Spec:
+    """conftest's `spec`, the test's own code version unless the test sets one."""
+
+    def make(name: str, **overrides: Any) -> FunctionSpec:
+        return spec(name, **{"code_sha": f"sha-{request.node.name}", **overrides})
+
+    return make
+
+
 @pytest.fixture(params=["in-process", "worker-pool"])
-def runner(request: pytest.FixtureRequest) -> Iterator[LambdaRunner]:
-    runner: LambdaRunner = InProcessRunner() if request.param == "in-process" else WorkerPoolRunner()
+def runner(request: pytest.FixtureRequest, bare_pool: WorkerPoolRunner) -> Iterator[LambdaRunner]:
+    if request.param == "worker-pool":
+        yield bare_pool
+        return
+    runner = InProcessRunner()
     yield runner
     runner.close()
 
