@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.dependant import get_flat_params
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import ParamTypes
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -82,7 +85,7 @@ def _no_route(_: NotFoundError) -> Response[Any]:
     template = _template_of(path)
     if template is None:
         return error_response(NotFound(f"no route for {method} {path}"))
-    allowed = sorted(operation.upper() for operation in openapi_document()["paths"][template])
+    allowed = sorted(method.upper() for method in route_methods()[template])
     if method not in allowed:
         return error_response(MethodNotAllowed(method, allowed))
     errors = [FieldError(field=name, message="contains characters it may not") for name in _parameters(template)]
@@ -94,7 +97,7 @@ def _template_of(path: str) -> str | None:
     several do (/customers/me/orders before /customers/{customerId}/orders), as API Gateway routes."""
     matching = [
         str(template)
-        for template in openapi_document()["paths"]
+        for template in route_methods()
         if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path.rstrip("/") or "/")
     ]
     return min(matching, key=lambda template: template.count("{"), default=None)
@@ -106,17 +109,37 @@ def _parameters(template: str) -> list[str]:
 
 def _refuse_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """As bodies refuse unknown fields, routes refuse query parameters they do not declare."""
-    route = app.context["_route"]
-    operation = openapi_document()["paths"].get(route.openapi_path, {}).get(route.method.lower())
-    if operation is not None:
-        declared = {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == "query"}
-        event = app.current_event
-        sent = set(event.multi_value_query_string_parameters or event.query_string_parameters or {})
-        unknown = sorted(sent - declared)
-        if unknown:
-            errors = [FieldError(field=name, message="unknown query parameter") for name in unknown]
-            raise InvalidRequest(f"unknown query parameter: {', '.join(unknown)}", errors)
+    declared = declared_query_parameters(app.context["_route"])
+    event = app.current_event
+    sent = set(event.multi_value_query_string_parameters or event.query_string_parameters or {})
+    unknown = sorted(sent - declared)
+    if unknown:
+        errors = [FieldError(field=name, message="unknown query parameter") for name in unknown]
+        raise InvalidRequest(f"unknown query parameter: {', '.join(unknown)}", errors)
     return next_middleware(app)
+
+
+# ---------------------------------------------------------------------------- the routes, as each request checks them
+# Every request's checks read the routes themselves, not the OpenAPI document: building the document's JSON schemas
+# took about 170 ms of an API function's cold start. tests/api/test_routing_and_openapi.py holds both to the document.
+
+
+@lru_cache(maxsize=1)
+def route_methods() -> dict[str, frozenset[str]]:
+    """Each path template (written as the document writes it, /orders/{orderId}) and its methods, lower case."""
+    table: dict[str, set[str]] = {}
+    for route in app._static_routes + app._dynamic_routes:  # powertools keeps its registered routes only here
+        table.setdefault(route.openapi_path, set()).add(route.method.lower())
+    return {template: frozenset(methods) for template, methods in table.items()}
+
+
+def declared_query_parameters(route: Route) -> frozenset[str]:
+    """The query parameters `route` declares, by the names the document gives them (their aliases)."""
+    return frozenset(
+        parameter.alias
+        for parameter in get_flat_params(route.dependant)
+        if getattr(parameter.field_info, "in_", None) is ParamTypes.query
+    )
 
 
 app.use(middlewares=[_refuse_unknown_query_parameters])
@@ -206,7 +229,7 @@ def refuse_the_caller(event: dict[str, Any]) -> dict[str, Any] | None:
     when the caller may go on, or when there is no such route or method (routing answers 404 or 405)."""
     method = str(event.get("httpMethod") or "").upper()
     template = _template_of(str(event.get("path") or "/"))
-    if template is None or method.lower() not in openapi_document()["paths"][template]:
+    if template is None or method.lower() not in route_methods()[template]:
         return None
     try:
         require_audience(event, method, template)
