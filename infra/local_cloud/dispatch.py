@@ -35,7 +35,7 @@ def install_module_list_cache() -> Installation:
 def install_model_loader_cache() -> Installation:
     from moto.core import loaders, utils
 
-    require_signature(utils.create_loader, [], "moto.core.utils.create_loader")
+    require_signature(vars(utils)["create_loader"], [], "moto.core.utils.create_loader")  # imported there
     require_source(utils._load_service_model, ["loader = create_loader()"], "moto.core.utils._load_service_model")
     return Installation([replace(utils, "create_loader", cache(loaders.create_loader))])
 

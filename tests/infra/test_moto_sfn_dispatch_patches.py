@@ -31,15 +31,18 @@ def test_the_module_list_cache_answers_as_the_original() -> None:
 def test_the_model_loader_cache_reads_the_models_moto_reads_with_one_loader() -> None:
     from moto.core import utils
 
-    original = utils.create_loader
+    def loader_factory() -> Any:
+        return vars(utils)["create_loader"]  # moto imports it there from its own loaders module
+
+    original = loader_factory()
     expected = {service: utils._load_service_model(service, "service-2") for service in ("dynamodb", "sqs")}
     with dispatch.install_all():
-        assert utils.create_loader is not original
-        assert utils.create_loader() is utils.create_loader()  # one loader for the process
+        assert loader_factory() is not original
+        assert loader_factory()() is loader_factory()()  # one loader for the process
         for service, model in expected.items():
             assert utils._load_service_model(service, "service-2") == model
         assert utils._load_service_model("dynamodb", "paginators-1")["pagination"]["Query"]["result_key"][0] == "Items"
-    assert utils.create_loader is original
+    assert loader_factory() is original
 
 
 # -- Step Functions: parse once ------------------------------------------------------------------------
