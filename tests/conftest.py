@@ -4,7 +4,8 @@ The tiers (docs/testing.md): a folder's tests get its tier's marker here, so tha
 `e2e` (the deployed stack on a local cloud server), `server` (servers and worker processes on local ports) and
 `slow` (a test marked so in its module). Under pytest-xdist (`make test`: `--dist loadscope`) each module is one
 unit of work, so a module's fixtures are built once, on one worker; the state machine's modules are one unit, as
-they share one deployed stack (tests/statemachine/conftest.py)."""
+they share one deployed stack (tests/statemachine/conftest.py). Only half the workers take the end-to-end units
+(`may_run`): each one that does starts a local cloud of its own."""
 
 import gc
 import os
@@ -91,9 +92,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
+def e2e_workers(workers: int) -> int:
+    """How many of the workers run the e2e units. Each that does starts a local cloud and deploys the stack to it
+    (tests/e2e/conftest.py, session scope), then cold-starts its functions: about 10 s of CPU each. Half of them
+    hold the e2e units; the others run the in-process tiers, which are as long."""
+    return max(1, workers // 2)
+
+
+def may_run(worker: str, unit: str, workers: int) -> bool:
+    """Whether xdist's worker `worker` ("gw3") takes `unit` (a work_unit)."""
+    if not unit.startswith(("tests/e2e/", "e2e-")):
+        return True
+    return int(worker.removeprefix("gw")) < e2e_workers(workers)
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist loadscope`, with work_unit as the scope (xdist's own splits by module only; its loadgroup cannot
-    rename node ids under this pytest)."""
+    rename node ids under this pytest), each unit on a worker that `may_run` it."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -101,5 +116,26 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ByWorkUnit(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
+
+        def _next_unit(self, node: Any) -> str | None:
+            workers = len(self.nodes)
+            return next((unit for unit in self.workqueue if may_run(node.gateway.id, unit, workers)), None)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            """xdist's, but the first unit the node may run rather than the first of all."""
+            unit = self._next_unit(node)
+            if unit is None:
+                return
+            tests = self.workqueue.pop(unit)
+            self.assigned_work.setdefault(node, {})[unit] = tests
+            collection = self.registered_collections[node]
+            node.send_runtest_some([collection.index(nodeid) for nodeid, done in tests.items() if not done])
+
+        def _reschedule(self, node: Any) -> None:
+            if not node.shutting_down and self.workqueue and self._next_unit(node) is None:
+                if self._pending_of(self.assigned_work[node]) == 0:
+                    node.shutdown()  # what is left is for the other workers
+                return
+            super()._reschedule(node)
 
     return ByWorkUnit(config, log)
