@@ -100,10 +100,11 @@ def e2e_workers(workers: int) -> int:
 
 
 def may_run(worker: str, unit: str, workers: int) -> bool:
-    """Whether xdist's worker `worker` ("gw3") takes `unit` (a work_unit)."""
+    """Whether xdist's worker `worker` ("gw3") of the `workers` it started takes `unit` (a work_unit). A worker
+    that replaces a crashed one is numbered on (gw4): it takes the place of gw0."""
     if not unit.startswith(("tests/e2e/", "e2e-")):
         return True
-    return int(worker.removeprefix("gw")) < e2e_workers(workers)
+    return int(worker.removeprefix("gw")) % workers < e2e_workers(workers)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -118,7 +119,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return work_unit(nodeid)
 
         def _next_unit(self, node: Any) -> str | None:
-            workers = len(self.nodes)
+            workers = self.numnodes  # as started: the count of live ones drops as they finish
             return next((unit for unit in self.workqueue if may_run(node.gateway.id, unit, workers)), None)
 
         def _assign_work_unit(self, node: Any) -> None:

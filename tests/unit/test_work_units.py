@@ -18,3 +18,4 @@ def test_half_the_workers_run_the_end_to_end_units_and_every_worker_the_others()
     assert [may_run(f"gw{i}", shared, 4) for i in range(4)] == [True, True, False, False]
     assert all(may_run(f"gw{i}", in_process, 4) for i in range(4))
     assert may_run("gw0", chaos, 1)
+    assert may_run("gw4", chaos, 4)  # a worker that replaced a crashed one

@@ -85,7 +85,7 @@ def _no_route(_: NotFoundError) -> Response[Any]:
     template = _template_of(path)
     if template is None:
         return error_response(NotFound(f"no route for {method} {path}"))
-    allowed = sorted(method.upper() for method in route_methods()[template])
+    allowed = sorted(name.upper() for name in route_methods()[template])
     if method not in allowed:
         return error_response(MethodNotAllowed(method, allowed))
     errors = [FieldError(field=name, message="contains characters it may not") for name in _parameters(template)]
