@@ -295,6 +295,33 @@ def test_nameless_executions_get_uuid_names(in_process: Callable[[str], Any]) ->
     assert named.endswith(":mine")
 
 
+def test_an_execution_is_stopped_even_before_its_program_has_started(
+    in_process: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    role = in_process("iam").create_role(RoleName="r", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    sfn = in_process("stepfunctions")
+    held = json.dumps({"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 30, "End": True}}})
+    machine = sfn.create_state_machine(name="held", definition=held, roleArn=role)["stateMachineArn"]
+    parse = ExecutionWorker._get_evaluation_entrypoint
+
+    def slow_parse(self: Any) -> Any:  # the window moto leaves: the program's thread still parsing
+        time.sleep(0.3)
+        return parse(self)
+
+    monkeypatch.setattr(ExecutionWorker, "_get_evaluation_entrypoint", slow_parse)
+    started = sfn.start_execution(stateMachineArn=machine, name="stopped-at-once", input="{}")["executionArn"]
+
+    sfn.stop_execution(executionArn=started)  # answered 500 before the seam: the program had no environment yet
+
+    deadline = time.monotonic() + 10  # moto's program thread then ends the execution
+    while (status := sfn.describe_execution(executionArn=started)["status"]) == "RUNNING":
+        assert time.monotonic() < deadline, "the stopped execution still runs"
+        time.sleep(0.02)
+    assert status == "ABORTED"
+
+
 # -- server mode: LocalCloud + worker pool, Lambdas calling back through AWS_ENDPOINT_URL ------------
 
 

@@ -16,6 +16,7 @@ from local_cloud.stepfunctions import (
     limits,
     parse_cache,
     start_execution,
+    stop_execution,
 )
 
 
@@ -26,6 +27,7 @@ def install_all(port: int | None = None, without: Collection[str] = ()) -> Insta
         {
             "interpreter": lambda: interpreter.configure_moto(port),
             "execution_names": start_execution.install_execution_names,
+            "stop_while_starting": stop_execution.install_stop_while_starting,
             "express_workflows": express.install_express_workflows,
             "qualified_starts": aliases.install_qualified_starts,
             "sfn_client_cache": client_cache.install_sfn_client_cache,
