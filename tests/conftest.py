@@ -9,6 +9,7 @@ they share one deployed stack (tests/statemachine/conftest.py). Only half the wo
 
 import gc
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -99,10 +100,10 @@ def e2e_workers(workers: int) -> int:
     return max(1, workers // 2)
 
 
-def may_run(worker: str, unit: str, workers: int) -> bool:
-    """Whether xdist's worker `worker` ("gw3") of the `workers` it started takes `unit` (a work_unit). A worker
+def may_run(worker: str, nodeids: Iterable[str], workers: int) -> bool:
+    """Whether xdist's worker `worker` ("gw3") of the `workers` it started takes the unit of these tests. A worker
     that replaces a crashed one is numbered on (gw4): it takes the place of gw0."""
-    if not unit.startswith(("tests/e2e/", "e2e-")):
+    if not any(_folder(nodeid) == "e2e" for nodeid in nodeids):
         return True
     return int(worker.removeprefix("gw")) % workers < e2e_workers(workers)
 
@@ -120,7 +121,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
         def _next_unit(self, node: Any) -> str | None:
             workers = self.numnodes  # as started: the count of live ones drops as they finish
-            return next((unit for unit in self.workqueue if may_run(node.gateway.id, unit, workers)), None)
+            return next(
+                (unit for unit, tests in self.workqueue.items() if may_run(node.gateway.id, tests, workers)), None
+            )
 
         def _assign_work_unit(self, node: Any) -> None:
             """xdist's, but the first unit the node may run rather than the first of all."""
